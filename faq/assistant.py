@@ -1,0 +1,62 @@
+"""The one entry point handlers/ and the CLI use: a message in, everything faq/ knows out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from faq.emergency import is_emergency
+from faq.knowledge import DEFAULT_DIR, Entry, load
+from faq.matcher import DEFAULT_THRESHOLD, Alternative, Matcher
+from faq.smalltalk import SmallTalk, small_talk
+
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What faq/ makes of one message.
+
+    `id` is set only for a confident match. `alternatives` are suggestions either way.
+    `emergency` is independent of the match: a question can be in scope and urgent at once.
+    """
+
+    id: str | None
+    score: float
+    alternatives: tuple[Alternative, ...]
+    emergency: bool
+    small_talk: SmallTalk | None
+    entry: Entry | None
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "score": self.score,
+            "emergency": self.emergency,
+            "alternatives": [{"id": a.id, "score": a.score} for a in self.alternatives],
+        }
+
+
+class Faq:
+    """The knowledge base and its matcher, loaded once per process."""
+
+    def __init__(self, entries: list[Entry], *, threshold: float = DEFAULT_THRESHOLD):
+        self.matcher = Matcher(entries, threshold=threshold)
+
+    @classmethod
+    def from_directory(cls, directory: Path = DEFAULT_DIR, **kwargs) -> Faq:
+        return cls(load(directory), **kwargs)
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self.matcher.entry(entry_id)
+
+    def ask(self, text: str) -> Answer:
+        """Match a message; very long input is cut, since no question needs 2,000 characters."""
+        text = text[:MAX_QUESTION_CHARS]
+        emergency = is_emergency(text)
+        chat = small_talk(text)
+        if chat is not None:
+            return Answer(None, 0.0, (), emergency, chat, None)
+        result = self.matcher.match(text)
+        entry = self.matcher.entry(result.id) if result.id else None
+        return Answer(result.id, result.score, result.alternatives, emergency, None, entry)

@@ -1,0 +1,117 @@
+"""Detect a message about danger happening now, so 113/114/115 are sent before anything else.
+
+Recall matters more than precision here: a false alarm costs the citizen one extra message with
+the emergency numbers, a miss can cost a life. The rules, on the folded text:
+- a CRY for help ("cứu với", "cứu tôi", "help") is always an emergency;
+- an ACUTE phrase (someone stabbed, a house on fire, a child drowning, being robbed, a gun
+  pointed) is an emergency unless the message is plainly about the past or asks for general
+  information ("hôm qua", "làm gì khi...", "số điện thoại cứu hỏa");
+- a DANGER word (fight, beat, fire, accident...) with a NOW marker ("đang", "bây giờ",
+  "ngay trước nhà", "nhanh lên") is an emergency unless it is plainly in the past.
+Phrases are matched on whole folded words, so "chay" (cháy/chạy) needs company to count.
+"""
+
+from __future__ import annotations
+
+from faq.normalize import normalize
+
+CRIES = (
+    "cuu voi", "cuu toi", "cuu em", "cuu con", "cuu chau", "cuu nguoi", "cuu me", "cuu vs",
+    "cuu tui", "cuu minh", "cuu cuu", "cuu gap", "cuu giup", "giup voi co", "help me", "sos",
+    "help",
+)
+
+ACUTE = (
+    # weapons and violence against a person
+    "bi dam", "dam nguoi", "dam chet", "bi chem", "chem nguoi", "cam dao", "cam rua", "cam kiem",
+    "cam sung", "chia sung", "co sung", "ban sung", "no sung", "tieng sung", "bi ban", "doa giet",
+    "doa chem", "doa dam", "doa tat axit", "tat axit", "giet nguoi", "giet toi", "giet em",
+    "dinh giet", "muon giet", "dang danh", "danh chet", "danh nhau", "dam nhau", "chem nhau",
+    "hon chien", "bi danh", "danh dap", "hanh hung", "danh hoi dong", "dang bao hanh",
+    "bat nhot", "nhot toi", "nhot em", "khong cho ra", "giu nguoi",
+    # robbery and break-ins in progress
+    "cuop", "an cuop", "bi cuop", "dang cuop", "cuop giat", "giat tui", "giat dien thoai",
+    "giat day chuyen", "dot nhap", "pha khoa", "be khoa", "dang trom", "trom dang", "co trom",
+    "co ke trom", "dang vao nha", "lan vao nha", "treo vao nha", "treo tuong",
+    # kidnapping
+    "bat coc", "bi bat coc", "bat mat", "bat di", "bat con", "bat em be", "bat tre", "bat chau",
+    "ep len xe", "keo len xe", "loi len xe",
+    # fire, gas, explosions
+    "chay nha", "nha chay", "nha bi chay", "boc chay", "dang chay", "chay lon", "chay roi",
+    "lua chay", "chay to", "chay du doi", "khoi mu", "nhieu khoi", "khoi bay", "chay no",
+    "ro ri gas", "ro ri khi", "ri gas", "xi gas", "mui gas", "ro gas", "no binh gas", "phat no",
+    "vu no", "no lon", "chap dien", "dien giat", "bi giat dien",
+    # water and heights
+    "duoi nuoc", "chet duoi", "bi duoi", "rot xuong song", "roi xuong song", "roi xuong ho",
+    "nga xuong song", "nga xuong ao", "nuoc cuon", "lu cuon", "cuon troi", "bi cuon",
+    "nhay cau", "nhay song", "nhay lau", "dinh nhay", "muon nhay", "sap nhay", "doi nhay",
+    "treo co", "tu tu", "muon chet", "uong thuoc sau", "thuoc chuot", "cat tay",
+    # medical and accidents
+    "bat tinh", "ngat xiu", "ngat roi", "khong tho", "kho tho", "ngung tho", "co giat",
+    "mat nhieu mau", "chay mau", "be mau", "nam bat dong", "nguoi chet", "chet roi",
+    "tai nan", "dam xe", "tong xe", "xe dam", "dam vao", "lat xe", "bi xe dam", "bi xe tong",
+    "dau tim", "dot quy", "sap nha", "sap cong trinh", "sat lo", "bi mac ket", "mac ket",
+)
+
+DANGER = (
+    "danh nguoi", "danh vo", "danh con", "danh toi", "danh em", "danh me", "danh bo", "danh ba",
+    "danh chau", "danh no", "danh ban", "dam", "chem", "cuop", "trom", "giet", "doa", "nhot",
+    "xo xat", "gay go", "au da", "du don", "dap pha", "dot", "nem da", "dua xe", "bao hanh",
+    "quay pha", "truy duoi", "duoi theo", "theo doi", "bam theo", "bi thuong", "thuong nang",
+    "chay", "lua", "khoi", "sung", "dao", "bat", "no", "mau", "ngat", "te nga", "nga",
+    "chay o", "chay tai", "chay chung cu", "chay rung", "chay quan", "chay cho", "chay kho",
+    "chay xuong", "dam chay", "chay lan", "lua lon", "ngon lua", "bien lua", "chay het",
+)
+
+# Words that turn a weak DANGER word into an emergency: the thing is happening now.
+NOW = (
+    "dang", "bay gio", "ngay bay gio", "luc nay", "vua moi", "vua xong", "vua bi", "nhanh len",
+    "nhanh", "gap gap", "khan cap", "den lien", "den ngay", "toi ngay", "truoc nha",
+    "truoc cua", "o day", "tai day", "dau hem", "dau ngo", "ngoai duong", "ngoai cong",
+    "hien tai", "toi nay", "dem nay", "sang nay", "chieu nay", "trua nay", "ngay luc nay",
+    "cuu", "giup voi", "troi oi", "oi troi", "mau len",
+)
+
+# "dang" is also the folded "đăng" (register, post): these pairs are not "happening now".
+NOT_NOW = ("dang ky", "dang ki", "dang nhap", "dang tai", "dang tin", "dang bai", "dang anh")
+
+PAST = (
+    "hom qua", "hom truoc", "hom kia", "tuan truoc", "tuan roi", "thang truoc", "thang roi",
+    "nam ngoai", "nam truoc", "nam roi", "luc truoc", "truoc day", "da tung", "lan truoc",
+    "ngay xua", "hoi truoc", "may hom truoc", "may ngay truoc", "dao truoc", "tuan qua",
+)
+
+# Questions for general knowledge ("what should one do if...", "which number is...").
+INFORMATIONAL = (
+    "lam gi khi", "lam gi neu", "lam sao khi", "lam sao neu", "lam the nao de", "cach phong",
+    "phong chong", "phong ngua", "phong tranh", "de phong", "tranh bi", "so dien thoai",
+    "so may", "goi so", "so nao", "muc phat", "bi phat", "xu phat", "phat bao nhieu",
+    "quy dinh", "thu tuc", "dau hieu", "nhan biet", "khi nao", "neu bi", "khi gap", "khi xay ra",
+    "huong dan", "ky nang", "kien thuc", "tuyen truyen", "tap huan", "tham gia", "tro choi",
+    "phim", "game", "truyen", "bai hat", "thoat hiem", "binh chua chay", "dien tap", "neu co",
+    "nen lam gi", "can lam gi", "lam gi de",
+)
+
+STRONG_NOW = ("dang", "bay gio", "luc nay", "ngay luc nay", "vua moi", "vua bi")
+
+
+def _contains(haystack: str, phrases: tuple[str, ...]) -> bool:
+    return any(f" {phrase} " in haystack for phrase in phrases)
+
+
+def is_emergency(text: str) -> bool:
+    """True when the message reads as danger happening now; see the module docstring."""
+    folded = f" {normalize(text)} "
+    if _contains(folded, CRIES):
+        return True
+    if _contains(folded, PAST):
+        return False
+    timed = folded
+    for phrase in NOT_NOW:
+        timed = timed.replace(f" {phrase} ", " ")
+    now = _contains(timed, NOW)
+    general = _contains(folded, INFORMATIONAL)
+    strong_now = _contains(timed, STRONG_NOW)
+    if _contains(folded, ACUTE):
+        return strong_now or not general
+    return _contains(folded, DANGER) and now and (strong_now or not general)

@@ -1,0 +1,132 @@
+"""Measure the FAQ on a JSONL question set: accuracy, rejection, emergency recall, latency.
+
+Each line is `{"q": "...", "expect": "<id>" | null | "EMERGENCY"}`. A line expecting EMERGENCY
+counts only towards emergency recall; every other line counts towards false alarms.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from faq.assistant import Faq
+
+EMERGENCY = "EMERGENCY"
+
+
+@dataclass(frozen=True)
+class Case:
+    line: int
+    question: str
+    expect: str | None
+
+
+@dataclass(frozen=True)
+class Miss:
+    line: int
+    question: str
+    expect: str | None
+    got: str | None
+    score: float
+    emergency: bool
+
+
+@dataclass(frozen=True)
+class Report:
+    in_scope_accuracy: float
+    oos_rejection: float
+    emergency_recall: float
+    emergency_false_alarm: float
+    p50_ms: float
+    p99_ms: float
+    n: int
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def read_cases(path: Path, known_ids: set[str]) -> tuple[list[Case], list[str]]:
+    """Parse the file; bad lines become readable errors with their line number, never raise."""
+    cases: list[Case] = []
+    errors: list[str] = []
+    try:
+        lines = Path(path).read_bytes().decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        return [], [f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"]
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            errors.append(f"line {number}: not valid JSON ({exc.msg}, column {exc.colno})")
+            continue
+        if not isinstance(item, dict) or "q" not in item or "expect" not in item:
+            errors.append(f'line {number}: expected an object with "q" and "expect"')
+            continue
+        question, expect = item["q"], item["expect"]
+        if not isinstance(question, str) or not question.strip():
+            errors.append(f'line {number}: "q" must be a non-empty string')
+            continue
+        if expect is not None and not isinstance(expect, str):
+            errors.append(f'line {number}: "expect" must be an id, null or "{EMERGENCY}"')
+            continue
+        if expect not in (None, EMERGENCY) and expect not in known_ids:
+            errors.append(f"line {number}: expect {expect!r} is not an id of the knowledge base")
+            continue
+        cases.append(Case(number, question, expect))
+    return cases, errors
+
+
+def _percentile(sorted_values: list[float], share: float) -> float:
+    if not sorted_values:
+        return 0.0
+    index = min(len(sorted_values) - 1, max(0, round(share * len(sorted_values) + 0.5) - 1))
+    return sorted_values[index]
+
+
+def _ratio(hits: int, total: int) -> float:
+    return round(hits / total, 4) if total else 1.0
+
+
+def evaluate(faq: Faq, cases: list[Case]) -> tuple[Report, list[Miss]]:
+    timings: list[float] = []
+    in_scope = oos = emergencies = others = 0
+    in_scope_hits = oos_hits = recalled = false_alarms = 0
+    misses: list[Miss] = []
+    for case in cases:
+        started = time.perf_counter()
+        answer = faq.ask(case.question)
+        timings.append((time.perf_counter() - started) * 1000)
+        if case.expect == EMERGENCY:
+            emergencies += 1
+            recalled += answer.emergency
+            ok = answer.emergency
+        else:
+            others += 1
+            false_alarms += answer.emergency
+            if case.expect is None:
+                oos += 1
+                ok = answer.id is None
+                oos_hits += ok
+            else:
+                in_scope += 1
+                ok = answer.id == case.expect
+                in_scope_hits += ok
+            ok = ok and not answer.emergency
+        if not ok:
+            misses.append(Miss(case.line, case.question, case.expect, answer.id,
+                               answer.score, answer.emergency))
+    timings.sort()
+    report = Report(
+        in_scope_accuracy=_ratio(in_scope_hits, in_scope),
+        oos_rejection=_ratio(oos_hits, oos),
+        emergency_recall=_ratio(recalled, emergencies),
+        emergency_false_alarm=round(false_alarms / others, 4) if others else 0.0,
+        p50_ms=round(_percentile(timings, 0.50), 3),
+        p99_ms=round(_percentile(timings, 0.99), 3),
+        n=len(cases),
+    )
+    return report, misses

@@ -1,0 +1,93 @@
+"""The normaliser folds every way a citizen may type a word onto the same tokens."""
+
+import unicodedata
+
+import pytest
+
+from faq.normalize import fold, normalize, tokens
+
+
+def test_diacritics_are_folded_and_d_bar_becomes_d():
+    assert fold("Đăng ký tạm trú ở đâu") == "dang ky tam tru o dau"
+
+
+def test_nfc_and_nfd_input_fold_identically():
+    text = "Căn cước công dân"
+    nfd = unicodedata.normalize("NFD", text)
+    assert nfd != text
+    assert normalize(nfd) == normalize(text) == "can cuoc cong dan"
+
+
+def test_tone_marks_in_old_or_new_position_fold_identically():
+    assert normalize("hoà") == normalize("hòa") == "hoa"
+    assert normalize("thuỷ") == normalize("thủy") == "thuy"
+
+
+def test_wrong_tone_marks_still_meet_the_right_word():
+    assert normalize("căn cuớc") == normalize("căn cước")
+    assert normalize("hõi") == normalize("hỏi")
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("cccd", "can cuoc cong dan"),
+        ("CMND", "chung minh nhan dan"),
+        ("ko", "khong"),
+        ("k", "khong"),
+        ("hok", "khong"),
+        ("dc", "duoc"),
+        ("đc", "duoc"),
+        ("j", "gi"),
+        ("ntn", "nhu the nao"),
+        ("bn", "bao nhieu"),
+        ("sdt", "so dien thoai"),
+        ("sđt", "so dien thoai"),
+        ("vs", "voi"),
+        ("e", "em"),
+        ("a cho em hoi", "anh cho em hoi"),
+        ("ad", "admin"),
+        ("gplx", "giay phep lai xe"),
+        ("csgt", "canh sat giao thong"),
+    ],
+)
+def test_chat_abbreviations_are_spelled_out(typed, expected):
+    assert normalize(typed) == expected
+
+
+def test_abbreviations_inside_a_sentence():
+    assert normalize("e muốn làm cccd thì cần j ạ") == (
+        "em muon lam can cuoc cong dan thi can gi a"
+    )
+
+
+def test_mk_reads_as_password_next_to_account_words_and_as_me_elsewhere():
+    assert normalize("quên mk vneid") == "quen mat khau vneid"
+    assert normalize("mk muốn hỏi") == "minh muon hoi"
+
+
+def test_ca_reads_as_police_before_a_unit_word():
+    assert normalize("CA xã ở đâu") == "cong an xa o dau"
+
+
+def test_numbers_glued_to_units_are_split():
+    assert normalize("con 14t làm cccd") == "con 14 tuoi lam can cuoc cong dan"
+
+
+def test_stretched_letters_are_squashed_but_cccd_survives():
+    assert normalize("khônggggg đượcccc") == "khong duoc"
+    assert normalize("cccd") == "can cuoc cong dan"
+
+
+def test_punctuation_and_emoji_are_dropped():
+    assert normalize("Làm CCCD ở đâu???!!! 😭🙏") == "lam can cuoc cong dan o dau"
+    assert tokens("🙏🙏🙏") == ()
+
+
+def test_empty_and_whitespace_input():
+    assert normalize("") == ""
+    assert normalize("   \n\t ") == ""
+
+
+def test_control_characters_and_odd_unicode_do_not_break_it():
+    assert normalize("cccd\x00\x1b[31m ở\u200b đâu") == "can cuoc cong dan 31m o dau"
