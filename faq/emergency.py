@@ -23,8 +23,9 @@ CRIES = (
 
 ACUTE = (
     # weapons and violence against a person
-    "bi dam", "dam nguoi", "dam chet", "bi chem", "chem nguoi", "cam dao", "cam rua", "cam kiem",
-    "cam sung", "chia sung", "co sung", "ban sung", "no sung", "tieng sung", "bi ban", "doa giet",
+    "bi dam", "dang dam", "dam nguoi", "dam chet", "bi chem", "chem nguoi", "cam dao", "cam rua", "cam kiem",
+    "cam sung", "chia sung", "co sung", "ban sung", "no sung", "tieng sung", "bi ban sung",
+    "bi ban trung", "bi ban chet", "hung khi", "tan cong", "doa giet",
     "doa chem", "doa dam", "doa tat axit", "tat axit", "giet nguoi", "giet toi", "giet em",
     "dinh giet", "muon giet", "dang danh", "danh chet", "danh nhau", "dam nhau", "chem nhau",
     "hon chien", "bi danh", "danh dap", "hanh hung", "danh hoi dong", "dang bao hanh",
@@ -32,12 +33,17 @@ ACUTE = (
     # robbery and break-ins in progress
     "cuop", "an cuop", "bi cuop", "dang cuop", "cuop giat", "giat tui", "giat dien thoai",
     "giat day chuyen", "dot nhap", "pha khoa", "be khoa", "dang trom", "trom dang", "co trom",
-    "co ke trom", "dang vao nha", "lan vao nha", "treo vao nha", "treo tuong",
+    "co ke trom", "cay cua", "cay khoa", "pha cua", "dang vao nha", "lan vao nha", "treo vao nha", "treo tuong",
     # kidnapping
     "bat coc", "bi bat coc", "bat mat", "bat di", "bat con", "bat em be", "bat tre", "bat chau",
-    "ep len xe", "keo len xe", "loi len xe",
+    "ep len xe", "keo len xe", "loi len xe", "chay mat", "bong di", "bong mat", "om di mat",
+    "mang di mat", "dua di mat", "ep con", "ep be",
+    "dan di mat", "di mat roi", "mat tich", "bi nhot", "nhot trong",
     # fire, gas, explosions
-    "chay nha", "nha chay", "nha bi chay", "boc chay", "dang chay", "chay lon", "chay roi",
+    "chay nha", "nha chay", "nha bi chay", "boc chay", "chay lon", "chay roi", "chay cho",
+    "chay rung", "chay kho", "chay xuong", "chay chung cu", "chay quan", "dam chay", "chay lan",
+    "chay het", "lua lon", "ngon lua", "bien lua", "khoi den", "boc khoi", "khoi boc",
+    "lua boc", "dang boc chay", "bi chay",
     "lua chay", "chay to", "chay du doi", "khoi mu", "nhieu khoi", "khoi bay", "chay no",
     "ro ri gas", "ro ri khi", "ri gas", "xi gas", "mui gas", "ro gas", "no binh gas", "phat no",
     "vu no", "no lon", "chap dien", "dien giat", "bi giat dien",
@@ -49,7 +55,8 @@ ACUTE = (
     # medical and accidents
     "bat tinh", "ngat xiu", "ngat roi", "khong tho", "kho tho", "ngung tho", "co giat",
     "mat nhieu mau", "chay mau", "be mau", "nam bat dong", "nguoi chet", "chet roi",
-    "tai nan", "dam xe", "tong xe", "xe dam", "dam vao", "lat xe", "bi xe dam", "bi xe tong",
+    "tai nan", "xe lat", "nguoi bi thuong", "tong vao", "tong nguoi", "dam vao nguoi",
+    "can nguoi", "can qua nguoi", "bi thuong nang", "dam xe", "tong xe", "xe dam", "dam vao", "lat xe", "bi xe dam", "bi xe tong",
     "dau tim", "dot quy", "sap nha", "sap cong trinh", "sat lo", "bi mac ket", "mac ket",
 )
 
@@ -58,9 +65,7 @@ DANGER = (
     "danh chau", "danh no", "danh ban", "dam", "chem", "cuop", "trom", "giet", "doa", "nhot",
     "xo xat", "gay go", "au da", "du don", "dap pha", "dot", "nem da", "dua xe", "bao hanh",
     "quay pha", "truy duoi", "duoi theo", "theo doi", "bam theo", "bi thuong", "thuong nang",
-    "chay", "lua", "khoi", "sung", "dao", "bat", "no", "mau", "ngat", "te nga", "nga",
-    "chay o", "chay tai", "chay chung cu", "chay rung", "chay quan", "chay cho", "chay kho",
-    "chay xuong", "dam chay", "chay lan", "lua lon", "ngon lua", "bien lua", "chay het",
+    "sung", "ngat", "te nga", "chay o", "chay tai",
 )
 
 # Words that turn a weak DANGER word into an emergency: the thing is happening now.
@@ -69,11 +74,13 @@ NOW = (
     "nhanh", "gap gap", "khan cap", "den lien", "den ngay", "toi ngay", "truoc nha",
     "truoc cua", "o day", "tai day", "dau hem", "dau ngo", "ngoai duong", "ngoai cong",
     "hien tai", "toi nay", "dem nay", "sang nay", "chieu nay", "trua nay", "ngay luc nay",
-    "cuu", "giup voi", "troi oi", "oi troi", "mau len",
+    "giup voi", "giup em voi", "giup toi voi", "giup minh voi", "giup con voi", "troi oi", "oi troi", "mau len",
 )
 
 # "dang" is also the folded "đăng" (register, post): these pairs are not "happening now".
-NOT_NOW = ("dang ky", "dang ki", "dang nhap", "dang tai", "dang tin", "dang bai", "dang anh")
+NOT_NOW = ("dang ky", "dang ki", "dang nhap", "dang tai", "dang tin", "dang bai", "dang anh",
+           "dang len", "dang clip", "dang video", "dang hinh", "dang status", "dang facebook",
+           "dang zalo", "dang tiktok", "dang mang")
 
 PAST = (
     "hom qua", "hom truoc", "hom kia", "tuan truoc", "tuan roi", "thang truoc", "thang roi",
@@ -89,10 +96,17 @@ INFORMATIONAL = (
     "quy dinh", "thu tuc", "dau hieu", "nhan biet", "khi nao", "neu bi", "khi gap", "khi xay ra",
     "huong dan", "ky nang", "kien thuc", "tuyen truyen", "tap huan", "tham gia", "tro choi",
     "phim", "game", "truyen", "bai hat", "thoat hiem", "binh chua chay", "dien tap", "neu co",
-    "nen lam gi", "can lam gi", "lam gi de",
+    "nen lam gi", "can lam gi", "lam gi de", "lam sao de", "de khong bi", "khoi bi", "an toan",
+    "xu ly", "vi pham", "pham toi", "toi gi", "bi tu", "truy cuu", "nguy co", "co nguy hiem",
+    "co sao khong", "the nao cho", "cach lam", "cach xu ly", "cach xu tri", "cach so cuu",
+    "so cuu", "cach nhan biet", "cach thoat", "phong chay", "chua chay",
 )
 
-STRONG_NOW = ("dang", "bay gio", "luc nay", "ngay luc nay", "vua moi", "vua bi")
+STRONG_NOW = ("dang", "bay gio", "luc nay", "ngay luc nay")
+
+# "cứu" alone is a cry for help, except inside these words (fire brigade, prosecute, research...).
+NOT_A_CRY = ("truy cuu", "tra cuu", "cuu sinh vien", "cuu hoc sinh", "cuu can bo", "nghien cuu", "cuu hoa", "cuu ho", "cuu nan", "cap cuu", "cuu tro",
+             "cuu chien binh", "so cuu", "cuu thuong", "cuu sinh", "cuu tinh")
 
 
 def _contains(haystack: str, phrases: tuple[str, ...]) -> bool:
@@ -103,6 +117,11 @@ def is_emergency(text: str) -> bool:
     """True when the message reads as danger happening now; see the module docstring."""
     folded = f" {normalize(text)} "
     if _contains(folded, CRIES):
+        return True
+    without_compounds = folded
+    for phrase in NOT_A_CRY:
+        without_compounds = without_compounds.replace(f" {phrase} ", " ")
+    if " cuu " in without_compounds:
         return True
     if _contains(folded, PAST):
         return False

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -29,11 +29,13 @@ from rapidfuzz.distance import Levenshtein
 
 from faq.knowledge import Entry
 from faq.normalize import tokens
-from faq.vocabulary import FILLERS
+from faq.vocabulary import FILLER_PHRASES, FILLERS
 
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.46
 MAX_ALTERNATIVES = 3
 CANDIDATES = 12
+KEYWORD_COUNT = 2.0
+TF_SATURATION = 0.5
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,39 @@ class MatchResult:
 class _Variant:
     terms: frozenset[str]
     text: str
+    mass: float = 0.0
+
+
+@dataclass(frozen=True)
+class Params:
+    """Weights of the score blend, tuned by benchmarks/faq_tune.py (see its docstring)."""
+
+    uni: float = 0.3
+    bi: float = 0.1
+    dice: float = 0.75
+    fuzz: float = 0.2
+    evidence: float = 8.0
+    evidence_power: float = 1.0
+
+
+def _without_filler_phrases(words: Sequence[str]) -> list[str]:
+    """Drop question phrases ("bao nhieu", "nhu the nao") that say how, not what, is asked."""
+    out: list[str] = []
+    index = 0
+    while index < len(words):
+        for length in (3, 2):
+            if tuple(words[index : index + length]) in FILLER_PHRASES:
+                index += length
+                break
+        else:
+            out.append(words[index])
+            index += 1
+    return out
 
 
 def _terms(words: Sequence[str]) -> set[str]:
     """Content words plus adjacent word pairs (pairs of two fillers carry nothing)."""
+    words = _without_filler_phrases(words)
     unigrams = {w for w in words if w not in FILLERS}
     pairs = {
         f"{a} {b}"
@@ -68,32 +99,39 @@ def _terms(words: Sequence[str]) -> set[str]:
     return unigrams | pairs
 
 
-_SOUND_ALIKE = (
-    ("tr", "ch"), ("ch", "tr"), ("s", "x"), ("x", "s"), ("gi", "d"), ("r", "d"), ("d", "gi"),
-    ("l", "n"), ("n", "l"), ("v", "d"), ("d", "v"), ("f", "ph"), ("w", "qu"), ("z", "d"),
-    ("j", "gi"), ("k", "c"), ("c", "k"),
-)
-_FINAL_ALIKE = (("t", "c"), ("c", "t"), ("n", "ng"), ("ng", "n"), ("nh", "n"))
+# Teencode spellings: letters Vietnamese does not use (f, w, z, j) standing for ones it does.
+_SOUND_ALIKE = (("f", "ph"), ("w", "qu"), ("z", "d"), ("j", "gi"), ("dz", "d"), ("k", "c"))
+_FINAL_ALIKE = (("k", "c"), ("j", "i"), ("z", ""))
 
 
 class Matcher:
     """An index over a list of entries; build once, query from many threads (read-only)."""
 
-    def __init__(self, entries: Iterable[Entry], *, threshold: float = DEFAULT_THRESHOLD):
+    def __init__(self, entries: Iterable[Entry], *, threshold: float = DEFAULT_THRESHOLD,
+                 params: Params | None = None):
         self.threshold = threshold
+        self.params = params or Params()
         self.entries: list[Entry] = list(entries)
         self._variants: list[list[_Variant]] = []
-        entry_terms: list[set[str]] = []
+        entry_terms: list[dict[str, float]] = []
+        seen_words: set[str] = set(FILLERS)
         for entry in self.entries:
             variants = []
             for text in (*entry.questions, entry.title):
                 words = tokens(text)
                 variants.append(_Variant(frozenset(_terms(words)), " ".join(words)))
-            terms = set().union(*(v.terms for v in variants))
+            seen_words.update(w for v in variants for w in v.text.split())
+            counts: dict[str, float] = defaultdict(float)
+            for variant in variants:
+                for term in variant.terms:
+                    counts[term] += 1
             for keyword in entry.keywords:
-                terms |= _terms(tokens(keyword))
+                for term in _terms(tokens(keyword)):
+                    counts[term] += KEYWORD_COUNT
             self._variants.append(variants)
-            entry_terms.append(terms)
+            # Saturating credit: a term in many variants is typical of the entry; one mention
+            # in one variant is weaker evidence (the tf part of BM25).
+            entry_terms.append({t: c / (c + TF_SATURATION) for t, c in counts.items()})
         self._entry_terms = entry_terms
         self._postings: dict[str, list[int]] = defaultdict(list)
         for index, terms in enumerate(entry_terms):
@@ -107,7 +145,12 @@ class Matcher:
         self._unknown_weight = math.log(1 + (total - 1 + 0.5) / 1.5) * 0.6
         self._words = sorted(t for t in self._postings if " " not in t and len(t) >= 3)
         self._word_set = frozenset(self._words)
+        self._known_words = frozenset(seen_words)
         self._selective = total // 4 + 1
+        self._variants = [
+            [replace(v, mass=sum(self._idf[t] for t in v.terms)) for v in variants]
+            for variants in self._variants
+        ]
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
         self._index_of = {entry.id: i for i, entry in enumerate(self.entries)}
 
@@ -115,7 +158,7 @@ class Matcher:
 
     def _correct_uncached(self, word: str) -> str:
         """A known word for an unknown one, or the word itself when nothing is close enough."""
-        if word in self._word_set or word.isdigit() or len(word) < 3:
+        if word in self._known_words or word.isdigit() or len(word) < 3:
             return word
         rewrites = {word}
         for old, new in _SOUND_ALIKE:
@@ -127,7 +170,7 @@ class Matcher:
         known = [w for w in rewrites if w in self._word_set]
         if known:
             return max(known, key=lambda w: len(self._postings[w]))
-        if len(word) < 4:
+        if len(word) < 5:
             return word
         best = process.extractOne(
             word, self._words, scorer=Levenshtein.distance, score_cutoff=1
@@ -148,25 +191,38 @@ class Matcher:
 
     # -- scoring ------------------------------------------------------------------------------
 
-    def _score(self, index: int, words: list[str], weights: dict[str, float],
-               unigram_mass: float) -> float:
+    def _features(self, index: int, words: list[str], weights: dict[str, float],
+                  unigram_mass: float) -> tuple[float, float, float, float, float]:
+        """Coverage of the query by the entry (words, pairs), best variant overlap, evidence."""
         terms = self._entry_terms[index]
-        uni = [t for t in weights if " " not in t]
-        bi = [t for t in weights if " " in t]
-        uni_cov = sum(weights[t] for t in uni if t in terms) / unigram_mass
-        bi_mass = sum(weights[t] for t in bi)
-        bi_cov = sum(weights[t] for t in bi if t in terms) / bi_mass if bi_mass else uni_cov
-        query_mass = sum(weights.values())
-        query_text = " ".join(words)
-        best_dice = 0.0
-        best_fuzz = 0.0
+        matched_uni = matched_bi = bi_mass = 0.0
+        for term, weight in weights.items():
+            if " " in term:
+                bi_mass += weight
+                if term in terms:
+                    matched_bi += weight * terms[term]
+            elif term in terms:
+                matched_uni += weight * terms[term]
+        uni_cov = matched_uni / unigram_mass
+        bi_cov = matched_bi / bi_mass if bi_mass else uni_cov
+        query_mass = unigram_mass + bi_mass
+        best_dice, best_variant = 0.0, None
         for variant in self._variants[index]:
             shared = sum(weights[t] for t in variant.terms if t in weights)
-            own = sum(self._idf[t] for t in variant.terms)
-            dice = 2 * shared / (query_mass + own) if query_mass + own else 0.0
-            best_dice = max(best_dice, dice)
-            best_fuzz = max(best_fuzz, fuzz.token_set_ratio(query_text, variant.text) / 100)
-        return 0.3 * uni_cov + 0.25 * bi_cov + 0.3 * best_dice + 0.15 * best_fuzz * uni_cov
+            dice = 2 * shared / (query_mass + variant.mass) if query_mass + variant.mass else 0.0
+            if dice > best_dice:
+                best_dice, best_variant = dice, variant
+        fuzzy = (
+            fuzz.token_set_ratio(" ".join(words), best_variant.text) / 100
+            if best_variant else 0.0
+        )
+        return uni_cov, bi_cov, best_dice, fuzzy, matched_uni + matched_bi
+
+    def _score(self, features: tuple[float, float, float, float, float]) -> float:
+        uni_cov, bi_cov, dice, fuzzy, evidence = features
+        p = self.params
+        blend = p.uni * uni_cov + p.bi * bi_cov + p.dice * dice + p.fuzz * fuzzy * uni_cov
+        return blend * min(1.0, evidence / p.evidence) ** p.evidence_power
 
     def match(self, text: str) -> MatchResult:
         words, weights, unigram_mass = self._query(text)
@@ -184,7 +240,8 @@ class Matcher:
                     accumulated[index] += weight
         candidates = sorted(accumulated, key=accumulated.__getitem__, reverse=True)[:CANDIDATES]
         scored = sorted(
-            ((self._score(i, words, weights, unigram_mass), i) for i in candidates),
+            ((self._score(self._features(i, words, weights, unigram_mass)), i)
+             for i in candidates),
             reverse=True,
         )
         ranked = [Alternative(self.entries[i].id, round(min(s, 1.0), 4)) for s, i in scored]

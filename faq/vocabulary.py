@@ -16,6 +16,16 @@ FILLERS = frozenset(
     """.split()
 )
 
+FILLER_PHRASES = frozenset(
+    tuple(phrase.split())
+    for phrase in (
+        "bao nhieu", "nhu the nao", "the nao", "lam sao", "o dau", "khi nao", "bao gio",
+        "duoc khong", "co khong", "phai khong", "cho em hoi", "cho hoi", "xin hoi", "lam on",
+        "hom nay", "hien nay", "bay gio", "tai sao", "vi sao", "the nay", "nhu vay",
+        "nhu nao", "ra sao", "the nao", "muon hoi", "can hoi", "hoi chut",
+    )
+)
+
 GREETINGS = frozenset(
     "xin chao alo hello hi hey chao buoi sang trua chieu toi ad admin oi bot ban co day khong "
     "a em anh chi ah".split()

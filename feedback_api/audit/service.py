@@ -1,0 +1,70 @@
+"""Writing and reading the audit log. Writers never commit: the caller's transaction does,
+so a change and its audit record land together or not at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlmodel import Session, col, select
+
+from feedback_api.audit.models import AuditEvent
+from feedback_api.permissions import Action, Actor
+
+PAGE_SIZE = 50
+
+
+def _dump(value: dict | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def record(*, db_session: Session, actor: Actor | None, action: str, entity_type: str,
+           entity_id: int | None, before: dict | None = None, after: dict | None = None,
+           ip: str | None = None) -> None:
+    db_session.add(
+        AuditEvent(
+            actor_id=actor.officer_id if actor else None,
+            actor=actor.label if actor else "system",
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            before=_dump(before),
+            after=_dump(after),
+            ip=ip,
+        )
+    )
+
+
+def browse(*, db_session: Session, actor: Actor, action: str | None = None,
+           actor_id: int | None = None, entity_type: str | None = None,
+           entity_id: int | None = None, since: dt.datetime | None = None,
+           until: dt.datetime | None = None, before_id: int | None = None,
+           limit: int = PAGE_SIZE) -> list[AuditEvent]:
+    """Newest first, keyset-paginated by id. Admins only."""
+    actor.require(Action.VIEW_AUDIT)
+    query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(min(limit, 200))
+    if action:
+        query = query.where(col(AuditEvent.action).startswith(action))
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if entity_type:
+        query = query.where(AuditEvent.entity_type == entity_type)
+    if entity_id is not None:
+        query = query.where(AuditEvent.entity_id == entity_id)
+    if since:
+        query = query.where(AuditEvent.at >= since)
+    if until:
+        query = query.where(AuditEvent.at < until)
+    if before_id:
+        query = query.where(col(AuditEvent.id) < before_id)
+    return list(db_session.exec(query))
+
+
+def history(*, db_session: Session, entity_type: str, entity_id: int) -> list[AuditEvent]:
+    """A record's own history, oldest first (shown on its detail page)."""
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
+        .order_by(col(AuditEvent.id))
+    )
+    return list(db_session.exec(query))

@@ -1,0 +1,57 @@
+"""Officers, their login sessions and API tokens.
+
+Secrets are stored only as hashes: argon2id for passwords, SHA-256 for random session and API
+tokens (they are long random values, so a fast hash is enough and lookups stay indexed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from feedback_api.clock import utcnow
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    OFFICER = "officer"
+    CAMPAIGN = "campaign"
+    LEADER = "leader"
+
+
+class Officer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    full_name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=255)
+    role: Role = Field(max_length=16)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: dt.datetime | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_login_at: dt.datetime | None = None
+
+
+class OfficerSession(SQLModel, table=True):
+    __tablename__ = "officer_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    officer_id: int = Field(foreign_key="officer.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime = Field(index=True)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    officer_id: int = Field(foreign_key="officer.id", index=True)
+    label: str = Field(max_length=100, default="")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_used_at: dt.datetime | None = None
+    revoked: bool = False

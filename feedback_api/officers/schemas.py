@@ -1,0 +1,45 @@
+"""Wire contract for officers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+ROLES = ("admin", "officer", "campaign", "leader")
+
+
+class OfficerCreate(BaseModel):
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[a-z0-9_.-]+$")
+    full_name: str = Field(min_length=1, max_length=200)
+    role: str = Field(pattern="^(admin|officer|campaign|leader)$")
+    unit_id: int
+    password: str = Field(min_length=10, max_length=200)
+
+
+class OfficerUpdate(BaseModel):
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: str | None = Field(default=None, pattern="^(admin|officer|campaign|leader)$")
+    unit_id: int | None = None
+    active: bool | None = None
+    password: str | None = Field(default=None, min_length=10, max_length=200)
+
+
+class OfficerPublic(BaseModel):
+    id: int
+    username: str
+    full_name: str
+    role: str
+    unit_id: int
+    active: bool
+    last_login_at: dt.datetime | None
+
+
+class OfficersPublic(BaseModel):
+    data: list[OfficerPublic]
+    count: int
+
+
+class TokenCreated(BaseModel):
+    token: str
+    label: str

@@ -1,0 +1,80 @@
+"""Server settings, read from LANGNGHE_* environment variables and an optional .env file.
+
+Settings are an object passed to `create_app(settings)`, never read at import time, so tests
+build their own. Outside development the server refuses to start with the default secret key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-only-secret-change-me"
+DEFAULT_SERVICE_TOKEN = "dev-only-service-token"
+
+
+class InsecureSettingsError(ValueError):
+    """A production deployment kept a development default secret."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LANGNGHE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    secret_key: str = DEFAULT_SECRET
+    # The bot side authenticates to the intake endpoints with this token.
+    service_token: str = DEFAULT_SERVICE_TOKEN
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    attachments_dir: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+
+    # Handling deadlines per kind (crime reports: 20 days, Criminal Procedure Code art. 147).
+    tip_deadline_days: int = 20
+    question_deadline_working_days: int = 5
+    opinion_deadline_days: int = 30
+
+    session_hours: int = 12
+    cookie_secure: bool = False
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+
+    max_text_chars: int = 5000
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_attachments_per_submission: int = 5
+    status_lookups_per_minute: int = 10
+
+    telegram_token: str = ""
+    telegram_webhook_secret: str = ""
+    extra_origins: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_outside_development(self) -> Settings:
+        if self.environment == "production":
+            weak = [
+                name
+                for name, value, default in (
+                    ("LANGNGHE_SECRET_KEY", self.secret_key, DEFAULT_SECRET),
+                    ("LANGNGHE_SERVICE_TOKEN", self.service_token, DEFAULT_SERVICE_TOKEN),
+                )
+                if value == default or len(value) < 32
+            ]
+            if weak:
+                raise InsecureSettingsError(
+                    f"Refusing to start in production with a default or short secret: "
+                    f"set {', '.join(weak)} to a random value of at least 32 characters."
+                )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'langnghe.db'}"
+
+    @property
+    def resolved_attachments_dir(self) -> Path:
+        return self.attachments_dir or self.data_dir / "attachments"

@@ -1,0 +1,94 @@
+"""Tips, questions and opinions: three kinds sharing one inbox, one status flow, one deadline
+rule. Citizens are known only by an opaque reference from the bot side's contact registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from feedback_api.clock import utcnow
+
+
+class Kind(StrEnum):
+    TIP = "tip"
+    QUESTION = "question"
+    OPINION = "opinion"
+
+
+class Status(StrEnum):
+    NEW = "new"
+    VERIFYING = "verifying"
+    FORWARDED = "forwarded"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+CLOSED = frozenset({Status.RESOLVED, Status.REJECTED, Status.DUPLICATE})
+
+
+class Anonymity(StrEnum):
+    NAMED = "named"  # name/phone given, visible to triage officers
+    CONFIDENTIAL = "confidential"  # name/phone given, sealed: admins only
+    ANONYMOUS = "anonymous"  # no name/phone kept at all
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Submission(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    tracking_code: str = Field(max_length=16, unique=True, index=True)
+    kind: Kind = Field(max_length=16, index=True)
+    citizen_ref: str = Field(max_length=64, index=True)
+    channel: str = Field(max_length=16, default="web")
+    idempotency_key: str | None = Field(default=None, max_length=80, unique=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    category: str = Field(max_length=40, default="other", index=True)
+    topic: str | None = Field(default=None, max_length=120)
+    text: str
+    location_text: str | None = Field(default=None, max_length=500)
+    latitude: float | None = None
+    longitude: float | None = None
+    anonymity: Anonymity = Field(max_length=16, default=Anonymity.ANONYMOUS)
+    contact_name: str | None = Field(default=None, max_length=200)
+    contact_phone: str | None = Field(default=None, max_length=32)
+    status: Status = Field(max_length=16, default=Status.NEW, index=True)
+    priority: Priority = Field(max_length=16, default=Priority.NORMAL)
+    valuable: bool = Field(default=False, index=True)
+    assigned_to_id: int | None = Field(default=None, foreign_key="officer.id", index=True)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="submission.id")
+    public_reply: str | None = None
+    search_text: str = ""
+    due_at: dt.datetime = Field(index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    closed_at: dt.datetime | None = None
+
+
+class Note(SQLModel, table=True):
+    """An internal note: officers only, never sent to the citizen."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    author_id: int = Field(foreign_key="officer.id")
+    text: str
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Attachment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    sha256: str = Field(max_length=64)
+    public_sha256: str = Field(max_length=64)
+    mime: str = Field(max_length=64)
+    size: int
+    width: int | None = None
+    height: int | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)

@@ -1,0 +1,135 @@
+"""Unit tree rules: creation under a parent, subtree scoping, CSV import with line errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from feedback_api.units.models import Unit
+from feedback_api.units.schemas import UnitCreate
+
+CSV_COLUMNS = ("code", "name", "kind", "parent_code")
+
+
+class UnitError(ValueError):
+    pass
+
+
+def get(*, db_session: Session, unit_id: int) -> Unit | None:
+    return db_session.get(Unit, unit_id)
+
+
+def get_by_code(*, db_session: Session, code: str) -> Unit | None:
+    return db_session.exec(select(Unit).where(Unit.code == code)).first()
+
+
+def subtree_ids(*, db_session: Session, unit: Unit) -> list[int]:
+    """Ids of the unit and every unit below it, at any depth."""
+    rows = db_session.exec(select(Unit.id).where(col(Unit.path).startswith(unit.path)))
+    return list(rows)
+
+
+def contains(*, ancestor: Unit, unit: Unit) -> bool:
+    return unit.path.startswith(ancestor.path)
+
+
+def list_units(*, db_session: Session, within: Unit | None = None) -> list[Unit]:
+    query = select(Unit).order_by(col(Unit.path))
+    if within is not None:
+        query = query.where(col(Unit.path).startswith(within.path))
+    return list(db_session.exec(query))
+
+
+def _add(db_session: Session, data: UnitCreate) -> Unit:
+    if get_by_code(db_session=db_session, code=data.code):
+        raise UnitError(f"mã đơn vị {data.code!r} đã tồn tại")
+    parent = None
+    if data.parent_code:
+        parent = get_by_code(db_session=db_session, code=data.parent_code)
+        if parent is None:
+            raise UnitError(f"không có đơn vị cấp trên mã {data.parent_code!r}")
+    unit = Unit(code=data.code, name=data.name.strip(), kind=data.kind or "commune",
+                parent_id=parent.id if parent else None)
+    db_session.add(unit)
+    db_session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    db_session.add(unit)
+    return unit
+
+
+def create(*, db_session: Session, data: UnitCreate) -> Unit:
+    unit = _add(db_session, data)
+    db_session.commit()
+    return unit
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    skipped: int
+
+
+def import_csv(*, db_session: Session, text: str) -> ImportResult:
+    """Import units from CSV (code,name,kind,parent_code); all or nothing.
+
+    Rows may come in any order: a child before its parent is retried after the others. Every
+    bad row is reported with its line number and nothing is written if any row is bad. Units
+    whose code already exists are skipped, so re-importing the same file is harmless.
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in ("code", "name") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise UnitError(f"dòng 1: thiếu cột {', '.join(missing)} (cần: {', '.join(CSV_COLUMNS)})")
+    errors: list[str] = []
+    pending: list[tuple[int, UnitCreate]] = []
+    seen: set[str] = set()
+    for line, row in enumerate(reader, start=2):
+        try:
+            data = UnitCreate(
+                code=(row.get("code") or "").strip(),
+                name=(row.get("name") or "").strip(),
+                kind=(row.get("kind") or "commune").strip() or "commune",
+                parent_code=(row.get("parent_code") or "").strip() or None,
+            )
+        except ValueError as exc:
+            first = exc.errors()[0] if hasattr(exc, "errors") else {"loc": ("?",), "msg": str(exc)}
+            errors.append(f"dòng {line}: cột {first['loc'][0]}: {first['msg']}")
+            continue
+        if data.code in seen:
+            errors.append(f"dòng {line}: mã {data.code!r} lặp lại trong tệp")
+            continue
+        seen.add(data.code)
+        pending.append((line, data))
+    created = skipped = 0
+    try:
+        while pending and not errors:
+            progress = False
+            waiting = []
+            for line, data in pending:
+                if get_by_code(db_session=db_session, code=data.code):
+                    skipped += 1
+                    progress = True
+                elif data.parent_code and not get_by_code(
+                    db_session=db_session, code=data.parent_code
+                ):
+                    waiting.append((line, data))
+                else:
+                    _add(db_session, data)
+                    created += 1
+                    progress = True
+            if not progress:
+                errors.extend(
+                    f"dòng {line}: không có đơn vị cấp trên mã {data.parent_code!r}"
+                    for line, data in waiting
+                )
+            pending = waiting
+        if errors:
+            raise UnitError("\n".join(errors))
+        db_session.commit()
+    except Exception:
+        db_session.rollback()
+        raise
+    return ImportResult(created=created, skipped=skipped)
