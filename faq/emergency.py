@@ -2,10 +2,12 @@
 
 Recall matters more than precision here: a false alarm costs the citizen one extra message with
 the emergency numbers, a miss can cost a life. The rules, on the folded text:
-- a CRY for help ("cứu với", "cứu tôi", "help") is always an emergency;
+- a CRY for help ("cứu", "cứu với", "help") is always an emergency — but not the words that
+  merely contain "cứu" ("cứu hỏa", "tra cứu", "truy cứu", "sơ cứu");
+- a message plainly about the past ("hôm qua", "tuần trước") is not;
 - an ACUTE phrase (someone stabbed, a house on fire, a child drowning, being robbed, a gun
-  pointed) is an emergency unless the message is plainly about the past or asks for general
-  information ("hôm qua", "làm gì khi...", "số điện thoại cứu hỏa");
+  pointed) is an emergency unless it asks for general information ("làm gì khi...", "số điện
+  thoại cứu hỏa", "bị xử lý thế nào") without saying it is happening now ("đang", "bây giờ");
 - a DANGER word (fight, beat, fire, accident...) with a NOW marker ("đang", "bây giờ",
   "ngay trước nhà", "nhanh lên") is an emergency unless it is plainly in the past.
 Phrases are matched on whole folded words, so "chay" (cháy/chạy) needs company to count.
@@ -15,11 +17,8 @@ from __future__ import annotations
 
 from faq.normalize import normalize
 
-CRIES = (
-    "cuu voi", "cuu toi", "cuu em", "cuu con", "cuu chau", "cuu nguoi", "cuu me", "cuu vs",
-    "cuu tui", "cuu minh", "cuu cuu", "cuu gap", "cuu giup", "giup voi co", "help me", "sos",
-    "help",
-)
+# "cứu" on its own is a cry for help (the compounds in NOT_A_CRY aside); so are these.
+CRIES = ("help", "help me", "sos", "giup voi co", "cuu cuu")
 
 ACUTE = (
     # weapons and violence against a person
@@ -105,8 +104,11 @@ INFORMATIONAL = (
 STRONG_NOW = ("dang", "bay gio", "luc nay", "ngay luc nay")
 
 # "cứu" alone is a cry for help, except inside these words (fire brigade, prosecute, research...).
-NOT_A_CRY = ("truy cuu", "tra cuu", "cuu sinh vien", "cuu hoc sinh", "cuu can bo", "nghien cuu", "cuu hoa", "cuu ho", "cuu nan", "cap cuu", "cuu tro",
-             "cuu chien binh", "so cuu", "cuu thuong", "cuu sinh", "cuu tinh")
+NOT_A_CRY = (
+    "truy cuu", "tra cuu", "nghien cuu", "cuu hoa", "cuu ho", "cuu nan", "cap cuu", "cuu tro",
+    "so cuu", "cuu thuong", "cuu sinh", "cuu tinh", "cuu chien binh", "cuu sinh vien",
+    "cuu hoc sinh", "cuu can bo",
+)
 
 
 def _contains(haystack: str, phrases: tuple[str, ...]) -> bool:
