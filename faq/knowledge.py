@@ -21,6 +21,8 @@ MIN_QUESTIONS = 8
 REQUIRED_FIELDS = ("id", "title", "answer", "questions", "keywords", "legal_basis",
                    "last_reviewed", "related")
 
+MAY_BE_EMPTY = frozenset({"related"})
+
 REQUIRED_IDS = (
     "cancuoc-cap-moi", "cancuoc-cap-doi", "cancuoc-tre-em", "cancuoc-le-phi", "cancuoc-thoi-han",
     "vneid-dang-ky", "vneid-kich-hoat", "vneid-mat-khau", "cutru-thuong-tru", "cutru-tam-tru",
@@ -62,7 +64,10 @@ def _as_tuple(value: object) -> tuple[str, ...]:
 
 
 def _entry_from(raw: dict, source: str, faults: list[str]) -> Entry | None:
-    missing = [name for name in REQUIRED_FIELDS if raw.get(name) in (None, "", [])]
+    missing = [
+        name for name in REQUIRED_FIELDS
+        if raw.get(name) is None or (raw.get(name) in ("", []) and name not in MAY_BE_EMPTY)
+    ]
     if missing:
         faults.append(f"{source}: missing field(s): {', '.join(missing)}")
         return None

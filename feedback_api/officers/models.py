@@ -26,7 +26,7 @@ class Officer(SQLModel, table=True):
     username: str = Field(max_length=64, unique=True, index=True)
     full_name: str = Field(max_length=200)
     password_hash: str = Field(max_length=255)
-    role: Role = Field(max_length=16)
+    role: str = Field(max_length=16)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     active: bool = True
     failed_logins: int = 0

@@ -45,7 +45,7 @@ class Priority(StrEnum):
 class Submission(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     tracking_code: str = Field(max_length=16, unique=True, index=True)
-    kind: Kind = Field(max_length=16, index=True)
+    kind: str = Field(max_length=16, index=True)
     citizen_ref: str = Field(max_length=64, index=True)
     channel: str = Field(max_length=16, default="web")
     idempotency_key: str | None = Field(default=None, max_length=80, unique=True)
@@ -56,11 +56,11 @@ class Submission(SQLModel, table=True):
     location_text: str | None = Field(default=None, max_length=500)
     latitude: float | None = None
     longitude: float | None = None
-    anonymity: Anonymity = Field(max_length=16, default=Anonymity.ANONYMOUS)
+    anonymity: str = Field(max_length=16, default=Anonymity.ANONYMOUS)
     contact_name: str | None = Field(default=None, max_length=200)
     contact_phone: str | None = Field(default=None, max_length=32)
-    status: Status = Field(max_length=16, default=Status.NEW, index=True)
-    priority: Priority = Field(max_length=16, default=Priority.NORMAL)
+    status: str = Field(max_length=16, default=Status.NEW, index=True)
+    priority: str = Field(max_length=16, default=Priority.NORMAL)
     valuable: bool = Field(default=False, index=True)
     assigned_to_id: int | None = Field(default=None, foreign_key="officer.id", index=True)
     duplicate_of_id: int | None = Field(default=None, foreign_key="submission.id")

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from feedback_api.audit import service as audit
+from feedback_api.permissions import Action, Actor, Forbidden
 from feedback_api.units.models import Unit
 from feedback_api.units.schemas import UnitCreate
 
@@ -62,6 +64,22 @@ def _add(db_session: Session, data: UnitCreate) -> Unit:
 
 def create(*, db_session: Session, data: UnitCreate) -> Unit:
     unit = _add(db_session, data)
+    db_session.commit()
+    return unit
+
+
+def create_in_reach(*, db_session: Session, actor: Actor, data: UnitCreate) -> Unit:
+    """An admin adds a unit under one they manage (a top-level unit needs a top-level admin)."""
+    actor.require(Action.MANAGE_UNITS)
+    if data.parent_code:
+        parent = get_by_code(db_session=db_session, code=data.parent_code)
+        if parent is None or not actor.reaches(parent.path):
+            raise UnitError(f"không có đơn vị cấp trên mã {data.parent_code!r} trong phạm vi")
+    elif actor.unit_path.count("/") > 2:
+        raise Forbidden("only a top-level admin may create a top-level unit")
+    unit = _add(db_session, data)
+    audit.record(db_session=db_session, actor=actor, action="unit.create", entity_type="unit",
+                 entity_id=unit.id, after={"code": unit.code, "name": unit.name})
     db_session.commit()
     return unit
 

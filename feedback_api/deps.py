@@ -1,0 +1,122 @@
+"""Typed FastAPI dependencies: the database session, settings, and who is calling.
+
+Three kinds of caller: the bot (service token), an officer with a browser session (cookie +
+CSRF token on every unsafe request), an officer's script (API token). Routes declare which they
+accept with `CurrentActor`, `BrowserActor` or `ServiceCaller`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlmodel import Session
+
+from feedback_api.officers import service as officers
+from feedback_api.permissions import Actor
+from feedback_api.settings import Settings
+
+SESSION_COOKIE = "ln_session"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+@dataclass(frozen=True)
+class BrowserSession:
+    actor: Actor
+    csrf_token: str
+    token: str
+
+
+def _browser_session(request: Request, db: Session) -> BrowserSession | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    found = officers.officer_for_session(db_session=db, token=token)
+    if found is None:
+        return None
+    officer, csrf_token = found
+    return BrowserSession(officers.actor_for(db_session=db, officer=officer), csrf_token, token)
+
+
+def _check_csrf(request: Request, expected: str, form_token: str | None = None) -> None:
+    supplied = request.headers.get(CSRF_HEADER) or form_token or ""
+    if not secrets.compare_digest(supplied, expected):
+        raise HTTPException(403, "Phiên làm việc không hợp lệ (CSRF). Vui lòng tải lại trang.")
+
+
+async def current_actor(request: Request, db: SessionDep) -> Actor:
+    """An officer by API token, or by browser session with CSRF checked on unsafe methods."""
+    token = _bearer(request)
+    if token:
+        officer = officers.officer_for_api_token(db_session=db, token=token)
+        if officer is None:
+            raise HTTPException(401, "Invalid API token", headers={"WWW-Authenticate": "Bearer"})
+        return officers.actor_for(db_session=db, officer=officer)
+    browser = _browser_session(request, db)
+    if browser is None:
+        raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+    if request.method in UNSAFE:
+        form_token = None
+        if request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")
+        ):
+            form_token = (await request.form()).get("csrf_token")
+        _check_csrf(request, browser.csrf_token, form_token if isinstance(form_token, str) else None)
+    return browser.actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def require_service(request: Request, settings: SettingsDep) -> None:
+    token = _bearer(request)
+    if not token or not secrets.compare_digest(token, settings.service_token):
+        raise HTTPException(401, "Invalid service token", headers={"WWW-Authenticate": "Bearer"})
+
+
+ServiceCaller = Annotated[None, Depends(require_service)]
+
+
+def optional_browser_session(request: Request, db: SessionDep) -> BrowserSession | None:
+    return _browser_session(request, db)
+
+
+OptionalBrowser = Annotated[BrowserSession | None, Depends(optional_browser_session)]
+
+
+async def service_or_actor(request: Request, db: SessionDep, settings: SettingsDep) -> Actor | None:
+    """The bot (None) or a signed-in officer; anyone else gets 401."""
+    token = _bearer(request)
+    if token and secrets.compare_digest(token, settings.service_token):
+        return None
+    return await current_actor(request, db)
+
+
+ServiceOrActor = Annotated[Actor | None, Depends(service_or_actor)]

@@ -1,0 +1,118 @@
+"""`create_app(settings)`: the feedback API and the officer web view, from settings passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+
+from feedback_api.attachments.storage import AttachmentRejected, AttachmentStore
+from feedback_api.attachments_service import TooManyAttachments
+from feedback_api.audit.api import router as audit_router
+from feedback_api.bodylimit import BodySizeLimit
+from feedback_api.db import engine_for
+from feedback_api.officers.api import router as officers_router
+from feedback_api.officers.service import OfficerError
+from feedback_api.outbox.api import router as outbox_router
+from feedback_api.pages import router as pages_router
+from feedback_api.pages.auth import install_login_redirect
+from feedback_api.pages.errors import is_page_request, render_error
+from feedback_api.permissions import Forbidden, NotFound
+from feedback_api.ratelimit import RateLimiter
+from feedback_api.settings import Settings
+from feedback_api.submissions.api import router as submissions_router
+from feedback_api.submissions.service import SubmissionError
+from feedback_api.units.api import router as units_router
+from feedback_api.units.service import UnitError
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; "
+        "form-action 'self'; base-uri 'none'"
+    ),
+}
+
+
+def _error(request: Request, status: int, message: str):
+    if is_page_request(request):
+        return render_error(request, status, message)
+    return JSONResponse({"detail": message}, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden):
+        return _error(request, 403, "Bạn không có quyền thực hiện thao tác này.")
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound):
+        return _error(request, 404, "Không tìm thấy.")
+
+    @app.exception_handler(SubmissionError)
+    @app.exception_handler(OfficerError)
+    @app.exception_handler(UnitError)
+    async def rule_broken(request: Request, exc: ValueError):
+        return _error(request, 422, str(exc))
+
+    @app.exception_handler(AttachmentRejected)
+    async def attachment_rejected(request: Request, exc: AttachmentRejected):
+        status = 413 if exc.code == "too_large" else 422
+        return JSONResponse({"detail": exc.message_vi, "code": exc.code}, status_code=status)
+
+    @app.exception_handler(TooManyAttachments)
+    async def too_many(request: Request, exc: TooManyAttachments):
+        return JSONResponse(
+            {"detail": TooManyAttachments.message_vi.format(limit=exc.args[0]),
+             "code": "too_many"}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        return JSONResponse({"detail": "Dữ liệu không hợp lệ.", "errors": errors},
+                            status_code=422)
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    """Build the app. The caller runs migrations first (`langnghe db upgrade`, or the tests)."""
+    app = FastAPI(
+        title="Lắng Nghe — feedback API",
+        version="0.1.0",
+        description="Tips, questions and opinions from citizens; triage for police officers.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine or engine_for(settings)
+    app.state.attachment_store = AttachmentStore(settings.resolved_attachments_dir,
+                                                 max_bytes=settings.max_upload_bytes)
+    app.state.status_limiter = RateLimiter(settings.status_lookups_per_minute)
+    app.state.login_limiter = RateLimiter(30)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + 256 * 1024)
+    _install_error_handlers(app)
+    install_login_redirect(app)
+    for router in (submissions_router, outbox_router, units_router, officers_router,
+                   audit_router, pages_router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        return {"ok": True}
+
+    return app

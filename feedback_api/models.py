@@ -1,0 +1,14 @@
+"""Every table, imported once so SQLModel.metadata knows them all (Alembic, tests)."""
+
+from sqlmodel import SQLModel
+
+from feedback_api.audit.models import AuditEvent
+from feedback_api.officers.models import ApiToken, Officer, OfficerSession
+from feedback_api.outbox.models import OutboxMessage
+from feedback_api.submissions.models import Attachment, Note, Submission
+from feedback_api.units.models import Unit
+
+metadata = SQLModel.metadata
+
+__all__ = ["ApiToken", "Attachment", "AuditEvent", "Note", "Officer", "OfficerSession",
+           "OutboxMessage", "Submission", "Unit", "metadata"]

@@ -1,0 +1,37 @@
+"""Outbox lease/ack routes for the bot's sender (service token)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from feedback_api.deps import ServiceCaller, SessionDep
+from feedback_api.outbox import service
+from feedback_api.outbox.schemas import (
+    AckRequest,
+    AckResult,
+    LeasedMessage,
+    LeasedMessages,
+    LeaseRequest,
+)
+from feedback_api.permissions import NotFound
+
+router = APIRouter(prefix="/api/v1/outbox", tags=["outbox"])
+
+
+@router.post("/lease", response_model=LeasedMessages)
+def lease(data: LeaseRequest, db: SessionDep, _caller: ServiceCaller) -> LeasedMessages:
+    messages = service.lease(db_session=db, limit=data.limit, lease_seconds=data.lease_seconds)
+    return LeasedMessages(
+        data=[LeasedMessage.model_validate(m, from_attributes=True) for m in messages],
+        count=len(messages),
+    )
+
+
+@router.post("/{message_id}/ack", response_model=AckResult)
+def ack(message_id: int, data: AckRequest, db: SessionDep, _caller: ServiceCaller) -> AckResult:
+    message, accepted = service.ack(db_session=db, message_id=message_id,
+                                    lease_token=data.lease_token, outcome=data.outcome,
+                                    error=data.error, retry_after=data.retry_after)
+    if message is None:
+        raise NotFound("outbox message")
+    return AckResult(id=message.id, state=str(message.state), accepted=accepted)

@@ -1,0 +1,44 @@
+"""Wire contract of the outbox lease/ack API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class LeaseRequest(BaseModel):
+    limit: int = Field(default=50, ge=1, le=500)
+    lease_seconds: int = Field(default=60, ge=5, le=3600)
+
+
+class LeasedMessage(BaseModel):
+    id: int
+    citizen_ref: str
+    text: str
+    purpose: str
+    lease_token: str
+    attempts: int
+    created_at: dt.datetime
+
+
+class LeasedMessages(BaseModel):
+    data: list[LeasedMessage]
+    count: int
+
+
+class AckRequest(BaseModel):
+    """`retry` puts the message back after `retry_after` seconds; `failed` gives up on it;
+    `blocked` means the citizen blocked the bot (they are then unsubscribed by the bot side)."""
+
+    lease_token: str = Field(min_length=8, max_length=64)
+    outcome: Literal["sent", "retry", "failed", "blocked"]
+    error: str | None = Field(default=None, max_length=500)
+    retry_after: float | None = Field(default=None, ge=0, le=86_400)
+
+
+class AckResult(BaseModel):
+    id: int
+    state: str
+    accepted: bool

@@ -1,0 +1,94 @@
+"""Queueing, leasing and acknowledging messages to citizens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlmodel import Session, col, or_, select
+
+from feedback_api.clock import utcnow
+from feedback_api.db import is_sqlite
+from feedback_api.outbox.models import OutboxMessage, OutboxState
+
+MAX_ATTEMPTS = 8
+
+
+def enqueue(*, db_session: Session, citizen_ref: str, text: str, purpose: str,
+            submission_id: int | None = None) -> OutboxMessage:
+    """Queue a message; the caller commits (so a reply and its message land together)."""
+    message = OutboxMessage(citizen_ref=citizen_ref, text=text, purpose=purpose,
+                            submission_id=submission_id)
+    db_session.add(message)
+    return message
+
+
+def lease(*, db_session: Session, limit: int, lease_seconds: int,
+          now: dt.datetime | None = None) -> list[OutboxMessage]:
+    """Hand out up to `limit` due messages, each under a fresh lease token.
+
+    On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several senders lease concurrently without
+    taking the same rows; SQLite serialises writers, which gives the same guarantee.
+    """
+    now = now or utcnow()
+    due = or_(
+        col(OutboxMessage.state) == OutboxState.PENDING,
+        (col(OutboxMessage.state) == OutboxState.LEASED)
+        & (col(OutboxMessage.lease_expires_at) < now),
+    )
+    query = (
+        select(OutboxMessage)
+        .where(due, col(OutboxMessage.not_before) <= now)
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    )
+    if not is_sqlite(db_session.get_bind()):
+        query = query.with_for_update(skip_locked=True)
+    messages = list(db_session.exec(query))
+    for message in messages:
+        message.state = OutboxState.LEASED
+        message.lease_token = secrets.token_hex(16)
+        message.lease_expires_at = now + dt.timedelta(seconds=lease_seconds)
+        message.attempts += 1
+        db_session.add(message)
+    db_session.commit()
+    return messages
+
+
+def ack(*, db_session: Session, message_id: int, lease_token: str, outcome: str,
+        error: str | None = None, retry_after: float | None = None,
+        now: dt.datetime | None = None) -> tuple[OutboxMessage | None, bool]:
+    """Record a delivery outcome. Returns (message, accepted); a stale lease is not accepted."""
+    now = now or utcnow()
+    message = db_session.get(OutboxMessage, message_id)
+    if message is None:
+        return None, False
+    if message.state != OutboxState.LEASED or not secrets.compare_digest(
+        message.lease_token or "", lease_token
+    ):
+        return message, False
+    message.lease_token = None
+    message.lease_expires_at = None
+    message.last_error = error[:500] if error else None
+    if outcome == "sent":
+        message.state = OutboxState.SENT
+        message.sent_at = now
+    elif outcome == "retry" and message.attempts < MAX_ATTEMPTS:
+        message.state = OutboxState.PENDING
+        backoff = retry_after if retry_after is not None else min(3600, 2 ** message.attempts)
+        message.not_before = now + dt.timedelta(seconds=backoff)
+    else:  # failed, blocked, or out of attempts
+        message.state = OutboxState.FAILED
+    db_session.add(message)
+    db_session.commit()
+    return message, True
+
+
+def pending_count(*, db_session: Session) -> int:
+    from sqlalchemy import func
+
+    return db_session.exec(
+        select(func.count()).select_from(OutboxMessage).where(
+            col(OutboxMessage.state).in_([OutboxState.PENDING, OutboxState.LEASED])
+        )
+    ).one()

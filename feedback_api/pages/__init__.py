@@ -1,0 +1,10 @@
+"""The officer web view (server-rendered Jinja2 + vendored HTMX)."""
+
+from fastapi import APIRouter
+
+from feedback_api.pages import admin, auth, inbox
+
+router = APIRouter()
+router.include_router(auth.router)
+router.include_router(inbox.router)
+router.include_router(admin.router)

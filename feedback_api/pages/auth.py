@@ -1,0 +1,92 @@
+"""Browser sessions for the officer web view: login, logout, and the page-level guard."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from feedback_api.deps import (
+    SESSION_COOKIE,
+    BrowserSession,
+    OptionalBrowser,
+    SessionDep,
+    SettingsDep,
+    _check_csrf,
+)
+from feedback_api.officers import service as officers
+from feedback_api.officers.api import login_officer, set_session_cookie
+from feedback_api.pages.templating import templates
+
+router = APIRouter(prefix="/officer", include_in_schema=False)
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; answered with a redirect to the login page."""
+
+
+async def page_session(request: Request, browser: OptionalBrowser) -> BrowserSession:
+    """The signed-in officer of a page request; CSRF is checked on every unsafe request."""
+    if browser is None:
+        raise LoginRequired
+    if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+        form_token = None
+        if "form" in request.headers.get("content-type", ""):
+            value = (await request.form()).get("csrf_token")
+            form_token = value if isinstance(value, str) else None
+        _check_csrf(request, browser.csrf_token, form_token)
+    return browser
+
+
+PageSession = Annotated[BrowserSession, Depends(page_session)]
+
+
+def page(request: Request, name: str, browser: BrowserSession | None, status_code: int = 200,
+         **context):
+    return templates.TemplateResponse(
+        request, f"officer/{name}",
+        {"actor": browser.actor if browser else None,
+         "csrf_token": browser.csrf_token if browser else "", **context},
+        status_code=status_code,
+    )
+
+
+@router.get("/login")
+def login_form(request: Request, browser: OptionalBrowser):
+    if browser is not None:
+        return RedirectResponse("/officer", status_code=303)
+    return page(request, "login.html", None, error=None, username="")
+
+
+@router.post("/login")
+def login_submit(request: Request, db: SessionDep, settings: SettingsDep,
+                 username: Annotated[str, Form(max_length=64)] = "",
+                 password: Annotated[str, Form(max_length=200)] = ""):
+    try:
+        _officer, session = login_officer(request, db, settings, username, password)
+    except officers.LoginError as exc:
+        return page(request, "login.html", None, status_code=401, error=str(exc),
+                    username=username)
+    response = RedirectResponse("/officer", status_code=303)
+    set_session_cookie(response, session.token, settings)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: SessionDep, browser: PageSession):
+    officers.end_session(db_session=db, token=browser.token)
+    response = RedirectResponse("/officer/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def install_login_redirect(app) -> None:
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired):
+        if request.headers.get("hx-request"):
+            return RedirectResponse("/officer/login", status_code=303,
+                                    headers={"HX-Redirect": "/officer/login"})
+        return RedirectResponse("/officer/login", status_code=303)
+
+

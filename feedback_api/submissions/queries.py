@@ -1,0 +1,159 @@
+"""Reading the inbox: filters, diacritic-blind full-text search, keyset pagination, similarity.
+
+Search runs on `search_text`, the folded form of the submission (faq's normaliser), so
+"lua dao" finds "lừa đảo". SQLite uses an FTS5 index, PostgreSQL a GIN full-text index (both
+created by the migrations); every query word must match, as a prefix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import text as sql_text
+from sqlmodel import Session, col, func, select
+
+from faq.normalize import tokens
+from feedback_api.clock import start_of_local_day, utcnow
+from feedback_api.db import is_sqlite
+from feedback_api.permissions import Action, Actor
+from feedback_api.submissions.models import CLOSED, Kind, Status, Submission
+from feedback_api.submissions.service import get_in_reach
+from feedback_api.units.models import Unit
+
+PAGE_SIZE = 25
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    kind: str | None = None
+    status: str | None = None
+    unit_id: int | None = None
+    category: str | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    overdue: bool | None = None
+    valuable: bool | None = None
+    assigned_to_id: int | None = None
+    q: str | None = None
+
+
+def _search_clause(db_session: Session, query_text: str):
+    words = [w for w in tokens(query_text) if w.isalnum()][:12]
+    if not words:
+        return None
+    if is_sqlite(db_session.get_bind()):
+        match = " ".join(f'"{w}"*' for w in words)
+        return col(Submission.id).in_(
+            sql_text("SELECT rowid FROM submission_fts WHERE submission_fts MATCH :match")
+            .bindparams(match=match)
+            .columns()
+        )
+    tsquery = " & ".join(f"{w}:*" for w in words)
+    return sql_text(
+        "to_tsvector('simple', submission.search_text) @@ to_tsquery('simple', :tsq)"
+    ).bindparams(tsq=tsquery)
+
+
+def _scoped(db_session: Session, actor: Actor, flt: InboxFilter):
+    actor.require(Action.VIEW_SUBMISSIONS)
+    conditions = [col(Unit.path).startswith(actor.unit_path)]
+    if flt.unit_id is not None:
+        unit = db_session.get(Unit, flt.unit_id)
+        conditions.append(col(Unit.path).startswith(unit.path if unit else "/none/"))
+    if flt.kind:
+        conditions.append(Submission.kind == Kind(flt.kind))
+    if flt.status:
+        conditions.append(Submission.status == Status(flt.status))
+    if flt.category:
+        conditions.append(Submission.category == flt.category)
+    if flt.created_from:
+        conditions.append(col(Submission.created_at) >= start_of_local_day(flt.created_from))
+    if flt.created_to:
+        conditions.append(
+            col(Submission.created_at) < start_of_local_day(flt.created_to + dt.timedelta(days=1))
+        )
+    if flt.overdue is not None:
+        late = (col(Submission.due_at) < utcnow()) & col(Submission.status).not_in(list(CLOSED))
+        conditions.append(late if flt.overdue else ~late)
+    if flt.valuable is not None:
+        conditions.append(Submission.valuable == flt.valuable)
+    if flt.assigned_to_id is not None:
+        conditions.append(Submission.assigned_to_id == flt.assigned_to_id)
+    if flt.q:
+        clause = _search_clause(db_session, flt.q)
+        if clause is not None:
+            conditions.append(clause)
+    return conditions
+
+
+def inbox(*, db_session: Session, actor: Actor, flt: InboxFilter, before_id: int | None = None,
+          limit: int = PAGE_SIZE) -> tuple[list[Submission], int, int | None]:
+    """One page, newest first, plus the total count and the cursor of the next page."""
+    limit = max(1, min(limit, MAX_PAGE))
+    conditions = _scoped(db_session, actor, flt)
+    base = select(Submission).join(Unit, col(Unit.id) == col(Submission.unit_id))
+    page_query = base.where(*conditions)
+    if before_id is not None:
+        page_query = page_query.where(col(Submission.id) < before_id)
+    rows = list(db_session.exec(
+        page_query.order_by(col(Submission.id).desc()).limit(limit + 1)
+    ))
+    count = db_session.exec(
+        select(func.count()).select_from(Submission)
+        .join(Unit, col(Unit.id) == col(Submission.unit_id)).where(*conditions)
+    ).one()
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], count, next_cursor
+
+
+def status_counts(*, db_session: Session, actor: Actor, flt: InboxFilter) -> dict[str, int]:
+    """Counts per status for the inbox's tabs (the status filter itself is ignored)."""
+    scoped = InboxFilter(**{**flt.__dict__, "status": None})
+    conditions = _scoped(db_session, actor, scoped)
+    rows = db_session.exec(
+        select(Submission.status, func.count())
+        .join(Unit, col(Unit.id) == col(Submission.unit_id))
+        .where(*conditions)
+        .group_by(Submission.status)
+    )
+    counts = {status.value: 0 for status in Status}
+    for status, count in rows:
+        counts[Status(status).value] = count
+    return counts
+
+
+@dataclass(frozen=True)
+class Similar:
+    submission: Submission
+    score: float
+
+
+def similar(*, db_session: Session, actor: Actor, submission_id: int, limit: int = 5,
+            window_days: int = 90, min_score: float = 55.0) -> list[Similar]:
+    """The most similar recent submissions of the same unit (candidates for "duplicate").
+
+    rapidfuzz's token_set_ratio on the folded texts: word order and extra words matter little,
+    which is how two citizens describe the same drug den or the same scam.
+    """
+    submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
+    since = submission.created_at - dt.timedelta(days=window_days)
+    candidates = list(db_session.exec(
+        select(Submission)
+        .where(Submission.unit_id == submission.unit_id, Submission.id != submission.id,
+               col(Submission.created_at) >= since)
+        .order_by(col(Submission.id).desc())
+        .limit(2000)
+    ))
+    if not candidates or not submission.search_text:
+        return []
+    matches = process.extract(
+        submission.search_text,
+        [c.search_text for c in candidates],
+        scorer=fuzz.token_set_ratio,
+        limit=limit,
+        score_cutoff=min_score,
+    )
+    return [Similar(candidates[index], round(score / 100, 3)) for _, score, index in matches]

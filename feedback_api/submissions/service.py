@@ -1,0 +1,374 @@
+"""Business rules of submissions: intake, triage, replies, duplicates.
+
+Every officer-facing function takes the acting officer and checks role and unit here, so the
+REST API and the web view cannot disagree on who may do what.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from faq.normalize import normalize
+from feedback_api.audit import service as audit
+from feedback_api.clock import utcnow
+from feedback_api.officers.models import Officer
+from feedback_api.outbox import service as outbox
+from feedback_api.permissions import Action, Actor, NotFound
+from feedback_api.settings import Settings
+from feedback_api.submissions import deadlines, labels, tracking
+from feedback_api.submissions.models import (
+    CLOSED,
+    Anonymity,
+    Attachment,
+    Kind,
+    Note,
+    Priority,
+    Status,
+    Submission,
+)
+from feedback_api.submissions.schemas import (
+    PublicStatus,
+    SubmissionCreate,
+    SubmissionPublic,
+    SubmissionUpdate,
+)
+from feedback_api.units.models import Unit
+from feedback_api.units.service import get_by_code
+
+
+class SubmissionError(ValueError):
+    """A request that breaks a rule; the message is safe to show."""
+
+
+# Tracked fields for the audit log's before/after.
+_AUDITED = ("status", "priority", "valuable", "assigned_to_id", "unit_id", "category",
+            "due_at", "duplicate_of_id", "public_reply")
+
+STATUS_NOTICE = {
+    Status.VERIFYING: "Tin {code} của bạn đang được Công an xác minh. Cảm ơn bạn đã cung cấp.",
+    Status.FORWARDED: "Tin {code} của bạn đã được chuyển đến đơn vị có thẩm quyền giải quyết.",
+    Status.RESOLVED: "Tin {code} của bạn đã được giải quyết. Cảm ơn bạn đã đồng hành cùng Công an.",
+    Status.REJECTED: "Tin {code} đã được xem xét nhưng chưa đủ căn cứ để xử lý. Cảm ơn bạn.",
+    Status.DUPLICATE: "Tin {code} trùng với nội dung đã được tiếp nhận trước đó và được xử lý chung.",
+}
+
+
+def _snapshot(submission: Submission) -> dict:
+    return {name: getattr(submission, name) for name in _AUDITED}
+
+
+def _changes(before: dict, after: dict) -> tuple[dict, dict]:
+    changed = [name for name in before if before[name] != after[name]]
+    return {n: before[n] for n in changed}, {n: after[n] for n in changed}
+
+
+def _search_text(data: SubmissionCreate) -> str:
+    return normalize(" ".join(filter(None, [data.text, data.location_text, data.topic])))
+
+
+def _default_unit(db_session: Session) -> Unit:
+    unit = db_session.exec(
+        select(Unit).where(col(Unit.parent_id).is_(None)).order_by(col(Unit.id))
+    ).first()
+    if unit is None:
+        raise SubmissionError("no unit is configured: import units first (langnghe units import)")
+    return unit
+
+
+# -- intake (the bot, with the service token) ---------------------------------------------------
+
+
+def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -> Submission:
+    """Accept a submission durably. Idempotent: the same idempotency key returns the original.
+
+    Unknown or missing unit codes fall back to the top unit, so a citizen's tip is never refused
+    because they named a commune the registry does not know; officers re-route it.
+    """
+    if data.idempotency_key:
+        existing = db_session.exec(
+            select(Submission).where(Submission.idempotency_key == data.idempotency_key)
+        ).first()
+        if existing is not None:
+            return existing
+    unit = get_by_code(db_session=db_session, code=data.unit_code) if data.unit_code else None
+    unit = unit or _default_unit(db_session)
+    now = utcnow()
+    kind = Kind(data.kind)
+    named = data.anonymity != "anonymous"
+    for _attempt in range(5):
+        submission = Submission(
+            tracking_code=tracking.new_code(),
+            kind=kind,
+            citizen_ref=data.citizen_ref,
+            channel=data.channel,
+            idempotency_key=data.idempotency_key,
+            unit_id=unit.id,
+            category=data.category if kind == Kind.TIP else (data.category or "other"),
+            topic=data.topic,
+            text=data.text,
+            location_text=data.location_text,
+            latitude=data.latitude,
+            longitude=data.longitude,
+            anonymity=Anonymity(data.anonymity),
+            contact_name=data.contact_name if named else None,
+            contact_phone=data.contact_phone if named else None,
+            search_text=_search_text(data),
+            due_at=deadlines.due_at(kind, now, settings),
+            created_at=now,
+            updated_at=now,
+        )
+        db_session.add(submission)
+        try:
+            db_session.flush()
+        except IntegrityError:
+            db_session.rollback()
+            if data.idempotency_key:  # a concurrent retry won the race: return its result
+                existing = db_session.exec(
+                    select(Submission).where(Submission.idempotency_key == data.idempotency_key)
+                ).first()
+                if existing is not None:
+                    return existing
+            continue  # tracking code collision: draw again
+        audit.record(db_session=db_session, actor=None, action="submission.create",
+                     entity_type="submission", entity_id=submission.id,
+                     after={"kind": str(kind), "unit_id": unit.id, "channel": data.channel})
+        db_session.commit()
+        return submission
+    raise SubmissionError("could not allocate a tracking code")
+
+
+def public_status(*, db_session: Session, code: str) -> PublicStatus:
+    canonical = tracking.canonical(code)
+    submission = None
+    if canonical:
+        submission = db_session.exec(
+            select(Submission).where(Submission.tracking_code == canonical)
+        ).first()
+    if submission is None:
+        raise NotFound("tracking code")
+    return PublicStatus(
+        tracking_code=submission.tracking_code,
+        kind=str(submission.kind),
+        status=str(submission.status),
+        status_label=labels.STATUS[str(submission.status)],
+        public_reply=submission.public_reply,
+        updated_at=submission.updated_at,
+    )
+
+
+# -- officers -----------------------------------------------------------------------------------
+
+
+def get_in_reach(*, db_session: Session, actor: Actor, submission_id: int) -> Submission:
+    """The submission if the actor may see it; NotFound otherwise (no hint it exists)."""
+    actor.require(Action.VIEW_SUBMISSIONS)
+    submission = db_session.get(Submission, submission_id)
+    unit = db_session.get(Unit, submission.unit_id) if submission else None
+    if submission is None or unit is None or not actor.reaches(unit.path):
+        raise NotFound("submission")
+    return submission
+
+
+def find_by_code(*, db_session: Session, actor: Actor, code: str) -> Submission:
+    canonical = tracking.canonical(code)
+    submission = canonical and db_session.exec(
+        select(Submission).where(Submission.tracking_code == canonical)
+    ).first()
+    if not submission:
+        raise NotFound("submission")
+    return get_in_reach(db_session=db_session, actor=actor, submission_id=submission.id)
+
+
+def view(*, db_session: Session, actor: Actor, submission_id: int,
+         ip: str | None = None) -> Submission:
+    """Open a submission's detail; every view is audited (who read which tip, when)."""
+    submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
+    audit.record(db_session=db_session, actor=actor, action="submission.view",
+                 entity_type="submission", entity_id=submission.id, ip=ip)
+    db_session.commit()
+    return submission
+
+
+def contact_visible(actor: Actor, submission: Submission) -> bool:
+    if submission.anonymity == Anonymity.NAMED:
+        return actor.can(Action.VIEW_CONTACT)
+    if submission.anonymity == Anonymity.CONFIDENTIAL:
+        return actor.can(Action.VIEW_CONFIDENTIAL_CONTACT)
+    return False
+
+
+def to_public(submission: Submission, actor: Actor, *, attachment_count: int = 0,
+              now: dt.datetime | None = None) -> SubmissionPublic:
+    now = now or utcnow()
+    show_contact = contact_visible(actor, submission)
+    return SubmissionPublic(
+        id=submission.id,
+        tracking_code=submission.tracking_code,
+        kind=str(submission.kind),
+        channel=submission.channel,
+        unit_id=submission.unit_id,
+        category=submission.category,
+        topic=submission.topic,
+        text=submission.text,
+        location_text=submission.location_text,
+        latitude=submission.latitude,
+        longitude=submission.longitude,
+        anonymity=str(submission.anonymity),
+        contact_name=submission.contact_name if show_contact else None,
+        contact_phone=submission.contact_phone if show_contact else None,
+        status=str(submission.status),
+        priority=str(submission.priority),
+        valuable=submission.valuable,
+        assigned_to_id=submission.assigned_to_id,
+        duplicate_of_id=submission.duplicate_of_id,
+        public_reply=submission.public_reply,
+        due_at=submission.due_at,
+        days_left=deadlines.days_left(submission.due_at, now),
+        overdue=submission.status not in CLOSED and submission.due_at < now,
+        created_at=submission.created_at,
+        updated_at=submission.updated_at,
+        attachment_count=attachment_count,
+    )
+
+
+def attachment_count(*, db_session: Session, submission_id: int) -> int:
+    return db_session.exec(
+        select(func.count()).select_from(Attachment).where(
+            Attachment.submission_id == submission_id
+        )
+    ).one()
+
+
+def _set_status(db_session: Session, submission: Submission, status: Status) -> None:
+    if submission.status == status:
+        return
+    submission.status = status
+    submission.closed_at = utcnow() if status in CLOSED else None
+    notice = STATUS_NOTICE.get(status)
+    if notice:
+        outbox.enqueue(db_session=db_session, citizen_ref=submission.citizen_ref,
+                       text=notice.format(code=submission.tracking_code), purpose="status",
+                       submission_id=submission.id)
+
+
+def update(*, db_session: Session, actor: Actor, submission_id: int,
+           data: SubmissionUpdate) -> Submission:
+    actor.require(Action.TRIAGE)
+    submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
+    before = _snapshot(submission)
+    if data.unit_id is not None:
+        unit = db_session.get(Unit, data.unit_id)
+        if unit is None or not actor.reaches(unit.path):
+            raise SubmissionError("đơn vị không hợp lệ")
+        submission.unit_id = unit.id
+    if data.unassign:
+        submission.assigned_to_id = None
+    elif data.assigned_to_id is not None:
+        officer = db_session.get(Officer, data.assigned_to_id)
+        unit = db_session.get(Unit, officer.unit_id) if officer else None
+        target = db_session.get(Unit, submission.unit_id)
+        if (officer is None or not officer.active or unit is None
+                or not (unit.path.startswith(target.path) or target.path.startswith(unit.path))
+                or str(officer.role) not in ("officer", "admin")):
+            raise SubmissionError("cán bộ được phân công không thuộc đơn vị phụ trách")
+        submission.assigned_to_id = officer.id
+    if data.priority is not None:
+        submission.priority = Priority(data.priority)
+    if data.valuable is not None:
+        submission.valuable = data.valuable
+    if data.category is not None:
+        submission.category = data.category
+    if data.due_at is not None:
+        submission.due_at = data.due_at
+    if data.status is not None:
+        if data.status == "duplicate" and submission.duplicate_of_id is None:
+            raise SubmissionError("dùng chức năng 'đánh dấu trùng' để chỉ ra tin gốc")
+        _set_status(db_session, submission, Status(data.status))
+    old, new = _changes(before, _snapshot(submission))
+    if new:
+        submission.updated_at = utcnow()
+        db_session.add(submission)
+        audit.record(db_session=db_session, actor=actor, action="submission.update",
+                     entity_type="submission", entity_id=submission.id, before=old, after=new)
+    db_session.commit()
+    return submission
+
+
+def add_note(*, db_session: Session, actor: Actor, submission_id: int, text: str) -> Note:
+    actor.require(Action.TRIAGE)
+    submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
+    note = Note(submission_id=submission.id, author_id=actor.officer_id, text=text)
+    db_session.add(note)
+    db_session.flush()
+    audit.record(db_session=db_session, actor=actor, action="submission.note",
+                 entity_type="submission", entity_id=submission.id,
+                 after={"note_id": note.id, "text": text})
+    db_session.commit()
+    return note
+
+
+def notes(*, db_session: Session, actor: Actor, submission_id: int) -> list[Note]:
+    submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
+    return list(db_session.exec(
+        select(Note).where(Note.submission_id == submission.id).order_by(col(Note.id))
+    ))
+
+
+def reply(*, db_session: Session, actor: Actor, submission_id: int, text: str) -> Submission:
+    """Answer the citizen: the reply becomes the public reply and is queued for delivery.
+
+    The officer never learns where it goes; the bot's sender resolves the citizen reference.
+    """
+    actor.require(Action.TRIAGE)
+    submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
+    before = submission.public_reply
+    submission.public_reply = text
+    submission.updated_at = utcnow()
+    db_session.add(submission)
+    outbox.enqueue(
+        db_session=db_session,
+        citizen_ref=submission.citizen_ref,
+        text=f"Phản hồi của Công an về {labels.KIND[str(submission.kind)].lower()} "
+             f"{submission.tracking_code}:\n\n{text}",
+        purpose="reply",
+        submission_id=submission.id,
+    )
+    audit.record(db_session=db_session, actor=actor, action="submission.reply",
+                 entity_type="submission", entity_id=submission.id,
+                 before={"public_reply": before}, after={"public_reply": text})
+    db_session.commit()
+    return submission
+
+
+def mark_duplicate(*, db_session: Session, actor: Actor, submission_id: int,
+                   original: str) -> Submission:
+    """Link a submission to the one it repeats and close it as a duplicate."""
+    actor.require(Action.TRIAGE)
+    submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
+    target = (
+        get_in_reach(db_session=db_session, actor=actor, submission_id=int(original))
+        if original.strip().isdigit()
+        else find_by_code(db_session=db_session, actor=actor, code=original)
+    )
+    if target.id == submission.id:
+        raise SubmissionError("một tin không thể trùng với chính nó")
+    seen = {submission.id}
+    cursor = target
+    while cursor.duplicate_of_id is not None:  # follow the chain to its root, refusing cycles
+        if cursor.duplicate_of_id in seen:
+            raise SubmissionError("liên kết trùng tạo thành vòng lặp")
+        seen.add(cursor.id)
+        cursor = db_session.get(Submission, cursor.duplicate_of_id)
+    before = _snapshot(submission)
+    submission.duplicate_of_id = cursor.id
+    _set_status(db_session, submission, Status.DUPLICATE)
+    submission.updated_at = utcnow()
+    db_session.add(submission)
+    old, new = _changes(before, _snapshot(submission))
+    audit.record(db_session=db_session, actor=actor, action="submission.duplicate",
+                 entity_type="submission", entity_id=submission.id, before=old, after=new)
+    db_session.commit()
+    return submission

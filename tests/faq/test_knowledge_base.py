@@ -1,0 +1,94 @@
+"""The knowledge base is complete, valid and correct for the law in force."""
+
+import re
+
+import pytest
+
+from faq.knowledge import DEFAULT_DIR, MAX_ANSWER_CHARS, REQUIRED_IDS, check, load
+from faq.normalize import fold, normalize
+
+ENTRIES = load()
+BY_ID = {entry.id: entry for entry in ENTRIES}
+
+
+def test_the_shipped_knowledge_base_has_no_fault():
+    assert check(DEFAULT_DIR) == []
+
+
+def test_all_42_required_ids_exist():
+    assert len(REQUIRED_IDS) == 42
+    assert set(REQUIRED_IDS) <= BY_ID.keys()
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
+def test_entry_is_chat_sized_and_says_where_to_go(entry):
+    assert len(entry.answer) <= MAX_ANSWER_CHARS
+    last_line = fold(entry.answer.strip().splitlines()[-1])
+    assert re.search(r"cong an|113|114|115|111|goi|lien he|den|cong dich vu|vneid|hoi", last_line)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
+def test_variants_include_unaccented_and_accented_phrasings(entry):
+    assert len(entry.questions) >= 8
+    unaccented = [q for q in entry.questions if fold(q) == q.lower()]
+    accented = [q for q in entry.questions if fold(q) != q.lower()]
+    assert unaccented and accented
+
+
+def test_answers_never_send_citizens_to_district_level_bodies():
+    """No district police since 1 March 2025, no district government since 1 July 2025."""
+    for entry in ENTRIES:
+        text = fold(entry.answer)
+        assert "cong an huyen" not in text, entry.id
+        assert "cong an quan" not in text, entry.id
+        assert "ubnd huyen" not in text and "uy ban nhan dan huyen" not in text, entry.id
+
+
+def test_identity_answers_use_the_2023_identity_law_terms():
+    assert "Luật Căn cước" in " ".join(BY_ID["cancuoc-cap-moi"].legal_basis)
+    assert "thẻ căn cước" in BY_ID["cancuoc-cap-moi"].answer.lower()
+
+
+def test_household_book_is_described_as_no_longer_used():
+    text = fold(BY_ID["cutru-xac-nhan"].answer)
+    assert "so ho khau" in text
+
+
+def test_traffic_fines_cite_decree_168():
+    for entry_id in ("gt-nong-do-con", "gt-mu-bao-hiem"):
+        assert any("168/2024" in basis for basis in BY_ID[entry_id].legal_basis), entry_id
+
+
+def test_emergency_numbers_entry_lists_all_four_numbers():
+    for number in ("113", "114", "115", "111"):
+        assert number in BY_ID["khan-cap"].answer
+
+
+def test_check_reports_every_fault_with_its_file(tmp_path):
+    (tmp_path / "a.yaml").write_text(
+        "id: a\ntitle: A\nanswer: x\nquestions: [cau hoi mot]\nkeywords: [k]\n"
+        "legal_basis: [l]\nlast_reviewed: 2025-01-01\nrelated: [missing-id]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yaml").write_text(
+        "id: b\ntitle: B\nanswer: " + "x" * 1300 + "\nquestions: [Câu hỏi một]\n"
+        "keywords: [k]\nlegal_basis: [l]\nlast_reviewed: 2025-01-01\nrelated: []\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "c.yaml").write_text("id: [unclosed", encoding="utf-8")
+    (tmp_path / "d.yaml").write_text("id: d\ntitle: D\n", encoding="utf-8")
+    faults = "\n".join(check(tmp_path))
+    assert "c.yaml: not valid YAML" in faults
+    assert "d.yaml: missing field(s)" in faults
+    assert "a: related id 'missing-id' does not exist" in faults
+    assert "b: answer has 1300 characters" in faults
+    assert "is also a variant of a" in faults
+    assert "a: 1 question variants (min 8)" in faults
+    assert "cancuoc-cap-moi: required id is missing" in faults
+
+
+def test_no_variant_is_shared_between_two_entries():
+    owner = {}
+    for entry in ENTRIES:
+        for question in entry.questions:
+            assert owner.setdefault(normalize(question), entry.id) == entry.id
