@@ -30,8 +30,32 @@ from faq.evaluation import EMERGENCY, evaluate, read_cases  # noqa: E402
 from faq.knowledge import Entry, load  # noqa: E402
 from faq.normalize import tokens  # noqa: E402
 
-ONSETS = ["b", "c", "ch", "d", "g", "gi", "h", "k", "kh", "l", "m", "n", "ng", "nh", "ph", "qu",
-          "r", "s", "t", "th", "tr", "v", "x", ""]
+ONSETS = [
+    "b",
+    "c",
+    "ch",
+    "d",
+    "g",
+    "gi",
+    "h",
+    "k",
+    "kh",
+    "l",
+    "m",
+    "n",
+    "ng",
+    "nh",
+    "ph",
+    "qu",
+    "r",
+    "s",
+    "t",
+    "th",
+    "tr",
+    "v",
+    "x",
+    "",
+]
 VOWELS = ["a", "e", "i", "o", "u", "y", "oa", "uo", "ie", "uy", "ai", "ao", "au", "oi", "ua"]
 CODAS = ["", "c", "ch", "m", "n", "ng", "nh", "p", "t", "i", "u"]
 
@@ -54,9 +78,10 @@ def synthetic_base(real: list[Entry], size: int, seed: int = 7) -> list[Entry]:
 
         def mutate(text: str, topic=topic) -> str:
             words = tokens(text)
-            return " ".join(
-                rng.choice(topic) if rng.random() < 0.5 else word for word in words
-            ) + f" {topic[0]} {topic[1]}"
+            return (
+                " ".join(rng.choice(topic) if rng.random() < 0.5 else word for word in words)
+                + f" {topic[0]} {topic[1]}"
+            )
 
         entries.append(
             replace(
@@ -129,32 +154,46 @@ def main() -> None:
     base_big = latencies_ms(
         lambda q: process.extractOne(q, big_choices, scorer=fuzz.WRatio), questions[:60], 1
     )
+
     def top1(question: str) -> str | None:
         result = faq.matcher.match(question)
         return result.id or (result.alternatives[0].id if result.alternatives else None)
 
     ours_top1 = sum(top1(case.question) == case.expect for case in in_scope)
 
-    print(f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
-          f"Python {platform.python_version()}, one process; {len(questions)} questions "
-          f"× {args.rounds} rounds from {args.eval.name}; synthetic base built in {build_s:.1f} s")
+    print(
+        f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+        f"Python {platform.python_version()}, one process; {len(questions)} questions "
+        f"× {args.rounds} rounds from {args.eval.name}; synthetic base built in {build_s:.1f} s"
+    )
     print()
     print("| matcher | base | in-scope top-1 | out-of-scope rejection | p50 ms | p99 ms |")
     print("|---|---|---|---|---|---|")
-    print(f"| Lắng Nghe (normaliser + index + fuzz) | real, {len(real)} entries "
-          f"| {report.in_scope_accuracy:.3f} (top-1 ignoring threshold {ours_top1 / len(in_scope):.3f}) "
-          f"| {report.oos_rejection:.3f} | {pct(ours_real, .5):.3f} | {pct(ours_real, .99):.3f} |")
-    print(f"| Lắng Nghe | synthetic, {args.size} entries | – | – "
-          f"| {pct(ours_big, .5):.3f} | {pct(ours_big, .99):.3f} |")
-    print(f"| baseline: extractOne WRatio, raw | real, {len(real)} entries "
-          f"| {base_hits / len(in_scope):.3f} | – (always answers) "
-          f"| {pct(base_real, .5):.3f} | {pct(base_real, .99):.3f} |")
-    print(f"| baseline | synthetic, {args.size} entries | – | – "
-          f"| {pct(base_big, .5):.3f} | {pct(base_big, .99):.3f} |")
+    print(
+        f"| Lắng Nghe (normaliser + index + fuzz) | real, {len(real)} entries "
+        f"| {report.in_scope_accuracy:.3f} "
+        f"(top-1 ignoring threshold {ours_top1 / len(in_scope):.3f}) "
+        f"| {report.oos_rejection:.3f} | {pct(ours_real, 0.5):.3f} | {pct(ours_real, 0.99):.3f} |"
+    )
+    print(
+        f"| Lắng Nghe | synthetic, {args.size} entries | – | – "
+        f"| {pct(ours_big, 0.5):.3f} | {pct(ours_big, 0.99):.3f} |"
+    )
+    print(
+        f"| baseline: extractOne WRatio, raw | real, {len(real)} entries "
+        f"| {base_hits / len(in_scope):.3f} | – (always answers) "
+        f"| {pct(base_real, 0.5):.3f} | {pct(base_real, 0.99):.3f} |"
+    )
+    print(
+        f"| baseline | synthetic, {args.size} entries | – | – "
+        f"| {pct(base_big, 0.5):.3f} | {pct(base_big, 0.99):.3f} |"
+    )
     print()
-    print(f"Emergency recall {report.emergency_recall:.3f}, false alarms "
-          f"{report.emergency_false_alarm:.3f}; median of all ours on real "
-          f"{statistics.median(ours_real):.3f} ms")
+    print(
+        f"Emergency recall {report.emergency_recall:.3f}, false alarms "
+        f"{report.emergency_false_alarm:.3f}; median of all ours on real "
+        f"{statistics.median(ours_real):.3f} ms"
+    )
 
 
 if __name__ == "__main__":

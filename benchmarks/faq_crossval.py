@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from faq.knowledge import load  # noqa: E402
-from faq.matcher import Matcher  # noqa: E402
+from faq.knowledge import load
+from faq.matcher import Matcher
 
 
 def main() -> None:
@@ -41,8 +41,10 @@ def main() -> None:
             confident += result.id == expected
             if args.misses and result.id != expected:
                 print(f"  {expected:20} got {result.id} {result.score:.2f} | {question}")
-    print(f"held-out variants {asked}: top-1 {top1 / asked:.3f}, "
-          f"confident (above threshold) {confident / asked:.3f}")
+    print(
+        f"held-out variants {asked}: top-1 {top1 / asked:.3f}, "
+        f"confident (above threshold) {confident / asked:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,10 @@ def main() -> None:
     entries = load()
     positives = []
     for fold in range(FOLDS):
-        train = [replace(e, questions=tuple(q for i, q in enumerate(e.questions)
-                                            if i % FOLDS != fold)) for e in entries]
+        train = [
+            replace(e, questions=tuple(q for i, q in enumerate(e.questions) if i % FOLDS != fold))
+            for e in entries
+        ]
         matcher = Matcher(train)
         for entry in entries:
             for i, question in enumerate(entry.questions):
@@ -50,12 +52,21 @@ def main() -> None:
                     positives.append((entry.id, candidate_features(matcher, question)))
     full = Matcher(entries)
     lines = (ROOT / "benchmarks/data/oos_tuning.txt").read_text(encoding="utf-8").splitlines()
-    negatives = [candidate_features(full, line) for line in lines
-                 if line.strip() and not line.startswith("#")]
+    negatives = [
+        candidate_features(full, line)
+        for line in lines
+        if line.strip() and not line.startswith("#")
+    ]
 
     results = []
-    grid = itertools.product((0.1, 0.2, 0.3), (0.0, 0.1, 0.2), (0.45, 0.6, 0.75),
-                             (0.0, 0.1, 0.2), (4.0, 6.0, 8.0), (0.5, 1.0))
+    grid = itertools.product(
+        (0.1, 0.2, 0.3),
+        (0.0, 0.1, 0.2),
+        (0.45, 0.6, 0.75),
+        (0.0, 0.1, 0.2),
+        (4.0, 6.0, 8.0),
+        (0.5, 1.0),
+    )
     for uni, bi, dice, fz, evidence, power in grid:
         params = Params(uni, bi, dice, fz, evidence, power)
         scorer = Matcher.__new__(Matcher)
@@ -68,15 +79,17 @@ def main() -> None:
 
         pos = [(expected, *best(c)) for expected, c in positives]
         neg = [best(c)[1] for c in negatives]
-        for threshold in [t / 100 for t in range(30, 75, 2)]:
+        for threshold in [t / 100 for t in range(20, 75, 2)]:
             conf = sum(got == exp and s >= threshold for exp, got, s in pos) / len(pos)
             rej = sum(s < threshold for s in neg) / len(neg)
             top1 = sum(got == exp for exp, got, _ in pos) / len(pos)
             results.append(((conf + rej) / 2, conf, rej, top1, threshold, params))
     results.sort(key=lambda r: r[0], reverse=True)
     for objective, conf, rej, top1, threshold, params in results[:8]:
-        print(f"objective {objective:.3f} confident {conf:.3f} rejection {rej:.3f} "
-              f"top1 {top1:.3f} threshold {threshold:.2f} {params}")
+        print(
+            f"objective {objective:.3f} confident {conf:.3f} rejection {rej:.3f} "
+            f"top1 {top1:.3f} threshold {threshold:.2f} {params}"
+        )
 
 
 if __name__ == "__main__":

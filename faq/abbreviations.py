@@ -172,7 +172,7 @@ ABBREVIATIONS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class ContextualRule:
-    """A shorthand read as `if_near` when one of `near` stands within two words, else `otherwise`."""
+    """Read as `if_near` when a word of `near` stands within two words, else `otherwise`."""
 
     if_near: str
     near: frozenset[str]
@@ -184,8 +184,25 @@ CONTEXTUAL: dict[str, ContextualRule] = {
     "mk": ContextualRule(
         if_near="mat khau",
         near=frozenset(
-            {"quen", "doi", "lay", "nhap", "sai", "dat", "vneid", "reset", "khoi", "phuc",
-             "tai", "khoan", "tk", "dang", "nhap", "mo", "khoa", "cap"}
+            {
+                "quen",
+                "doi",
+                "lay",
+                "nhap",
+                "sai",
+                "dat",
+                "vneid",
+                "reset",
+                "khoi",
+                "phuc",
+                "tai",
+                "khoan",
+                "tk",
+                "dang",
+                "mo",
+                "khoa",
+                "cap",
+            }
         ),
         otherwise="minh",
     ),
@@ -198,8 +215,29 @@ CONTEXTUAL: dict[str, ContextualRule] = {
     # "ck": "chồng" (husband) in family talk, "chuyển khoản" (bank transfer) beside money words.
     "ck": ContextualRule(
         if_near="chuyen khoan",
-        near=frozenset({"tien", "tai", "khoan", "stk", "ngan", "hang", "trieu", "nghin", "k",
-                        "tr", "truoc", "coc", "app", "qua", "cho", "lua", "bat", "yeu", "cau"}),
+        near=frozenset(
+            {
+                "tien",
+                "tai",
+                "khoan",
+                "stk",
+                "ngan",
+                "hang",
+                "trieu",
+                "nghin",
+                "k",
+                "tr",
+                "truoc",
+                "coc",
+                "app",
+                "qua",
+                "cho",
+                "lua",
+                "bat",
+                "yeu",
+                "cau",
+            }
+        ),
         otherwise="chong",
     ),
     # "bh": "bảo hiểm" beside vehicle words, else "bây giờ".

@@ -12,8 +12,9 @@ from faq.assistant import Faq
 from faq.evaluation import evaluate, read_cases
 from faq.knowledge import DEFAULT_DIR, KnowledgeBaseError, check
 
-app = typer.Typer(help="Hỏi đáp pháp luật: the knowledge base and its matcher.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Hỏi đáp pháp luật: the knowledge base and its matcher.", no_args_is_help=True
+)
 
 KbDir = Annotated[Path, typer.Option("--kb", help="Knowledge base directory.")]
 
@@ -50,7 +51,7 @@ def ask(
 
 @app.command("eval")
 def eval_(
-    file: Annotated[Path, typer.Argument(help="JSONL: {\"q\": ..., \"expect\": id|null|\"EMERGENCY\"}")],
+    file: Annotated[Path, typer.Argument(help='JSONL: {"q": ..., "expect": id|null|"EMERGENCY"}')],
     as_json: Annotated[bool, typer.Option("--json", help="End with one JSON line.")] = False,
     show_misses: Annotated[bool, typer.Option("--misses", help="List every miss.")] = False,
     kb: KbDir = DEFAULT_DIR,
@@ -66,8 +67,10 @@ def eval_(
     report, misses = evaluate(faq, cases)
     if show_misses:
         for miss in misses:
-            typer.echo(f"  line {miss.line}: expect={miss.expect} got={miss.got} "
-                       f"score={miss.score:.2f} emergency={miss.emergency} | {miss.question}")
+            typer.echo(
+                f"  line {miss.line}: expect={miss.expect} got={miss.got} "
+                f"score={miss.score:.2f} emergency={miss.emergency} | {miss.question}"
+            )
     if as_json:
         typer.echo(json.dumps(report.as_json()))
     else:

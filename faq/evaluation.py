@@ -117,8 +117,11 @@ def evaluate(faq: Faq, cases: list[Case]) -> tuple[Report, list[Miss]]:
                 in_scope_hits += ok
             ok = ok and not answer.emergency
         if not ok:
-            misses.append(Miss(case.line, case.question, case.expect, answer.id,
-                               answer.score, answer.emergency))
+            misses.append(
+                Miss(
+                    case.line, case.question, case.expect, answer.id, answer.score, answer.emergency
+                )
+            )
     timings.sort()
     report = Report(
         in_scope_accuracy=_ratio(in_scope_hits, in_scope),

@@ -18,20 +18,62 @@ from faq.normalize import nfc, normalize
 DEFAULT_DIR = Path(__file__).parent / "knowledge"
 MAX_ANSWER_CHARS = 1200
 MIN_QUESTIONS = 8
-REQUIRED_FIELDS = ("id", "title", "answer", "questions", "keywords", "legal_basis",
-                   "last_reviewed", "related")
+REQUIRED_FIELDS = (
+    "id",
+    "title",
+    "answer",
+    "questions",
+    "keywords",
+    "legal_basis",
+    "last_reviewed",
+    "related",
+)
 
 MAY_BE_EMPTY = frozenset({"related"})
 
 REQUIRED_IDS = (
-    "cancuoc-cap-moi", "cancuoc-cap-doi", "cancuoc-tre-em", "cancuoc-le-phi", "cancuoc-thoi-han",
-    "vneid-dang-ky", "vneid-kich-hoat", "vneid-mat-khau", "cutru-thuong-tru", "cutru-tam-tru",
-    "cutru-luu-tru", "cutru-xac-nhan", "hochieu", "dichvucong", "togiac-toi-pham", "khan-cap",
-    "luadao-mang", "luadao-viec-nhe", "luadao-da-bi-lua", "gia-danh-cong-an", "mua-ban-nguoi",
-    "ma-tuy", "trom-cap", "bao-luc-gia-dinh", "xam-hai-tre-em", "tin-gia", "vukhi-giao-nop",
-    "phao-no", "co-bac", "gt-nong-do-con", "gt-mu-bao-hiem", "gt-bang-lai", "gt-dang-ky-xe",
-    "gt-phat-nguoi", "gt-tuoi-lai-xe", "nghia-vu-qs", "khieunai-tocao", "pccc", "anninh-coso",
-    "mat-giayto", "dien-dan", "lien-he",
+    "cancuoc-cap-moi",
+    "cancuoc-cap-doi",
+    "cancuoc-tre-em",
+    "cancuoc-le-phi",
+    "cancuoc-thoi-han",
+    "vneid-dang-ky",
+    "vneid-kich-hoat",
+    "vneid-mat-khau",
+    "cutru-thuong-tru",
+    "cutru-tam-tru",
+    "cutru-luu-tru",
+    "cutru-xac-nhan",
+    "hochieu",
+    "dichvucong",
+    "togiac-toi-pham",
+    "khan-cap",
+    "luadao-mang",
+    "luadao-viec-nhe",
+    "luadao-da-bi-lua",
+    "gia-danh-cong-an",
+    "mua-ban-nguoi",
+    "ma-tuy",
+    "trom-cap",
+    "bao-luc-gia-dinh",
+    "xam-hai-tre-em",
+    "tin-gia",
+    "vukhi-giao-nop",
+    "phao-no",
+    "co-bac",
+    "gt-nong-do-con",
+    "gt-mu-bao-hiem",
+    "gt-bang-lai",
+    "gt-dang-ky-xe",
+    "gt-phat-nguoi",
+    "gt-tuoi-lai-xe",
+    "nghia-vu-qs",
+    "khieunai-tocao",
+    "pccc",
+    "anninh-coso",
+    "mat-giayto",
+    "dien-dan",
+    "lien-he",
 )
 
 
@@ -65,7 +107,8 @@ def _as_tuple(value: object) -> tuple[str, ...]:
 
 def _entry_from(raw: dict, source: str, faults: list[str]) -> Entry | None:
     missing = [
-        name for name in REQUIRED_FIELDS
+        name
+        for name in REQUIRED_FIELDS
         if raw.get(name) is None or (raw.get(name) in ("", []) and name not in MAY_BE_EMPTY)
     ]
     if missing:
@@ -99,7 +142,9 @@ def _read(paths: Iterable[Path], faults: list[str]) -> list[Entry]:
             faults.append(f"{path.name}: not valid YAML/UTF-8: {exc}")
             continue
         if not isinstance(raw, dict):
-            faults.append(f"{path.name}: expected one mapping (an entry), found {type(raw).__name__}")
+            faults.append(
+                f"{path.name}: expected one mapping (an entry), found {type(raw).__name__}"
+            )
             continue
         entry = _entry_from(raw, path.name, faults)
         if entry is not None:

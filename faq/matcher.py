@@ -18,6 +18,7 @@ the cost grows with the matches, not with the size of the base.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -31,7 +32,7 @@ from faq.knowledge import Entry
 from faq.normalize import tokens
 from faq.vocabulary import FILLER_PHRASES, FILLERS
 
-DEFAULT_THRESHOLD = 0.46
+DEFAULT_THRESHOLD = 0.36
 MAX_ALTERNATIVES = 3
 CANDIDATES = 12
 KEYWORD_COUNT = 2.0
@@ -64,11 +65,11 @@ class _Variant:
 class Params:
     """Weights of the score blend, tuned by benchmarks/faq_tune.py (see its docstring)."""
 
-    uni: float = 0.3
+    uni: float = 0.2
     bi: float = 0.1
-    dice: float = 0.75
+    dice: float = 0.45
     fuzz: float = 0.2
-    evidence: float = 8.0
+    evidence: float = 6.0
     evidence_power: float = 1.0
 
 
@@ -92,9 +93,7 @@ def _terms(words: Sequence[str]) -> set[str]:
     words = _without_filler_phrases(words)
     unigrams = {w for w in words if w not in FILLERS}
     pairs = {
-        f"{a} {b}"
-        for a, b in zip(words, words[1:], strict=False)
-        if not (a in FILLERS and b in FILLERS)
+        f"{a} {b}" for a, b in itertools.pairwise(words) if not (a in FILLERS and b in FILLERS)
     }
     return unigrams | pairs
 
@@ -107,8 +106,13 @@ _FINAL_ALIKE = (("k", "c"), ("j", "i"), ("z", ""))
 class Matcher:
     """An index over a list of entries; build once, query from many threads (read-only)."""
 
-    def __init__(self, entries: Iterable[Entry], *, threshold: float = DEFAULT_THRESHOLD,
-                 params: Params | None = None):
+    def __init__(
+        self,
+        entries: Iterable[Entry],
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        params: Params | None = None,
+    ):
         self.threshold = threshold
         self.params = params or Params()
         self.entries: list[Entry] = list(entries)
@@ -151,6 +155,13 @@ class Matcher:
             [replace(v, mass=sum(self._idf[t] for t in v.terms)) for v in variants]
             for variants in self._variants
         ]
+        self._variant_index: list[dict[str, tuple[int, ...]]] = []
+        for variants in self._variants:
+            where: dict[str, list[int]] = defaultdict(list)
+            for position, variant in enumerate(variants):
+                for term in variant.terms:
+                    where[term].append(position)
+            self._variant_index.append({t: tuple(p) for t, p in where.items()})
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
         self._index_of = {entry.id: i for i, entry in enumerate(self.entries)}
 
@@ -163,7 +174,7 @@ class Matcher:
         rewrites = {word}
         for old, new in _SOUND_ALIKE:
             if word.startswith(old):
-                rewrites.add(new + word[len(old):])
+                rewrites.add(new + word[len(old) :])
         for old, new in _FINAL_ALIKE:
             if word.endswith(old):
                 rewrites.add(word[: -len(old)] + new)
@@ -172,9 +183,7 @@ class Matcher:
             return max(known, key=lambda w: len(self._postings[w]))
         if len(word) < 5:
             return word
-        best = process.extractOne(
-            word, self._words, scorer=Levenshtein.distance, score_cutoff=1
-        )
+        best = process.extractOne(word, self._words, scorer=Levenshtein.distance, score_cutoff=1)
         return best[0] if best else word
 
     def _query(self, text: str) -> tuple[list[str], dict[str, float], float]:
@@ -191,8 +200,9 @@ class Matcher:
 
     # -- scoring ------------------------------------------------------------------------------
 
-    def _features(self, index: int, words: list[str], weights: dict[str, float],
-                  unigram_mass: float) -> tuple[float, float, float, float, float]:
+    def _features(
+        self, index: int, words: list[str], weights: dict[str, float], unigram_mass: float
+    ) -> tuple[float, float, float, float, float]:
         """Coverage of the query by the entry (words, pairs), best variant overlap, evidence."""
         terms = self._entry_terms[index]
         matched_uni = matched_bi = bi_mass = 0.0
@@ -206,22 +216,29 @@ class Matcher:
         uni_cov = matched_uni / unigram_mass
         bi_cov = matched_bi / bi_mass if bi_mass else uni_cov
         query_mass = unigram_mass + bi_mass
+        # Weight shared with each variant, through the entry's own term → variants index:
+        # a handful of lookups per query term instead of a pass over every variant.
+        shared: dict[int, float] = defaultdict(float)
+        where = self._variant_index[index]
+        for term, weight in weights.items():
+            for position in where.get(term, ()):
+                shared[position] += weight
+        variants = self._variants[index]
         best_dice, best_variant = 0.0, None
-        for variant in self._variants[index]:
-            shared = sum(weights[t] for t in variant.terms if t in weights)
-            dice = 2 * shared / (query_mass + variant.mass) if query_mass + variant.mass else 0.0
+        for position, weight in shared.items():
+            dice = 2 * weight / (query_mass + variants[position].mass)
             if dice > best_dice:
-                best_dice, best_variant = dice, variant
+                best_dice, best_variant = dice, variants[position]
         fuzzy = (
-            fuzz.token_set_ratio(" ".join(words), best_variant.text) / 100
-            if best_variant else 0.0
+            fuzz.token_set_ratio(" ".join(words), best_variant.text) / 100 if best_variant else 0.0
         )
         return uni_cov, bi_cov, best_dice, fuzzy, matched_uni + matched_bi
 
     def _score(self, features: tuple[float, float, float, float, float]) -> float:
         uni_cov, bi_cov, dice, fuzzy, evidence = features
         p = self.params
-        blend = p.uni * uni_cov + p.bi * bi_cov + p.dice * dice + p.fuzz * fuzzy * uni_cov
+        total = p.uni + p.bi + p.dice + p.fuzz
+        blend = (p.uni * uni_cov + p.bi * bi_cov + p.dice * dice + p.fuzz * fuzzy * uni_cov) / total
         return blend * min(1.0, evidence / p.evidence) ** p.evidence_power
 
     def match(self, text: str) -> MatchResult:
@@ -240,8 +257,7 @@ class Matcher:
                     accumulated[index] += weight
         candidates = sorted(accumulated, key=accumulated.__getitem__, reverse=True)[:CANDIDATES]
         scored = sorted(
-            ((self._score(self._features(i, words, weights, unigram_mass)), i)
-             for i in candidates),
+            ((self._score(self._features(i, words, weights, unigram_mass)), i) for i in candidates),
             reverse=True,
         )
         ranked = [Alternative(self.entries[i].id, round(min(s, 1.0), 4)) for s, i in scored]

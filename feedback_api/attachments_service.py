@@ -19,21 +19,30 @@ class TooManyAttachments(ValueError):
     message_vi = "Mỗi tin chỉ gửi kèm được tối đa {limit} tệp."
 
 
-def add(*, db_session: Session, store: AttachmentStore, code: str, data: bytes | BinaryIO,
-        filename: str | None, content_type: str | None, max_per_submission: int) -> Attachment:
+def add(
+    *,
+    db_session: Session,
+    store: AttachmentStore,
+    code: str,
+    data: bytes | BinaryIO,
+    filename: str | None,
+    content_type: str | None,
+    max_per_submission: int,
+) -> Attachment:
     """Store a citizen's file for a submission. Raises AttachmentRejected / TooManyAttachments.
 
     The same file sent twice (a retried upload) is recorded once.
     """
     canonical = tracking.canonical(code)
-    submission = canonical and db_session.exec(
-        select(Submission).where(Submission.tracking_code == canonical)
-    ).first()
+    submission = (
+        canonical
+        and db_session.exec(select(Submission).where(Submission.tracking_code == canonical)).first()
+    )
     if not submission:
         raise NotFound("submission")
-    existing = list(db_session.exec(
-        select(Attachment).where(Attachment.submission_id == submission.id)
-    ))
+    existing = list(
+        db_session.exec(select(Attachment).where(Attachment.submission_id == submission.id))
+    )
     if len(existing) >= max_per_submission:
         raise TooManyAttachments(max_per_submission)
     stored = store.store(data, claimed_name=filename, claimed_type=content_type)
@@ -41,8 +50,13 @@ def add(*, db_session: Session, store: AttachmentStore, code: str, data: bytes |
         if attachment.sha256 == stored.sha256:
             return attachment
     attachment = Attachment(
-        submission_id=submission.id, sha256=stored.sha256, public_sha256=stored.public_sha256,
-        mime=stored.mime, size=stored.size, width=stored.width, height=stored.height,
+        submission_id=submission.id,
+        sha256=stored.sha256,
+        public_sha256=stored.public_sha256,
+        mime=stored.mime,
+        size=stored.size,
+        width=stored.width,
+        height=stored.height,
     )
     db_session.add(attachment)
     db_session.commit()
@@ -51,21 +65,32 @@ def add(*, db_session: Session, store: AttachmentStore, code: str, data: bytes |
 
 def list_for(*, db_session: Session, actor: Actor, submission_id: int) -> list[Attachment]:
     submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
-    return list(db_session.exec(
-        select(Attachment).where(Attachment.submission_id == submission.id)
-        .order_by(col(Attachment.id))
-    ))
+    return list(
+        db_session.exec(
+            select(Attachment)
+            .where(Attachment.submission_id == submission.id)
+            .order_by(col(Attachment.id))
+        )
+    )
 
 
 def count_for(*, db_session: Session, submission_id: int) -> int:
     return db_session.exec(
-        select(func.count()).select_from(Attachment)
+        select(func.count())
+        .select_from(Attachment)
         .where(Attachment.submission_id == submission_id)
     ).one()
 
 
-def open_for(*, db_session: Session, store: AttachmentStore, actor: Actor, attachment_id: int,
-             sealed: bool, ip: str | None = None) -> tuple[Path, Attachment]:
+def open_for(
+    *,
+    db_session: Session,
+    store: AttachmentStore,
+    actor: Actor,
+    attachment_id: int,
+    sealed: bool,
+    ip: str | None = None,
+) -> tuple[Path, Attachment]:
     """The file an officer may read: the stripped copy, or (admins) the sealed original."""
     attachment = db_session.get(Attachment, attachment_id)
     if attachment is None:
@@ -76,13 +101,17 @@ def open_for(*, db_session: Session, store: AttachmentStore, actor: Actor, attac
         path = store.sealed_path(attachment.sha256)
     else:
         path = store.public_path(attachment.public_sha256)
-    audit.record(db_session=db_session, actor=actor,
-                 action="attachment.original" if sealed else "attachment.view",
-                 entity_type="submission", entity_id=attachment.submission_id,
-                 after={"attachment_id": attachment.id}, ip=ip)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="attachment.original" if sealed else "attachment.view",
+        entity_type="submission",
+        entity_id=attachment.submission_id,
+        after={"attachment_id": attachment.id},
+        ip=ip,
+    )
     db_session.commit()
     return path, attachment
 
 
-__all__ = ["AttachmentRejected", "TooManyAttachments", "add", "count_for", "list_for",
-           "open_for"]
+__all__ = ["AttachmentRejected", "TooManyAttachments", "add", "count_for", "list_for", "open_for"]

@@ -43,7 +43,14 @@ class BodySizeLimit:
             {"detail": f"Dữ liệu gửi lên quá lớn (tối đa {self.max_bytes // (1024 * 1024)} MB)."},
             ensure_ascii=False,
         ).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                                (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -45,15 +45,25 @@ class FeedbackClient:
 
     @classmethod
     def remote(cls, base_url: str, service_token: str, *, timeout: float = 10.0) -> FeedbackClient:
-        return cls(httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout,
-                                     headers={"Authorization": f"Bearer {service_token}"}))
+        return cls(
+            httpx.AsyncClient(
+                base_url=base_url.rstrip("/"),
+                timeout=timeout,
+                headers={"Authorization": f"Bearer {service_token}"},
+            )
+        )
 
     @classmethod
     def in_process(cls, app: Any, service_token: str) -> FeedbackClient:
         transport = httpx.ASGITransport(app=app)
-        return cls(httpx.AsyncClient(transport=transport, base_url="http://feedback-api",
-                                     headers={"Authorization": f"Bearer {service_token}"},
-                                     timeout=30.0))
+        return cls(
+            httpx.AsyncClient(
+                transport=transport,
+                base_url="http://feedback-api",
+                headers={"Authorization": f"Bearer {service_token}"},
+                timeout=30.0,
+            )
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -66,28 +76,35 @@ class FeedbackClient:
                 detail, code = str(body.get("detail", "")), body.get("code")
             except ValueError:
                 detail, code = response.text[:200], None
-            error = {404: NotFoundError, 429: RateLimitedError}.get(response.status_code,
-                                                                    FeedbackApiError)
+            error = {404: NotFoundError, 429: RateLimitedError}.get(
+                response.status_code, FeedbackApiError
+            )
             raise error(response.status_code, detail, code)
         return response
 
     async def create_submission(self, data: SubmissionCreate) -> SubmissionReceipt:
-        response = await self._request("POST", "/api/v1/intake/submissions",
-                                       json=data.model_dump(mode="json"))
+        response = await self._request(
+            "POST", "/api/v1/intake/submissions", json=data.model_dump(mode="json")
+        )
         return SubmissionReceipt.model_validate(response.json())
 
-    async def upload_attachment(self, tracking_code: str, content: bytes, *,
-                                filename: str = "photo.jpg",
-                                content_type: str | None = None) -> AttachmentPublic:
+    async def upload_attachment(
+        self,
+        tracking_code: str,
+        content: bytes,
+        *,
+        filename: str = "photo.jpg",
+        content_type: str | None = None,
+    ) -> AttachmentPublic:
         files = {"file": (filename, content, content_type or "application/octet-stream")}
         response = await self._request(
-            "POST", f"/api/v1/intake/submissions/{tracking_code}/attachments", files=files)
+            "POST", f"/api/v1/intake/submissions/{tracking_code}/attachments", files=files
+        )
         return AttachmentPublic.model_validate(response.json())
 
     async def status(self, tracking_code: str, *, citizen_ref: str | None = None) -> PublicStatus:
         headers = {"X-Citizen-Ref": citizen_ref} if citizen_ref else {}
-        response = await self._request("GET", f"/api/v1/status/{tracking_code}",
-                                       headers=headers)
+        response = await self._request("GET", f"/api/v1/status/{tracking_code}", headers=headers)
         return PublicStatus.model_validate(response.json())
 
     async def units(self) -> UnitsPublic:
@@ -95,14 +112,28 @@ class FeedbackClient:
         return UnitsPublic.model_validate(response.json())
 
     async def lease_outbox(self, *, limit: int = 50, lease_seconds: int = 60) -> LeasedMessages:
-        response = await self._request("POST", "/api/v1/outbox/lease",
-                                       json={"limit": limit, "lease_seconds": lease_seconds})
+        response = await self._request(
+            "POST", "/api/v1/outbox/lease", json={"limit": limit, "lease_seconds": lease_seconds}
+        )
         return LeasedMessages.model_validate(response.json())
 
-    async def ack_outbox(self, message_id: int, *, lease_token: str, outcome: str,
-                         error: str | None = None, retry_after: float | None = None) -> AckResult:
+    async def ack_outbox(
+        self,
+        message_id: int,
+        *,
+        lease_token: str,
+        outcome: str,
+        error: str | None = None,
+        retry_after: float | None = None,
+    ) -> AckResult:
         response = await self._request(
-            "POST", f"/api/v1/outbox/{message_id}/ack",
-            json={"lease_token": lease_token, "outcome": outcome, "error": error,
-                  "retry_after": retry_after})
+            "POST",
+            f"/api/v1/outbox/{message_id}/ack",
+            json={
+                "lease_token": lease_token,
+                "outcome": outcome,
+                "error": error,
+                "retry_after": retry_after,
+            },
+        )
         return AckResult.model_validate(response.json())

@@ -88,7 +88,9 @@ async def current_actor(request: Request, db: SessionDep) -> Actor:
             ("application/x-www-form-urlencoded", "multipart/form-data")
         ):
             form_token = (await request.form()).get("csrf_token")
-        _check_csrf(request, browser.csrf_token, form_token if isinstance(form_token, str) else None)
+        _check_csrf(
+            request, browser.csrf_token, form_token if isinstance(form_token, str) else None
+        )
     return browser.actor
 
 

@@ -72,14 +72,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TooManyAttachments)
     async def too_many(request: Request, exc: TooManyAttachments):
         return JSONResponse(
-            {"detail": TooManyAttachments.message_vi.format(limit=exc.args[0]),
-             "code": "too_many"}, status_code=422)
+            {"detail": TooManyAttachments.message_vi.format(limit=exc.args[0]), "code": "too_many"},
+            status_code=422,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
-        return JSONResponse({"detail": "Dữ liệu không hợp lệ.", "errors": errors},
-                            status_code=422)
+        return JSONResponse({"detail": "Dữ liệu không hợp lệ.", "errors": errors}, status_code=422)
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
@@ -91,8 +91,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine or engine_for(settings)
-    app.state.attachment_store = AttachmentStore(settings.resolved_attachments_dir,
-                                                 max_bytes=settings.max_upload_bytes)
+    app.state.attachment_store = AttachmentStore(
+        settings.resolved_attachments_dir, max_bytes=settings.max_upload_bytes
+    )
     app.state.status_limiter = RateLimiter(settings.status_lookups_per_minute)
     app.state.login_limiter = RateLimiter(30)
 
@@ -106,8 +107,14 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + 256 * 1024)
     _install_error_handlers(app)
     install_login_redirect(app)
-    for router in (submissions_router, outbox_router, units_router, officers_router,
-                   audit_router, pages_router):
+    for router in (
+        submissions_router,
+        outbox_router,
+        units_router,
+        officers_router,
+        audit_router,
+        pages_router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

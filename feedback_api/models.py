@@ -10,5 +10,15 @@ from feedback_api.units.models import Unit
 
 metadata = SQLModel.metadata
 
-__all__ = ["ApiToken", "Attachment", "AuditEvent", "Note", "Officer", "OfficerSession",
-           "OutboxMessage", "Submission", "Unit", "metadata"]
+__all__ = [
+    "ApiToken",
+    "Attachment",
+    "AuditEvent",
+    "Note",
+    "Officer",
+    "OfficerSession",
+    "OutboxMessage",
+    "Submission",
+    "Unit",
+    "metadata",
+]

@@ -2,23 +2,20 @@
 
 Why it is built this way:
 
-* Phones write the sender's GPS position, device make/serial and editing history into photos.
-  Officers reviewing a tip need the picture, not that metadata, so every image gets an
-  officer-facing ("public") copy re-encoded from its pixels alone: no EXIF (GPS included), XMP,
-  ICC profile, comments or PNG text chunks survive. EXIF orientation is applied first so the
-  picture still looks upright, and an ICC profile is turned into sRGB pixels before it is dropped.
-* The original bytes may be evidence, so they are kept untouched ("sealed") under their SHA-256,
-  which lets anyone later show the file was not altered after it was received.
+* Phones write the sender's GPS position, device make/serial and edit history into photos.
+  Officers need the picture, not that, so every image gets an officer-facing ("public") copy
+  re-encoded from pixels alone: no EXIF (GPS included), XMP, ICC profile, comment or PNG text
+  chunk survives. EXIF orientation is applied first so the picture still looks upright.
+* The original bytes may be evidence: they are kept untouched ("sealed") under their SHA-256,
+  so anyone can later show the file was not altered after it was received.
 * A file name and a declared MIME type come from the sender and prove nothing. The type is
   decided by content (magic bytes, then a full decode for images); a name or declared type that
-  disagrees with the content is refused, because that mismatch is how disguised HTML or
-  programs slip past people and browsers.
-* Nothing is written until a file has passed every check, and each write is atomic (temp file in
-  the target directory + os.replace), so a rejection or a crash never leaves half a file.
+  contradicts it is refused, since that is how disguised HTML or programs slip past people.
+* Nothing is written until every check has passed, and each write is atomic (temp file in the
+  target directory + os.replace): a rejection or a crash never leaves half a file.
 
-Out of scope: PDF and video (MP4/MOV) files are stored as they are, and their public copy is the
-same bytes. Document metadata (PDF info/XMP, video atoms, which can also hold GPS) is NOT removed.
-
+Out of scope: PDF and video (MP4/MOV) are stored as-is and their public copy is the same bytes;
+their metadata (PDF info/XMP, video atoms, which can also hold GPS) is NOT removed.
 Pure module: no database, no web framework. Callers record the returned StoredAttachment.
 """
 
@@ -204,10 +201,6 @@ def _pixels_only(im: Image.Image, kind: _Kind) -> Image.Image:
 _SAVE_OPTIONS: dict[str, dict[str, object]] = {"JPEG": {"quality": 90}, "WEBP": {"quality": 90}}
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 class AttachmentStore:
     """Content-addressed store: root/sealed/<sha[:2]>/<sha> and root/public/<sha[:2]>/<sha>."""
 
@@ -244,7 +237,7 @@ class AttachmentStore:
             if kind is PDF and b"%%EOF" not in original[-1024:]:
                 raise _reject("corrupt", "PDF without %%EOF trailer (truncated upload?)")
             public = original
-        sha, public_sha = _sha(original), _sha(public)
+        sha, public_sha = hashlib.sha256(original).hexdigest(), hashlib.sha256(public).hexdigest()
         self._write_once(self.root / "sealed" / sha[:2] / sha, original)
         self._write_once(self.root / "public" / public_sha[:2] / public_sha, public)
         return StoredAttachment(

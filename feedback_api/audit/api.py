@@ -17,10 +17,16 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 def to_public(event) -> AuditEventPublic:
     return AuditEventPublic(
-        id=event.id, at=event.at, actor_id=event.actor_id, actor=event.actor,
-        action=event.action, entity_type=event.entity_type, entity_id=event.entity_id,
+        id=event.id,
+        at=event.at,
+        actor_id=event.actor_id,
+        actor=event.actor,
+        action=event.action,
+        entity_type=event.entity_type,
+        entity_id=event.entity_id,
         before=json.loads(event.before) if event.before else None,
-        after=json.loads(event.after) if event.after else None, ip=event.ip,
+        after=json.loads(event.after) if event.after else None,
+        ip=event.ip,
     )
 
 
@@ -37,9 +43,19 @@ def browse(
     cursor: int | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AuditEventsPublic:
-    events = service.browse(db_session=db, actor=actor, action=action, actor_id=actor_id,
-                            entity_type=entity_type, entity_id=entity_id, since=since,
-                            until=until, before_id=cursor, limit=limit)
+    events = service.browse(
+        db_session=db,
+        actor=actor,
+        action=action,
+        actor_id=actor_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        since=since,
+        until=until,
+        before_id=cursor,
+        limit=limit,
+    )
     next_cursor = events[-1].id if len(events) == limit else None
-    return AuditEventsPublic(data=[to_public(e) for e in events], count=len(events),
-                             next_cursor=next_cursor)
+    return AuditEventsPublic(
+        data=[to_public(e) for e in events], count=len(events), next_cursor=next_cursor
+    )

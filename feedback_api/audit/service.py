@@ -18,9 +18,17 @@ def _dump(value: dict | None) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
-def record(*, db_session: Session, actor: Actor | None, action: str, entity_type: str,
-           entity_id: int | None, before: dict | None = None, after: dict | None = None,
-           ip: str | None = None) -> None:
+def record(
+    *,
+    db_session: Session,
+    actor: Actor | None,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    before: dict | None = None,
+    after: dict | None = None,
+    ip: str | None = None,
+) -> None:
     db_session.add(
         AuditEvent(
             actor_id=actor.officer_id if actor else None,
@@ -35,11 +43,19 @@ def record(*, db_session: Session, actor: Actor | None, action: str, entity_type
     )
 
 
-def browse(*, db_session: Session, actor: Actor, action: str | None = None,
-           actor_id: int | None = None, entity_type: str | None = None,
-           entity_id: int | None = None, since: dt.datetime | None = None,
-           until: dt.datetime | None = None, before_id: int | None = None,
-           limit: int = PAGE_SIZE) -> list[AuditEvent]:
+def browse(
+    *,
+    db_session: Session,
+    actor: Actor,
+    action: str | None = None,
+    actor_id: int | None = None,
+    entity_type: str | None = None,
+    entity_id: int | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    before_id: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> list[AuditEvent]:
     """Newest first, keyset-paginated by id. Admins only."""
     actor.require(Action.VIEW_AUDIT)
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(min(limit, 200))

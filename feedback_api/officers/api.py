@@ -43,9 +43,15 @@ class TokenRequest(BaseModel):
 
 
 def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
-    response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_hours * 3600,
-                        httponly=True, secure=settings.cookie_secure, samesite="strict",
-                        path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="strict",
+        path="/",
+    )
 
 
 def login_officer(request: Request, db, settings: Settings, username: str, password: str):
@@ -53,26 +59,36 @@ def login_officer(request: Request, db, settings: Settings, username: str, passw
     if not request.app.state.login_limiter.allow(client_ip(request)):
         raise service.LoginError("Bạn đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.")
     officer = service.authenticate(
-        db_session=db, username=username, password=password,
+        db_session=db,
+        username=username,
+        password=password,
         max_failures=settings.login_max_failures,
-        lockout=dt.timedelta(minutes=settings.login_lockout_minutes), ip=client_ip(request),
+        lockout=dt.timedelta(minutes=settings.login_lockout_minutes),
+        ip=client_ip(request),
     )
-    session = service.start_session(db_session=db, officer=officer,
-                                    lifetime=dt.timedelta(hours=settings.session_hours),
-                                    ip=client_ip(request))
+    session = service.start_session(
+        db_session=db,
+        officer=officer,
+        lifetime=dt.timedelta(hours=settings.session_hours),
+        ip=client_ip(request),
+    )
     return officer, session
 
 
 @router.post("/auth/login", response_model=LoginResult)
-def login(data: LoginRequest, request: Request, response: Response, db: SessionDep,
-          settings: SettingsDep) -> LoginResult:
+def login(
+    data: LoginRequest, request: Request, response: Response, db: SessionDep, settings: SettingsDep
+) -> LoginResult:
     try:
         officer, session = login_officer(request, db, settings, data.username, data.password)
     except service.LoginError as exc:
         raise HTTPException(401, str(exc)) from None
     set_session_cookie(response, session.token, settings)
-    return LoginResult(csrf_token=session.csrf_token, expires_at=session.expires_at,
-                       officer=OfficerPublic.model_validate(officer, from_attributes=True))
+    return LoginResult(
+        csrf_token=session.csrf_token,
+        expires_at=session.expires_at,
+        officer=OfficerPublic.model_validate(officer, from_attributes=True),
+    )
 
 
 @router.post("/auth/logout", status_code=204)
@@ -93,8 +109,10 @@ def me(db: SessionDep, actor: CurrentActor) -> OfficerPublic:
 def create_token(data: TokenRequest, db: SessionDep, actor: CurrentActor) -> TokenCreated:
     """An API token for the officer's own scripts; shown once, stored only as a hash."""
     officer = service.get_by_username(db_session=db, username=actor.username)
-    return TokenCreated(token=service.create_api_token(db_session=db, officer=officer,
-                                                       label=data.label), label=data.label)
+    return TokenCreated(
+        token=service.create_api_token(db_session=db, officer=officer, label=data.label),
+        label=data.label,
+    )
 
 
 @router.get("/officers", response_model=OfficersPublic)
@@ -113,7 +131,8 @@ def create_officer(data: OfficerCreate, db: SessionDep, actor: CurrentActor) -> 
 
 
 @router.patch("/officers/{officer_id}", response_model=OfficerPublic)
-def update_officer(officer_id: int, data: OfficerUpdate, db: SessionDep,
-                   actor: CurrentActor) -> OfficerPublic:
+def update_officer(
+    officer_id: int, data: OfficerUpdate, db: SessionDep, actor: CurrentActor
+) -> OfficerPublic:
     officer = service.update(db_session=db, actor=actor, officer_id=officer_id, data=data)
     return OfficerPublic.model_validate(officer, from_attributes=True)

@@ -73,10 +73,14 @@ def create(*, db_session: Session, data: OfficerCreate, actor: Actor | None) -> 
     )
     db_session.add(officer)
     db_session.flush()
-    audit.record(db_session=db_session, actor=actor, action="officer.create",
-                 entity_type="officer", entity_id=officer.id,
-                 after={"username": officer.username, "role": data.role,
-                        "unit_id": data.unit_id})
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="officer.create",
+        entity_type="officer",
+        entity_id=officer.id,
+        after={"username": officer.username, "role": data.role, "unit_id": data.unit_id},
+    )
     db_session.commit()
     return officer
 
@@ -103,8 +107,12 @@ def get_in_reach(*, db_session: Session, actor: Actor, officer_id: int) -> Offic
 def update(*, db_session: Session, actor: Actor, officer_id: int, data: OfficerUpdate) -> Officer:
     actor.require(Action.MANAGE_OFFICERS)
     officer = get_in_reach(db_session=db_session, actor=actor, officer_id=officer_id)
-    before = {"full_name": officer.full_name, "role": str(officer.role),
-              "unit_id": officer.unit_id, "active": officer.active}
+    before = {
+        "full_name": officer.full_name,
+        "role": str(officer.role),
+        "unit_id": officer.unit_id,
+        "active": officer.active,
+    }
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if "unit_id" in changes:
         _check_unit_in_reach(db_session, actor, changes["unit_id"])
@@ -123,17 +131,35 @@ def update(*, db_session: Session, actor: Actor, officer_id: int, data: OfficerU
     if changes.get("active") is False:
         db_session.exec(delete(OfficerSession).where(OfficerSession.officer_id == officer.id))
     db_session.add(officer)
-    after = {"full_name": officer.full_name, "role": str(officer.role),
-             "unit_id": officer.unit_id, "active": officer.active,
-             **({"password": "changed"} if password else {})}
-    audit.record(db_session=db_session, actor=actor, action="officer.update",
-                 entity_type="officer", entity_id=officer.id, before=before, after=after)
+    after = {
+        "full_name": officer.full_name,
+        "role": str(officer.role),
+        "unit_id": officer.unit_id,
+        "active": officer.active,
+        **({"password": "changed"} if password else {}),
+    }
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="officer.update",
+        entity_type="officer",
+        entity_id=officer.id,
+        before=before,
+        after=after,
+    )
     db_session.commit()
     return officer
 
 
-def authenticate(*, db_session: Session, username: str, password: str,
-                 max_failures: int, lockout: dt.timedelta, ip: str | None = None) -> Officer:
+def authenticate(
+    *,
+    db_session: Session,
+    username: str,
+    password: str,
+    max_failures: int,
+    lockout: dt.timedelta,
+    ip: str | None = None,
+) -> Officer:
     """Check a password; after `max_failures` wrong ones the account locks for `lockout`.
 
     The same message answers an unknown user, a wrong password and a locked account, and an
@@ -153,9 +179,15 @@ def authenticate(*, db_session: Session, username: str, password: str,
         if officer.failed_logins >= max_failures:
             officer.locked_until = now + lockout
             officer.failed_logins = 0
-            audit.record(db_session=db_session, actor=None, action="officer.locked",
-                         entity_type="officer", entity_id=officer.id, ip=ip,
-                         after={"locked_until": officer.locked_until.isoformat()})
+            audit.record(
+                db_session=db_session,
+                actor=None,
+                action="officer.locked",
+                entity_type="officer",
+                entity_id=officer.id,
+                ip=ip,
+                after={"locked_until": officer.locked_until.isoformat()},
+            )
         db_session.add(officer)
         db_session.commit()
         raise refused
@@ -176,8 +208,9 @@ class NewSession:
     expires_at: dt.datetime
 
 
-def start_session(*, db_session: Session, officer: Officer, lifetime: dt.timedelta,
-                  ip: str | None = None) -> NewSession:
+def start_session(
+    *, db_session: Session, officer: Officer, lifetime: dt.timedelta, ip: str | None = None
+) -> NewSession:
     token = new_token()
     record = OfficerSession(
         token_hash=token_hash(token),
@@ -187,8 +220,14 @@ def start_session(*, db_session: Session, officer: Officer, lifetime: dt.timedel
     )
     db_session.add(record)
     db_session.exec(delete(OfficerSession).where(col(OfficerSession.expires_at) < utcnow()))
-    audit.record(db_session=db_session, actor=actor_for(db_session=db_session, officer=officer),
-                 action="officer.login", entity_type="officer", entity_id=officer.id, ip=ip)
+    audit.record(
+        db_session=db_session,
+        actor=actor_for(db_session=db_session, officer=officer),
+        action="officer.login",
+        entity_type="officer",
+        entity_id=officer.id,
+        ip=ip,
+    )
     db_session.commit()
     return NewSession(token, record.csrf_token, record.expires_at)
 

@@ -29,9 +29,14 @@ def lease(data: LeaseRequest, db: SessionDep, _caller: ServiceCaller) -> LeasedM
 
 @router.post("/{message_id}/ack", response_model=AckResult)
 def ack(message_id: int, data: AckRequest, db: SessionDep, _caller: ServiceCaller) -> AckResult:
-    message, accepted = service.ack(db_session=db, message_id=message_id,
-                                    lease_token=data.lease_token, outcome=data.outcome,
-                                    error=data.error, retry_after=data.retry_after)
+    message, accepted = service.ack(
+        db_session=db,
+        message_id=message_id,
+        lease_token=data.lease_token,
+        outcome=data.outcome,
+        error=data.error,
+        retry_after=data.retry_after,
+    )
     if message is None:
         raise NotFound("outbox message")
     return AckResult(id=message.id, state=str(message.state), accepted=accepted)

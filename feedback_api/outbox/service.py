@@ -14,17 +14,25 @@ from feedback_api.outbox.models import OutboxMessage, OutboxState
 MAX_ATTEMPTS = 8
 
 
-def enqueue(*, db_session: Session, citizen_ref: str, text: str, purpose: str,
-            submission_id: int | None = None) -> OutboxMessage:
+def enqueue(
+    *,
+    db_session: Session,
+    citizen_ref: str,
+    text: str,
+    purpose: str,
+    submission_id: int | None = None,
+) -> OutboxMessage:
     """Queue a message; the caller commits (so a reply and its message land together)."""
-    message = OutboxMessage(citizen_ref=citizen_ref, text=text, purpose=purpose,
-                            submission_id=submission_id)
+    message = OutboxMessage(
+        citizen_ref=citizen_ref, text=text, purpose=purpose, submission_id=submission_id
+    )
     db_session.add(message)
     return message
 
 
-def lease(*, db_session: Session, limit: int, lease_seconds: int,
-          now: dt.datetime | None = None) -> list[OutboxMessage]:
+def lease(
+    *, db_session: Session, limit: int, lease_seconds: int, now: dt.datetime | None = None
+) -> list[OutboxMessage]:
     """Hand out up to `limit` due messages, each under a fresh lease token.
 
     On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several senders lease concurrently without
@@ -55,9 +63,16 @@ def lease(*, db_session: Session, limit: int, lease_seconds: int,
     return messages
 
 
-def ack(*, db_session: Session, message_id: int, lease_token: str, outcome: str,
-        error: str | None = None, retry_after: float | None = None,
-        now: dt.datetime | None = None) -> tuple[OutboxMessage | None, bool]:
+def ack(
+    *,
+    db_session: Session,
+    message_id: int,
+    lease_token: str,
+    outcome: str,
+    error: str | None = None,
+    retry_after: float | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[OutboxMessage | None, bool]:
     """Record a delivery outcome. Returns (message, accepted); a stale lease is not accepted."""
     now = now or utcnow()
     message = db_session.get(OutboxMessage, message_id)
@@ -75,7 +90,7 @@ def ack(*, db_session: Session, message_id: int, lease_token: str, outcome: str,
         message.sent_at = now
     elif outcome == "retry" and message.attempts < MAX_ATTEMPTS:
         message.state = OutboxState.PENDING
-        backoff = retry_after if retry_after is not None else min(3600, 2 ** message.attempts)
+        backoff = retry_after if retry_after is not None else min(3600, 2**message.attempts)
         message.not_before = now + dt.timedelta(seconds=backoff)
     else:  # failed, blocked, or out of attempts
         message.state = OutboxState.FAILED
@@ -88,7 +103,7 @@ def pending_count(*, db_session: Session) -> int:
     from sqlalchemy import func
 
     return db_session.exec(
-        select(func.count()).select_from(OutboxMessage).where(
-            col(OutboxMessage.state).in_([OutboxState.PENDING, OutboxState.LEASED])
-        )
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(col(OutboxMessage.state).in_([OutboxState.PENDING, OutboxState.LEASED]))
     ).one()

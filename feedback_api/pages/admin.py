@@ -27,10 +27,17 @@ def _units_in_reach(db, actor):
 
 
 def _officers_page(request, db, browser, *, error=None, created=None, status_code=200):
-    return page(request, "admin_officers.html", browser, status_code=status_code,
-                officers=officers.list_officers(db_session=db, actor=browser.actor),
-                units={u.id: u for u in _units_in_reach(db, browser.actor)}, roles=ROLES,
-                error=error, created=created)
+    return page(
+        request,
+        "admin_officers.html",
+        browser,
+        status_code=status_code,
+        officers=officers.list_officers(db_session=db, actor=browser.actor),
+        units={u.id: u for u in _units_in_reach(db, browser.actor)},
+        roles=ROLES,
+        error=error,
+        created=created,
+    )
 
 
 @router.get("/officers")
@@ -45,44 +52,69 @@ def _validation_message(exc: ValidationError) -> str:
 
 
 @router.post("/officers")
-def create_officer(request: Request, db: SessionDep, browser: PageSession,
-                   username: Annotated[str, Form()] = "", full_name: Annotated[str, Form()] = "",
-                   role: Annotated[str, Form()] = "officer", unit_id: Annotated[int, Form()] = 0,
-                   password: Annotated[str, Form()] = ""):
+def create_officer(
+    request: Request,
+    db: SessionDep,
+    browser: PageSession,
+    username: Annotated[str, Form()] = "",
+    full_name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "officer",
+    unit_id: Annotated[int, Form()] = 0,
+    password: Annotated[str, Form()] = "",
+):
     browser.actor.require(Action.MANAGE_OFFICERS)
     try:
-        data = OfficerCreate(username=username.strip().lower(), full_name=full_name.strip(),
-                             role=role, unit_id=unit_id, password=password)
+        data = OfficerCreate(
+            username=username.strip().lower(),
+            full_name=full_name.strip(),
+            role=role,
+            unit_id=unit_id,
+            password=password,
+        )
         officers.create(db_session=db, data=data, actor=browser.actor)
     except ValidationError as exc:
-        return _officers_page(request, db, browser, error=_validation_message(exc),
-                              status_code=422)
+        return _officers_page(request, db, browser, error=_validation_message(exc), status_code=422)
     except officers.OfficerError as exc:
         return _officers_page(request, db, browser, error=str(exc), status_code=422)
     return _officers_page(request, db, browser, created=username)
 
 
 @router.post("/officers/{officer_id}")
-def update_officer(officer_id: int, request: Request, db: SessionDep, browser: PageSession,
-                   role: Annotated[str, Form()] = "", unit_id: Annotated[str, Form()] = "",
-                   active: Annotated[str, Form()] = "", password: Annotated[str, Form()] = ""):
+def update_officer(
+    officer_id: int,
+    request: Request,
+    db: SessionDep,
+    browser: PageSession,
+    role: Annotated[str, Form()] = "",
+    unit_id: Annotated[str, Form()] = "",
+    active: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+):
     try:
         data = OfficerUpdate(
-            role=role or None, unit_id=int(unit_id) if unit_id.isdigit() else None,
-            active={"1": True, "0": False}.get(active), password=password or None,
+            role=role or None,
+            unit_id=int(unit_id) if unit_id.isdigit() else None,
+            active={"1": True, "0": False}.get(active),
+            password=password or None,
         )
         officers.update(db_session=db, actor=browser.actor, officer_id=officer_id, data=data)
     except ValidationError as exc:
-        return _officers_page(request, db, browser, error=_validation_message(exc),
-                              status_code=422)
+        return _officers_page(request, db, browser, error=_validation_message(exc), status_code=422)
     except officers.OfficerError as exc:
         return _officers_page(request, db, browser, error=str(exc), status_code=422)
     return RedirectResponse("/officer/admin/officers", status_code=303)
 
 
 def _units_page(request, db, browser, *, error=None, message=None, status_code=200):
-    return page(request, "admin_units.html", browser, status_code=status_code,
-                units=_units_in_reach(db, browser.actor), error=error, message=message)
+    return page(
+        request,
+        "admin_units.html",
+        browser,
+        status_code=status_code,
+        units=_units_in_reach(db, browser.actor),
+        error=error,
+        message=message,
+    )
 
 
 @router.get("/units")
@@ -92,29 +124,40 @@ def units_page(request: Request, db: SessionDep, browser: PageSession):
 
 
 @router.post("/units")
-def create_unit(request: Request, db: SessionDep, browser: PageSession,
-                code: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
-                kind: Annotated[str, Form()] = "commune",
-                parent_code: Annotated[str, Form()] = ""):
+def create_unit(
+    request: Request,
+    db: SessionDep,
+    browser: PageSession,
+    code: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "commune",
+    parent_code: Annotated[str, Form()] = "",
+):
     try:
-        data = UnitCreate(code=code.strip(), name=name.strip(), kind=kind,
-                          parent_code=parent_code.strip() or None)
+        data = UnitCreate(
+            code=code.strip(), name=name.strip(), kind=kind, parent_code=parent_code.strip() or None
+        )
         units.create_in_reach(db_session=db, actor=browser.actor, data=data)
     except ValidationError as exc:
-        return _units_page(request, db, browser, error=_validation_message(exc),
-                           status_code=422)
+        return _units_page(request, db, browser, error=_validation_message(exc), status_code=422)
     except units.UnitError as exc:
         return _units_page(request, db, browser, error=str(exc), status_code=422)
     return _units_page(request, db, browser, message=f"Đã thêm đơn vị {code}.")
 
 
 @router.post("/units/import")
-async def import_units(request: Request, db: SessionDep, browser: PageSession,
-                       file: Annotated[UploadFile, File()]):
+async def import_units(
+    request: Request, db: SessionDep, browser: PageSession, file: Annotated[UploadFile, File()]
+):
     browser.actor.require(Action.MANAGE_UNITS)
     if browser.actor.unit_path.count("/") > 2:
-        return _units_page(request, db, browser, status_code=403,
-                           error="Chỉ quản trị cấp tỉnh được nhập danh sách đơn vị.")
+        return _units_page(
+            request,
+            db,
+            browser,
+            status_code=403,
+            error="Chỉ quản trị cấp tỉnh được nhập danh sách đơn vị.",
+        )
     raw = await file.read(2 * 1024 * 1024 + 1)
     try:
         text = raw.decode("utf-8")
@@ -122,18 +165,30 @@ async def import_units(request: Request, db: SessionDep, browser: PageSession,
             raise units.UnitError("tệp quá lớn (tối đa 2 MB)")
         result = units.import_csv(db_session=db, text=text)
     except UnicodeDecodeError:
-        return _units_page(request, db, browser, error="Tệp không phải văn bản UTF-8.",
-                           status_code=422)
+        return _units_page(
+            request, db, browser, error="Tệp không phải văn bản UTF-8.", status_code=422
+        )
     except units.UnitError as exc:
         return _units_page(request, db, browser, error=str(exc), status_code=422)
-    return _units_page(request, db, browser, message=(
-        f"Đã nhập {result.created} đơn vị, bỏ qua {result.skipped} đơn vị đã có."))
+    return _units_page(
+        request,
+        db,
+        browser,
+        message=(f"Đã nhập {result.created} đơn vị, bỏ qua {result.skipped} đơn vị đã có."),
+    )
 
 
 @router.get("/audit")
-def audit_page(request: Request, db: SessionDep, browser: PageSession,
-               action: str | None = None, entity_id: str | None = None,
-               actor_id: str | None = None, day: str | None = None, cursor: int | None = None):
+def audit_page(
+    request: Request,
+    db: SessionDep,
+    browser: PageSession,
+    action: str | None = None,
+    entity_id: str | None = None,
+    actor_id: str | None = None,
+    day: str | None = None,
+    cursor: int | None = None,
+):
     since = until = None
     if day:
         try:
@@ -142,15 +197,26 @@ def audit_page(request: Request, db: SessionDep, browser: PageSession,
         except ValueError:
             since = until = None
     events = audit.browse(
-        db_session=db, actor=browser.actor, action=action or None,
+        db_session=db,
+        actor=browser.actor,
+        action=action or None,
         entity_id=int(entity_id) if entity_id and entity_id.isdigit() else None,
         actor_id=int(actor_id) if actor_id and actor_id.isdigit() else None,
-        since=since, until=until, before_id=cursor,
+        since=since,
+        until=until,
+        before_id=cursor,
     )
-    rows = [(e, json.loads(e.before) if e.before else None,
-             json.loads(e.after) if e.after else None) for e in events]
-    filters = {"action": action or "", "entity_id": entity_id or "", "actor_id": actor_id or "",
-               "day": day or ""}
+    rows = [
+        (e, json.loads(e.before) if e.before else None, json.loads(e.after) if e.after else None)
+        for e in events
+    ]
+    filters = {
+        "action": action or "",
+        "entity_id": entity_id or "",
+        "actor_id": actor_id or "",
+        "day": day or "",
+    }
     next_cursor = events[-1].id if len(events) == audit.PAGE_SIZE else None
-    return page(request, "admin_audit.html", browser, rows=rows, filters=filters,
-                next_cursor=next_cursor)
+    return page(
+        request, "admin_audit.html", browser, rows=rows, filters=filters, next_cursor=next_cursor
+    )

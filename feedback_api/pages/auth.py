@@ -42,12 +42,17 @@ async def page_session(request: Request, browser: OptionalBrowser) -> BrowserSes
 PageSession = Annotated[BrowserSession, Depends(page_session)]
 
 
-def page(request: Request, name: str, browser: BrowserSession | None, status_code: int = 200,
-         **context):
+def page(
+    request: Request, name: str, browser: BrowserSession | None, status_code: int = 200, **context
+):
     return templates.TemplateResponse(
-        request, f"officer/{name}",
-        {"actor": browser.actor if browser else None,
-         "csrf_token": browser.csrf_token if browser else "", **context},
+        request,
+        f"officer/{name}",
+        {
+            "actor": browser.actor if browser else None,
+            "csrf_token": browser.csrf_token if browser else "",
+            **context,
+        },
         status_code=status_code,
     )
 
@@ -60,14 +65,17 @@ def login_form(request: Request, browser: OptionalBrowser):
 
 
 @router.post("/login")
-def login_submit(request: Request, db: SessionDep, settings: SettingsDep,
-                 username: Annotated[str, Form(max_length=64)] = "",
-                 password: Annotated[str, Form(max_length=200)] = ""):
+def login_submit(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+):
     try:
         _officer, session = login_officer(request, db, settings, username, password)
     except officers.LoginError as exc:
-        return page(request, "login.html", None, status_code=401, error=str(exc),
-                    username=username)
+        return page(request, "login.html", None, status_code=401, error=str(exc), username=username)
     response = RedirectResponse("/officer", status_code=303)
     set_session_cookie(response, session.token, settings)
     return response
@@ -85,8 +93,7 @@ def install_login_redirect(app) -> None:
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired):
         if request.headers.get("hx-request"):
-            return RedirectResponse("/officer/login", status_code=303,
-                                    headers={"HX-Redirect": "/officer/login"})
+            return RedirectResponse(
+                "/officer/login", status_code=303, headers={"HX-Redirect": "/officer/login"}
+            )
         return RedirectResponse("/officer/login", status_code=303)
-
-

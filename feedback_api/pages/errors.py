@@ -13,6 +13,8 @@ def is_page_request(request: Request) -> bool:
 
 def render_error(request: Request, status: int, message: str):
     return templates.TemplateResponse(
-        request, "officer/error.html", {"status": status, "message": message, "actor": None},
+        request,
+        "officer/error.html",
+        {"status": status, "message": message, "actor": None},
         status_code=status,
     )

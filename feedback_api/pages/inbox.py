@@ -54,28 +54,46 @@ def inbox(
 ):
     actor = browser.actor
     flt = queries.InboxFilter(
-        kind=kind or None, status=status or None, unit_id=_optional_int(unit_id),
-        category=category or None, created_from=_optional_date(created_from),
+        kind=kind or None,
+        status=status or None,
+        unit_id=_optional_int(unit_id),
+        category=category or None,
+        created_from=_optional_date(created_from),
         created_to=_optional_date(created_to),
-        overdue={"1": True, "0": False}.get(overdue or ""), q=q or None,
+        overdue={"1": True, "0": False}.get(overdue or ""),
+        q=q or None,
     )
-    rows, count, next_cursor = queries.inbox(db_session=db, actor=actor, flt=flt,
-                                             before_id=cursor)
+    rows, count, next_cursor = queries.inbox(db_session=db, actor=actor, flt=flt, before_id=cursor)
     counts = queries.status_counts(db_session=db, actor=actor, flt=flt)
-    filters = {k: v for k, v in {
-        "kind": kind, "status": status, "unit_id": unit_id, "category": category,
-        "created_from": created_from, "created_to": created_to, "overdue": overdue, "q": q,
-    }.items() if v}
+    filters = {
+        k: v
+        for k, v in {
+            "kind": kind,
+            "status": status,
+            "unit_id": unit_id,
+            "category": category,
+            "created_from": created_from,
+            "created_to": created_to,
+            "overdue": overdue,
+            "q": q,
+        }.items()
+        if v
+    }
     units = {u.id: u for u in list_units(db_session=db) if actor.reaches(u.path)}
     context = {
-        "rows": [service.to_public(r, actor) for r in rows], "count": count,
-        "counts": counts, "filters": filters, "units": units,
+        "rows": [service.to_public(r, actor) for r in rows],
+        "count": count,
+        "counts": counts,
+        "filters": filters,
+        "units": units,
         "next_url": f"/officer?{urlencode({**filters, 'cursor': next_cursor})}"
-        if next_cursor else None,
+        if next_cursor
+        else None,
         "categories": TIP_CATEGORIES,
     }
-    template = "_inbox_rows.html" if request.headers.get("hx-target") == "inbox-rows" else (
-        "inbox.html")
+    template = (
+        "_inbox_rows.html" if request.headers.get("hx-target") == "inbox-rows" else ("inbox.html")
+    )
     return page(request, template, browser, **context)
 
 
@@ -83,38 +101,53 @@ def _officers_for(db, unit: Unit) -> list[Officer]:
     """Officers who may be assigned: triage roles in the unit's own line (above or below)."""
     units = {u.id: u for u in db.exec(select(Unit))}
     return [
-        o for o in db.exec(select(Officer).where(col(Officer.active)).order_by(
-            col(Officer.full_name)))
-        if str(o.role) in ("officer", "admin") and o.unit_id in units
-        and (units[o.unit_id].path.startswith(unit.path)
-             or unit.path.startswith(units[o.unit_id].path))
+        o
+        for o in db.exec(
+            select(Officer).where(col(Officer.active)).order_by(col(Officer.full_name))
+        )
+        if str(o.role) in ("officer", "admin")
+        and o.unit_id in units
+        and (
+            units[o.unit_id].path.startswith(unit.path)
+            or unit.path.startswith(units[o.unit_id].path)
+        )
     ]
 
 
 @router.get("/submissions/{submission_id}")
 def detail(submission_id: int, request: Request, db: SessionDep, browser: PageSession):
     actor = browser.actor
-    submission = service.view(db_session=db, actor=actor, submission_id=submission_id,
-                              ip=client_ip(request))
+    submission = service.view(
+        db_session=db, actor=actor, submission_id=submission_id, ip=client_ip(request)
+    )
     unit = db.get(Unit, submission.unit_id)
     officers = {o.id: o for o in db.exec(select(Officer))}
-    attachments = attachments_service.list_for(db_session=db, actor=actor,
-                                               submission_id=submission.id)
-    history = [e for e in audit.history(db_session=db, entity_type="submission",
-                                        entity_id=submission.id)
-               if e.action != "submission.view" or actor.can(Action.VIEW_AUDIT)]
+    attachments = attachments_service.list_for(
+        db_session=db, actor=actor, submission_id=submission.id
+    )
+    history = [
+        e
+        for e in audit.history(db_session=db, entity_type="submission", entity_id=submission.id)
+        if e.action != "submission.view" or actor.can(Action.VIEW_AUDIT)
+    ]
     return page(
-        request, "detail.html", browser,
+        request,
+        "detail.html",
+        browser,
         s=service.to_public(submission, actor, attachment_count=len(attachments)),
-        unit=unit, officers=officers, assignable=_officers_for(db, unit),
+        unit=unit,
+        officers=officers,
+        assignable=_officers_for(db, unit),
         notes=service.notes(db_session=db, actor=actor, submission_id=submission.id),
-        attachments=attachments, history=history,
+        attachments=attachments,
+        history=history,
         similar=queries.similar(db_session=db, actor=actor, submission_id=submission.id),
         units=[u for u in list_units(db_session=db) if actor.reaches(u.path)],
         can_triage=actor.can(Action.TRIAGE),
         can_see_originals=actor.can(Action.VIEW_SEALED_ORIGINALS),
         duplicate_of=db.get(type(submission), submission.duplicate_of_id)
-        if submission.duplicate_of_id else None,
+        if submission.duplicate_of_id
+        else None,
     )
 
 
@@ -124,14 +157,22 @@ def _back(submission_id: int, flash: str = "") -> RedirectResponse:
 
 
 @router.post("/submissions/{submission_id}/update")
-def update(submission_id: int, db: SessionDep, browser: PageSession,
-           status: Annotated[str, Form()] = "", priority: Annotated[str, Form()] = "",
-           assigned_to_id: Annotated[str, Form()] = "", unit_id: Annotated[str, Form()] = "",
-           valuable: Annotated[str, Form()] = ""):
+def update(
+    submission_id: int,
+    db: SessionDep,
+    browser: PageSession,
+    status: Annotated[str, Form()] = "",
+    priority: Annotated[str, Form()] = "",
+    assigned_to_id: Annotated[str, Form()] = "",
+    unit_id: Annotated[str, Form()] = "",
+    valuable: Annotated[str, Form()] = "",
+):
     data = SubmissionUpdate(
-        status=status or None, priority=priority or None,
+        status=status or None,
+        priority=priority or None,
         assigned_to_id=_optional_int(assigned_to_id),
-        unassign=assigned_to_id == "none", unit_id=_optional_int(unit_id),
+        unassign=assigned_to_id == "none",
+        unit_id=_optional_int(unit_id),
         valuable={"1": True, "0": False}.get(valuable),
     )
     service.update(db_session=db, actor=browser.actor, submission_id=submission_id, data=data)
@@ -139,37 +180,61 @@ def update(submission_id: int, db: SessionDep, browser: PageSession,
 
 
 @router.post("/submissions/{submission_id}/note")
-def note(submission_id: int, db: SessionDep, browser: PageSession,
-         text: Annotated[str, Form(min_length=1, max_length=5000)]):
-    service.add_note(db_session=db, actor=browser.actor, submission_id=submission_id,
-                     text=text.strip())
+def note(
+    submission_id: int,
+    db: SessionDep,
+    browser: PageSession,
+    text: Annotated[str, Form(min_length=1, max_length=5000)],
+):
+    service.add_note(
+        db_session=db, actor=browser.actor, submission_id=submission_id, text=text.strip()
+    )
     return _back(submission_id, "noted")
 
 
 @router.post("/submissions/{submission_id}/reply")
-def reply(submission_id: int, db: SessionDep, browser: PageSession,
-          text: Annotated[str, Form(min_length=1, max_length=3000)]):
-    service.reply(db_session=db, actor=browser.actor, submission_id=submission_id,
-                  text=text.strip())
+def reply(
+    submission_id: int,
+    db: SessionDep,
+    browser: PageSession,
+    text: Annotated[str, Form(min_length=1, max_length=3000)],
+):
+    service.reply(
+        db_session=db, actor=browser.actor, submission_id=submission_id, text=text.strip()
+    )
     return _back(submission_id, "replied")
 
 
 @router.post("/submissions/{submission_id}/duplicate")
-def duplicate(submission_id: int, db: SessionDep, browser: PageSession,
-              duplicate_of: Annotated[str, Form(min_length=1, max_length=40)]):
-    service.mark_duplicate(db_session=db, actor=browser.actor, submission_id=submission_id,
-                           original=duplicate_of)
+def duplicate(
+    submission_id: int,
+    db: SessionDep,
+    browser: PageSession,
+    duplicate_of: Annotated[str, Form(min_length=1, max_length=40)],
+):
+    service.mark_duplicate(
+        db_session=db, actor=browser.actor, submission_id=submission_id, original=duplicate_of
+    )
     return _back(submission_id, "duplicate")
 
 
 @router.get("/attachments/{attachment_id}")
-def attachment(attachment_id: int, request: Request, db: SessionDep, browser: PageSession,
-               original: bool = False):
+def attachment(
+    attachment_id: int,
+    request: Request,
+    db: SessionDep,
+    browser: PageSession,
+    original: bool = False,
+):
     try:
         path, item = attachments_service.open_for(
-            db_session=db, store=request.app.state.attachment_store, actor=browser.actor,
-            attachment_id=attachment_id, sealed=original, ip=client_ip(request))
+            db_session=db,
+            store=request.app.state.attachment_store,
+            actor=browser.actor,
+            attachment_id=attachment_id,
+            sealed=original,
+            ip=client_ip(request),
+        )
     except FileNotFoundError:
         raise NotFound("attachment file") from None
-    return FileResponse(path, media_type=item.mime,
-                        headers={"Cache-Control": "private, no-store"})
+    return FileResponse(path, media_type=item.mime, headers={"Cache-Control": "private, no-store"})

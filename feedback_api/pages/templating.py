@@ -25,6 +25,9 @@ def local_time(value: dt.datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
 
 templates.env.filters["local_time"] = local_time
 templates.env.globals.update(
-    STATUS=labels.STATUS, KIND=labels.KIND, CATEGORY=labels.CATEGORY,
-    ANONYMITY=labels.ANONYMITY, PRIORITY=labels.PRIORITY,
+    STATUS=labels.STATUS,
+    KIND=labels.KIND,
+    CATEGORY=labels.CATEGORY,
+    ANONYMITY=labels.ANONYMITY,
+    PRIORITY=labels.PRIORITY,
 )

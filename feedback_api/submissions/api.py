@@ -31,26 +31,46 @@ router = APIRouter(prefix="/api/v1")
 
 
 def _receipt(submission) -> SubmissionReceipt:
-    return SubmissionReceipt(tracking_code=submission.tracking_code, kind=str(submission.kind),
-                             status=str(submission.status), created_at=submission.created_at,
-                             due_at=submission.due_at)
+    return SubmissionReceipt(
+        tracking_code=submission.tracking_code,
+        kind=str(submission.kind),
+        status=str(submission.status),
+        created_at=submission.created_at,
+        due_at=submission.due_at,
+    )
 
 
-@router.post("/intake/submissions", status_code=201, response_model=SubmissionReceipt,
-             tags=["intake"])
-def create_submission(data: SubmissionCreate, db: SessionDep, settings: SettingsDep,
-                      _caller: ServiceCaller) -> SubmissionReceipt:
+@router.post(
+    "/intake/submissions", status_code=201, response_model=SubmissionReceipt, tags=["intake"]
+)
+def create_submission(
+    data: SubmissionCreate, db: SessionDep, settings: SettingsDep, _caller: ServiceCaller
+) -> SubmissionReceipt:
     """Durably accept a tip, question or opinion; the receipt carries the tracking code."""
     return _receipt(service.create(db_session=db, data=data, settings=settings))
 
 
-@router.post("/intake/submissions/{code}/attachments", status_code=201,
-             response_model=AttachmentPublic, tags=["intake"])
-def upload_attachment(code: str, request: Request, db: SessionDep, settings: SettingsDep,
-                      _caller: ServiceCaller, file: Annotated[UploadFile, File()]):
+@router.post(
+    "/intake/submissions/{code}/attachments",
+    status_code=201,
+    response_model=AttachmentPublic,
+    tags=["intake"],
+)
+def upload_attachment(
+    code: str,
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    _caller: ServiceCaller,
+    file: Annotated[UploadFile, File()],
+):
     attachment = attachments_service.add(
-        db_session=db, store=request.app.state.attachment_store, code=code, data=file.file,
-        filename=file.filename, content_type=file.content_type,
+        db_session=db,
+        store=request.app.state.attachment_store,
+        code=code,
+        data=file.file,
+        filename=file.filename,
+        content_type=file.content_type,
         max_per_submission=settings.max_attachments_per_submission,
     )
     return AttachmentPublic.model_validate(attachment, from_attributes=True)
@@ -65,8 +85,11 @@ def status_lookup(code: str, request: Request, db: SessionDep) -> PublicStatus:
     """
     key = request.headers.get("x-citizen-ref") or client_ip(request)
     if not request.app.state.status_limiter.allow(key[:80]):
-        raise HTTPException(429, "Bạn tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.",
-                            headers={"Retry-After": "60"})
+        raise HTTPException(
+            429,
+            "Bạn tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.",
+            headers={"Retry-After": "60"},
+        )
     return service.public_status(db_session=db, code=code)
 
 
@@ -89,12 +112,24 @@ def list_submissions(
     cursor: int | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
 ) -> SubmissionsPublic:
-    flt = queries.InboxFilter(kind, status, unit_id, category, created_from, created_to, overdue,
-                              valuable, assigned_to_id, q)
-    rows, count, next_cursor = queries.inbox(db_session=db, actor=actor, flt=flt,
-                                             before_id=cursor, limit=limit)
-    return SubmissionsPublic(data=[service.to_public(r, actor) for r in rows], count=count,
-                             next_cursor=next_cursor)
+    flt = queries.InboxFilter(
+        kind,
+        status,
+        unit_id,
+        category,
+        created_from,
+        created_to,
+        overdue,
+        valuable,
+        assigned_to_id,
+        q,
+    )
+    rows, count, next_cursor = queries.inbox(
+        db_session=db, actor=actor, flt=flt, before_id=cursor, limit=limit
+    )
+    return SubmissionsPublic(
+        data=[service.to_public(r, actor) for r in rows], count=count, next_cursor=next_cursor
+    )
 
 
 def _public(db, actor, submission) -> SubmissionPublic:
@@ -103,84 +138,119 @@ def _public(db, actor, submission) -> SubmissionPublic:
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionPublic, tags=["officers"])
-def get_submission(submission_id: int, request: Request, db: SessionDep,
-                   actor: CurrentActor) -> SubmissionPublic:
-    submission = service.view(db_session=db, actor=actor, submission_id=submission_id,
-                              ip=client_ip(request))
+def get_submission(
+    submission_id: int, request: Request, db: SessionDep, actor: CurrentActor
+) -> SubmissionPublic:
+    submission = service.view(
+        db_session=db, actor=actor, submission_id=submission_id, ip=client_ip(request)
+    )
     return _public(db, actor, submission)
 
 
 @router.patch("/submissions/{submission_id}", response_model=SubmissionPublic, tags=["officers"])
-def update_submission(submission_id: int, data: SubmissionUpdate, db: SessionDep,
-                      actor: CurrentActor) -> SubmissionPublic:
-    submission = service.update(db_session=db, actor=actor, submission_id=submission_id,
-                                data=data)
+def update_submission(
+    submission_id: int, data: SubmissionUpdate, db: SessionDep, actor: CurrentActor
+) -> SubmissionPublic:
+    submission = service.update(db_session=db, actor=actor, submission_id=submission_id, data=data)
     return _public(db, actor, submission)
 
 
-@router.get("/submissions/{submission_id}/notes", response_model=list[NotePublic],
-            tags=["officers"])
+@router.get(
+    "/submissions/{submission_id}/notes", response_model=list[NotePublic], tags=["officers"]
+)
 def list_notes(submission_id: int, db: SessionDep, actor: CurrentActor):
     notes = service.notes(db_session=db, actor=actor, submission_id=submission_id)
     return [NotePublic.model_validate(n, from_attributes=True) for n in notes]
 
 
-@router.post("/submissions/{submission_id}/notes", status_code=201, response_model=NotePublic,
-             tags=["officers"])
+@router.post(
+    "/submissions/{submission_id}/notes",
+    status_code=201,
+    response_model=NotePublic,
+    tags=["officers"],
+)
 def add_note(submission_id: int, data: NoteCreate, db: SessionDep, actor: CurrentActor):
-    note = service.add_note(db_session=db, actor=actor, submission_id=submission_id,
-                            text=data.text)
+    note = service.add_note(db_session=db, actor=actor, submission_id=submission_id, text=data.text)
     return NotePublic.model_validate(note, from_attributes=True)
 
 
-@router.post("/submissions/{submission_id}/reply", response_model=SubmissionPublic,
-             tags=["officers"])
-def reply(submission_id: int, data: ReplyCreate, db: SessionDep,
-          actor: CurrentActor) -> SubmissionPublic:
-    submission = service.reply(db_session=db, actor=actor, submission_id=submission_id,
-                               text=data.text)
+@router.post(
+    "/submissions/{submission_id}/reply", response_model=SubmissionPublic, tags=["officers"]
+)
+def reply(
+    submission_id: int, data: ReplyCreate, db: SessionDep, actor: CurrentActor
+) -> SubmissionPublic:
+    submission = service.reply(
+        db_session=db, actor=actor, submission_id=submission_id, text=data.text
+    )
     return _public(db, actor, submission)
 
 
-@router.post("/submissions/{submission_id}/duplicate", response_model=SubmissionPublic,
-             tags=["officers"])
-def mark_duplicate(submission_id: int, data: DuplicateMark, db: SessionDep,
-                   actor: CurrentActor) -> SubmissionPublic:
-    submission = service.mark_duplicate(db_session=db, actor=actor, submission_id=submission_id,
-                                        original=data.duplicate_of)
+@router.post(
+    "/submissions/{submission_id}/duplicate", response_model=SubmissionPublic, tags=["officers"]
+)
+def mark_duplicate(
+    submission_id: int, data: DuplicateMark, db: SessionDep, actor: CurrentActor
+) -> SubmissionPublic:
+    submission = service.mark_duplicate(
+        db_session=db, actor=actor, submission_id=submission_id, original=data.duplicate_of
+    )
     return _public(db, actor, submission)
 
 
-@router.get("/submissions/{submission_id}/similar", response_model=list[SimilarPublic],
-            tags=["officers"])
+@router.get(
+    "/submissions/{submission_id}/similar", response_model=list[SimilarPublic], tags=["officers"]
+)
 def similar(submission_id: int, db: SessionDep, actor: CurrentActor):
     return [
-        SimilarPublic(id=s.submission.id, tracking_code=s.submission.tracking_code,
-                      kind=str(s.submission.kind), status=str(s.submission.status),
-                      score=s.score, excerpt=s.submission.text[:160],
-                      created_at=s.submission.created_at)
+        SimilarPublic(
+            id=s.submission.id,
+            tracking_code=s.submission.tracking_code,
+            kind=str(s.submission.kind),
+            status=str(s.submission.status),
+            score=s.score,
+            excerpt=s.submission.text[:160],
+            created_at=s.submission.created_at,
+        )
         for s in queries.similar(db_session=db, actor=actor, submission_id=submission_id)
     ]
 
 
-@router.get("/submissions/{submission_id}/attachments", response_model=list[AttachmentPublic],
-            tags=["officers"])
+@router.get(
+    "/submissions/{submission_id}/attachments",
+    response_model=list[AttachmentPublic],
+    tags=["officers"],
+)
 def list_attachments(submission_id: int, db: SessionDep, actor: CurrentActor):
-    return [AttachmentPublic.model_validate(a, from_attributes=True) for a in
-            attachments_service.list_for(db_session=db, actor=actor, submission_id=submission_id)]
+    return [
+        AttachmentPublic.model_validate(a, from_attributes=True)
+        for a in attachments_service.list_for(
+            db_session=db, actor=actor, submission_id=submission_id
+        )
+    ]
 
 
 def _file(request: Request, db, actor, attachment_id: int, sealed: bool) -> FileResponse:
     try:
         path, attachment = attachments_service.open_for(
-            db_session=db, store=request.app.state.attachment_store, actor=actor,
-            attachment_id=attachment_id, sealed=sealed, ip=client_ip(request))
+            db_session=db,
+            store=request.app.state.attachment_store,
+            actor=actor,
+            attachment_id=attachment_id,
+            sealed=sealed,
+            ip=client_ip(request),
+        )
     except FileNotFoundError:
         raise NotFound("attachment file") from None
-    return FileResponse(path, media_type=attachment.mime,
-                        headers={"Cache-Control": "private, no-store",
-                                 "X-Content-Type-Options": "nosniff",
-                                 "Content-Disposition": "inline"})
+    return FileResponse(
+        path,
+        media_type=attachment.mime,
+        headers={
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": "inline",
+        },
+    )
 
 
 @router.get("/attachments/{attachment_id}", tags=["officers"])
@@ -190,7 +260,6 @@ def attachment_file(attachment_id: int, request: Request, db: SessionDep, actor:
 
 
 @router.get("/attachments/{attachment_id}/original", tags=["officers"])
-def attachment_original(attachment_id: int, request: Request, db: SessionDep,
-                        actor: CurrentActor):
+def attachment_original(attachment_id: int, request: Request, db: SessionDep, actor: CurrentActor):
     """The sealed original, byte for byte as the citizen sent it (admins only, audited)."""
     return _file(request, db, actor, attachment_id, sealed=True)

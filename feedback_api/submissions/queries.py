@@ -46,11 +46,9 @@ def _search_clause(db_session: Session, query_text: str):
         return None
     if is_sqlite(db_session.get_bind()):
         match = " ".join(f'"{w}"*' for w in words)
-        return col(Submission.id).in_(
-            sql_text("SELECT rowid FROM submission_fts WHERE submission_fts MATCH :match")
-            .bindparams(match=match)
-            .columns()
-        )
+        return sql_text(
+            "submission.id IN (SELECT rowid FROM submission_fts WHERE submission_fts MATCH :match)"
+        ).bindparams(match=match)
     tsquery = " & ".join(f"{w}:*" for w in words)
     return sql_text(
         "to_tsvector('simple', submission.search_text) @@ to_tsquery('simple', :tsq)"
@@ -89,8 +87,14 @@ def _scoped(db_session: Session, actor: Actor, flt: InboxFilter):
     return conditions
 
 
-def inbox(*, db_session: Session, actor: Actor, flt: InboxFilter, before_id: int | None = None,
-          limit: int = PAGE_SIZE) -> tuple[list[Submission], int, int | None]:
+def inbox(
+    *,
+    db_session: Session,
+    actor: Actor,
+    flt: InboxFilter,
+    before_id: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[Submission], int, int | None]:
     """One page, newest first, plus the total count and the cursor of the next page."""
     limit = max(1, min(limit, MAX_PAGE))
     conditions = _scoped(db_session, actor, flt)
@@ -98,12 +102,12 @@ def inbox(*, db_session: Session, actor: Actor, flt: InboxFilter, before_id: int
     page_query = base.where(*conditions)
     if before_id is not None:
         page_query = page_query.where(col(Submission.id) < before_id)
-    rows = list(db_session.exec(
-        page_query.order_by(col(Submission.id).desc()).limit(limit + 1)
-    ))
+    rows = list(db_session.exec(page_query.order_by(col(Submission.id).desc()).limit(limit + 1)))
     count = db_session.exec(
-        select(func.count()).select_from(Submission)
-        .join(Unit, col(Unit.id) == col(Submission.unit_id)).where(*conditions)
+        select(func.count())
+        .select_from(Submission)
+        .join(Unit, col(Unit.id) == col(Submission.unit_id))
+        .where(*conditions)
     ).one()
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     return rows[:limit], count, next_cursor
@@ -131,8 +135,15 @@ class Similar:
     score: float
 
 
-def similar(*, db_session: Session, actor: Actor, submission_id: int, limit: int = 5,
-            window_days: int = 90, min_score: float = 55.0) -> list[Similar]:
+def similar(
+    *,
+    db_session: Session,
+    actor: Actor,
+    submission_id: int,
+    limit: int = 5,
+    window_days: int = 90,
+    min_score: float = 55.0,
+) -> list[Similar]:
     """The most similar recent submissions of the same unit (candidates for "duplicate").
 
     rapidfuzz's token_set_ratio on the folded texts: word order and extra words matter little,
@@ -140,13 +151,18 @@ def similar(*, db_session: Session, actor: Actor, submission_id: int, limit: int
     """
     submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
     since = submission.created_at - dt.timedelta(days=window_days)
-    candidates = list(db_session.exec(
-        select(Submission)
-        .where(Submission.unit_id == submission.unit_id, Submission.id != submission.id,
-               col(Submission.created_at) >= since)
-        .order_by(col(Submission.id).desc())
-        .limit(2000)
-    ))
+    candidates = list(
+        db_session.exec(
+            select(Submission)
+            .where(
+                Submission.unit_id == submission.unit_id,
+                Submission.id != submission.id,
+                col(Submission.created_at) >= since,
+            )
+            .order_by(col(Submission.id).desc())
+            .limit(2000)
+        )
+    )
     if not candidates or not submission.search_text:
         return []
     matches = process.extract(

@@ -12,8 +12,15 @@ StatusName = Literal["new", "verifying", "forwarded", "resolved", "rejected", "d
 AnonymityName = Literal["named", "confidential", "anonymous"]
 PriorityName = Literal["low", "normal", "high", "urgent"]
 TIP_CATEGORIES = (
-    "drugs", "theft", "fraud", "gambling", "trafficking", "weapons", "public_disorder",
-    "domestic_violence", "other",
+    "drugs",
+    "theft",
+    "fraud",
+    "gambling",
+    "trafficking",
+    "weapons",
+    "public_disorder",
+    "domestic_violence",
+    "other",
 )
 MAX_TEXT = 5000
 
@@ -22,7 +29,7 @@ def _clean_text(value: str | None) -> str | None:
     """Strip control characters (except newlines and tabs) that would corrupt views/exports."""
     if value is None:
         return None
-    cleaned = "".join(ch for ch in value if ch in "\n\t" or ch >= " " and ch != "\x7f")
+    cleaned = "".join(ch for ch in value if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
     return cleaned.strip()
 
 

@@ -44,15 +44,24 @@ class SubmissionError(ValueError):
 
 
 # Tracked fields for the audit log's before/after.
-_AUDITED = ("status", "priority", "valuable", "assigned_to_id", "unit_id", "category",
-            "due_at", "duplicate_of_id", "public_reply")
+_AUDITED = (
+    "status",
+    "priority",
+    "valuable",
+    "assigned_to_id",
+    "unit_id",
+    "category",
+    "due_at",
+    "duplicate_of_id",
+    "public_reply",
+)
 
 STATUS_NOTICE = {
     Status.VERIFYING: "Tin {code} của bạn đang được Công an xác minh. Cảm ơn bạn đã cung cấp.",
     Status.FORWARDED: "Tin {code} của bạn đã được chuyển đến đơn vị có thẩm quyền giải quyết.",
     Status.RESOLVED: "Tin {code} của bạn đã được giải quyết. Cảm ơn bạn đã đồng hành cùng Công an.",
     Status.REJECTED: "Tin {code} đã được xem xét nhưng chưa đủ căn cứ để xử lý. Cảm ơn bạn.",
-    Status.DUPLICATE: "Tin {code} trùng với nội dung đã được tiếp nhận trước đó và được xử lý chung.",
+    Status.DUPLICATE: "Tin {code} trùng với nội dung đã tiếp nhận trước đó và được xử lý chung.",
 }
 
 
@@ -132,9 +141,14 @@ def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -
                 if existing is not None:
                     return existing
             continue  # tracking code collision: draw again
-        audit.record(db_session=db_session, actor=None, action="submission.create",
-                     entity_type="submission", entity_id=submission.id,
-                     after={"kind": str(kind), "unit_id": unit.id, "channel": data.channel})
+        audit.record(
+            db_session=db_session,
+            actor=None,
+            action="submission.create",
+            entity_type="submission",
+            entity_id=submission.id,
+            after={"kind": str(kind), "unit_id": unit.id, "channel": data.channel},
+        )
         db_session.commit()
         return submission
     raise SubmissionError("could not allocate a tracking code")
@@ -174,20 +188,28 @@ def get_in_reach(*, db_session: Session, actor: Actor, submission_id: int) -> Su
 
 def find_by_code(*, db_session: Session, actor: Actor, code: str) -> Submission:
     canonical = tracking.canonical(code)
-    submission = canonical and db_session.exec(
-        select(Submission).where(Submission.tracking_code == canonical)
-    ).first()
+    submission = (
+        canonical
+        and db_session.exec(select(Submission).where(Submission.tracking_code == canonical)).first()
+    )
     if not submission:
         raise NotFound("submission")
     return get_in_reach(db_session=db_session, actor=actor, submission_id=submission.id)
 
 
-def view(*, db_session: Session, actor: Actor, submission_id: int,
-         ip: str | None = None) -> Submission:
+def view(
+    *, db_session: Session, actor: Actor, submission_id: int, ip: str | None = None
+) -> Submission:
     """Open a submission's detail; every view is audited (who read which tip, when)."""
     submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
-    audit.record(db_session=db_session, actor=actor, action="submission.view",
-                 entity_type="submission", entity_id=submission.id, ip=ip)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="submission.view",
+        entity_type="submission",
+        entity_id=submission.id,
+        ip=ip,
+    )
     db_session.commit()
     return submission
 
@@ -200,8 +222,13 @@ def contact_visible(actor: Actor, submission: Submission) -> bool:
     return False
 
 
-def to_public(submission: Submission, actor: Actor, *, attachment_count: int = 0,
-              now: dt.datetime | None = None) -> SubmissionPublic:
+def to_public(
+    submission: Submission,
+    actor: Actor,
+    *,
+    attachment_count: int = 0,
+    now: dt.datetime | None = None,
+) -> SubmissionPublic:
     now = now or utcnow()
     show_contact = contact_visible(actor, submission)
     return SubmissionPublic(
@@ -236,9 +263,9 @@ def to_public(submission: Submission, actor: Actor, *, attachment_count: int = 0
 
 def attachment_count(*, db_session: Session, submission_id: int) -> int:
     return db_session.exec(
-        select(func.count()).select_from(Attachment).where(
-            Attachment.submission_id == submission_id
-        )
+        select(func.count())
+        .select_from(Attachment)
+        .where(Attachment.submission_id == submission_id)
     ).one()
 
 
@@ -249,13 +276,18 @@ def _set_status(db_session: Session, submission: Submission, status: Status) -> 
     submission.closed_at = utcnow() if status in CLOSED else None
     notice = STATUS_NOTICE.get(status)
     if notice:
-        outbox.enqueue(db_session=db_session, citizen_ref=submission.citizen_ref,
-                       text=notice.format(code=submission.tracking_code), purpose="status",
-                       submission_id=submission.id)
+        outbox.enqueue(
+            db_session=db_session,
+            citizen_ref=submission.citizen_ref,
+            text=notice.format(code=submission.tracking_code),
+            purpose="status",
+            submission_id=submission.id,
+        )
 
 
-def update(*, db_session: Session, actor: Actor, submission_id: int,
-           data: SubmissionUpdate) -> Submission:
+def update(
+    *, db_session: Session, actor: Actor, submission_id: int, data: SubmissionUpdate
+) -> Submission:
     actor.require(Action.TRIAGE)
     submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
     before = _snapshot(submission)
@@ -270,9 +302,13 @@ def update(*, db_session: Session, actor: Actor, submission_id: int,
         officer = db_session.get(Officer, data.assigned_to_id)
         unit = db_session.get(Unit, officer.unit_id) if officer else None
         target = db_session.get(Unit, submission.unit_id)
-        if (officer is None or not officer.active or unit is None
-                or not (unit.path.startswith(target.path) or target.path.startswith(unit.path))
-                or str(officer.role) not in ("officer", "admin")):
+        if (
+            officer is None
+            or not officer.active
+            or unit is None
+            or not (unit.path.startswith(target.path) or target.path.startswith(unit.path))
+            or str(officer.role) not in ("officer", "admin")
+        ):
             raise SubmissionError("cán bộ được phân công không thuộc đơn vị phụ trách")
         submission.assigned_to_id = officer.id
     if data.priority is not None:
@@ -291,8 +327,15 @@ def update(*, db_session: Session, actor: Actor, submission_id: int,
     if new:
         submission.updated_at = utcnow()
         db_session.add(submission)
-        audit.record(db_session=db_session, actor=actor, action="submission.update",
-                     entity_type="submission", entity_id=submission.id, before=old, after=new)
+        audit.record(
+            db_session=db_session,
+            actor=actor,
+            action="submission.update",
+            entity_type="submission",
+            entity_id=submission.id,
+            before=old,
+            after=new,
+        )
     db_session.commit()
     return submission
 
@@ -303,18 +346,25 @@ def add_note(*, db_session: Session, actor: Actor, submission_id: int, text: str
     note = Note(submission_id=submission.id, author_id=actor.officer_id, text=text)
     db_session.add(note)
     db_session.flush()
-    audit.record(db_session=db_session, actor=actor, action="submission.note",
-                 entity_type="submission", entity_id=submission.id,
-                 after={"note_id": note.id, "text": text})
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="submission.note",
+        entity_type="submission",
+        entity_id=submission.id,
+        after={"note_id": note.id, "text": text},
+    )
     db_session.commit()
     return note
 
 
 def notes(*, db_session: Session, actor: Actor, submission_id: int) -> list[Note]:
     submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
-    return list(db_session.exec(
-        select(Note).where(Note.submission_id == submission.id).order_by(col(Note.id))
-    ))
+    return list(
+        db_session.exec(
+            select(Note).where(Note.submission_id == submission.id).order_by(col(Note.id))
+        )
+    )
 
 
 def reply(*, db_session: Session, actor: Actor, submission_id: int, text: str) -> Submission:
@@ -332,19 +382,26 @@ def reply(*, db_session: Session, actor: Actor, submission_id: int, text: str) -
         db_session=db_session,
         citizen_ref=submission.citizen_ref,
         text=f"Phản hồi của Công an về {labels.KIND[str(submission.kind)].lower()} "
-             f"{submission.tracking_code}:\n\n{text}",
+        f"{submission.tracking_code}:\n\n{text}",
         purpose="reply",
         submission_id=submission.id,
     )
-    audit.record(db_session=db_session, actor=actor, action="submission.reply",
-                 entity_type="submission", entity_id=submission.id,
-                 before={"public_reply": before}, after={"public_reply": text})
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="submission.reply",
+        entity_type="submission",
+        entity_id=submission.id,
+        before={"public_reply": before},
+        after={"public_reply": text},
+    )
     db_session.commit()
     return submission
 
 
-def mark_duplicate(*, db_session: Session, actor: Actor, submission_id: int,
-                   original: str) -> Submission:
+def mark_duplicate(
+    *, db_session: Session, actor: Actor, submission_id: int, original: str
+) -> Submission:
     """Link a submission to the one it repeats and close it as a duplicate."""
     actor.require(Action.TRIAGE)
     submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
@@ -368,7 +425,14 @@ def mark_duplicate(*, db_session: Session, actor: Actor, submission_id: int,
     submission.updated_at = utcnow()
     db_session.add(submission)
     old, new = _changes(before, _snapshot(submission))
-    audit.record(db_session=db_session, actor=actor, action="submission.duplicate",
-                 entity_type="submission", entity_id=submission.id, before=old, after=new)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="submission.duplicate",
+        entity_type="submission",
+        entity_id=submission.id,
+        before=old,
+        after=new,
+    )
     db_session.commit()
     return submission

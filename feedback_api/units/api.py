@@ -15,13 +15,12 @@ router = APIRouter(prefix="/api/v1/units", tags=["units"])
 def list_units(db: SessionDep, _caller: ServiceOrActor) -> UnitsPublic:
     """All active units, for the bot's commune picker and officers' forms."""
     units = [u for u in service.list_units(db_session=db) if u.active]
-    return UnitsPublic(data=[UnitPublic.model_validate(u, from_attributes=True) for u in units],
-                       count=len(units))
+    return UnitsPublic(
+        data=[UnitPublic.model_validate(u, from_attributes=True) for u in units], count=len(units)
+    )
 
 
 @router.post("", status_code=201, response_model=UnitPublic)
 def create_unit(data: UnitCreate, db: SessionDep, actor: CurrentActor) -> UnitPublic:
     unit = service.create_in_reach(db_session=db, actor=actor, data=data)
     return UnitPublic.model_validate(unit, from_attributes=True)
-
-

@@ -53,8 +53,12 @@ def _add(db_session: Session, data: UnitCreate) -> Unit:
         parent = get_by_code(db_session=db_session, code=data.parent_code)
         if parent is None:
             raise UnitError(f"không có đơn vị cấp trên mã {data.parent_code!r}")
-    unit = Unit(code=data.code, name=data.name.strip(), kind=data.kind or "commune",
-                parent_id=parent.id if parent else None)
+    unit = Unit(
+        code=data.code,
+        name=data.name.strip(),
+        kind=data.kind or "commune",
+        parent_id=parent.id if parent else None,
+    )
     db_session.add(unit)
     db_session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
@@ -78,8 +82,14 @@ def create_in_reach(*, db_session: Session, actor: Actor, data: UnitCreate) -> U
     elif actor.unit_path.count("/") > 2:
         raise Forbidden("only a top-level admin may create a top-level unit")
     unit = _add(db_session, data)
-    audit.record(db_session=db_session, actor=actor, action="unit.create", entity_type="unit",
-                 entity_id=unit.id, after={"code": unit.code, "name": unit.name})
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="unit.create",
+        entity_type="unit",
+        entity_id=unit.id,
+        after={"code": unit.code, "name": unit.name},
+    )
     db_session.commit()
     return unit
 

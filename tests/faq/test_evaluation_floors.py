@@ -22,8 +22,15 @@ def test_faq_meets_its_quality_floors():
     result = CliRunner().invoke(app, ["faq", "eval", str(EVAL_SET), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(report) == {"in_scope_accuracy", "oos_rejection", "emergency_recall",
-                           "emergency_false_alarm", "p50_ms", "p99_ms", "n"}
+    assert set(report) == {
+        "in_scope_accuracy",
+        "oos_rejection",
+        "emergency_recall",
+        "emergency_false_alarm",
+        "p50_ms",
+        "p99_ms",
+        "n",
+    }
     assert report["in_scope_accuracy"] >= 0.95, report
     assert report["oos_rejection"] >= 0.90, report
     assert report["emergency_recall"] == 1.0, report

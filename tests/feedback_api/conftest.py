@@ -32,8 +32,17 @@ from tests.conftest import require
 PG_ADMIN_URL = os.environ.get("LANGNGHE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SERVICE_TOKEN = "test-service-token-0123456789abcdef"
 PASSWORD = "mat-khau-rat-dai-123"
-TABLES = ("audit_event", "outbox_message", "attachment", "note", "submission",
-          "officer_session", "api_token", "officer", "unit")
+TABLES = (
+    "audit_event",
+    "outbox_message",
+    "attachment",
+    "note",
+    "submission",
+    "officer_session",
+    "api_token",
+    "officer",
+    "unit",
+)
 
 
 def _postgres_available() -> bool:
@@ -94,8 +103,13 @@ def engine(backend, request, tmp_path):
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(environment="test", data_dir=tmp_path / "var", service_token=SERVICE_TOKEN,
-                    secret_key="test-secret-key-0123456789abcdef0123", _env_file=None)
+    return Settings(
+        environment="test",
+        data_dir=tmp_path / "var",
+        service_token=SERVICE_TOKEN,
+        secret_key="test-secret-key-0123456789abcdef0123",
+        _env_file=None,
+    )
 
 
 @pytest.fixture
@@ -115,12 +129,15 @@ class World:
 @pytest.fixture
 def world(db) -> World:
     """Tỉnh Thử Nghiệm with Xã An Bình (A) and Phường Bình Minh (B), and their officers."""
-    units.import_csv(db_session=db, text=(
-        "code,name,kind,parent_code\n"
-        "T01,Công an tỉnh Thử Nghiệm,province,\n"
-        "XA,Công an xã An Bình,commune,T01\n"
-        "PB,Công an phường Bình Minh,ward,T01\n"
-    ))
+    units.import_csv(
+        db_session=db,
+        text=(
+            "code,name,kind,parent_code\n"
+            "T01,Công an tỉnh Thử Nghiệm,province,\n"
+            "XA,Công an xã An Bình,commune,T01\n"
+            "PB,Công an phường Bình Minh,ward,T01\n"
+        ),
+    )
     province = units.get_by_code(db_session=db, code="T01")
     commune_a = units.get_by_code(db_session=db, code="XA")
     commune_b = units.get_by_code(db_session=db, code="PB")
@@ -135,9 +152,15 @@ def world(db) -> World:
     created = {}
     for username, (role, unit) in people.items():
         created[username] = officers.create(
-            db_session=db, actor=None,
-            data=OfficerCreate(username=username.replace("_", "."), full_name=f"Cán bộ {username}",
-                               role=role, unit_id=unit.id, password=PASSWORD),
+            db_session=db,
+            actor=None,
+            data=OfficerCreate(
+                username=username.replace("_", "."),
+                full_name=f"Cán bộ {username}",
+                role=role,
+                unit_id=unit.id,
+                password=PASSWORD,
+            ),
         )
     return World(province, commune_a, commune_b, created)
 
@@ -146,11 +169,24 @@ def actor(db, officer):
     return officers.actor_for(db_session=db, officer=officer)
 
 
-def make_tip(db, settings, *, unit_code="XA", text="Có người bán ma túy ở đầu ngõ 5",
-             anonymity="anonymous", **extra):
-    data = SubmissionCreate(kind=extra.pop("kind", "tip"), citizen_ref=extra.pop(
-        "citizen_ref", "cref_" + uuid.uuid4().hex[:12]), unit_code=unit_code,
-        category=extra.pop("category", "drugs"), text=text, anonymity=anonymity, **extra)
+def make_tip(
+    db,
+    settings,
+    *,
+    unit_code="XA",
+    text="Có người bán ma túy ở đầu ngõ 5",
+    anonymity="anonymous",
+    **extra,
+):
+    data = SubmissionCreate(
+        kind=extra.pop("kind", "tip"),
+        citizen_ref=extra.pop("citizen_ref", "cref_" + uuid.uuid4().hex[:12]),
+        unit_code=unit_code,
+        category=extra.pop("category", "drugs"),
+        text=text,
+        anonymity=anonymity,
+        **extra,
+    )
     return submissions.create(db_session=db, data=data, settings=settings)
 
 
@@ -172,7 +208,6 @@ def bot_headers():
 
 def login(client: TestClient, username: str) -> dict:
     """Sign in through the JSON API; returns headers carrying the CSRF token."""
-    response = client.post("/api/v1/auth/login",
-                           json={"username": username, "password": PASSWORD})
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"X-CSRF-Token": response.json()["csrf_token"]}

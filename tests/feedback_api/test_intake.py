@@ -59,8 +59,9 @@ def test_unknown_commune_code_falls_back_to_the_province(db, settings, world):
 
 
 def test_public_status_shows_status_and_reply_only(db, settings, world):
-    tip = make_tip(db, settings, anonymity="named", contact_name="Trần B",
-                   contact_phone="0987654321")
+    tip = make_tip(
+        db, settings, anonymity="named", contact_name="Trần B", contact_phone="0987654321"
+    )
     status = service.public_status(db_session=db, code=tip.tracking_code.lower())
     assert status.status == "new"
     assert status.status_label == "Mới tiếp nhận"
@@ -85,25 +86,35 @@ def test_unknown_tracking_code_is_not_found(db, settings, world):
     ],
 )
 def test_malformed_submissions_are_refused_before_storage(bad):
-    fields = {"kind": "tip", "citizen_ref": "cref_0123456789", "category": "drugs",
-              "text": "nội dung"} | bad
+    fields = {
+        "kind": "tip",
+        "citizen_ref": "cref_0123456789",
+        "category": "drugs",
+        "text": "nội dung",
+    } | bad
     with pytest.raises(ValidationError):
         SubmissionCreate(**fields)
 
 
 def test_control_characters_are_stripped_from_text():
-    data = SubmissionCreate(kind="question", citizen_ref="cref_0123456789",
-                            text="hỏi\x00 về\x1b[31m cccd\n")
+    data = SubmissionCreate(
+        kind="question", citizen_ref="cref_0123456789", text="hỏi\x00 về\x1b[31m cccd\n"
+    )
     assert data.text == "hỏi về[31m cccd"
 
 
 def test_officer_of_another_commune_cannot_see_the_tip(db, settings, world):
     tip = make_tip(db, settings, unit_code="XA")
     with pytest.raises(NotFound):
-        service.get_in_reach(db_session=db, actor=actor(db, world.officers["officer_b"]),
-                             submission_id=tip.id)
-    assert service.get_in_reach(db_session=db, actor=actor(db, world.officers["officer_p"]),
-                                submission_id=tip.id).id == tip.id
+        service.get_in_reach(
+            db_session=db, actor=actor(db, world.officers["officer_b"]), submission_id=tip.id
+        )
+    assert (
+        service.get_in_reach(
+            db_session=db, actor=actor(db, world.officers["officer_p"]), submission_id=tip.id
+        ).id
+        == tip.id
+    )
 
 
 def test_overdue_is_computed_from_the_deadline(db, settings, world):

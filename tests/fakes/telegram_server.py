@@ -1,0 +1,645 @@
+"""A fake Telegram Bot API server for end-to-end tests.
+
+Why a real HTTP server rather than mocking ``telegram.Bot``: the bot under test keeps its genuine
+python-telegram-bot (PTB) stack — parameter encoding, JSON de-serialisation, error mapping
+(``RetryAfter``, ``Forbidden``), polling and webhook plumbing — so tests catch the mistakes mocks
+paper over, and never touch api.telegram.org.
+
+PTB 22 composes URLs as ``base_url + token + "/" + method`` and ``base_file_url + token + "/" +
+file_path``, hence the ``/bot`` and ``/file/bot`` suffixes of :attr:`FakeTelegram.base_url` and
+:attr:`FakeTelegram.base_file_url`::
+
+    with FakeTelegram() as tg:
+        app = (ApplicationBuilder().token(TOKEN).base_url(tg.base_url)
+               .base_file_url(tg.base_file_url).build())
+        tg.push_update(tg.text_update(42, "/start"))
+        tg.wait_for(lambda call: call.method == "sendMessage" and call.chat_id == 42)
+
+Deliberate simplifications: any token is accepted, every chat exists, webhook URLs may be plain
+HTTP, ``allowed_updates`` is recorded but not applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import mimetypes
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import PurePosixPath
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import httpx
+
+JSON = dict[str, Any]
+
+# PTB posts every non-string value JSON-encoded inside form or multipart fields (numbers,
+# booleans, keyboards), so the fake decodes values back to JSON types. Free-text fields are exempt:
+# a citizen typing "123" must stay the string "123".
+_TEXT_FIELDS = frozenset(
+    {"text", "caption", "url", "secret_token", "callback_query_id", "file_id", "parse_mode",
+     "inline_message_id", "photo", "document", "ip_address", "business_connection_id"}
+)  # fmt: skip
+_DEFAULT_DESCRIPTIONS = {
+    400: "Bad Request: invalid request",
+    403: "Forbidden: bot was blocked by the user",
+    404: "Not Found",
+    409: "Conflict: terminated by other getUpdates request",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class Upload(NamedTuple):
+    """A file the bot uploaded in a multipart request."""
+
+    filename: str
+    content: bytes
+
+
+Files = dict[str, Upload]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One Bot API request as the fake saw it; failed (injected or invalid) calls are kept too."""
+
+    method: str
+    params: JSON
+    token: str
+    at: float  # time.monotonic() on arrival, so tests can assert a retry waited retry_after
+    status: int = 200  # the HTTP status the fake answered with
+    files: Files = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+    @property
+    def chat_id(self) -> int | str | None:
+        return self.params.get("chat_id")
+
+    @property
+    def text(self) -> str | None:
+        return self.params.get("text", self.params.get("caption"))
+
+    @property
+    def reply_markup(self) -> JSON | None:
+        """The keyboard the bot attached, already parsed from its JSON encoding."""
+        return self.params.get("reply_markup")
+
+
+@dataclass
+class _Failure:
+    method: str  # lower-cased: Telegram treats method names case-insensitively
+    status: int
+    retry_after: int
+    times: int
+    chat_id: int | str | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class _StoredFile:
+    unique_id: str
+    path: str
+    content: bytes
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+def _error(status: int, description: str | None = None, retry_after: int | None = None) -> JSON:
+    """The Bot API error shape; PTB maps ``parameters.retry_after`` to ``RetryAfter``."""
+    if status == 429 and description is None:
+        description = f"Too Many Requests: retry after {retry_after}"
+    payload: JSON = {"ok": False, "error_code": status}
+    payload["description"] = description or _DEFAULT_DESCRIPTIONS.get(status, "Error")
+    if status == 429:
+        payload["parameters"] = {"retry_after": retry_after}
+    return payload
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if not isinstance(value, str) or name in _TEXT_FIELDS:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value  # e.g. "@channel_name"
+
+
+def _parse_multipart(content_type: str, body: bytes) -> tuple[JSON, Files]:
+    """Split multipart/form-data by hand (the stdlib ``cgi`` module is deprecated)."""
+    boundary = re.search(r'boundary="?([^";]+)"?', content_type)
+    if boundary is None:
+        raise _ApiError(400, "Bad Request: multipart boundary is missing")
+    fields: JSON = {}
+    files: Files = {}
+    for part in body.split(b"--" + boundary[1].encode())[1:-1]:
+        head, _, content = part.partition(b"\r\n\r\n")
+        content = content.removesuffix(b"\r\n")
+        name = re.search(rb'\bname="([^"]*)"', head)
+        if name is None:
+            continue
+        filename = re.search(rb'\bfilename="([^"]*)"', head)
+        if filename is not None:
+            files[name[1].decode()] = Upload(unquote(filename[1].decode()), content)
+        else:
+            fields[name[1].decode()] = content.decode()
+    return fields, files
+
+
+def _parse_body(content_type: str, body: bytes) -> tuple[JSON, Files]:
+    """Decode the three encodings the Bot API accepts; PTB 22 uses form and multipart."""
+    kind = content_type.split(";")[0].strip().lower()
+    if not body:
+        return {}, {}
+    if kind == "application/json":
+        return dict(json.loads(body)), {}
+    if kind == "multipart/form-data":
+        return _parse_multipart(content_type, body)
+    return dict(parse_qsl(body.decode(), keep_blank_values=True)), {}
+
+
+def _user(user_id: int) -> JSON:
+    return {"id": user_id, "is_bot": False, "first_name": "Người dân", "language_code": "vi"}
+
+
+def _chat(chat_id: Any) -> JSON:
+    if not isinstance(chat_id, int) or isinstance(chat_id, bool):
+        raise _ApiError(400, "Bad Request: chat not found")
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "Người dân"}
+    kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+    return {"id": chat_id, "type": kind, "title": "Nhóm thử nghiệm"}
+
+
+def _without(mapping: JSON, key: str) -> JSON:
+    return {k: v for k, v in mapping.items() if k != key}
+
+
+def _check_markup(markup: Any) -> JSON | None:
+    """Reject what Telegram rejects: callback_data over 64 *bytes* (Vietnamese is multi-byte)."""
+    if markup is None:
+        return None
+    for row in markup.get("inline_keyboard", []) if isinstance(markup, dict) else []:
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode()) <= 64:
+                raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+    return markup
+
+
+class FakeTelegram:
+    """A local Bot API server plus the test-facing helpers to drive and inspect it."""
+
+    def __init__(self, *, bot_username: str = "langnghe_test_bot") -> None:
+        self.bot_username = bot_username
+        self.tokens: set[str] = set()
+        self.webhook_url: str | None = None
+        self.webhook_secret: str | None = None
+        self._lock = threading.Condition()  # guards all state below; notified on every change
+        self._updates: list[JSON] = []
+        self._calls: list[Call] = []
+        self._failures: list[_Failure] = []
+        self._files: dict[str, _StoredFile] = {}
+        self._messages: dict[tuple[int, int], JSON] = {}  # (chat_id, message_id) -> latest
+        self._update_ids, self._message_ids, self._ids = (itertools.count(1) for _ in range(3))
+        self._last_token: str | None = None
+        self._closing = False
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> FakeTelegram:
+        self._server = _Server(self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self._lock:  # wake long-polling getUpdates handlers so they return at once
+            self._closing = True
+            self._lock.notify_all()
+        if self._server is not None and self._thread is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeTelegram:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "FakeTelegram is not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"{self.url}/file/bot"
+
+    # -- driving the bot ---------------------------------------------------------------------
+
+    def push_update(self, update: JSON) -> JSON:
+        """Queue an update for getUpdates; it stays until a later offset confirms it."""
+        with self._lock:
+            update.setdefault("update_id", next(self._update_ids))
+            self._updates.append(update)
+            self._lock.notify_all()
+        return update
+
+    def text_update(self, chat_id: int, text: str, user_id: int | None = None) -> JSON:
+        content: JSON = {"text": text}
+        if text.startswith("/"):  # CommandHandler only fires on a bot_command entity
+            content["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
+        return self._incoming(chat_id, user_id, content)
+
+    def location_update(
+        self, chat_id: int, lat: float, lon: float, user_id: int | None = None
+    ) -> JSON:
+        return self._incoming(chat_id, user_id, {"location": {"latitude": lat, "longitude": lon}})
+
+    def contact_update(
+        self,
+        chat_id: int,
+        phone_number: str,
+        first_name: str = "Người dân",
+        user_id: int | None = None,
+    ) -> JSON:
+        """A contact shared via a request_contact button: the sender's own number."""
+        sender = user_id if user_id is not None else abs(chat_id)
+        contact = {"phone_number": phone_number, "first_name": first_name, "user_id": sender}
+        return self._incoming(chat_id, sender, {"contact": contact})
+
+    def photo_update(
+        self,
+        chat_id: int,
+        file_bytes: bytes,
+        caption: str | None = None,
+        user_id: int | None = None,
+    ) -> JSON:
+        """A photo message whose bytes the bot can fetch with getFile and a download."""
+        with self._lock:
+            photo = self._register_photo(file_bytes)
+        content: JSON = {"photo": photo} | ({"caption": caption} if caption else {})
+        return self._incoming(chat_id, user_id, content)
+
+    def callback_update(
+        self, chat_id: int, data: str, message_id: int | None = None, user_id: int | None = None
+    ) -> JSON:
+        """A button press on ``message_id`` (default: the bot's latest message in that chat)."""
+        with self._lock:
+            if message_id is None:
+                mine = [mid for cid, mid in self._messages if cid == chat_id]
+                message_id = max(mine) if mine else next(self._message_ids)
+            message = self._messages.get((chat_id, message_id)) or self._message(
+                self._last_token, chat_id, message_id, text="…"
+            )
+            query: JSON = {
+                "id": str(next(self._ids)),
+                "chat_instance": f"ci{chat_id}",
+                "data": data,
+            }
+            update_id = next(self._update_ids)
+        sender = user_id if user_id is not None else abs(chat_id)
+        query |= {"from": _user(sender), "message": message}
+        return {"update_id": update_id, "callback_query": query}
+
+    def deliver_webhook(
+        self, update: JSON, url: str | None = None, secret: str | None = None
+    ) -> httpx.Response:
+        """POST an update as Telegram would. Blocking: from async code use asyncio.to_thread."""
+        target, headers = self._webhook_target(url, secret)
+        with httpx.Client(trust_env=False) as client:
+            return client.post(target, json=update, headers=headers, timeout=10)
+
+    def fail_next(
+        self,
+        method: str,
+        status: int = 429,
+        retry_after: int = 3,
+        times: int = 1,
+        chat_id: int | str | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` (to ``chat_id`` only, if given) fail."""
+        rule = _Failure(method.lower(), status, retry_after, times, chat_id, description)
+        with self._lock:
+            self._failures.append(rule)
+
+    # -- inspecting what the bot did ---------------------------------------------------------
+
+    @property
+    def sent(self) -> list[Call]:
+        """A snapshot of every call except getUpdates (polling would drown the rest)."""
+        with self._lock:
+            return list(self._calls)
+
+    def calls(self, method: str | None = None, chat_id: int | str | None = None) -> list[Call]:
+        return [
+            call
+            for call in self.sent
+            if (method is None or call.method.lower() == method.lower())
+            and (chat_id is None or str(call.chat_id) == str(chat_id))
+        ]
+
+    def messages_to(self, chat_id: int | str) -> list[str]:
+        """Texts (and captions) successfully sent to a chat, in order; edits are not included."""
+        sends = {"sendmessage", "sendphoto", "senddocument"}
+        return [
+            call.text
+            for call in self.calls(chat_id=chat_id)
+            if call.ok and call.method.lower() in sends and call.text is not None
+        ]
+
+    def wait_for(self, predicate: Callable[[Call], bool], timeout: float = 5) -> Call:
+        """Return the first recorded call matching ``predicate``, waiting for it if needed.
+
+        Blocks the calling thread: inside an event loop that also runs the bot, use
+        ``await tg.wait_for_async(...)`` instead, or the bot never gets to make the call.
+        """
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                for call in self._calls:
+                    if predicate(call):
+                        return call
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [f"{c.method}({c.status})" for c in self._calls]
+                    raise AssertionError(f"no matching Bot API call within {timeout}s; saw {seen}")
+                self._lock.wait(remaining)
+
+    async def wait_for_async(self, predicate: Callable[[Call], bool], timeout: float = 5) -> Call:
+        return await asyncio.to_thread(self.wait_for, predicate, timeout)
+
+    # -- request handling (server threads) ---------------------------------------------------
+
+    def _handle(self, token: str, method: str, params: JSON, files: Files) -> tuple[int, JSON]:
+        at = time.monotonic()
+        params = {name: _coerce(name, value) for name, value in params.items()}
+        handler = getattr(self, f"_api_{method.lower()}", None)
+        with self._lock:
+            self.tokens.add(token)
+            self._last_token = token
+            failure = self._take_failure(method, params)
+            if failure is not None:
+                status = failure.status
+                payload = _error(status, failure.description, failure.retry_after)
+            else:
+                try:
+                    if handler is None:
+                        raise _ApiError(404, "Not Found: method not found")
+                    status, payload = 200, {"ok": True, "result": handler(token, params, files)}
+                except _ApiError as err:
+                    status, payload = err.status, _error(err.status, err.description)
+            if method.lower() != "getupdates":
+                self._calls.append(Call(method, params, token, at, status, files))
+                self._lock.notify_all()
+        return status, payload
+
+    def _take_failure(self, method: str, params: JSON) -> _Failure | None:
+        for rule in self._failures:
+            chat_matches = rule.chat_id is None or str(rule.chat_id) == str(params.get("chat_id"))
+            if rule.method == method.lower() and chat_matches:
+                rule.times -= 1
+                if rule.times <= 0:
+                    self._failures.remove(rule)
+                return rule
+        return None
+
+    def _file_content(self, path: str) -> bytes | None:
+        with self._lock:
+            return next((f.content for f in self._files.values() if f.path == path), None)
+
+    # Bot API methods: called with the lock held; getUpdates' wait releases it while polling.
+
+    def _api_getme(self, token: str, p: JSON, files: Files) -> JSON:
+        return self._bot_user(token) | {"can_join_groups": True, "supports_inline_queries": False}
+
+    def _api_setwebhook(self, token: str, p: JSON, files: Files) -> bool:
+        secret = p.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN.fullmatch(secret):
+            raise _ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if p.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook_url, self.webhook_secret = p.get("url") or None, secret
+        return True
+
+    def _api_deletewebhook(self, token: str, p: JSON, files: Files) -> bool:
+        if p.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook_url = self.webhook_secret = None
+        return True
+
+    def _api_getwebhookinfo(self, token: str, p: JSON, files: Files) -> JSON:
+        return {
+            "url": self.webhook_url or "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+
+    def _api_getupdates(self, token: str, p: JSON, files: Files) -> list[JSON]:
+        if self.webhook_url:
+            raise _ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
+        offset = int(p.get("offset") or 0)
+        limit = min(max(int(p.get("limit") or 100), 1), 100)
+        if offset > 0:  # an offset confirms every earlier update
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        timeout = float(p.get("timeout") or 0)
+        self._lock.wait_for(lambda: bool(self._updates) or self._closing, timeout=timeout)
+        return (self._updates[offset:] if offset < 0 else self._updates)[:limit]
+
+    def _api_sendmessage(self, token: str, p: JSON, files: Files) -> JSON:
+        text = p.get("text")
+        if not text:
+            raise _ApiError(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            raise _ApiError(400, "Bad Request: message is too long")
+        return self._send(token, p, {"text": text})
+
+    def _api_sendphoto(self, token: str, p: JSON, files: Files) -> JSON:
+        photo = self._register_photo(self._upload(p, files, "photo").content)
+        return self._send(token, p, {"photo": photo})
+
+    def _api_senddocument(self, token: str, p: JSON, files: Files) -> JSON:
+        upload = self._upload(p, files, "document")
+        stored = self._register(upload.content, "documents", PurePosixPath(upload.filename).suffix)
+        mime = mimetypes.guess_type(upload.filename)[0] or "application/octet-stream"
+        document = stored | {"file_name": upload.filename, "mime_type": mime}
+        return self._send(token, p, {"document": document})
+
+    def _api_answercallbackquery(self, token: str, p: JSON, files: Files) -> bool:
+        if not p.get("callback_query_id"):
+            raise _ApiError(400, "Bad Request: query is too old or query ID is invalid")
+        return True
+
+    def _api_editmessagetext(self, token: str, p: JSON, files: Files) -> Any:
+        if not p.get("text"):
+            raise _ApiError(400, "Bad Request: message text is empty")
+        return self._edit(token, p, {"text": p["text"]})
+
+    def _api_editmessagereplymarkup(self, token: str, p: JSON, files: Files) -> Any:
+        return self._edit(token, p, {})
+
+    def _api_getfile(self, token: str, p: JSON, files: Files) -> JSON:
+        stored = self._files.get(str(p.get("file_id")))
+        if stored is None:
+            raise _ApiError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": p["file_id"],
+            "file_unique_id": stored.unique_id,
+            "file_size": len(stored.content),
+            "file_path": stored.path,
+        }
+
+    # -- helpers (lock held) -----------------------------------------------------------------
+
+    def _bot_user(self, token: str | None) -> JSON:
+        # Real tokens are "<bot id>:<secret>"; PTB reads bot.id from getMe, so keep them consistent.
+        match = re.match(r"(\d+):", token or "")
+        bot_id = int(match[1]) if match else 1_000_001
+        names = {"first_name": "Lắng Nghe", "username": self.bot_username}
+        return {"id": bot_id, "is_bot": True} | names
+
+    def _message(self, token: str | None, chat_id: Any, message_id: int, **content: Any) -> JSON:
+        message = {"message_id": message_id, "date": int(time.time()), "chat": _chat(chat_id)}
+        return message | {"from": self._bot_user(token)} | content
+
+    def _send(self, token: str, params: JSON, content: JSON) -> JSON:
+        caption = params.get("caption")
+        if caption is not None and len(caption) > 1024:
+            raise _ApiError(400, "Bad Request: message caption is too long")
+        markup = _check_markup(params.get("reply_markup"))
+        message = self._message(token, params.get("chat_id"), next(self._message_ids), **content)
+        message |= {"caption": caption} if caption else {}
+        if markup and "inline_keyboard" in markup:  # Telegram echoes only inline keyboards
+            message["reply_markup"] = markup
+        self._messages[(message["chat"]["id"], message["message_id"])] = message
+        return message
+
+    def _edit(self, token: str, params: JSON, changes: JSON) -> Any:
+        if params.get("inline_message_id"):
+            return True
+        chat_id, message_id = params.get("chat_id"), int(params.get("message_id") or 0)
+        old = self._messages.get((chat_id, message_id)) or self._message(token, chat_id, message_id)
+        markup = _check_markup(params.get("reply_markup"))
+        new = _without(old, "reply_markup") | changes
+        if markup and "inline_keyboard" in markup:  # an edit without a keyboard removes it
+            new["reply_markup"] = markup
+        if _without(new, "edit_date") == _without(old, "edit_date"):
+            raise _ApiError(400, "Bad Request: message is not modified")
+        new["edit_date"] = int(time.time())
+        self._messages[(chat_id, message_id)] = new
+        return new
+
+    def _upload(self, params: JSON, files: Files, name: str) -> Upload:
+        if name in files:
+            return files[name]
+        ref = params.get(name)
+        if isinstance(ref, str) and ref in self._files:  # re-sending by file_id
+            return Upload(name, self._files[ref].content)
+        if isinstance(ref, str) and ref.startswith(("http://", "https://")):
+            return Upload(ref.rsplit("/", 1)[-1] or name, b"")
+        raise _ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+
+    def _register(self, content: bytes, folder: str, suffix: str) -> JSON:
+        n = next(self._ids)
+        file_id, unique_id = f"fake-file-{n}", f"uniq{n}"
+        self._files[file_id] = _StoredFile(unique_id, f"{folder}/file_{n}{suffix}", content)
+        return {"file_id": file_id, "file_unique_id": unique_id, "file_size": len(content)}
+
+    def _register_photo(self, content: bytes) -> list[JSON]:
+        # A single size is enough: handlers conventionally read photo[-1], the largest.
+        stored = self._register(content, "photos", ".jpg")
+        return [stored | {"width": 1280, "height": 960}]
+
+    def _incoming(self, chat_id: int, user_id: int | None, content: JSON) -> JSON:
+        sender = user_id if user_id is not None else abs(chat_id)  # private chat id == user id
+        with self._lock:
+            update_id, message_id = next(self._update_ids), next(self._message_ids)
+        message = {"message_id": message_id, "date": int(time.time()), "chat": _chat(chat_id)}
+        return {"update_id": update_id, "message": message | {"from": _user(sender)} | content}
+
+    def _webhook_target(self, url: str | None, secret: str | None) -> tuple[str, dict[str, str]]:
+        target = url or self.webhook_url
+        if not target:
+            raise RuntimeError("no webhook URL: let the bot call setWebhook first, or pass url=")
+        token = secret if secret is not None else self.webhook_secret
+        return target, {"X-Telegram-Bot-Api-Secret-Token": token} if token else {}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a long-polling handler must never block interpreter exit
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fake = fake
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        fake = self.server.fake
+        split = urlsplit(self.path)
+        path = unquote(split.path)
+        try:
+            if match := re.fullmatch(r"/file/bot([^/]+)/(.+)", path):
+                content = fake._file_content(match[2])
+                if content is not None:
+                    self._reply(200, content, "application/octet-stream")
+                    return
+                status, payload = 404, _error(404, "Not Found: file not found")
+            elif match := re.fullmatch(r"/bot([^/]+)/([^/]*)", path):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                params, files = _parse_body(self.headers.get("Content-Type", ""), body)
+                params = dict(parse_qsl(split.query)) | params
+                status, payload = fake._handle(match[1], match[2], params, files)
+            else:
+                status, payload = 404, _error(404, "Not Found")
+        except _ApiError as err:
+            status, payload = err.status, _error(err.status, err.description)
+        except Exception as exc:  # surface fake bugs to the test instead of a dropped socket
+            status, payload = 500, _error(500, f"Internal Server Error: fake crashed: {exc!r}")
+        self._reply(status, json.dumps(payload, ensure_ascii=False).encode(), "application/json")
+
+    do_POST = do_GET
+
+    def _reply(self, status: int, body: bytes, content_type: str) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, e.g. a long poll cancelled at shutdown
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep pytest output quiet
