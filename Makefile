@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/langnghe chat
+	$(BIN)/langnghe serve
 
 test: $(STAMP)
 	$(BIN)/ruff check .

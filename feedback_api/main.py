@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -88,6 +89,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         title="Lắng Nghe — feedback API",
         version="0.1.0",
         description="Tips, questions and opinions from citizens; triage for police officers.",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine or engine_for(settings)
@@ -102,6 +105,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if request.url.path == "/docs":  # Swagger UI boots from one inline script
+            response.headers["Content-Security-Policy"] = SECURITY_HEADERS[
+                "Content-Security-Policy"
+            ].replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
         return response
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + 256 * 1024)
@@ -117,6 +124,16 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        """Swagger UI from vendored assets: units often run offline, so never a CDN."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="Lắng Nghe API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:

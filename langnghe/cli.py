@@ -1,8 +1,10 @@
-"""The `langnghe` command: one composition root for every process the project runs."""
+"""The `langnghe` command: one entry point for every process and admin task of the project."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -10,6 +12,28 @@ from faq.cli import app as faq_app
 
 app = typer.Typer(help="Lắng Nghe — citizen engagement for police units.", no_args_is_help=True)
 app.add_typer(faq_app, name="faq")
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+units_app = typer.Typer(help="Police units (province → commune/ward).", no_args_is_help=True)
+officers_app = typer.Typer(help="Officer accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(units_app, name="units")
+app.add_typer(officers_app, name="officers")
+
+
+def _settings():
+    from feedback_api.settings import InsecureSettingsError, Settings
+
+    try:
+        return Settings()
+    except InsecureSettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+def _engine():
+    from feedback_api.db import engine_for
+
+    return engine_for(_settings())
 
 
 def _prompted_lines():
@@ -28,6 +52,116 @@ def chat() -> None:
 
     lines = _prompted_lines() if sys.stdin.isatty() else (line for line in sys.stdin)
     run(Faq.from_directory(), lines, lambda message: typer.echo(f"\n{message}\n"))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    demo_units: Annotated[bool, typer.Option(help="Load demo units on an empty DB.")] = True,
+) -> None:
+    """Migrate, seed a fresh database, and serve the API, officer view and web chat."""
+    import uvicorn
+
+    from feedback_api.bootstrap import prepare
+    from feedback_api.db import engine_for
+    from langnghe.server import build_app
+
+    settings = _settings()
+    engine = engine_for(settings)
+    first_admin = prepare(engine, demo_units=demo_units)
+    engine.dispose()
+    host = host or settings.host
+    port = port or settings.port
+    base = (
+        settings.public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    )
+    typer.echo(f"\nLắng Nghe đang chạy — database: {settings.resolved_database_url}")
+    typer.echo(f"  Web chat (người dân):   {base}/")
+    typer.echo(f"  Trang cán bộ:           {base}/officer")
+    typer.echo(f"  API (OpenAPI):          {base}/docs")
+    if first_admin:
+        typer.echo("\n  Tài khoản quản trị đầu tiên (chỉ hiện MỘT lần, hãy đổi mật khẩu):")
+        typer.echo(f"    tên đăng nhập: {first_admin.username}")
+        typer.echo(f"    mật khẩu:      {first_admin.password}\n")
+    uvicorn.run(build_app(settings), host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    from feedback_api.migrate import upgrade
+
+    upgrade(_engine(), revision)
+    typer.echo("Database schema is up to date.")
+
+
+@units_app.command("import")
+def units_import(file: Path) -> None:
+    """Import units from a CSV file with columns code,name,kind,parent_code."""
+    from sqlmodel import Session
+
+    from feedback_api.migrate import upgrade
+    from feedback_api.units.service import UnitError, import_csv
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"{file}: cannot read as UTF-8 text ({exc})", err=True)
+        raise typer.Exit(2) from None
+    engine = _engine()
+    upgrade(engine)
+    with Session(engine) as db:
+        try:
+            result = import_csv(db_session=db, text=text)
+        except UnitError as exc:
+            typer.echo(f"{file}: nothing imported:\n{exc}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"Imported {result.created} unit(s); {result.skipped} already existed.")
+
+
+@officers_app.command("create")
+def officers_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="admin | officer | campaign | leader")],
+    unit: Annotated[str, typer.Option(help="Unit code, e.g. DEMO-ANBINH")],
+    full_name: Annotated[str, typer.Option("--name", help="Full name")] = "",
+    password: Annotated[str | None, typer.Option(help="Default: generated and printed")] = None,
+) -> None:
+    """Create an officer account attached to a unit."""
+    from pydantic import ValidationError
+    from sqlmodel import Session
+
+    from feedback_api.migrate import upgrade
+    from feedback_api.officers import service
+    from feedback_api.officers.schemas import OfficerCreate
+    from feedback_api.officers.security import random_password
+    from feedback_api.units.service import get_by_code
+
+    engine = _engine()
+    upgrade(engine)
+    generated = password is None
+    password = password or random_password()
+    with Session(engine) as db:
+        found = get_by_code(db_session=db, code=unit)
+        if found is None:
+            typer.echo(f"No unit with code {unit!r}.", err=True)
+            raise typer.Exit(1)
+        try:
+            data = OfficerCreate(
+                username=username,
+                full_name=full_name or username,
+                role=role,
+                unit_id=found.id,
+                password=password,
+            )
+            service.create(db_session=db, data=data, actor=None)
+        except (ValidationError, service.OfficerError) as exc:
+            typer.echo(f"Cannot create {username!r}: {exc}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"Created {role} {username!r} in {found.name}.")
+    if generated:
+        typer.echo(f"Password (shown once): {password}")
 
 
 def main() -> None:

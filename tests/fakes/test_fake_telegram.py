@@ -127,6 +127,7 @@ def test_get_updates_returns_pushed_text_and_callback_then_honours_offset(
     assert query.message.reply_markup == KEYBOARD
     assert len(again) == 2
     assert after == ()
+    assert "getUpdates" not in {call.method for call in tg.sent}  # polling is not recorded
 
 
 def test_long_poll_wakes_up_when_an_update_is_pushed(tg: FakeTelegram) -> None:

@@ -304,3 +304,9 @@ def test_the_api_client_does_not_load_the_orm():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+def test_no_page_loads_anything_from_a_cdn(client):
+    for path in ("/docs", "/officer/login"):
+        body = client.get(path).text
+        assert "cdn" not in body.lower() and "https://" not in body, path
