@@ -1,0 +1,97 @@
+"""The bot side's own tables: contacts, conversation state, received Telegram updates, web chat.
+
+They hold channel identifiers (chat ids), so they are kept apart from feedback_api's tables:
+feedback_api never reads them and knows citizens only by the opaque reference. By default they
+live in their own SQLite file (var/bot.db); any SQLAlchemy URL works (PostgreSQL in production).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+
+contacts = Table(
+    "bot_contact",
+    metadata,
+    Column("citizen_ref", String(40), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("blocked", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("channel", "external_id", name="uq_bot_contact_channel_external"),
+)
+
+conversation_state = Table(
+    "bot_conversation",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("version", Integer, nullable=False, default=0),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+telegram_updates = Table(
+    "bot_telegram_update",
+    metadata,
+    Column("update_id", Integer, primary_key=True, autoincrement=False),
+    Column("payload", JSON, nullable=False),
+    # pending → processing → done, or failed (retried from the record)
+    Column("status", String(12), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", DateTime(timezone=True)),
+)
+
+webchat_messages = Table(
+    "bot_webchat_message",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(64), nullable=False, index=True),
+    Column("direction", String(3), nullable=False),  # "in" / "out"
+    Column("message", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_bot_engine(url: str) -> Engine:
+    """Create the engine and the bot's tables (idempotent; they are few and additive)."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        engine = create_engine(url, pool_pre_ping=True)
+    metadata.create_all(engine)
+    return engine

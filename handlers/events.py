@@ -1,0 +1,85 @@
+"""The channel-agnostic message types: what a citizen did, and what the bot answers.
+
+Adapters (bot/channels/*) translate Telegram updates, Zalo webhooks and web-chat posts into an
+`InboundEvent`, and render `OutboundMessage`s back. Nothing here knows any channel's SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    TEXT = "text"
+    BUTTON = "button"  # the citizen pressed a button; `data` holds its short id
+    LOCATION = "location"
+    PHOTO = "photo"
+    FILE = "file"
+    CONTACT = "contact"
+    START = "start"  # /start, with an optional deep-link payload in `data`
+    COMMAND = "command"  # /help, /cancel, /stop, /menu ... (`data` is the command name)
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file the citizen sent, as the channel knows it (fetched later through the adapter)."""
+
+    channel_file_id: str
+    size: int | None = None
+    mime: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    channel: str  # "telegram", "zalo", "web", "test"
+    chat_id: str  # the channel's chat id: stays in bot/, never sent to feedback_api
+    kind: EventKind
+    text: str = ""
+    data: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    file: FileRef | None = None
+    phone: str | None = None
+    event_id: str = ""  # the channel's id for this event (Telegram update_id), for idempotency
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # short, ASCII: Telegram allows 64 bytes of callback data
+
+    def __post_init__(self) -> None:
+        if len(self.data.encode()) > 64:
+            raise ValueError(f"button data over 64 bytes: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    request_location: bool = False
+
+    def button_rows(self) -> list[list[Button]]:
+        return [list(row) for row in self.buttons]
+
+    def numbered_fallback(self) -> str:
+        """The message as plain text with numbered choices, for channels without buttons."""
+        choices = [button for row in self.buttons for button in row]
+        if not choices:
+            return self.text
+        lines = [f"{number}. {button.label}" for number, button in enumerate(choices, start=1)]
+        return self.text + "\n\n" + "\n".join(lines) + "\n\n(Trả lời bằng số để chọn.)"
+
+
+def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
+    """Lay buttons out `per_row` to a row."""
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+@dataclass
+class Reply:
+    """What the engine returns for one event: messages to send and whether state changed."""
+
+    messages: list[OutboundMessage] = field(default_factory=list)
