@@ -50,6 +50,9 @@ class Faq:
     def entry(self, entry_id: str) -> Entry | None:
         return self.matcher.entry(entry_id)
 
+    def is_emergency(self, text: str) -> bool:
+        return is_emergency(text[:MAX_QUESTION_CHARS])
+
     def ask(self, text: str) -> Answer:
         """Match a message; very long input is cut, since no question needs 2,000 characters."""
         text = text[:MAX_QUESTION_CHARS]

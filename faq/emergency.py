@@ -17,6 +17,15 @@ from __future__ import annotations
 
 from faq.normalize import normalize
 
+# Words that contain a danger word but mean something harmless ("đánh bạc" is gambling,
+# "đánh giá" is to assess): removed before the danger phrases are looked for.
+HARMLESS = (
+    "danh bac", "danh bai", "danh de", "danh lo", "danh gia", "danh thuc", "danh rang",
+    "danh may", "danh dau", "danh so", "danh sach", "danh tinh", "danh van", "danh golf",
+    "danh ca", "danh giay", "danh bong", "danh nhac", "danh dan", "danh trong", "danh co",
+    "chay bo", "chay xe", "chay thu", "chay quang cao", "chay deadline",
+)
+
 # "cứu" on its own is a cry for help (the compounds in NOT_A_CRY aside); so are these.
 CRIES = ("help", "help me", "sos", "giup voi co", "cuu cuu")
 
@@ -463,6 +472,8 @@ def is_emergency(text: str) -> bool:
         return True
     if _contains(folded, PAST):
         return False
+    for phrase in HARMLESS:
+        folded = folded.replace(f" {phrase} ", " ")
     timed = folded
     for phrase in NOT_NOW:
         timed = timed.replace(f" {phrase} ", " ")

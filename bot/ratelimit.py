@@ -1,0 +1,74 @@
+"""Pacing for outbound messages: one global token bucket, and per-chat spacing.
+
+Telegram allows a bot about 30 messages a second overall and one a second to a private chat;
+python-telegram-bot's AIORateLimiter enforces neither the per-chat limit nor our own margin, so
+the sender does. Both take an injected clock, so tests run in fake time without sleeping.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable
+
+
+class TokenBucket:
+    """`rate` sends per second, bursting to `capacity` (1 by default: evenly spaced sends).
+
+    It only answers "how long until the next send may go" (`delay`) and records a send (`take`);
+    the caller does the waiting, so nothing here sleeps.
+    """
+
+    def __init__(self, rate: float, clock: Callable[[], float], capacity: float = 1.0):
+        if rate <= 0 or capacity < 1:
+            raise ValueError("rate must be positive and capacity at least 1")
+        self.rate = rate
+        self.capacity = capacity
+        self._clock = clock
+        self._tokens = capacity
+        self._stamp = clock()
+
+    def _refill(self, now: float) -> None:
+        if now > self._stamp:
+            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+
+    def delay(self) -> float:
+        """Seconds until a token is available (0 when one is available now)."""
+        now = self._clock()
+        self._refill(now)
+        paused = max(0.0, self._stamp - now)  # while paused, refilling starts at `_stamp`
+        return paused + max(0.0, 1 - self._tokens) / self.rate
+
+    def take(self) -> None:
+        self._refill(self._clock())
+        self._tokens -= 1
+
+    def pause(self, seconds: float) -> None:
+        """The platform said "too many requests": nothing goes out for `seconds`, then no burst."""
+        self._refill(self._clock())
+        self._tokens = min(self._tokens, 1.0)
+        self._stamp = max(self._stamp, self._clock() + seconds)
+
+
+class ChatSpacing:
+    """At most one send per `interval` seconds to each chat, and platform-imposed holds."""
+
+    def __init__(self, interval: float, clock: Callable[[], float]):
+        self.interval = interval
+        self._clock = clock
+        self._next: dict[Hashable, float] = {}
+
+    def delay(self, chat: Hashable) -> float:
+        return max(0.0, self._next.get(chat, -math.inf) - self._clock())
+
+    def sent(self, chat: Hashable) -> None:
+        self.hold(chat, self.interval)
+
+    def hold(self, chat: Hashable, seconds: float) -> None:
+        until = self._clock() + seconds
+        self._next[chat] = max(self._next.get(chat, -math.inf), until)
+
+    def prune(self) -> None:
+        """Forget chats whose spacing has elapsed, so the map does not grow with every citizen."""
+        now = self._clock()
+        self._next = {chat: until for chat, until in self._next.items() if until > now}

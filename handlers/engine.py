@@ -1,0 +1,188 @@
+"""The conversation engine: one inbound event + the chat's stored state → outbound messages.
+
+Order of precedence for every event, so that the important things always win:
+1. a message about danger happening now gets 113/114/115 first, whatever flow is running;
+2. commands (/start, /help, /cancel, /menu, /stop) and the menu buttons work from anywhere;
+3. the running flow handles the event; with no flow, free text is routed by intent (a tracking
+   code, "báo tin", "góp ý"...) or answered as a question.
+A failure of a collaborator (the API being down) never loses what the citizen entered: the state
+is restored and the citizen is asked to try again.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import logging
+
+from faq.normalize import normalize
+from handlers.events import Button, EventKind, InboundEvent, OutboundMessage
+from handlers.flows import ask, opinion, subscribe, tip, track
+from handlers.flows.common import Ctx, Deps, clean, menu_message, message
+from handlers.state import ConversationState, StaleState, StateStore, now
+from handlers.texts import t
+
+log = logging.getLogger(__name__)
+
+FLOWS = {"ask": ask, "tip": tip, "opinion": opinion, "track": track, "subscribe": subscribe}
+MENU_STARTS = {"m:ask": ask.start, "m:tip": tip.start, "m:opinion": opinion.start,
+               "m:track": track.start, "m:sub": subscribe.start}
+START_PAYLOADS = {"ask": ask.start, "tip": tip.start, "opinion": opinion.start,
+                  "track": track.start, "sub": subscribe.start}
+# Short messages that name a flow ("báo tin", "góp ý") start it instead of being FAQ questions.
+INTENTS = {
+    "tip": ("to giac", "bao tin", "trinh bao", "to cao toi pham", "bao cong an"),
+    "opinion": ("gop y", "kien nghi", "phan anh", "dien dan"),
+    "track": ("tra cuu", "tra ma", "kiem tra ma", "xem ket qua"),
+    "subscribe": ("dang ky nhan tin", "nhan tin tuc", "theo doi tin"),
+}
+INTENT_MAX_WORDS = 5
+SAVE_ATTEMPTS = 3
+
+
+def _intent(text: str) -> str | None:
+    folded = normalize(text)
+    if not folded or len(folded.split()) > INTENT_MAX_WORDS:
+        return None
+    for flow, phrases in INTENTS.items():
+        if any(f" {p} " in f" {folded} " for p in phrases):
+            return flow
+    return None
+
+
+class Engine:
+    def __init__(self, deps: Deps, store: StateStore):
+        self.deps = deps
+        self.store = store
+
+    async def handle(self, event: InboundEvent) -> list[OutboundMessage]:
+        """Handle one event and persist the chat's next state (optimistic, retried)."""
+        messages: list[OutboundMessage] = []
+        for _attempt in range(SAVE_ATTEMPTS):
+            state, version = await self.store.load(event.channel, event.chat_id)
+            messages = await self.step(event, state)
+            state.updated_at = now().isoformat()
+            try:
+                await self.store.save(event.channel, event.chat_id, state, version)
+                return messages
+            except StaleState:
+                continue  # another process moved this chat on: handle against its state
+        log.warning("could not save state for %s:%s", event.channel, event.chat_id)
+        return messages
+
+    async def step(self, event: InboundEvent, state: ConversationState) -> list[OutboundMessage]:
+        """The pure part: messages for this event; `state` is updated in place."""
+        before = copy.deepcopy(state)
+        ctx = Ctx(event=self._numbered_choice(event, state), state=state, deps=self.deps)
+        try:
+            messages = await self._route(ctx)
+        except Exception:  # noqa: BLE001 - the citizen must always get an answer
+            log.exception("failed to handle %s event on %s", event.kind, event.channel)
+            state.__dict__.update(copy.deepcopy(before.__dict__))
+            messages = [message(t("error_later"), Button(t("menu.back"), "m:menu"))]
+        if not messages:  # never leave a citizen without a reply
+            messages = [menu_message()]
+        state.choices = [b.data for row in messages[-1].buttons for b in row]
+        return messages
+
+    @staticmethod
+    def _numbered_choice(event: InboundEvent, state: ConversationState) -> InboundEvent:
+        """On channels without buttons, "2" means the second choice of the last message."""
+        text = clean(event.text)
+        if event.kind == EventKind.TEXT and text.isdigit() and state.choices:
+            index = int(text) - 1
+            if 0 <= index < len(state.choices):
+                return InboundEvent(event.channel, event.chat_id, EventKind.BUTTON,
+                                    data=state.choices[index], event_id=event.event_id)
+        return event
+
+    async def _route(self, ctx: Ctx) -> list[OutboundMessage]:
+        event, state = ctx.event, ctx.state
+        notice: list[OutboundMessage] = []
+        limit = dt.timedelta(minutes=self.deps.limits.idle_expiry_minutes)
+        if state.flow and state.idle_for(now()) > limit:
+            state.reset()
+            notice = [message(t("session_expired"))]
+        if event.kind == EventKind.START:
+            return notice + await self._start(ctx)
+        if event.kind == EventKind.COMMAND:
+            return notice + await self._command(ctx)
+        if event.kind == EventKind.TEXT:
+            if ctx.text and self.deps.faq.is_emergency(ctx.text):
+                return notice + self._emergency(state)
+            if len(ctx.text) > self.deps.limits.max_text_chars:
+                return notice + [message(t("too_long", limit=self.deps.limits.max_text_chars)),
+                                 *self._prompt(ctx)]
+        if event.kind == EventKind.BUTTON:
+            handled = await self._global_button(ctx)
+            if handled is not None:
+                return notice + handled
+        if state.flow in FLOWS:
+            return notice + await FLOWS[state.flow].handle(ctx)
+        return notice + await self._idle(ctx)
+
+    def _prompt(self, ctx: Ctx) -> list[OutboundMessage]:
+        flow = FLOWS.get(ctx.state.flow or "")
+        return flow.prompt(ctx) if flow else [menu_message()]
+
+    def _emergency(self, state: ConversationState) -> list[OutboundMessage]:
+        buttons = [Button(t("emergency.back"), "em:back")] if state.flow else []
+        return [message(t("emergency"), *buttons, Button(t("menu.back"), "m:menu"))]
+
+    async def _start(self, ctx: Ctx) -> list[OutboundMessage]:
+        payload = clean(ctx.event.data)[:64]
+        ctx.state.reset()
+        if payload in START_PAYLOADS:
+            return await START_PAYLOADS[payload](ctx)
+        if payload.startswith("track_") and track.find_code(payload.removeprefix("track_")):
+            return await track.lookup(ctx, payload.removeprefix("track_"))
+        # No payload, or one we do not know (forged or outdated links): a normal welcome.
+        return [message(t("welcome")), menu_message()]
+
+    async def _command(self, ctx: Ctx) -> list[OutboundMessage]:
+        command = ctx.event.data.lower()
+        if command == "help":
+            return [message(t("help")), menu_message()]
+        if command == "cancel":
+            ctx.state.reset()
+            return [message(t("cancelled")), menu_message()]
+        if command == "stop":
+            return await subscribe.stop(ctx)
+        if command == "start":
+            return await self._start(ctx)
+        ctx.state.reset()
+        return [menu_message()]
+
+    async def _global_button(self, ctx: Ctx) -> list[OutboundMessage] | None:
+        data = ctx.event.data
+        if data == "m:menu":
+            ctx.state.reset()
+            return [menu_message()]
+        if data in MENU_STARTS:
+            return await MENU_STARTS[data](ctx)
+        if data == "x:cancel":
+            ctx.state.reset()
+            return [message(t("cancelled")), menu_message()]
+        if data == "em:back":
+            return self._prompt(ctx)
+        if data == "sub:stop":
+            return await subscribe.stop(ctx)
+        return None
+
+    async def _idle(self, ctx: Ctx) -> list[OutboundMessage]:
+        event = ctx.event
+        if event.kind == EventKind.BUTTON:
+            if event.data.startswith("ask:"):
+                return await ask.handle(ctx)
+            return [message(t("expired_button")), menu_message()]
+        if event.kind != EventKind.TEXT:
+            return [message(t("not_expected_here")), menu_message()]
+        if not ctx.text or not normalize(ctx.text):
+            return [message(t("empty_text")), menu_message()]
+        code = track.find_code(ctx.text)
+        if code:
+            return await track.lookup(ctx, code)
+        intent = _intent(ctx.text)
+        if intent:
+            return await FLOWS[intent].start(ctx)
+        return await ask.answer(ctx, ctx.text)

@@ -1,0 +1,104 @@
+"""Hỏi đáp pháp luật: a question goes to faq/; a confident match answers, a weak one suggests,
+no match offers to send the question to officers (a `question` submission, answered later
+through the outbox)."""
+
+from __future__ import annotations
+
+import uuid
+
+from feedback_api.submissions.schemas import SubmissionCreate
+from handlers.events import Button, EventKind, OutboundMessage
+from handlers.flows.common import Ctx, back_button, message
+from handlers.texts import t
+
+NAME = "ask"
+SUGGEST_MIN_SCORE = 0.2
+FLOW_BUTTONS = {"togiac-toi-pham": ("ask.report_now", "m:tip"),
+                "dien-dan": ("ask.give_opinion", "m:opinion")}
+
+
+async def start(ctx: Ctx) -> list[OutboundMessage]:
+    ctx.state.goto(NAME, "question")
+    return [message(t("ask.prompt"), back_button())]
+
+
+def prompt(ctx: Ctx) -> list[OutboundMessage]:
+    return [message(t("ask.prompt"), back_button())]
+
+
+def _entry_messages(ctx: Ctx, entry_id: str) -> list[OutboundMessage]:
+    entry = ctx.deps.faq.entry(entry_id)
+    if entry is None:
+        return [message(t("expired_button")), *prompt(ctx)]
+    ctx.state.goto(NAME, "answered", answered=entry_id)
+    extra = []
+    if entry_id in FLOW_BUTTONS:
+        key, data = FLOW_BUTTONS[entry_id]
+        extra.append(Button(t(key), data))
+    return [
+        OutboundMessage(f"{entry.title}\n\n{entry.answer}"),
+        message(t("ask.helpful"), Button(t("ask.yes"), "ask:fb:y"),
+                Button(t("ask.no"), "ask:fb:n"), *extra, back_button(), per_row=2),
+    ]
+
+
+def _offer_to_send(text_key: str) -> OutboundMessage:
+    return message(t(text_key), Button(t("ask.send_to_officers"), "ask:send"),
+                   Button(t("ask.rephrase"), "ask:again"), back_button())
+
+
+async def answer(ctx: Ctx, question: str) -> list[OutboundMessage]:
+    """Answer a free-text question (from the ask flow or from the idle state)."""
+    ctx.state.goto(NAME, "answered", question=question[: ctx.deps.limits.max_text_chars])
+    result = ctx.deps.faq.ask(question)
+    if result.small_talk is not None:
+        return [message(t(f"smalltalk.{result.small_talk.value}"), back_button())]
+    if result.id is not None:
+        return _entry_messages(ctx, result.id)
+    suggestions = [a for a in result.alternatives if a.score >= SUGGEST_MIN_SCORE]
+    if suggestions:
+        buttons = [Button(ctx.deps.faq.entry(a.id).title, f"ask:faq:{a.id}") for a in suggestions]
+        return [message(t("ask.suggest"), *buttons, Button(t("ask.send_to_officers"), "ask:send"),
+                        back_button())]
+    return [_offer_to_send("ask.no_match")]
+
+
+async def _send_to_officers(ctx: Ctx) -> list[OutboundMessage]:
+    question = ctx.state.data.get("question")
+    if not question:
+        return [message(t("ask.nothing_to_send")), *prompt(ctx)]
+    key = ctx.state.data.setdefault("key", uuid.uuid4().hex)
+    receipt = await ctx.deps.api.create_submission(SubmissionCreate(
+        kind="question", citizen_ref=ctx.citizen_ref, channel=_channel(ctx), text=question,
+        idempotency_key=f"q-{key}"))
+    ctx.state.reset()
+    return [message(t("ask.sent", code=receipt.tracking_code), back_button())]
+
+
+def _channel(ctx: Ctx) -> str:
+    return ctx.event.channel if ctx.event.channel in ("telegram", "zalo", "web") else "other"
+
+
+async def handle(ctx: Ctx) -> list[OutboundMessage]:
+    event = ctx.event
+    if event.kind == EventKind.BUTTON:
+        data = event.data
+        if data.startswith("ask:faq:"):
+            return _entry_messages(ctx, data.removeprefix("ask:faq:"))
+        if data == "ask:fb:y":
+            ctx.state.reset()
+            return [message(t("ask.thanks_feedback"), back_button())]
+        if data == "ask:fb:n":
+            return [_offer_to_send("ask.no_match")]
+        if data == "ask:send":
+            return await _send_to_officers(ctx)
+        if data == "ask:again":
+            ctx.state.goto(NAME, "question")
+            return [message(t("ask.rephrase_prompt"), back_button())]
+        return [message(t("expired_button")), *prompt(ctx)]
+    if event.kind != EventKind.TEXT or not ctx.text:
+        return [message(t("empty_text")), *prompt(ctx)]
+    return await answer(ctx, ctx.text)
+
+
+channel_of = _channel

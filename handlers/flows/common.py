@@ -1,0 +1,78 @@
+"""What every flow shares: the per-event context, menu buttons, and small helpers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from faq.assistant import Faq
+from handlers.events import Button, InboundEvent, OutboundMessage, rows
+from handlers.ports import CitizenRefs, FeedbackPort, FileFetcher
+from handlers.state import ConversationState
+from handlers.texts import t
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_text_chars: int = 3000
+    min_tip_chars: int = 10
+    max_photos: int = 5
+    max_photo_bytes: int = 10 * 1024 * 1024
+    idle_expiry_minutes: int = 120
+
+
+@dataclass(frozen=True)
+class Deps:
+    faq: Faq
+    api: FeedbackPort
+    citizen_refs: CitizenRefs
+    files: Mapping[str, FileFetcher]
+    limits: Limits = Limits()
+
+
+@dataclass
+class Ctx:
+    """One event being handled: the event, the chat's state, and the collaborators."""
+
+    event: InboundEvent
+    state: ConversationState
+    deps: Deps
+
+    @property
+    def citizen_ref(self) -> str:
+        return self.deps.citizen_refs(self.event.channel, self.event.chat_id)
+
+    @property
+    def text(self) -> str:
+        return clean(self.event.text)
+
+
+def clean(text: str) -> str:
+    return _CONTROL.sub("", text or "").strip()
+
+
+def menu_buttons() -> tuple[tuple[Button, ...], ...]:
+    return rows(
+        Button(t("menu.ask"), "m:ask"),
+        Button(t("menu.tip"), "m:tip"),
+        Button(t("menu.opinion"), "m:opinion"),
+        Button(t("menu.track"), "m:track"),
+        Button(t("menu.subscribe"), "m:sub"),
+    )
+
+
+def menu_message(text: str | None = None) -> OutboundMessage:
+    return OutboundMessage(text or t("menu"), menu_buttons())
+
+
+def back_button() -> Button:
+    return Button(t("menu.back"), "m:menu")
+
+
+def message(text: str, *buttons: Button, per_row: int = 1,
+            request_location: bool = False) -> OutboundMessage:
+    return OutboundMessage(text, rows(*buttons, per_row=per_row) if buttons else (),
+                           request_location=request_location)

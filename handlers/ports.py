@@ -1,0 +1,35 @@
+"""What the engine needs from the outside world, as protocols (implemented in bot/ and by the
+feedback API client), so that handlers/ imports no channel SDK and no server code."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
+from feedback_api.units.schemas import UnitsPublic
+from handlers.events import FileRef
+
+
+class FeedbackPort(Protocol):
+    """The subset of feedback_api.client.FeedbackClient the conversation uses."""
+
+    async def create_submission(self, data: SubmissionCreate) -> SubmissionReceipt: ...
+
+    async def upload_attachment(self, tracking_code: str, content: bytes, *, filename: str = ...,
+                                content_type: str | None = ...) -> object: ...
+
+    async def status(self, tracking_code: str, *, citizen_ref: str | None = ...) -> PublicStatus: ...
+
+    async def units(self) -> UnitsPublic: ...
+
+    async def subscribe(self, citizen_ref: str, *, unit_code: str, topics: list[str]) -> None: ...
+
+    async def unsubscribe(self, citizen_ref: str) -> None: ...
+
+
+# Downloads a file the citizen sent, given the channel's reference to it.
+FileFetcher = Callable[[FileRef], Awaitable[bytes]]
+
+# Maps (channel, chat id) to the citizen's opaque reference (the bot's contact registry).
+CitizenRefs = Callable[[str, str], str]

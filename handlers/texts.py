@@ -1,0 +1,198 @@
+"""Every citizen-facing string of the conversation, by key (Vietnamese, with diacritics).
+
+Keeping them here lets a communications officer review the bot's voice in one file, and keeps
+flows free of prose. Placeholders use str.format names.
+"""
+
+from __future__ import annotations
+
+T: dict[str, str] = {
+    # welcome and menu
+    "welcome": (
+        "Xin chào! Đây là Lắng Nghe — kênh tiếp nhận ý kiến, tin báo và hỏi đáp pháp luật của "
+        "Công an.\n\n"
+        "Bạn có thể hỏi về căn cước, VNeID, cư trú, giao thông, lừa đảo...; báo tin về tội phạm "
+        "(có thể ẩn danh); góp ý với Công an; tra cứu kết quả xử lý.\n\n"
+        "⚠️ Khi đang gặp nguy hiểm, hãy gọi ngay 113 (Công an), 114 (Cứu hỏa), 115 (Cấp cứu)."
+    ),
+    "menu": "Bạn cần gì? Chọn một mục bên dưới hoặc gõ câu hỏi của bạn.",
+    "menu.ask": "❓ Hỏi đáp pháp luật",
+    "menu.tip": "🛡️ Tố giác / Báo tin",
+    "menu.opinion": "💬 Góp ý với Công an",
+    "menu.track": "🔎 Tra cứu kết quả",
+    "menu.subscribe": "🔔 Đăng ký nhận tin",
+    "menu.back": "🏠 Về menu",
+    "help": (
+        "Cách dùng Lắng Nghe:\n"
+        "• Gõ câu hỏi bằng tiếng Việt, có dấu hay không dấu đều được.\n"
+        "• /menu — về menu chính; /cancel — hủy thao tác đang làm.\n"
+        "• /stop — ngừng nhận tin từ Công an xã/phường.\n"
+        "• Báo tin tội phạm: chọn “Tố giác / Báo tin”; bạn có thể ẩn danh.\n"
+        "• Khẩn cấp: gọi 113 (Công an), 114 (Cứu hỏa), 115 (Cấp cứu), 111 (Bảo vệ trẻ em)."
+    ),
+    "cancelled": "Đã hủy. Thông tin bạn đang nhập chưa được gửi đi.",
+    "expired_button": "Lựa chọn này đã hết hạn. Mời bạn chọn lại.",
+    "session_expired": "Phiên trước đã quá lâu nên đã kết thúc; thông tin chưa gửi đã bị hủy.",
+    "too_long": "Tin nhắn quá dài (tối đa {limit} ký tự). Bạn vui lòng viết ngắn gọn hơn.",
+    "empty_text": "Mình chưa đọc được nội dung. Bạn vui lòng gõ bằng chữ nhé.",
+    "not_expected_here": "Ở bước này mình cần bạn gõ chữ hoặc bấm một lựa chọn.",
+    "error_later": (
+        "Xin lỗi, hệ thống đang bận. Thông tin của bạn vẫn được giữ nguyên, "
+        "bạn vui lòng thử lại sau ít phút."
+    ),
+    # emergency
+    "emergency": (
+        "🚨 NẾU BẠN ĐANG GẶP NGUY HIỂM, HÃY GỌI NGAY:\n"
+        "• 113 — Công an\n"
+        "• 114 — Cứu hỏa, cứu nạn cứu hộ\n"
+        "• 115 — Cấp cứu y tế\n\n"
+        "Hãy ở nơi an toàn. Tin nhắn qua ứng dụng không thay thế cuộc gọi khẩn cấp."
+    ),
+    "emergency.back": "↩️ Tiếp tục",
+    # ask
+    "ask.prompt": "Bạn muốn hỏi gì? Hãy gõ câu hỏi (có dấu hay không dấu đều được).",
+    "ask.helpful": "Câu trả lời có giúp ích cho bạn không?",
+    "ask.yes": "👍 Có",
+    "ask.no": "👎 Chưa đúng ý",
+    "ask.thanks_feedback": "Cảm ơn bạn đã phản hồi! Bạn cần hỏi thêm gì cứ nhắn nhé.",
+    "ask.suggest": "Mình chưa chắc câu hỏi của bạn. Có phải bạn muốn hỏi:",
+    "ask.no_match": (
+        "Xin lỗi, mình chưa có câu trả lời cho câu hỏi này. Bạn có muốn gửi câu hỏi tới cán bộ "
+        "Công an không? Câu trả lời sẽ được gửi lại cho bạn tại đây."
+    ),
+    "ask.send_to_officers": "📨 Gửi cho cán bộ",
+    "ask.rephrase": "✏️ Hỏi lại",
+    "ask.rephrase_prompt": "Bạn hãy gõ lại câu hỏi theo cách khác nhé.",
+    "ask.sent": (
+        "Đã gửi câu hỏi tới cán bộ. Mã theo dõi: {code}\n"
+        "Câu trả lời sẽ được gửi lại cho bạn tại đây (thường trong 5 ngày làm việc)."
+    ),
+    "ask.nothing_to_send": "Mình chưa có câu hỏi nào để gửi. Bạn hãy gõ câu hỏi nhé.",
+    "smalltalk.greeting": "Xin chào bạn! Mình có thể giúp gì cho bạn?",
+    "smalltalk.thanks": "Không có gì ạ. Bạn cần hỏi thêm gì cứ nhắn nhé!",
+    "smalltalk.goodbye": "Chào bạn, chúc bạn một ngày bình an!",
+    "ask.report_now": "🛡️ Báo tin ngay",
+    "ask.give_opinion": "💬 Góp ý ngay",
+    # tip
+    "tip.intro": (
+        "Cảm ơn bạn đã chung tay cùng Công an. Mọi tin báo đều được bảo mật; bạn có thể ẩn "
+        "danh.\n\nTin của bạn liên quan đến lĩnh vực nào?"
+    ),
+    "tip.category.drugs": "Ma túy",
+    "tip.category.theft": "Trộm cắp",
+    "tip.category.fraud": "Lừa đảo",
+    "tip.category.gambling": "Cờ bạc",
+    "tip.category.trafficking": "Mua bán người",
+    "tip.category.weapons": "Vũ khí, vật liệu nổ",
+    "tip.category.public_disorder": "Gây rối trật tự",
+    "tip.category.domestic_violence": "Bạo lực gia đình",
+    "tip.category.other": "Khác",
+    "tip.describe": (
+        "Bạn hãy mô tả sự việc: chuyện gì, ở đâu, khi nào, ai liên quan (nếu biết). "
+        "Càng cụ thể càng giúp xác minh nhanh."
+    ),
+    "tip.describe_more": "Bạn vui lòng mô tả chi tiết hơn một chút (ít nhất vài từ) nhé.",
+    "tip.location": (
+        "Sự việc xảy ra ở đâu? Bạn có thể gửi vị trí, hoặc gõ địa chỉ (thôn/tổ, xã/phường). "
+        "Không muốn cung cấp thì bấm “Bỏ qua”."
+    ),
+    "tip.send_location": "📍 Gửi vị trí hiện tại",
+    "tip.skip": "Bỏ qua",
+    "tip.photos": (
+        "Bạn có ảnh hoặc tài liệu liên quan không? Gửi tối đa {limit} ảnh, xong thì bấm “Xong”. "
+        "Không có thì bấm “Bỏ qua”.\nLưu ý: đừng chụp ảnh nếu việc đó khiến bạn gặp nguy hiểm."
+    ),
+    "tip.photo_received": "Đã nhận ảnh {count}/{limit}. Gửi tiếp hoặc bấm “Xong”.",
+    "tip.photo_limit": "Bạn đã gửi đủ {limit} ảnh. Bấm “Xong” để tiếp tục.",
+    "tip.photo_too_large": "Ảnh/tệp này quá lớn (tối đa {limit} MB). Bạn gửi ảnh nhỏ hơn nhé.",
+    "tip.photo_wrong_type": "Mình chỉ nhận ảnh, video ngắn hoặc tệp PDF. Bạn gửi lại nhé.",
+    "tip.done": "Xong",
+    "tip.anonymity": (
+        "Bạn muốn gửi tin theo cách nào?\n\n"
+        "• Ẩn danh: không lưu tên, số điện thoại của bạn. Cán bộ không thể liên hệ lại, "
+        "nhưng bạn vẫn nhận được phản hồi tại đây.\n"
+        "• Giữ bí mật danh tính: bạn để lại tên và số điện thoại; chỉ lãnh đạo có thẩm quyền "
+        "được xem, cán bộ xử lý không thấy.\n"
+        "• Công khai với cán bộ xử lý: cán bộ có thể gọi lại để xác minh.\n\n"
+        "Trong mọi trường hợp, Công an có trách nhiệm giữ bí mật cho người tố giác "
+        "(Bộ luật Tố tụng hình sự 2015)."
+    ),
+    "tip.anon.anonymous": "🕶️ Ẩn danh",
+    "tip.anon.confidential": "🔒 Giữ bí mật danh tính",
+    "tip.anon.named": "👤 Công khai với cán bộ",
+    "tip.ask_name": "Bạn cho biết họ tên (hoặc bấm “Bỏ qua”):",
+    "tip.ask_phone": (
+        "Số điện thoại để cán bộ liên hệ khi cần xác minh (hoặc bấm “Bỏ qua”):"
+    ),
+    "tip.bad_phone": "Số điện thoại chưa đúng. Bạn gõ lại (vd. 0912345678) hoặc bấm “Bỏ qua”.",
+    "tip.review": (
+        "Bạn kiểm tra lại trước khi gửi:\n\n"
+        "• Lĩnh vực: {category}\n• Nội dung: {text}\n• Địa điểm: {location}\n"
+        "• Ảnh/tệp: {photos}\n• Danh tính: {anonymity}\n\n"
+        "Bấm “Gửi tin” để gửi. Tin chỉ được gửi khi bạn xác nhận."
+    ),
+    "tip.confirm": "✅ Gửi tin",
+    "tip.cancel": "❌ Hủy",
+    "tip.accepted": (
+        "✅ Công an đã tiếp nhận tin báo của bạn.\n\nMã theo dõi: {code}\n\n"
+        "Hãy lưu mã này để tra cứu kết quả (mục “Tra cứu kết quả”). Cảm ơn bạn!"
+    ),
+    "tip.photos_failed": (
+        "Lưu ý: {failed} ảnh/tệp không gửi được ({reason}). Nội dung tin báo đã được tiếp nhận."
+    ),
+    "none": "Không",
+    "not_given": "Không cung cấp",
+    "anonymity.anonymous": "Ẩn danh",
+    "anonymity.confidential": "Giữ bí mật danh tính",
+    "anonymity.named": "Công khai với cán bộ xử lý",
+    # opinion
+    "opinion.intro": (
+        "Diễn đàn “Công an lắng nghe ý kiến Nhân dân”: mọi góp ý đều được ghi nhận và "
+        "trả lời.\n\nÝ kiến của bạn về lĩnh vực nào?"
+    ),
+    "opinion.topic.security": "An ninh, trật tự",
+    "opinion.topic.traffic": "Giao thông",
+    "opinion.topic.admin": "Thủ tục hành chính",
+    "opinion.topic.conduct": "Tác phong cán bộ",
+    "opinion.topic.other": "Khác",
+    "opinion.text": "Bạn hãy viết ý kiến, kiến nghị của mình:",
+    "opinion.name": "Bạn có muốn để lại tên không? (gõ tên, hoặc bấm “Bỏ qua” để ẩn danh)",
+    "opinion.review": "Ý kiến của bạn:\n\n• Lĩnh vực: {topic}\n• Nội dung: {text}\n• Người gửi: {name}",
+    "opinion.confirm": "✅ Gửi góp ý",
+    "opinion.accepted": (
+        "✅ Cảm ơn bạn! Góp ý đã được tiếp nhận.\nMã theo dõi: {code}\n"
+        "Phản hồi của Công an sẽ được gửi lại cho bạn tại đây."
+    ),
+    # follow-up
+    "track.prompt": "Bạn nhập mã theo dõi (dạng LN-XXXX-XXXX):",
+    "track.bad_code": "Mã chưa đúng dạng. Mã có dạng LN-XXXX-XXXX, ví dụ LN-7K3M-Q9PX.",
+    "track.not_found": "Không tìm thấy mã {code}. Bạn kiểm tra lại giúp mình nhé.",
+    "track.rate_limited": "Bạn tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.",
+    "track.status": "Mã {code}\nTrạng thái: {status}\nCập nhật: {updated}",
+    "track.reply": "\n\nPhản hồi của Công an:\n{reply}",
+    # subscribe
+    "sub.commune": (
+        "Bạn muốn nhận tin của Công an xã/phường nào? Chọn bên dưới hoặc gõ tên xã/phường."
+    ),
+    "sub.commune_not_found": "Mình không tìm thấy xã/phường “{name}”. Bạn gõ lại hoặc chọn bên dưới.",
+    "sub.topics": "Bạn quan tâm chủ đề nào? Bấm để chọn/bỏ chọn, xong thì bấm “Xong”.",
+    "sub.topic.security": "An ninh, trật tự",
+    "sub.topic.traffic": "Giao thông",
+    "sub.topic.fraud": "Cảnh báo lừa đảo",
+    "sub.topic.admin": "Thủ tục hành chính",
+    "sub.topic.fire": "Phòng cháy, chữa cháy",
+    "sub.need_topic": "Bạn chọn ít nhất một chủ đề nhé.",
+    "sub.done": (
+        "🔔 Đã đăng ký nhận tin của {unit} về: {topics}.\n"
+        "Gửi /stop hoặc bấm “Hủy đăng ký” bất cứ lúc nào để ngừng nhận tin."
+    ),
+    "sub.stop": "🔕 Hủy đăng ký",
+    "sub.stopped": "Đã hủy đăng ký. Bạn sẽ không nhận tin nữa. Gửi /start để quay lại bất cứ lúc nào.",
+    "sub.no_units": "Hiện chưa có danh sách xã/phường. Bạn vui lòng thử lại sau.",
+}
+
+
+def t(key: str, **values: object) -> str:
+    """The text for `key`, with placeholders filled."""
+    text = T[key]
+    return text.format(**values) if values else text

@@ -1,0 +1,217 @@
+"""The sender delivers the outbox to citizens' chats within Telegram's limits, and every message
+ends acked: sent, retried later, blocked or failed. Time is fake: nothing here really waits."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+import httpx
+
+from bot.channels.base import DeliveryError
+from feedback_api.outbox import service as outbox
+from tests.bot.conftest import RecordingClient
+
+
+def _lease_at(world, seconds_from_now: float) -> list[int]:
+    """What the outbox would hand out `seconds_from_now` (it uses real UTC time)."""
+    later = outbox.utcnow() + dt.timedelta(seconds=seconds_from_now)
+    leased = outbox.lease(db_session=world.db, limit=100, lease_seconds=60, now=later)
+    return [message.id for message in leased]
+
+
+def test_an_officer_reply_reaches_the_citizens_chat_and_is_acked_sent(bot_world):
+    citizen = bot_world.citizen("chat-1")
+    tip = bot_world.tip(citizen)
+    message = bot_world.reply(tip, "Công an xã đã nhận tin, cảm ơn bạn.")
+
+    client = bot_world.deliver()
+
+    [attempt] = bot_world.channel.attempts
+    assert attempt.chat_id == "chat-1" and attempt.ok
+    assert tip.tracking_code in attempt.text and "cảm ơn bạn" in attempt.text
+    assert client.acks == [(message.id, "sent", None)]
+    stored = bot_world.state(message)
+    assert stored.state == "sent" and stored.sent_at is not None
+
+
+def test_a_short_429_is_honoured_and_the_message_resent_within_the_lease(bot_world):
+    citizen = bot_world.citizen("chat-1")
+    message = bot_world.reply(bot_world.tip(citizen), "Đã tiếp nhận.")
+    bot_world.channel.fail("chat-1", DeliveryError("Too Many Requests", retry_after=2))
+
+    client = bot_world.deliver()
+
+    first, second = bot_world.channel.attempts
+    assert not first.ok and second.ok
+    assert second.at - first.at >= 2
+    assert client.acks == [(message.id, "sent", None)]
+    assert bot_world.state(message).attempts == 1  # resent inline, not re-leased
+
+
+def test_a_429_twice_or_too_long_to_wait_goes_back_to_the_outbox(bot_world):
+    patient = bot_world.enqueue(bot_world.citizen("chat-1"), "một")
+    long_wait = bot_world.enqueue(bot_world.citizen("chat-2"), "hai")
+    bot_world.channel.fail(
+        "chat-1", DeliveryError("429", retry_after=1), DeliveryError("429", retry_after=3)
+    )
+    bot_world.channel.fail("chat-2", DeliveryError("429", retry_after=600))
+
+    client = bot_world.deliver(max_inline_wait=20)
+
+    outcomes = {message_id: (outcome, after) for message_id, outcome, after in client.acks}
+    assert outcomes[patient.id] == ("retry", 3)
+    assert outcomes[long_wait.id][0] == "retry" and outcomes[long_wait.id][1] >= 590
+    assert _lease_at(bot_world, 2) == []
+    assert _lease_at(bot_world, 4) == [patient.id]
+    assert long_wait.id in _lease_at(bot_world, 601)
+
+
+def test_a_citizen_who_blocked_the_bot_is_marked_and_not_written_to_again(bot_world):
+    citizen = bot_world.citizen("chat-1")
+    tip = bot_world.tip(citizen)
+    first = bot_world.reply(tip, "Phản hồi thứ nhất")
+    bot_world.channel.fail("chat-1", DeliveryError("Forbidden: bot was blocked", blocked=True))
+
+    client = bot_world.deliver()
+
+    assert client.acks == [(first.id, "blocked", None)]
+    assert bot_world.contacts.resolve(citizen).blocked
+    assert bot_world.state(first).state == "failed"  # the outbox gives up on blocked messages
+
+    later = bot_world.reply(tip, "Phản hồi thứ hai")
+    client = bot_world.deliver()
+
+    assert client.acks == [(later.id, "blocked", None)]
+    assert len(bot_world.channel.attempts) == 1  # only the attempt that met the 403
+
+
+def test_a_block_stops_the_rest_of_that_chats_batch(bot_world):
+    citizen = bot_world.citizen("chat-1")
+    messages = [bot_world.enqueue(citizen, f"tin {n}") for n in range(3)]
+    bot_world.channel.fail("chat-1", DeliveryError("Forbidden", blocked=True))
+
+    client = bot_world.deliver()
+
+    assert sorted(client.acks) == [(m.id, "blocked", None) for m in messages]
+    assert len(bot_world.channel.attempts) == 1
+
+
+def test_one_chat_gets_a_message_a_second_while_other_chats_do_not_wait(bot_world):
+    busy, other, third = (bot_world.citizen(f"chat-{n}") for n in "ABC")
+    for n in range(3):
+        bot_world.enqueue(busy, f"A{n}")
+    bot_world.enqueue(other, "B")
+    bot_world.enqueue(third, "C")
+    start = bot_world.time.now
+
+    client = bot_world.deliver()
+
+    assert [outcome for _, outcome, _ in client.acks] == ["sent"] * 5
+    to_busy = [a.at for a in bot_world.channel.delivered("chat-A")]
+    assert [a.text for a in bot_world.channel.delivered("chat-A")] == ["A0", "A1", "A2"]
+    assert all(later - earlier >= 1 for earlier, later in zip(to_busy, to_busy[1:], strict=False))
+    for chat in ("chat-B", "chat-C"):
+        [attempt] = bot_world.channel.delivered(chat)
+        assert attempt.at - start < 0.2  # not held behind chat A's spacing
+    assert bot_world.time.now - start < 2.5
+
+
+def test_three_chats_are_served_together(bot_world):
+    for chat in ("chat-1", "chat-2", "chat-3"):
+        bot_world.enqueue(bot_world.citizen(chat), "Thông báo")
+    start = bot_world.time.now
+
+    bot_world.deliver()
+
+    times = [attempt.at - start for attempt in bot_world.channel.delivered()]
+    assert len(times) == 3 and max(times) < 0.2
+
+
+def test_the_global_bucket_paces_a_broadcast_at_25_a_second(bot_world):
+    for n in range(60):
+        bot_world.enqueue(bot_world.citizen(f"chat-{n}"), "Cảnh báo lừa đảo qua điện thoại")
+    start = bot_world.time.now
+
+    client = bot_world.deliver(batch=60, global_per_second=25)
+
+    times = [attempt.at for attempt in bot_world.channel.delivered()]
+    assert len(times) == 60 and len(client.acks) == 60
+    assert 59 / 25 - 0.01 <= times[-1] - start < 3
+    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= 1 / 25 - 1e-9
+
+
+def test_the_bucket_holds_across_batches(bot_world):
+    for n in range(10):
+        bot_world.enqueue(bot_world.citizen(f"chat-{n}"), "tin")
+    start = bot_world.time.now
+
+    bot_world.deliver(rounds=2, batch=5, global_per_second=5)
+
+    times = [attempt.at - start for attempt in bot_world.channel.delivered()]
+    assert len(times) == 10 and times[-1] >= 9 / 5 - 0.01
+
+
+def test_transient_errors_are_acked_retry_and_come_back_after_the_backoff(bot_world):
+    flaky = bot_world.enqueue(bot_world.citizen("chat-1"), "một")
+    buggy = bot_world.enqueue(bot_world.citizen("chat-2"), "hai")
+    fine = bot_world.enqueue(bot_world.citizen("chat-3"), "ba")
+    bot_world.channel.fail("chat-1", DeliveryError("connection reset"))
+    bot_world.channel.fail("chat-2", RuntimeError("adapter bug"))
+
+    client = bot_world.deliver()
+
+    outcomes = {message_id: outcome for message_id, outcome, _ in client.acks}
+    assert outcomes == {flaky.id: "retry", buggy.id: "retry", fine.id: "sent"}
+    assert bot_world.state(flaky).state == "pending"
+    assert "connection reset" in bot_world.state(flaky).last_error
+    assert _lease_at(bot_world, 0) == []  # backing off: 2**attempts seconds
+    assert _lease_at(bot_world, 3) == [flaky.id, buggy.id]
+
+
+def test_an_unknown_citizen_reference_is_acked_failed(bot_world):
+    message = bot_world.enqueue("c_nobody_knows_this_one", "xin chào")
+
+    client = bot_world.deliver()
+
+    assert client.acks == [(message.id, "failed", None)]
+    assert bot_world.state(message).state == "failed"
+    assert bot_world.channel.attempts == []
+
+
+def test_run_forever_survives_an_unreachable_api_and_stops_when_asked(bot_world, caplog):
+    message = bot_world.enqueue(bot_world.citizen("chat-1"), "xin chào")
+
+    class FlakyClient(RecordingClient):
+        failures = 1
+
+        async def lease_outbox(self, **kwargs):
+            if self.failures:
+                self.failures -= 1
+                raise httpx.ConnectError("connection refused")
+            return await super().lease_outbox(**kwargs)
+
+    async def go():
+        client = FlakyClient.in_process(bot_world.app, "bot-test-service-token-0123456789abcdef")
+        stop = asyncio.Event()
+        sender = bot_world.sender(client)
+        original = bot_world.channel.send
+
+        async def send_then_stop(chat_id, outbound):
+            await original(chat_id, outbound)
+            stop.set()
+
+        bot_world.channel.send = send_then_stop
+        try:
+            await asyncio.wait_for(sender.run_forever(stop, idle_seconds=0.01), timeout=10)
+        finally:
+            await client.aclose()
+        return client
+
+    with caplog.at_level(logging.WARNING, logger="bot.sender"):
+        client = asyncio.run(go())
+
+    assert client.acks == [(message.id, "sent", None)]
+    assert any("outbox unreachable" in record.message for record in caplog.records)
