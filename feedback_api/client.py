@@ -111,6 +111,14 @@ class FeedbackClient:
         response = await self._request("GET", "/api/v1/units")
         return UnitsPublic.model_validate(response.json())
 
+    async def subscribe(self, citizen_ref: str, *, unit_code: str, topics: list[str]) -> None:
+        await self._request("PUT", "/api/v1/intake/subscriptions",
+                            json={"citizen_ref": citizen_ref, "unit_code": unit_code,
+                                  "topics": topics})
+
+    async def unsubscribe(self, citizen_ref: str) -> None:
+        await self._request("DELETE", f"/api/v1/intake/subscriptions/{citizen_ref}")
+
     async def lease_outbox(self, *, limit: int = 50, lease_seconds: int = 60) -> LeasedMessages:
         response = await self._request(
             "POST", "/api/v1/outbox/lease", json={"limit": limit, "lease_seconds": lease_seconds}

@@ -27,6 +27,7 @@ from feedback_api.ratelimit import RateLimiter
 from feedback_api.settings import Settings
 from feedback_api.submissions.api import router as submissions_router
 from feedback_api.submissions.service import SubmissionError
+from feedback_api.subscriptions.api import router as subscriptions_router
 from feedback_api.units.api import router as units_router
 from feedback_api.units.service import UnitError
 

@@ -9,6 +9,13 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 HERE = Path(__file__).resolve().parent
+HAND_MANAGED = ("submission_fts", "ix_submission_search")
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Full-text search objects are written by hand in the migrations (SQLite FTS5 tables, the
+    PostgreSQL GIN expression index); autogenerate must neither drop nor recreate them."""
+    return not (type_ in ("table", "index") and name and name.startswith(HAND_MANAGED))
 
 
 def alembic_config(url: str) -> Config:

@@ -6,6 +6,7 @@ from feedback_api.audit.models import AuditEvent
 from feedback_api.officers.models import ApiToken, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
 from feedback_api.submissions.models import Attachment, Note, Submission
+from feedback_api.subscriptions.models import Subscription
 from feedback_api.units.models import Unit
 
 metadata = SQLModel.metadata

@@ -14,6 +14,7 @@ from feedback_api.outbox.schemas import (
     LeaseRequest,
 )
 from feedback_api.permissions import NotFound
+from feedback_api.subscriptions import service as subscriptions
 
 router = APIRouter(prefix="/api/v1/outbox", tags=["outbox"])
 
@@ -39,4 +40,6 @@ def ack(message_id: int, data: AckRequest, db: SessionDep, _caller: ServiceCalle
     )
     if message is None:
         raise NotFound("outbox message")
+    if accepted and data.outcome == "blocked":
+        subscriptions.end(db_session=db, citizen_ref=message.citizen_ref, reason="blocked")
     return AckResult(id=message.id, state=str(message.state), accepted=accepted)
