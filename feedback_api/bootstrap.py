@@ -37,7 +37,15 @@ def prepare(engine: Engine, *, demo_units: bool = True) -> FirstAdmin | None:
         if top is None:
             return None
         password = random_password()
-        officers.create(db_session=db, actor=None, data=OfficerCreate(
-            username="admin", full_name="Quản trị hệ thống", role="admin", unit_id=top.id,
-            password=password))
+        officers.create(
+            db_session=db,
+            actor=None,
+            data=OfficerCreate(
+                username="admin",
+                full_name="Quản trị hệ thống",
+                role="admin",
+                unit_id=top.id,
+                password=password,
+            ),
+        )
         return FirstAdmin("admin", password)

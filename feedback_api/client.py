@@ -112,9 +112,11 @@ class FeedbackClient:
         return UnitsPublic.model_validate(response.json())
 
     async def subscribe(self, citizen_ref: str, *, unit_code: str, topics: list[str]) -> None:
-        await self._request("PUT", "/api/v1/intake/subscriptions",
-                            json={"citizen_ref": citizen_ref, "unit_code": unit_code,
-                                  "topics": topics})
+        await self._request(
+            "PUT",
+            "/api/v1/intake/subscriptions",
+            json={"citizen_ref": citizen_ref, "unit_code": unit_code, "topics": topics},
+        )
 
     async def unsubscribe(self, citizen_ref: str) -> None:
         await self._request("DELETE", f"/api/v1/intake/subscriptions/{citizen_ref}")

@@ -117,6 +117,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     install_login_redirect(app)
     for router in (
         submissions_router,
+        subscriptions_router,
         outbox_router,
         units_router,
         officers_router,
@@ -130,7 +131,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     def docs():
         """Swagger UI from vendored assets: units often run offline, so never a CDN."""
         return get_swagger_ui_html(
-            openapi_url="/openapi.json", title="Lắng Nghe API",
+            openapi_url="/openapi.json",
+            title="Lắng Nghe API",
             swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/static/favicon.svg",

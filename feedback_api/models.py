@@ -20,6 +20,7 @@ __all__ = [
     "OfficerSession",
     "OutboxMessage",
     "Submission",
+    "Subscription",
     "Unit",
     "metadata",
 ]

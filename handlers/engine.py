@@ -25,10 +25,20 @@ from handlers.texts import t
 log = logging.getLogger(__name__)
 
 FLOWS = {"ask": ask, "tip": tip, "opinion": opinion, "track": track, "subscribe": subscribe}
-MENU_STARTS = {"m:ask": ask.start, "m:tip": tip.start, "m:opinion": opinion.start,
-               "m:track": track.start, "m:sub": subscribe.start}
-START_PAYLOADS = {"ask": ask.start, "tip": tip.start, "opinion": opinion.start,
-                  "track": track.start, "sub": subscribe.start}
+MENU_STARTS = {
+    "m:ask": ask.start,
+    "m:tip": tip.start,
+    "m:opinion": opinion.start,
+    "m:track": track.start,
+    "m:sub": subscribe.start,
+}
+START_PAYLOADS = {
+    "ask": ask.start,
+    "tip": tip.start,
+    "opinion": opinion.start,
+    "track": track.start,
+    "sub": subscribe.start,
+}
 # Short messages that name a flow ("báo tin", "góp ý") start it instead of being FAQ questions.
 INTENTS = {
     "tip": ("to giac", "bao tin", "trinh bao", "to cao toi pham", "bao cong an"),
@@ -76,7 +86,7 @@ class Engine:
         ctx = Ctx(event=self._numbered_choice(event, state), state=state, deps=self.deps)
         try:
             messages = await self._route(ctx)
-        except Exception:  # noqa: BLE001 - the citizen must always get an answer
+        except Exception:
             log.exception("failed to handle %s event on %s", event.kind, event.channel)
             state.__dict__.update(copy.deepcopy(before.__dict__))
             messages = [message(t("error_later"), Button(t("menu.back"), "m:menu"))]
@@ -92,8 +102,13 @@ class Engine:
         if event.kind == EventKind.TEXT and text.isdigit() and state.choices:
             index = int(text) - 1
             if 0 <= index < len(state.choices):
-                return InboundEvent(event.channel, event.chat_id, EventKind.BUTTON,
-                                    data=state.choices[index], event_id=event.event_id)
+                return InboundEvent(
+                    event.channel,
+                    event.chat_id,
+                    EventKind.BUTTON,
+                    data=state.choices[index],
+                    event_id=event.event_id,
+                )
         return event
 
     async def _route(self, ctx: Ctx) -> list[OutboundMessage]:
@@ -111,8 +126,8 @@ class Engine:
             if ctx.text and self.deps.faq.is_emergency(ctx.text):
                 return notice + self._emergency(state)
             if len(ctx.text) > self.deps.limits.max_text_chars:
-                return notice + [message(t("too_long", limit=self.deps.limits.max_text_chars)),
-                                 *self._prompt(ctx)]
+                too_long = message(t("too_long", limit=self.deps.limits.max_text_chars))
+                return [*notice, too_long, *self._prompt(ctx)]
         if event.kind == EventKind.BUTTON:
             handled = await self._global_button(ctx)
             if handled is not None:

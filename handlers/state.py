@@ -27,14 +27,24 @@ class ConversationState:
     updated_at: str = ""
 
     def to_json(self) -> dict:
-        return {"flow": self.flow, "step": self.step, "data": self.data,
-                "choices": self.choices, "updated_at": self.updated_at}
+        return {
+            "flow": self.flow,
+            "step": self.step,
+            "data": self.data,
+            "choices": self.choices,
+            "updated_at": self.updated_at,
+        }
 
     @classmethod
     def from_json(cls, raw: dict | None) -> ConversationState:
         raw = raw or {}
-        return cls(flow=raw.get("flow"), step=raw.get("step"), data=dict(raw.get("data") or {}),
-                   choices=list(raw.get("choices") or []), updated_at=raw.get("updated_at", ""))
+        return cls(
+            flow=raw.get("flow"),
+            step=raw.get("step"),
+            data=dict(raw.get("data") or {}),
+            choices=list(raw.get("choices") or []),
+            updated_at=raw.get("updated_at", ""),
+        )
 
     def goto(self, flow: str | None, step: str | None, **data: Any) -> ConversationState:
         self.flow, self.step = flow, step
@@ -60,8 +70,9 @@ class StaleState(Exception):
 class StateStore(Protocol):
     async def load(self, channel: str, chat_id: str) -> tuple[ConversationState, int]: ...
 
-    async def save(self, channel: str, chat_id: str, state: ConversationState,
-                   version: int) -> None:
+    async def save(
+        self, channel: str, chat_id: str, state: ConversationState, version: int
+    ) -> None:
         """Save if the stored version is still `version`, else raise StaleState."""
 
 
@@ -76,8 +87,9 @@ class MemoryStateStore:
         raw, version = self._states.get((channel, chat_id), ({}, 0))
         return ConversationState.from_json(raw), version
 
-    async def save(self, channel: str, chat_id: str, state: ConversationState,
-                   version: int) -> None:
+    async def save(
+        self, channel: str, chat_id: str, state: ConversationState, version: int
+    ) -> None:
         async with self._lock:
             _, current = self._states.get((channel, chat_id), ({}, 0))
             if current != version:

@@ -121,9 +121,7 @@ T: dict[str, str] = {
     "tip.anon.confidential": "🔒 Giữ bí mật danh tính",
     "tip.anon.named": "👤 Công khai với cán bộ",
     "tip.ask_name": "Bạn cho biết họ tên (hoặc bấm “Bỏ qua”):",
-    "tip.ask_phone": (
-        "Số điện thoại để cán bộ liên hệ khi cần xác minh (hoặc bấm “Bỏ qua”):"
-    ),
+    "tip.ask_phone": ("Số điện thoại để cán bộ liên hệ khi cần xác minh (hoặc bấm “Bỏ qua”):"),
     "tip.bad_phone": "Số điện thoại chưa đúng. Bạn gõ lại (vd. 0912345678) hoặc bấm “Bỏ qua”.",
     "tip.review": (
         "Bạn kiểm tra lại trước khi gửi:\n\n"
@@ -157,7 +155,9 @@ T: dict[str, str] = {
     "opinion.topic.other": "Khác",
     "opinion.text": "Bạn hãy viết ý kiến, kiến nghị của mình:",
     "opinion.name": "Bạn có muốn để lại tên không? (gõ tên, hoặc bấm “Bỏ qua” để ẩn danh)",
-    "opinion.review": "Ý kiến của bạn:\n\n• Lĩnh vực: {topic}\n• Nội dung: {text}\n• Người gửi: {name}",
+    "opinion.review": (
+        "Ý kiến của bạn:\n\n• Lĩnh vực: {topic}\n• Nội dung: {text}\n• Người gửi: {name}"
+    ),
     "opinion.confirm": "✅ Gửi góp ý",
     "opinion.accepted": (
         "✅ Cảm ơn bạn! Góp ý đã được tiếp nhận.\nMã theo dõi: {code}\n"
@@ -174,7 +174,9 @@ T: dict[str, str] = {
     "sub.commune": (
         "Bạn muốn nhận tin của Công an xã/phường nào? Chọn bên dưới hoặc gõ tên xã/phường."
     ),
-    "sub.commune_not_found": "Mình không tìm thấy xã/phường “{name}”. Bạn gõ lại hoặc chọn bên dưới.",
+    "sub.commune_not_found": (
+        "Mình không tìm thấy xã/phường “{name}”. Bạn gõ lại hoặc chọn bên dưới."
+    ),
     "sub.topics": "Bạn quan tâm chủ đề nào? Bấm để chọn/bỏ chọn, xong thì bấm “Xong”.",
     "sub.topic.security": "An ninh, trật tự",
     "sub.topic.traffic": "Giao thông",
@@ -187,7 +189,9 @@ T: dict[str, str] = {
         "Gửi /stop hoặc bấm “Hủy đăng ký” bất cứ lúc nào để ngừng nhận tin."
     ),
     "sub.stop": "🔕 Hủy đăng ký",
-    "sub.stopped": "Đã hủy đăng ký. Bạn sẽ không nhận tin nữa. Gửi /start để quay lại bất cứ lúc nào.",
+    "sub.stopped": (
+        "Đã hủy đăng ký. Bạn sẽ không nhận tin nữa. Gửi /start để quay lại bất cứ lúc nào."
+    ),
     "sub.no_units": "Hiện chưa có danh sách xã/phường. Bạn vui lòng thử lại sau.",
 }
 

@@ -14,8 +14,12 @@ router = APIRouter(prefix="/api/v1/intake/subscriptions", tags=["intake"])
 @router.put("", response_model=SubscriptionPublic)
 def subscribe(data: SubscriptionSet, db: SessionDep, _caller: ServiceCaller):
     subscription = service.subscribe(db_session=db, data=data)
-    return SubscriptionPublic(citizen_ref=subscription.citizen_ref, unit_id=subscription.unit_id,
-                              topics=subscription.topics.split(","), active=subscription.active)
+    return SubscriptionPublic(
+        citizen_ref=subscription.citizen_ref,
+        unit_id=subscription.unit_id,
+        topics=subscription.topics.split(","),
+        active=subscription.active,
+    )
 
 
 @router.delete("/{citizen_ref}", status_code=204)

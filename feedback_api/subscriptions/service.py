@@ -16,7 +16,8 @@ def subscribe(*, db_session: Session, data: SubscriptionSet) -> Subscription:
     if unit is None:
         raise NotFound("unit")
     subscription = db_session.exec(
-        select(Subscription).where(Subscription.citizen_ref == data.citizen_ref)).first()
+        select(Subscription).where(Subscription.citizen_ref == data.citizen_ref)
+    ).first()
     subscription = subscription or Subscription(citizen_ref=data.citizen_ref, unit_id=unit.id)
     subscription.unit_id = unit.id
     subscription.topics = ",".join(sorted(set(data.topics)))
@@ -31,7 +32,8 @@ def subscribe(*, db_session: Session, data: SubscriptionSet) -> Subscription:
 def end(*, db_session: Session, citizen_ref: str, reason: str) -> bool:
     """Stop sending to this citizen ("stop": they asked; "blocked": they blocked the bot)."""
     subscription = db_session.exec(
-        select(Subscription).where(Subscription.citizen_ref == citizen_ref)).first()
+        select(Subscription).where(Subscription.citizen_ref == citizen_ref)
+    ).first()
     if subscription is None or not subscription.active:
         return False
     subscription.active = False

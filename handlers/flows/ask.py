@@ -13,8 +13,10 @@ from handlers.texts import t
 
 NAME = "ask"
 SUGGEST_MIN_SCORE = 0.2
-FLOW_BUTTONS = {"togiac-toi-pham": ("ask.report_now", "m:tip"),
-                "dien-dan": ("ask.give_opinion", "m:opinion")}
+FLOW_BUTTONS = {
+    "togiac-toi-pham": ("ask.report_now", "m:tip"),
+    "dien-dan": ("ask.give_opinion", "m:opinion"),
+}
 
 
 async def start(ctx: Ctx) -> list[OutboundMessage]:
@@ -37,14 +39,24 @@ def _entry_messages(ctx: Ctx, entry_id: str) -> list[OutboundMessage]:
         extra.append(Button(t(key), data))
     return [
         OutboundMessage(f"{entry.title}\n\n{entry.answer}"),
-        message(t("ask.helpful"), Button(t("ask.yes"), "ask:fb:y"),
-                Button(t("ask.no"), "ask:fb:n"), *extra, back_button(), per_row=2),
+        message(
+            t("ask.helpful"),
+            Button(t("ask.yes"), "ask:fb:y"),
+            Button(t("ask.no"), "ask:fb:n"),
+            *extra,
+            back_button(),
+            per_row=2,
+        ),
     ]
 
 
 def _offer_to_send(text_key: str) -> OutboundMessage:
-    return message(t(text_key), Button(t("ask.send_to_officers"), "ask:send"),
-                   Button(t("ask.rephrase"), "ask:again"), back_button())
+    return message(
+        t(text_key),
+        Button(t("ask.send_to_officers"), "ask:send"),
+        Button(t("ask.rephrase"), "ask:again"),
+        back_button(),
+    )
 
 
 async def answer(ctx: Ctx, question: str) -> list[OutboundMessage]:
@@ -58,8 +70,14 @@ async def answer(ctx: Ctx, question: str) -> list[OutboundMessage]:
     suggestions = [a for a in result.alternatives if a.score >= SUGGEST_MIN_SCORE]
     if suggestions:
         buttons = [Button(ctx.deps.faq.entry(a.id).title, f"ask:faq:{a.id}") for a in suggestions]
-        return [message(t("ask.suggest"), *buttons, Button(t("ask.send_to_officers"), "ask:send"),
-                        back_button())]
+        return [
+            message(
+                t("ask.suggest"),
+                *buttons,
+                Button(t("ask.send_to_officers"), "ask:send"),
+                back_button(),
+            )
+        ]
     return [_offer_to_send("ask.no_match")]
 
 
@@ -68,9 +86,15 @@ async def _send_to_officers(ctx: Ctx) -> list[OutboundMessage]:
     if not question:
         return [message(t("ask.nothing_to_send")), *prompt(ctx)]
     key = ctx.state.data.setdefault("key", uuid.uuid4().hex)
-    receipt = await ctx.deps.api.create_submission(SubmissionCreate(
-        kind="question", citizen_ref=ctx.citizen_ref, channel=_channel(ctx), text=question,
-        idempotency_key=f"q-{key}"))
+    receipt = await ctx.deps.api.create_submission(
+        SubmissionCreate(
+            kind="question",
+            citizen_ref=ctx.citizen_ref,
+            channel=_channel(ctx),
+            text=question,
+            idempotency_key=f"q-{key}",
+        )
+    )
     ctx.state.reset()
     return [message(t("ask.sent", code=receipt.tracking_code), back_button())]
 

@@ -72,7 +72,9 @@ def back_button() -> Button:
     return Button(t("menu.back"), "m:menu")
 
 
-def message(text: str, *buttons: Button, per_row: int = 1,
-            request_location: bool = False) -> OutboundMessage:
-    return OutboundMessage(text, rows(*buttons, per_row=per_row) if buttons else (),
-                           request_location=request_location)
+def message(
+    text: str, *buttons: Button, per_row: int = 1, request_location: bool = False
+) -> OutboundMessage:
+    return OutboundMessage(
+        text, rows(*buttons, per_row=per_row) if buttons else (), request_location=request_location
+    )

@@ -31,14 +31,21 @@ def prompt(ctx: Ctx) -> list[OutboundMessage]:
     if step == "text":
         return [message(t("opinion.text"), _cancel())]
     if step == "name":
-        return [message(t("opinion.name"), Button(t("tip.skip"), "op:skip"), _cancel(),
-                        per_row=2)]
+        return [message(t("opinion.name"), Button(t("tip.skip"), "op:skip"), _cancel(), per_row=2)]
     text = data.get("text", "")
-    return [message(
-        t("opinion.review", topic=t(f"opinion.topic.{data.get('topic', 'other')}"),
-          text=text if len(text) <= 500 else text[:500] + "…",
-          name=data.get("name") or t("anonymity.anonymous")),
-        Button(t("opinion.confirm"), "op:send"), _cancel(), per_row=2)]
+    return [
+        message(
+            t(
+                "opinion.review",
+                topic=t(f"opinion.topic.{data.get('topic', 'other')}"),
+                text=text if len(text) <= 500 else text[:500] + "…",
+                name=data.get("name") or t("anonymity.anonymous"),
+            ),
+            Button(t("opinion.confirm"), "op:send"),
+            _cancel(),
+            per_row=2,
+        )
+    ]
 
 
 def _goto(ctx: Ctx, step: str) -> list[OutboundMessage]:
@@ -66,11 +73,18 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
         if button == "op:skip":
             return _goto(ctx, "review")
     elif step == "review" and button == "op:send":
-        receipt = await ctx.deps.api.create_submission(SubmissionCreate(
-            kind="opinion", citizen_ref=ctx.citizen_ref, channel=channel_of(ctx),
-            topic=t(f"opinion.topic.{data.get('topic', 'other')}"), text=data["text"],
-            anonymity="named" if data.get("name") else "anonymous",
-            contact_name=data.get("name"), idempotency_key=f"op-{data['key']}"))
+        receipt = await ctx.deps.api.create_submission(
+            SubmissionCreate(
+                kind="opinion",
+                citizen_ref=ctx.citizen_ref,
+                channel=channel_of(ctx),
+                topic=t(f"opinion.topic.{data.get('topic', 'other')}"),
+                text=data["text"],
+                anonymity="named" if data.get("name") else "anonymous",
+                contact_name=data.get("name"),
+                idempotency_key=f"op-{data['key']}",
+            )
+        )
         ctx.state.reset()
         return [message(t("opinion.accepted", code=receipt.tracking_code), back_button())]
     if button is not None:

@@ -26,8 +26,9 @@ async def start(ctx: Ctx) -> list[OutboundMessage]:
     return await _commune_prompt(ctx)
 
 
-async def _commune_prompt(ctx: Ctx, units: list | None = None,
-                          text_key: str = "sub.commune", **values) -> list[OutboundMessage]:
+async def _commune_prompt(
+    ctx: Ctx, units: list | None = None, text_key: str = "sub.commune", **values
+) -> list[OutboundMessage]:
     units = units if units is not None else (await _communes(ctx))[:MAX_BUTTONS]
     if not units:
         ctx.state.reset()
@@ -38,10 +39,11 @@ async def _commune_prompt(ctx: Ctx, units: list | None = None,
 
 def _topics_prompt(ctx: Ctx) -> list[OutboundMessage]:
     chosen = set(ctx.state.data.get("topics", []))
-    buttons = [Button(("✅ " if topic in chosen else "▫️ ") + t(f"sub.topic.{topic}"),
-                      f"sub:t:{topic}") for topic in TOPICS]
-    return [message(t("sub.topics"), *buttons, Button(t("tip.done"), "sub:done"),
-                    back_button())]
+    buttons = [
+        Button(("✅ " if topic in chosen else "▫️ ") + t(f"sub.topic.{topic}"), f"sub:t:{topic}")
+        for topic in TOPICS
+    ]
+    return [message(t("sub.topics"), *buttons, Button(t("tip.done"), "sub:done"), back_button())]
 
 
 def prompt(ctx: Ctx) -> list[OutboundMessage]:
@@ -64,12 +66,16 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
                 return _topics_prompt(ctx)
         elif event.kind == EventKind.TEXT and ctx.text:
             names = [normalize(u.name) for u in units]
-            found = process.extract(normalize(ctx.text), names, scorer=fuzz.partial_ratio,
-                                    limit=MAX_BUTTONS, score_cutoff=70)
+            found = process.extract(
+                normalize(ctx.text),
+                names,
+                scorer=fuzz.partial_ratio,
+                limit=MAX_BUTTONS,
+                score_cutoff=70,
+            )
             if found:
                 return await _commune_prompt(ctx, [units[i] for _, _, i in found])
-            return await _commune_prompt(ctx, None, "sub.commune_not_found",
-                                         name=ctx.text[:60])
+            return await _commune_prompt(ctx, None, "sub.commune_not_found", name=ctx.text[:60])
     elif step == "topics":
         if button and button.startswith("sub:t:"):
             topic = button.removeprefix("sub:t:")
@@ -81,13 +87,19 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
             topics = data.get("topics", [])
             if not topics:
                 return [message(t("sub.need_topic")), *_topics_prompt(ctx)]
-            await ctx.deps.api.subscribe(ctx.citizen_ref, unit_code=data["unit_code"],
-                                         topics=topics)
+            await ctx.deps.api.subscribe(
+                ctx.citizen_ref, unit_code=data["unit_code"], topics=topics
+            )
             unit_name = data.get("unit_name", "")
             ctx.state.reset()
             labels = ", ".join(t(f"sub.topic.{topic}") for topic in topics)
-            return [message(t("sub.done", unit=unit_name, topics=labels),
-                            Button(t("sub.stop"), "sub:stop"), back_button())]
+            return [
+                message(
+                    t("sub.done", unit=unit_name, topics=labels),
+                    Button(t("sub.stop"), "sub:stop"),
+                    back_button(),
+                )
+            ]
     if button is not None:
         return [message(t("expired_button")), *prompt(ctx)]
     return [message(t("not_expected_here")), *prompt(ctx)]

@@ -43,15 +43,20 @@ def prompt(ctx: Ctx) -> list[OutboundMessage]:
     if step == "describe":
         return [message(t("tip.describe"), _cancel())]
     if step == "location":
-        return [message(t("tip.location"), _skip(), _cancel(), per_row=2,
-                        request_location=True)]
+        return [message(t("tip.location"), _skip(), _cancel(), per_row=2, request_location=True)]
     if step == "photos":
         done = Button(t("tip.done"), "tip:done") if data.get("photos") else _skip()
         return [message(t("tip.photos", limit=limits.max_photos), done, _cancel(), per_row=2)]
     if step == "anonymity":
-        return [message(t("tip.anonymity"), Button(t("tip.anon.anonymous"), "tip:anon:anonymous"),
-                        Button(t("tip.anon.confidential"), "tip:anon:confidential"),
-                        Button(t("tip.anon.named"), "tip:anon:named"), _cancel())]
+        return [
+            message(
+                t("tip.anonymity"),
+                Button(t("tip.anon.anonymous"), "tip:anon:anonymous"),
+                Button(t("tip.anon.confidential"), "tip:anon:confidential"),
+                Button(t("tip.anon.named"), "tip:anon:named"),
+                _cancel(),
+            )
+        ]
     if step == "name":
         return [message(t("tip.ask_name"), _skip(), _cancel(), per_row=2)]
     if step == "phone":
@@ -62,17 +67,26 @@ def prompt(ctx: Ctx) -> list[OutboundMessage]:
 def _review(ctx: Ctx) -> OutboundMessage:
     data = ctx.state.data
     location = data.get("location_text") or (
-        f"{data['latitude']:.5f}, {data['longitude']:.5f}" if data.get("latitude") is not None
-        else t("not_given"))
+        f"{data['latitude']:.5f}, {data['longitude']:.5f}"
+        if data.get("latitude") is not None
+        else t("not_given")
+    )
     identity = t(f"anonymity.{data.get('anonymity', 'anonymous')}")
     if data.get("name") or data.get("phone"):
         identity += f" ({' '.join(filter(None, [data.get('name'), data.get('phone')]))})"
     text = data.get("text", "")
     return message(
-        t("tip.review", category=t(f"tip.category.{data.get('category', 'other')}"),
-          text=text if len(text) <= 500 else text[:500] + "…", location=location,
-          photos=len(data.get("photos", [])) or t("none"), anonymity=identity),
-        Button(t("tip.confirm"), "tip:send"), _cancel(), per_row=2,
+        t(
+            "tip.review",
+            category=t(f"tip.category.{data.get('category', 'other')}"),
+            text=text if len(text) <= 500 else text[:500] + "…",
+            location=location,
+            photos=len(data.get("photos", [])) or t("none"),
+            anonymity=identity,
+        ),
+        Button(t("tip.confirm"), "tip:send"),
+        _cancel(),
+        per_row=2,
     )
 
 
@@ -147,30 +161,53 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
 def _add_photo(ctx: Ctx, file: FileRef) -> list[OutboundMessage]:
     limits, photos = ctx.deps.limits, ctx.state.data.setdefault("photos", [])
     if len(photos) >= limits.max_photos:
-        return [message(t("tip.photo_limit", limit=limits.max_photos),
-                        Button(t("tip.done"), "tip:done"))]
+        return [
+            message(
+                t("tip.photo_limit", limit=limits.max_photos), Button(t("tip.done"), "tip:done")
+            )
+        ]
     if file.size is not None and file.size > limits.max_photo_bytes:
-        return [message(t("tip.photo_too_large", limit=limits.max_photo_bytes // (1024 * 1024)),
-                        Button(t("tip.done") if photos else t("tip.skip"),
-                               "tip:done" if photos else "tip:skip"))]
+        return [
+            message(
+                t("tip.photo_too_large", limit=limits.max_photo_bytes // (1024 * 1024)),
+                Button(
+                    t("tip.done") if photos else t("tip.skip"), "tip:done" if photos else "tip:skip"
+                ),
+            )
+        ]
     if file.mime and not file.mime.startswith(ACCEPTED_MIME):
         return [message(t("tip.photo_wrong_type"))]
-    photos.append({"id": file.channel_file_id, "size": file.size, "mime": file.mime,
-                   "name": file.name})
-    return [message(t("tip.photo_received", count=len(photos), limit=limits.max_photos),
-                    Button(t("tip.done"), "tip:done"), _cancel(), per_row=2)]
+    photos.append(
+        {"id": file.channel_file_id, "size": file.size, "mime": file.mime, "name": file.name}
+    )
+    return [
+        message(
+            t("tip.photo_received", count=len(photos), limit=limits.max_photos),
+            Button(t("tip.done"), "tip:done"),
+            _cancel(),
+            per_row=2,
+        )
+    ]
 
 
 async def _submit(ctx: Ctx) -> list[OutboundMessage]:
     data = ctx.state.data
-    receipt = await ctx.deps.api.create_submission(SubmissionCreate(
-        kind="tip", citizen_ref=ctx.citizen_ref, channel=channel_of(ctx),
-        category=data.get("category", "other"), text=data["text"],
-        location_text=data.get("location_text"), latitude=data.get("latitude"),
-        longitude=data.get("longitude"), anonymity=data.get("anonymity", "anonymous"),
-        contact_name=data.get("name"), contact_phone=data.get("phone"),
-        idempotency_key=f"tip-{data['key']}",
-    ))
+    receipt = await ctx.deps.api.create_submission(
+        SubmissionCreate(
+            kind="tip",
+            citizen_ref=ctx.citizen_ref,
+            channel=channel_of(ctx),
+            category=data.get("category", "other"),
+            text=data["text"],
+            location_text=data.get("location_text"),
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+            anonymity=data.get("anonymity", "anonymous"),
+            contact_name=data.get("name"),
+            contact_phone=data.get("phone"),
+            idempotency_key=f"tip-{data['key']}",
+        )
+    )
     messages = [message(t("tip.accepted", code=receipt.tracking_code), back_button())]
     failed, reason = await _upload_photos(ctx, receipt.tracking_code, data.get("photos", []))
     if failed:
@@ -187,12 +224,16 @@ async def _upload_photos(ctx: Ctx, code: str, photos: list[dict]) -> tuple[int, 
         try:
             if fetch is None:
                 raise LookupError("kênh này không hỗ trợ tải tệp")
-            content = await fetch(FileRef(photo["id"], photo.get("size"), photo.get("mime"),
-                                          photo.get("name")))
+            content = await fetch(
+                FileRef(photo["id"], photo.get("size"), photo.get("mime"), photo.get("name"))
+            )
             await ctx.deps.api.upload_attachment(
-                code, content, filename=photo.get("name") or f"anh-{index}.jpg",
-                content_type=photo.get("mime"))
-        except Exception as exc:  # noqa: BLE001 - report, never lose the accepted tip
+                code,
+                content,
+                filename=photo.get("name") or f"anh-{index}.jpg",
+                content_type=photo.get("mime"),
+            )
+        except Exception as exc:
             failed += 1
             reason = getattr(exc, "detail", None) or "lỗi tải tệp"
     return failed, reason

@@ -35,8 +35,12 @@ async def lookup(ctx: Ctx, code: str) -> list[OutboundMessage]:
     except RateLimitedError:
         return [message(t("track.rate_limited"), back_button())]
     ctx.state.reset()
-    text = t("track.status", code=status.tracking_code, status=status.status_label,
-             updated=status.updated_at.strftime("%d/%m/%Y"))
+    text = t(
+        "track.status",
+        code=status.tracking_code,
+        status=status.status_label,
+        updated=status.updated_at.strftime("%d/%m/%Y"),
+    )
     if status.public_reply:
         text += t("track.reply", reply=status.public_reply)
     return [message(text, back_button())]
