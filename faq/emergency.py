@@ -4,7 +4,8 @@ Recall matters more than precision here: a false alarm costs the citizen one ext
 the emergency numbers, a miss can cost a life. The rules, on the folded text:
 - a CRY for help ("cứu", "cứu với", "help") is always an emergency — but not the words that
   merely contain "cứu" ("cứu hỏa", "tra cứu", "truy cứu", "sơ cứu");
-- a message plainly about the past ("hôm qua", "tuần trước") is not;
+- a message plainly about the past ("hôm qua", "tuần trước") is not; one about what happens
+  regularly ("thường xuyên", "mỗi tối") is not either, unless it says "đang" (now);
 - an ACUTE phrase (someone stabbed, a house on fire, a child drowning, being robbed, a gun
   pointed) is an emergency unless it asks for general information ("làm gì khi...", "số điện
   thoại cứu hỏa", "bị xử lý thế nào") without saying it is happening now ("đang", "bây giờ");
@@ -383,6 +384,27 @@ PAST = (
     "tuan qua",
 )
 
+# Things that happen regularly, not right now ("thường xuyên", "mỗi tối"): a tip, not a 113 call.
+HABITUAL = (
+    "thuong xuyen",
+    "thuong hay",
+    "hay bi",
+    "moi toi",
+    "moi dem",
+    "moi ngay",
+    "hang ngay",
+    "hang dem",
+    "hang dem",
+    "vao ban dem",
+    "ban dem",
+    "nhieu lan",
+    "thuong toi",
+    "hang tuan",
+    "moi khi",
+    "suot ngay",
+    "dao nay",
+)
+
 # Questions for general knowledge ("what should one do if...", "which number is...").
 INFORMATIONAL = (
     "lam gi khi",
@@ -500,7 +522,7 @@ def is_emergency(text: str) -> bool:
     for phrase in NOT_NOW:
         timed = timed.replace(f" {phrase} ", " ")
     now = _contains(timed, NOW)
-    general = _contains(folded, INFORMATIONAL)
+    general = _contains(folded, INFORMATIONAL) or _contains(folded, HABITUAL)
     strong_now = _contains(timed, STRONG_NOW)
     if _contains(folded, ACUTE):
         return strong_now or not general

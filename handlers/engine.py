@@ -1,7 +1,8 @@
 """The conversation engine: one inbound event + the chat's stored state → outbound messages.
 
 Order of precedence for every event, so that the important things always win:
-1. a message about danger happening now gets 113/114/115 first, whatever flow is running;
+1. a message about danger happening now gets 113/114/115 first, whatever flow is running (and
+   is then handled as usual, so a tip description that mentions danger is not lost);
 2. commands (/start, /help, /cancel, /menu, /stop) and the menu buttons work from anywhere;
 3. the running flow handles the event; with no flow, free text is routed by intent (a tracking
    code, "báo tin", "góp ý"...) or answered as a question.
@@ -124,7 +125,8 @@ class Engine:
             return notice + await self._command(ctx)
         if event.kind == EventKind.TEXT:
             if ctx.text and self.deps.faq.is_emergency(ctx.text):
-                return notice + self._emergency(state)
+                # Emergency numbers first; the message is still handled, so nothing is lost.
+                notice = [*notice, *self._emergency(state)]
             if len(ctx.text) > self.deps.limits.max_text_chars:
                 too_long = message(t("too_long", limit=self.deps.limits.max_text_chars))
                 return [*notice, too_long, *self._prompt(ctx)]
