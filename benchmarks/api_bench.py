@@ -65,6 +65,7 @@ PG_ADMIN_URL = os.environ.get("LANGNGHE_TEST_PG_URL", "postgresql://postgres@127
 SERVICE_TOKEN = "bench-service-token-0123456789abcdef0123"
 SECRET_KEY = "bench-secret-key-0123456789abcdef0123456789"
 PASSWORD = "mat-khau-rat-dai-123"
+PROVINCE_OFFICER = "can.bo.tinh"
 HOST = "127.0.0.1"
 WARMUP_INTAKE = 50
 WARMUP_INBOX = 5
@@ -332,7 +333,7 @@ def seed(engine: Engine) -> Seeded:
             for code in [PROVINCE[0]] + [c[0] for c in COMMUNES]
         ]
         tokens = []
-        for username, unit_id in (("can.bo.tinh", unit_ids[0]), ("can.bo.xa", unit_ids[1])):
+        for username, unit_id in ((PROVINCE_OFFICER, unit_ids[0]), ("can.bo.xa", unit_ids[1])):
             officer = officers.create(
                 db_session=db,
                 actor=None,
@@ -483,6 +484,27 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+async def healthz_round(base: str, count: int, concurrency: int):
+    """The HTTP stack alone (no database): the ceiling any endpoint can reach on this box."""
+    latencies: list[float] = []
+    outcomes: Counter = Counter()
+    remaining = iter(range(count))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60, trust_env=False) as client:
+
+        async def worker() -> None:
+            for _ in remaining:
+                began = time.perf_counter()
+                response = await client.get("/healthz")
+                outcomes[response.status_code] += 1
+                latencies.append(time.perf_counter() - began)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    return elapsed, latencies, outcomes
+
+
 async def intake_round(base: str, bodies: list[bytes], concurrency: int):
     latencies: list[float] = []
     outcomes: Counter = Counter()
@@ -512,6 +534,23 @@ async def intake_round(base: str, bodies: list[bytes], concurrency: int):
 def run_intake(backend: str, engine: Engine, server: Server, args, report: Report) -> None:
     warm = intake_payloads(WARMUP_INTAKE, f"warm-{backend}", args.seed + 1)
     asyncio.run(intake_round(server.base, warm, 4))
+    concurrency = max(args.concurrency)
+    elapsed, latencies, outcomes = asyncio.run(
+        healthz_round(server.base, args.requests, concurrency)
+    )
+    report.rows.append(
+        Row(
+            backend,
+            "GET /healthz (no database: HTTP stack ceiling)",
+            concurrency,
+            args.requests,
+            args.requests / elapsed,
+            pct(latencies, 0.5),
+            pct(latencies, 0.99),
+            f"{outcomes.get(200, 0)}/{args.requests} OK",
+            outcomes.get(200, 0) == args.requests,
+        )
+    )
     for round_index, concurrency in enumerate(args.concurrency):
         prefix = f"bench-{backend}-c{concurrency}"
         bodies = intake_payloads(args.requests, prefix, args.seed + 10 + round_index)
@@ -570,11 +609,15 @@ def run_inbox(backend: str, seeded: Seeded, server: Server, args, report: Report
             trust_env=False,
         )
 
-    def measure(label: str, http: httpx.Client, params: dict, extra: str = "") -> None:
+    def measure(
+        label: str, http: httpx.Client, params: dict, extra: str = "", path: str = url
+    ) -> None:
         log(f"[{backend}] inbox: {label} × {args.inbox_requests}")
-        elapsed, latencies, last = timed_gets(http, url, params, args.inbox_requests)
+        elapsed, latencies, last = timed_gets(http, path, params, args.inbox_requests)
         ok = last is not None and last.status_code == 200
-        if ok:
+        if ok and path != url:
+            check = f"HTML, {len(last.content) // 1024} KiB{extra}"
+        elif ok:
             body = last.json()
             check = f"count={body['count']}, {len(body['data'])} rows{extra}"
         else:
@@ -582,7 +625,7 @@ def run_inbox(backend: str, seeded: Seeded, server: Server, args, report: Report
         report.rows.append(
             Row(
                 backend,
-                f"GET /submissions: {label}",
+                f"GET {path.removeprefix('/api/v1')}: {label}",
                 1,
                 len(latencies),
                 len(latencies) / elapsed,
@@ -629,6 +672,22 @@ def run_inbox(backend: str, seeded: Seeded, server: Server, args, report: Report
                 {"cursor": cursor},
                 f", cursor={cursor}",
             )
+        # Beyond the API: the overdue filter, and the officers' web inbox, which adds the
+        # per-status tab counts (queries.status_counts) to the page and its count.
+        measure("province, overdue=true", province, {"overdue": "true"})
+    with httpx.Client(base_url=server.base, timeout=120, trust_env=False) as browser:
+        login = browser.post(
+            "/api/v1/auth/login", json={"username": PROVINCE_OFFICER, "password": PASSWORD}
+        )
+        if login.status_code != 200:
+            report.notes.append(f"{backend}: web inbox skipped, login HTTP {login.status_code}")
+            return
+        measure(
+            "web inbox HTML (page + status tab counts), province officer",
+            browser,
+            {},
+            path="/officer",
+        )
 
 
 def run_backend(backend: str, database_url: str, workdir: Path, rows_for, args, report) -> None:
@@ -678,7 +737,15 @@ def machine(pg_version: str | None) -> list[str]:
         f"- Python: {platform.python_version()} ({platform.python_implementation()})",
         f"- SQLite: {sqlite3.sqlite_version}",
         f"- PostgreSQL: {pg_version or 'unreachable'}",
+        f"- Load average at start (1/5/15 min): {_load()}",
     ]
+
+
+def _load() -> str:
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def print_report(report: Report, header: list[str], args, elapsed: float) -> None:
@@ -702,6 +769,7 @@ def print_report(report: Report, header: list[str], args, elapsed: float) -> Non
     print()
     for note in report.notes:
         print(f"- {note}")
+    print(f"- Load average at end (1/5/15 min): {_load()}.")
     print(f"- Total run time: {elapsed:.0f} s.")
 
 

@@ -33,7 +33,8 @@ class ContactRegistry:
     def citizen_ref(self, channel: str, external_id: str) -> str:
         """The citizen's opaque reference, created on first contact (race-safe)."""
         query = select(contacts.c.citizen_ref).where(
-            contacts.c.channel == channel, contacts.c.external_id == external_id)
+            contacts.c.channel == channel, contacts.c.external_id == external_id
+        )
         with self._engine.begin() as connection:
             found = connection.execute(query).scalar()
             if found:
@@ -41,9 +42,15 @@ class ContactRegistry:
         reference = "c_" + secrets.token_urlsafe(18)
         try:
             with self._engine.begin() as connection:
-                connection.execute(insert(contacts).values(
-                    citizen_ref=reference, channel=channel, external_id=external_id,
-                    blocked=False, created_at=dt.datetime.now(dt.UTC)))
+                connection.execute(
+                    insert(contacts).values(
+                        citizen_ref=reference,
+                        channel=channel,
+                        external_id=external_id,
+                        blocked=False,
+                        created_at=dt.datetime.now(dt.UTC),
+                    )
+                )
             return reference
         except IntegrityError:  # another process registered the same chat first
             with self._engine.begin() as connection:
@@ -52,11 +59,15 @@ class ContactRegistry:
     def resolve(self, citizen_ref: str) -> Contact | None:
         with self._engine.begin() as connection:
             row = connection.execute(
-                select(contacts).where(contacts.c.citizen_ref == citizen_ref)).first()
+                select(contacts).where(contacts.c.citizen_ref == citizen_ref)
+            ).first()
         return Contact(row.citizen_ref, row.channel, row.external_id, row.blocked) if row else None
 
     def set_blocked(self, citizen_ref: str, blocked: bool = True) -> None:
         """The citizen blocked the bot (Telegram 403): stop delivering until they return."""
         with self._engine.begin() as connection:
-            connection.execute(update(contacts).where(contacts.c.citizen_ref == citizen_ref)
-                               .values(blocked=blocked))
+            connection.execute(
+                update(contacts)
+                .where(contacts.c.citizen_ref == citizen_ref)
+                .values(blocked=blocked)
+            )

@@ -58,6 +58,8 @@ telegram_updates = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("claimed_until", DateTime(timezone=True)),
     Column("last_error", Text),
+    Column("replies", JSON),  # the engine's answer, stored before it is sent
+    Column("sent", Integer, nullable=False, default=0),  # how many replies went out
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("processed_at", DateTime(timezone=True)),
 )

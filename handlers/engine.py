@@ -90,10 +90,12 @@ class Engine:
         except Exception:
             log.exception("failed to handle %s event on %s", event.kind, event.channel)
             state.__dict__.update(copy.deepcopy(before.__dict__))
-            messages = [message(t("error_later"), Button(t("menu.back"), "m:menu"))]
+            messages = [message(t("error_later")), *self._prompt(ctx)]
         if not messages:  # never leave a citizen without a reply
             messages = [menu_message()]
-        state.choices = [b.data for row in messages[-1].buttons for b in row]
+        last = [b for row in messages[-1].buttons for b in row]
+        state.choices = [b.data for b in last]
+        state.labels = [b.label for b in last]
         return messages
 
     @staticmethod

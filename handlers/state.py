@@ -24,6 +24,8 @@ class ConversationState:
     data: dict[str, Any] = field(default_factory=dict)
     # Button ids of the last message, so "1", "2"... typed on a channel without buttons work.
     choices: list[str] = field(default_factory=list)
+    # Their labels, for channels whose keyboards send the label back as text.
+    labels: list[str] = field(default_factory=list)
     updated_at: str = ""
 
     def to_json(self) -> dict:

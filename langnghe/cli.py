@@ -80,11 +80,53 @@ def serve(
     typer.echo(f"  Web chat (người dân):   {base}/")
     typer.echo(f"  Trang cán bộ:           {base}/officer")
     typer.echo(f"  API (OpenAPI):          {base}/docs")
+    from bot.settings import BotSettings
+
+    bot_settings = BotSettings()
+    if bot_settings.telegram_token:
+        mode = "webhook" if bot_settings.public_url else "polling"
+        typer.echo(f"  Telegram:               bật ({mode})")
+    else:
+        typer.echo("  Telegram:               tắt (đặt LANGNGHE_TELEGRAM_TOKEN để bật)")
     if first_admin:
         typer.echo("\n  Tài khoản quản trị đầu tiên (chỉ hiện MỘT lần, hãy đổi mật khẩu):")
         typer.echo(f"    tên đăng nhập: {first_admin.username}")
         typer.echo(f"    mật khẩu:      {first_admin.password}\n")
     uvicorn.run(build_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def bot(
+    polling: Annotated[bool, typer.Option("--polling", help="Long-poll Telegram (dev).")] = False,
+) -> None:
+    """Run the Telegram bot without the web server (development: --polling)."""
+    import asyncio
+
+    from bot.settings import BotSettings
+    from feedback_api.bootstrap import prepare
+    from feedback_api.db import engine_for
+    from langnghe.server import build_app
+
+    if not polling:
+        typer.echo("Webhook mode is served by `langnghe serve`; use --polling here.", err=True)
+        raise typer.Exit(2)
+    bot_settings = BotSettings()
+    if not bot_settings.telegram_token:
+        typer.echo("Set LANGNGHE_TELEGRAM_TOKEN first.", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    prepare(engine_for(settings))
+    server_app = build_app(settings, bot_settings, poll_telegram=True)
+
+    async def run() -> None:
+        async with server_app.router.lifespan_context(server_app):
+            typer.echo("Polling Telegram; press Ctrl+C to stop.")
+            await asyncio.Event().wait()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
 
 
 @db_app.command("upgrade")

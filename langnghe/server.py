@@ -1,23 +1,51 @@
-"""The server process: feedback API + officer view, and the citizen channels mounted beside them.
+"""The server process: feedback API + officer view, with the citizen channels mounted beside.
 
-This is the one composition root that may import both feedback_api and bot: it builds each from
-the same settings and wires the bot to the API through the API's own client (in process).
+This is the one composition root that imports both feedback_api and bot. The bot reaches the
+API only through its client — here over an in-process ASGI transport, or over HTTP when
+LANGNGHE_FEEDBACK_API_URL points at a separate API server.
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from contextlib import asynccontextmanager
 
+from fastapi import FastAPI
+
+from bot.runtime import BotRuntime
+from bot.settings import BotSettings
+from feedback_api.client import FeedbackClient
 from feedback_api.main import create_app
 from feedback_api.settings import Settings
 
 
-def build_app(settings: Settings) -> FastAPI:
+def feedback_client(app: FastAPI, settings: Settings, bot_settings: BotSettings) -> FeedbackClient:
+    if bot_settings.feedback_api_url:
+        return FeedbackClient.remote(bot_settings.feedback_api_url, bot_settings.service_token)
+    return FeedbackClient.in_process(app, settings.service_token)
+
+
+def build_app(
+    settings: Settings,
+    bot_settings: BotSettings | None = None,
+    *,
+    poll_telegram: bool | None = None,
+) -> FastAPI:
+    """The whole server. Telegram runs when a token is set: by webhook when a public URL is
+    configured, else by polling (development)."""
+    bot_settings = bot_settings or BotSettings()
     app = create_app(settings)
+    runtime = BotRuntime.build(bot_settings, feedback_client(app, settings, bot_settings))
+    runtime.mount(app)
+    app.state.bot = runtime
+    polling = poll_telegram if poll_telegram is not None else not bot_settings.public_url
 
-    @app.get("/", include_in_schema=False)
-    def home():
-        return RedirectResponse("/officer")
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        await runtime.start(poll_telegram=polling)
+        try:
+            yield
+        finally:
+            await runtime.stop()
 
+    app.router.lifespan_context = lifespan
     return app

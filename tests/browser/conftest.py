@@ -30,8 +30,8 @@ def free_port() -> int:
 class LiveServer:
     """Uvicorn serving an ASGI app from a thread, stopped cleanly at the end."""
 
-    def __init__(self, app):
-        self.port = free_port()
+    def __init__(self, app, *, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
                                 lifespan="on")

@@ -1,0 +1,36 @@
+"""Settings of the bot side (LANGNGHE_* variables, like the server's), passed in, never global."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BotSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LANGNGHE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    bot_database_url: str = ""
+    # Empty: the bot talks to the feedback API inside the same process (ASGI transport).
+    feedback_api_url: str = ""
+    service_token: str = "dev-only-service-token"
+    public_url: str = ""
+    telegram_token: str = ""
+    telegram_webhook_secret: str = ""
+    # For tests and self-hosted Bot API servers; empty means api.telegram.org.
+    telegram_api_url: str = ""
+    telegram_file_url: str = ""
+    max_photo_bytes: int = 10 * 1024 * 1024
+    sender_per_second: float = 25.0
+    sender_idle_seconds: float = 2.0
+    telegram_retry_seconds: float = 15.0
+    secure_cookies: bool = False
+
+    @property
+    def resolved_bot_database_url(self) -> str:
+        return self.bot_database_url or f"sqlite:///{self.data_dir / 'bot.db'}"
+
+    @property
+    def webhook_url(self) -> str | None:
+        return f"{self.public_url.rstrip('/')}/telegram/webhook" if self.public_url else None

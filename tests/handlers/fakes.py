@@ -1,0 +1,68 @@
+"""An in-memory stand-in for the feedback API, for tests that run thousands of conversations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from feedback_api.client import NotFoundError
+from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
+from feedback_api.units.schemas import UnitPublic, UnitsPublic
+
+
+class MemoryFeedbackApi:
+    def __init__(self):
+        self.created: list[SubmissionCreate] = []
+        self.by_key: dict[str, SubmissionReceipt] = {}
+        self.uploads: list[tuple[str, int]] = []
+        self.subscriptions: dict[str, tuple[str, list[str]]] = {}
+        self._codes = (f"LN-{n:04d}-TEST" for n in itertools.count(1000))
+
+    async def create_submission(self, data: SubmissionCreate) -> SubmissionReceipt:
+        if data.idempotency_key and data.idempotency_key in self.by_key:
+            return self.by_key[data.idempotency_key]
+        now = dt.datetime.now(dt.UTC)
+        receipt = SubmissionReceipt(
+            tracking_code=next(self._codes),
+            kind=data.kind,
+            status="new",
+            created_at=now,
+            due_at=now,
+        )
+        self.created.append(data)
+        if data.idempotency_key:
+            self.by_key[data.idempotency_key] = receipt
+        return receipt
+
+    async def upload_attachment(self, tracking_code, content, *, filename="", content_type=None):
+        self.uploads.append((tracking_code, len(content)))
+
+    async def status(self, tracking_code: str, *, citizen_ref=None) -> PublicStatus:
+        for receipt in self.by_key.values():
+            if receipt.tracking_code == tracking_code.upper():
+                return PublicStatus(
+                    tracking_code=receipt.tracking_code,
+                    kind=receipt.kind,
+                    status="new",
+                    status_label="Mới tiếp nhận",
+                    public_reply=None,
+                    updated_at=receipt.created_at,
+                )
+        raise NotFoundError(404, "not found")
+
+    async def units(self) -> UnitsPublic:
+        units = [
+            UnitPublic(
+                id=1, code="T", name="Công an tỉnh", kind="province", parent_id=None, active=True
+            ),
+            UnitPublic(
+                id=2, code="XA", name="Công an xã An Bình", kind="commune", parent_id=1, active=True
+            ),
+        ]
+        return UnitsPublic(data=units, count=2)
+
+    async def subscribe(self, citizen_ref: str, *, unit_code: str, topics: list[str]) -> None:
+        self.subscriptions[citizen_ref] = (unit_code, topics)
+
+    async def unsubscribe(self, citizen_ref: str) -> None:
+        self.subscriptions.pop(citizen_ref, None)
