@@ -115,7 +115,7 @@ class BotRuntime:
         while not self._stop.is_set():
             try:
                 await self.telegram.retry_pending()
-            except Exception:  # noqa: BLE001 - keep retrying; each failure is recorded
+            except Exception:  # keep retrying; each failure is recorded
                 log.exception("telegram retry pass failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.settings.telegram_retry_seconds)

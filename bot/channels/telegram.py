@@ -159,7 +159,7 @@ class TelegramChannel:
                 return self.updates.status(update_id) == "done"
             await self._deliver_replies(update_id, record.payload, record.replies, record.sent)
             return True
-        except Exception as exc:  # noqa: BLE001 - recorded and retried from the record
+        except Exception as exc:  # recorded and retried from the record
             log.warning("telegram update %s failed: %r", update_id, exc)
             self.updates.failed(update_id, repr(exc))
             return False

@@ -202,6 +202,10 @@ class WebChat:
             rows = connection.execute(query).all()
         return rows[::-1] if after is None else rows
 
+    def _last_id(self, chat_id: str) -> int:
+        rows = self._rows(chat_id, None, 1)
+        return rows[-1].id if rows else 0
+
     def _label(self, chat_id: str, data: str) -> str:
         """The label of the button the citizen pressed, from the latest messages they saw."""
         table = webchat_messages
@@ -399,32 +403,29 @@ class WebChat:
     async def _post(self, request: Request, on_post) -> Response:
         token = self._token(request)
         htmx = request.headers.get("hx-request") == "true"
-        if token is None or (
-            not htmx and "csrf_token" not in request.headers.get("content-type", "") and False
-        ):
-            pass
-        if token is None:
+        if token is None:  # no session: nothing to protect, nothing to answer into
             return HTMLResponse(TEXT["forbidden"], status_code=403, headers=NO_STORE)
         chat_id = chat_id_for(token)
         body = await _read_body(request, MAX_BODY)
         if body is None:
-            refusal = _Refused(413, TEXT["too_large"].format(limit=MAX_BODY // (1024 * 1024)))
-            if on_post == self._on_photo:
-                refusal = _Refused(413, self._too_large_photo())
-            if not htmx:  # unauthenticated as far as we know: store nothing
+            photo = on_post == self._on_photo
+            limit = MAX_BODY // (1024 * 1024)
+            refusal = _Refused(413, self._too_large_photo() if photo
+                               else TEXT["too_large"].format(limit=limit))
+            if not htmx:  # the form token is in the body we refused to read: store nothing
                 return HTMLResponse(refusal.text, status_code=413, headers=NO_STORE)
-            last = await asyncio.to_thread(self._rows, chat_id, None, 1)
-            await self._refuse(chat_id, {"text": TEXT["photo"]}, refusal)
-            rows = await asyncio.to_thread(self._rows, chat_id, last[-1].id if last else 0)
+            since = await asyncio.to_thread(self._last_id, chat_id)
+            await self._refuse(chat_id, {"text": TEXT["photo"] if photo else "…"}, refusal)
+            rows = await asyncio.to_thread(self._rows, chat_id, since)
             return self._fragment(token, rows, None, status=413)
         replayed = Request(request.scope, _replay(body))
         async with replayed.form(max_files=1, max_fields=10, max_part_size=MAX_BODY) as form:
             sent = form.get("csrf_token")
-            if not htmx and not (
-                isinstance(sent, str) and hmac.compare_digest(sent, csrf_for(token))
-            ):
+            if not htmx and not (isinstance(sent, str)
+                                 and hmac.compare_digest(sent, csrf_for(token))):
                 return HTMLResponse(TEXT["forbidden"], status_code=403, headers=NO_STORE)
             after, status = _int(form.get("after")), 200
+            since = after if after is not None else await asyncio.to_thread(self._last_id, chat_id)
             try:
                 await on_post(chat_id, form)
             except _Refused as refusal:
@@ -432,10 +433,10 @@ class WebChat:
                 status = refusal.status
         if not htmx:
             return RedirectResponse("/#cuoi", status_code=303, headers=NO_STORE)
-        rows = await asyncio.to_thread(self._rows, chat_id, after or 0)
-        return self._fragment(
-            token, rows, rows[-1].id if after is not None and rows else None, status=status
-        )
+        rows = await asyncio.to_thread(self._rows, chat_id, since)
+        # The page's cursor moves on only when it told us where it was (no gap is possible).
+        return self._fragment(token, rows, rows[-1].id if after is not None and rows else None,
+                              status=status)
 
 
 def _view(row) -> dict:

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from feedback_api.audit import service as audit
+from feedback_api.clock import start_of_local_day
 from feedback_api.deps import SessionDep
 from feedback_api.officers import service as officers
 from feedback_api.officers.schemas import ROLES, OfficerCreate, OfficerUpdate
@@ -46,9 +47,35 @@ def officers_page(request: Request, db: SessionDep, browser: PageSession):
     return _officers_page(request, db, browser)
 
 
+_FIELD_LABELS = {
+    "username": "Tên đăng nhập",
+    "full_name": "Họ tên",
+    "role": "Vai trò",
+    "unit_id": "Đơn vị",
+    "password": "Mật khẩu",
+    "code": "Mã",
+    "name": "Tên",
+    "kind": "Loại",
+    "parent_code": "Mã đơn vị cấp trên",
+}
+
+
 def _validation_message(exc: ValidationError) -> str:
+    """The form's first problem in Vietnamese (pydantic's own messages are English)."""
     first = exc.errors()[0]
-    return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    field = ".".join(str(p) for p in first["loc"])
+    ctx = first.get("ctx") or {}
+    if first["type"] == "string_too_short" and ctx.get("min_length", 1) > 1:
+        problem = f"cần ít nhất {ctx['min_length']} ký tự"
+    elif first["type"] in ("string_too_short", "missing"):
+        problem = "chưa nhập"
+    elif first["type"] == "string_too_long":
+        problem = f"tối đa {ctx.get('max_length')} ký tự"
+    elif first["type"] == "string_pattern_mismatch":
+        problem = "có ký tự không hợp lệ"
+    else:
+        problem = "giá trị không hợp lệ"
+    return f"{_FIELD_LABELS.get(field, field)}: {problem}."
 
 
 @router.post("/officers")
@@ -133,6 +160,7 @@ def create_unit(
     kind: Annotated[str, Form()] = "commune",
     parent_code: Annotated[str, Form()] = "",
 ):
+    browser.actor.require(Action.MANAGE_UNITS)
     try:
         data = UnitCreate(
             code=code.strip(), name=name.strip(), kind=kind, parent_code=parent_code.strip() or None
@@ -192,7 +220,7 @@ def audit_page(
     since = until = None
     if day:
         try:
-            since = dt.datetime.combine(dt.date.fromisoformat(day), dt.time.min, tzinfo=dt.UTC)
+            since = start_of_local_day(dt.date.fromisoformat(day))  # the day as officers read it
             until = since + dt.timedelta(days=1)
         except ValueError:
             since = until = None

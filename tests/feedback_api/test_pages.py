@@ -568,7 +568,7 @@ def test_admin_adds_units_and_imports_a_csv(client, world, db):
     unit = db.exec(select(Unit).where(Unit.code == "XC")).one()
     assert unit.parent_id == world.province.id
     bad = post_form(client, "/officer/admin/units", csrf, code="X C!", name="Lỗi", parent_code="T01")
-    assert bad.status_code == 422 and bad.context["error"]
+    assert (bad.status_code, bad.context["error"]) == (422, "Mã: có ký tự không hợp lệ.")
 
     def upload(content: bytes):
         return client.post(
