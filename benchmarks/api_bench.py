@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import math
 import os
 import platform
 import random
@@ -89,7 +90,7 @@ COMMUNES = [
 TIP_TEMPLATES = [
     ("drugs", "Có người bán ma túy ở {place}, thường tụ tập vào {time}."),
     ("drugs", "Nghi có nhóm thanh niên sử dụng ma túy đá trong {place}, mùi rất nặng."),
-    ("gambling", "Phát hiện nhóm người đánh bạc tại {place} vào {time}, tiền cược khoảng {amount}."),
+    ("gambling", "Phát hiện nhóm người đánh bạc tại {place} vào {time}, tiền cược {amount}."),
     ("gambling", "Có đường dây ghi số đề hoạt động công khai ở {place}."),
     ("fraud", "Tôi bị lừa đảo qua mạng, đối tượng giả danh công an yêu cầu chuyển {amount}."),
     ("fraud", "Có người gọi điện giả danh ngân hàng, lừa đảo chiếm đoạt {amount} của mẹ tôi."),
@@ -97,9 +98,9 @@ TIP_TEMPLATES = [
     ("theft", "Xe máy của tôi bị trộm tại {place} lúc {time}, biển số 86B1-{digits}."),
     ("theft", "Nhà tôi ở {place} bị kẻ gian đột nhập lấy trộm {amount} tiền mặt."),
     ("public_disorder", "Nhóm thanh niên mang hung khí gây rối trật tự ở {place} vào {time}."),
-    ("public_disorder", "Đua xe trái phép trên {place} vào {time}, rất nguy hiểm cho người đi đường."),
+    ("public_disorder", "Đua xe trái phép trên {place} vào {time}, rất nguy hiểm."),
     ("domestic_violence", "Hàng xóm ở {place} thường xuyên đánh vợ con, la hét vào {time}."),
-    ("trafficking", "Nghi vấn mua bán người: có phụ nữ bị dụ đi làm việc nhẹ lương cao từ {place}."),
+    ("trafficking", "Nghi mua bán người: có phụ nữ bị dụ đi làm việc nhẹ lương cao từ {place}."),
     ("weapons", "Có người tàng trữ súng tự chế và dao kiếm ở {place}."),
     ("other", "Có người lạ lảng vảng quanh {place} vào {time}, dân trong xóm rất lo."),
 ]
@@ -243,7 +244,8 @@ def build_rows(count: int, unit_ids: list[int], seed: int) -> list[dict]:
                 "valuable": rng.random() < 0.1,
                 "assigned_to_id": None,
                 "duplicate_of_id": None,
-                "public_reply": "Cảm ơn bạn, công an đã tiếp nhận và xử lý." if status in CLOSED
+                "public_reply": "Cảm ơn bạn, công an đã tiếp nhận và xử lý."
+                if status in CLOSED
                 else None,
                 "search_text": folded[source],
                 "due_at": created + dt.timedelta(days=DEADLINE_DAYS[d.kind]),
@@ -322,8 +324,8 @@ class Seeded:
     commune_token: str
 
 
-def seed(engine: Engine) -> Seeded:
-    upgrade(engine)
+def seed(engine: Engine, revision: str = "head") -> Seeded:
+    upgrade(engine, revision)
     csv_lines = ["code,name,kind,parent_code", ",".join(PROVINCE) + ","]
     csv_lines += [f"{code},{name},{kind},{PROVINCE[0]}" for code, name, kind in COMMUNES]
     with Session(engine, expire_on_commit=False) as db:
@@ -446,6 +448,20 @@ class Server:
                 self.process.wait(timeout=5)
         self.log.close()
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU of the server process so far (Linux /proc), None elsewhere."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError, AttributeError):
+            return None
+
+    def cpu_ms_per_request(self, before: float | None, requests: int) -> float | None:
+        after = self.cpu_seconds()
+        if before is None or after is None or requests <= 0:
+            return None
+        return (after - before) * 1000 / requests
+
     def errors(self) -> str:
         lines = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(line for line in lines if line.strip())[-3000:]
@@ -457,7 +473,7 @@ class Server:
 def pct(values: list[float], share: float) -> float:
     """Nearest-rank percentile of seconds, in milliseconds."""
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, int(round(share * len(ordered) + 0.5)) - 1))
+    rank = max(0, min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1))
     return ordered[rank] * 1000
 
 
@@ -470,6 +486,7 @@ class Row:
     rate: float
     p50: float
     p99: float
+    server_cpu: float | None  # server process CPU ms per request (user + system, all threads)
     check: str
     ok: bool = True
 
@@ -484,59 +501,54 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-async def healthz_round(base: str, count: int, concurrency: int):
-    """The HTTP stack alone (no database): the ceiling any endpoint can reach on this box."""
+async def load_round(base: str, headers: dict, send, items: list, concurrency: int):
+    """`concurrency` independent clients (one httpx.AsyncClient and one keep-alive connection
+    each, like separate bot workers) drain `items` between them; each item is sent once.
+
+    One client per connection on purpose: a single AsyncClient shared by 32 connections spends
+    more CPU in its own pool than the server spends on /healthz, and would measure itself.
+    """
     latencies: list[float] = []
     outcomes: Counter = Counter()
-    remaining = iter(range(count))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60, trust_env=False) as client:
+    pending = iter(items)  # one shared iterator: each item is sent exactly once
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
 
-        async def worker() -> None:
-            for _ in remaining:
-                began = time.perf_counter()
-                response = await client.get("/healthz")
-                outcomes[response.status_code] += 1
-                latencies.append(time.perf_counter() - began)
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - began
-    return elapsed, latencies, outcomes
-
-
-async def intake_round(base: str, bodies: list[bytes], concurrency: int):
-    latencies: list[float] = []
-    outcomes: Counter = Counter()
-    pending = iter(bodies)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    headers = {"Authorization": f"Bearer {SERVICE_TOKEN}", "Content-Type": "application/json"}
-    async with httpx.AsyncClient(
-        base_url=base, headers=headers, limits=limits, timeout=60, trust_env=False
-    ) as client:
-
-        async def worker() -> None:
-            for body in pending:  # one shared iterator: each body is sent exactly once
+    async def worker() -> None:
+        async with httpx.AsyncClient(
+            base_url=base, headers=headers, limits=limits, timeout=60, trust_env=False
+        ) as client:
+            for item in pending:
                 began = time.perf_counter()
                 try:
-                    response = await client.post("/api/v1/intake/submissions", content=body)
+                    response = await send(client, item)
                     outcomes[response.status_code] += 1
                 except httpx.HTTPError as exc:
                     outcomes[type(exc).__name__] += 1
                 latencies.append(time.perf_counter() - began)
 
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - began
-    return elapsed, latencies, outcomes
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - began, latencies, outcomes
+
+
+def _post_intake(client: httpx.AsyncClient, body: bytes):
+    return client.post("/api/v1/intake/submissions", content=body)
+
+
+def _get_healthz(client: httpx.AsyncClient, _item: int):
+    return client.get("/healthz")
+
+
+INTAKE_HEADERS = {"Authorization": f"Bearer {SERVICE_TOKEN}", "Content-Type": "application/json"}
 
 
 def run_intake(backend: str, engine: Engine, server: Server, args, report: Report) -> None:
     warm = intake_payloads(WARMUP_INTAKE, f"warm-{backend}", args.seed + 1)
-    asyncio.run(intake_round(server.base, warm, 4))
+    asyncio.run(load_round(server.base, INTAKE_HEADERS, _post_intake, warm, 4))
     concurrency = max(args.concurrency)
+    cpu_before = server.cpu_seconds()
     elapsed, latencies, outcomes = asyncio.run(
-        healthz_round(server.base, args.requests, concurrency)
+        load_round(server.base, {}, _get_healthz, list(range(args.requests)), concurrency)
     )
     report.rows.append(
         Row(
@@ -547,6 +559,7 @@ def run_intake(backend: str, engine: Engine, server: Server, args, report: Repor
             args.requests / elapsed,
             pct(latencies, 0.5),
             pct(latencies, 0.99),
+            server.cpu_ms_per_request(cpu_before, args.requests),
             f"{outcomes.get(200, 0)}/{args.requests} OK",
             outcomes.get(200, 0) == args.requests,
         )
@@ -556,7 +569,11 @@ def run_intake(backend: str, engine: Engine, server: Server, args, report: Repor
         bodies = intake_payloads(args.requests, prefix, args.seed + 10 + round_index)
         audit_before = scalar(engine, "SELECT count(*) FROM audit_event")
         log(f"[{backend}] intake: {args.requests} requests, {concurrency} concurrent clients")
-        elapsed, latencies, outcomes = asyncio.run(intake_round(server.base, bodies, concurrency))
+        cpu_before = server.cpu_seconds()
+        elapsed, latencies, outcomes = asyncio.run(
+            load_round(server.base, INTAKE_HEADERS, _post_intake, bodies, concurrency)
+        )
+        cpu = server.cpu_ms_per_request(cpu_before, args.requests)
         stored = scalar(
             engine,
             "SELECT count(*) FROM submission WHERE idempotency_key LIKE :p",
@@ -578,6 +595,7 @@ def run_intake(backend: str, engine: Engine, server: Server, args, report: Repor
                 args.requests / elapsed,
                 pct(latencies, 0.5),
                 pct(latencies, 0.99),
+                cpu,
                 check if ok else f"FAILED: {check}",
                 ok,
             )
@@ -613,7 +631,9 @@ def run_inbox(backend: str, seeded: Seeded, server: Server, args, report: Report
         label: str, http: httpx.Client, params: dict, extra: str = "", path: str = url
     ) -> None:
         log(f"[{backend}] inbox: {label} × {args.inbox_requests}")
+        cpu_before = server.cpu_seconds()
         elapsed, latencies, last = timed_gets(http, path, params, args.inbox_requests)
+        cpu = server.cpu_ms_per_request(cpu_before, len(latencies) + WARMUP_INBOX)
         ok = last is not None and last.status_code == 200
         if ok and path != url:
             check = f"HTML, {len(last.content) // 1024} KiB{extra}"
@@ -631,6 +651,7 @@ def run_inbox(backend: str, seeded: Seeded, server: Server, args, report: Report
                 len(latencies) / elapsed,
                 pct(latencies, 0.5),
                 pct(latencies, 0.99),
+                cpu,
                 check,
                 ok,
             )
@@ -643,6 +664,7 @@ def run_inbox(backend: str, seeded: Seeded, server: Server, args, report: Report
         measure('province, q="lua dao"', province, {"q": "lua dao"})
         # Reach page N by following next_cursor; the walk itself is timed too.
         cursor, walk = None, []
+        cpu_before = server.cpu_seconds()
         for _ in range(args.keyset_depth - 1):
             start = time.perf_counter()
             response = province.get(url, params={"cursor": cursor} if cursor else {})
@@ -661,6 +683,7 @@ def run_inbox(backend: str, seeded: Seeded, server: Server, args, report: Report
                     len(walk) / sum(walk),
                     pct(walk, 0.5),
                     pct(walk, 0.99),
+                    server.cpu_ms_per_request(cpu_before, len(walk)),
                     f"reached page {depth}" if cursor else "ran out of pages",
                     cursor is not None,
                 )
@@ -694,7 +717,7 @@ def run_backend(backend: str, database_url: str, workdir: Path, rows_for, args, 
     engine = make_engine(database_url)
     try:
         log(f"[{backend}] migrating and seeding units and officers")
-        seeded = seed(engine)
+        seeded = seed(engine, args.migrate_to)
         intake_total = WARMUP_INTAKE + args.requests * len(args.concurrency)
         rows = rows_for(max(0, args.submissions - intake_total), seeded.unit_ids)
         log(f"[{backend}] bulk-loading {len(rows)} submissions")
@@ -756,19 +779,28 @@ def print_report(report: Report, header: list[str], args, elapsed: float) -> Non
         f"- Run: --submissions {args.submissions} --requests {args.requests} "
         f"--concurrency {','.join(map(str, args.concurrency))} "
         f"--inbox-requests {args.inbox_requests} --keyset-depth {args.keyset_depth}"
+        f"{'' if args.migrate_to == 'head' else f' --migrate-to {args.migrate_to}'}"
         f"{' (--quick)' if args.quick else ''}; uvicorn, 1 worker, in a subprocess on {HOST}"
     )
     print()
-    print("| Backend | Test | Clients | Requests | req/s | p50 ms | p99 ms | Check |")
-    print("|---|---|---:|---:|---:|---:|---:|---|")
+    print(
+        "| Backend | Test | Clients | Requests | req/s | p50 ms | p99 ms "
+        "| Server CPU ms/req | Check |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
     for r in report.rows:
+        cpu = "–" if r.server_cpu is None else f"{r.server_cpu:.1f}"
         print(
             f"| {r.backend} | {r.test} | {r.clients} | {r.requests} | {r.rate:,.0f} | "
-            f"{r.p50:.1f} | {r.p99:.1f} | {r.check} |"
+            f"{r.p50:.1f} | {r.p99:.1f} | {cpu} | {r.check} |"
         )
     print()
     for note in report.notes:
         print(f"- {note}")
+    print(
+        "- Server CPU ms/req: CPU time of the uvicorn process (all threads) per request; "
+        "PostgreSQL's own backend processes are not included."
+    )
     print(f"- Load average at end (1/5/15 min): {_load()}.")
     print(f"- Total run time: {elapsed:.0f} s.")
 
@@ -787,6 +819,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keyset-depth", type=int, default=50)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument(
+        "--migrate-to",
+        default="head",
+        help="Alembic revision to build the schema at (compare before/after an index)",
+    )
     parser.add_argument("--quick", action="store_true", help="a tiny smoke run")
     args = parser.parse_args(argv)
     if args.quick:

@@ -136,7 +136,10 @@ class Engine:
             handled = await self._global_button(ctx)
             if handled is not None:
                 return notice + handled
-        if state.flow in FLOWS:
+        # Asking is conversational: new free text after an answer is routed like any first
+        # message (a tracking code, "báo tin", or the next question).
+        free_text_after_answer = state.flow == "ask" and event.kind == EventKind.TEXT
+        if state.flow in FLOWS and not free_text_after_answer:
             return notice + await FLOWS[state.flow].handle(ctx)
         return notice + await self._idle(ctx)
 

@@ -87,6 +87,9 @@ class TelegramChannel:
         self.max_file_bytes = max_file_bytes
         self._errors: dict[int, BaseException] = {}
         self._tasks: set[asyncio.Task] = set()
+        # One update at a time per chat, in arrival order (asyncio.Lock is FIFO), so a quick
+        # double press cannot overtake the press before it.
+        self._chat_locks: dict[str, asyncio.Lock] = {}
 
     @property
     def bot(self) -> Bot:
@@ -129,7 +132,7 @@ class TelegramChannel:
         except (ValueError, KeyError, TypeError):
             return Response(status_code=400)
         if self.updates.record(payload):
-            self._spawn(self.process(update_id))
+            self._spawn(self.process(update_id, _chat_id(payload)))
         return Response(status_code=200)  # answered at once; redeliveries are no-ops
 
     def _spawn(self, coroutine) -> None:
@@ -144,8 +147,15 @@ class TelegramChannel:
 
     # -- processing ------------------------------------------------------------------------------
 
-    async def process(self, update_id: int) -> bool:
+    async def process(self, update_id: int, chat_id: str | None = None) -> bool:
         """Process one recorded update if this process can claim it; True when done."""
+        if len(self._chat_locks) > 10_000:  # forget idle chats; a busy one keeps its lock
+            self._chat_locks = {k: v for k, v in self._chat_locks.items() if v.locked()}
+        lock = self._chat_locks.setdefault(chat_id or "", asyncio.Lock())
+        async with lock:
+            return await self._process(update_id)
+
+    async def _process(self, update_id: int) -> bool:
         record = self.updates.claim(update_id)
         if record is None:
             return False
@@ -261,7 +271,7 @@ class TelegramChannel:
             for update in updates:
                 offset = update.update_id + 1
                 if self.updates.record(update.to_dict()):
-                    await self.process(update.update_id)
+                    await self.process(update.update_id, _chat_id(update.to_dict()))
 
 
 def _chat_id(payload: dict) -> str | None:

@@ -87,20 +87,29 @@ def press(telegram, data: str, chat: int = CHAT):
 def wait_text(telegram, fragment: str, chat: int = CHAT, timeout: float = 10.0) -> str:
     telegram.wait_for(
         lambda call: (
-            call.method == "sendMessage" and call.chat_id == chat and fragment in (call.text or "")
+            call.method == "sendMessage"
+            and call.ok
+            and call.chat_id == chat
+            and fragment in (call.text or "")
         ),
         timeout=timeout,
     )
     return next(m for m in reversed(telegram.messages_to(chat)) if fragment in m)
 
 
-def last_buttons(telegram, chat: int = CHAT) -> dict[str, str]:
-    for call in reversed(telegram.calls("sendMessage", chat)):
-        markup = call.reply_markup or {}
-        rows = markup.get("inline_keyboard")
-        if rows:
-            return {b["text"]: b["callback_data"] for row in rows for b in row}
-    return {}
+def press_label(telegram, label: str, chat: int = CHAT) -> None:
+    """Press the inline button labelled `label` once the bot has sent it."""
+
+    def offers(call) -> bool:
+        rows = (call.reply_markup or {}).get("inline_keyboard") or []
+        return call.chat_id == chat and any(b["text"] == label for row in rows for b in row)
+
+    telegram.wait_for(lambda call: call.method == "sendMessage" and offers(call), timeout=10)
+    call = next(c for c in reversed(telegram.calls("sendMessage", chat)) if offers(c))
+    rows = call.reply_markup["inline_keyboard"]
+    press(
+        telegram, next(b["callback_data"] for row in rows for b in row if b["text"] == label), chat
+    )
 
 
 def jpeg_bytes() -> bytes:
@@ -114,7 +123,7 @@ def test_citizen_reports_a_tip_with_a_photo_on_telegram(config, telegram):
         assert telegram.webhook_url.endswith("/telegram/webhook")
         say(telegram, "/start")
         wait_text(telegram, "Xin chào")
-        press(telegram, last_buttons(telegram)["🛡️ Tố giác / Báo tin"])
+        press_label(telegram, "🛡️ Tố giác / Báo tin")
         wait_text(telegram, "lĩnh vực nào")
         press(telegram, "tip:cat:drugs")
         wait_text(telegram, "mô tả sự việc")
@@ -148,16 +157,18 @@ def test_citizen_asks_follows_up_and_subscribes(config, telegram):
         wait_text(telegram, "Không tìm thấy")
         say(telegram, "/start sub")
         wait_text(telegram, "nhận tin của Công an xã/phường nào")
-        press(telegram, last_buttons(telegram)["Công an xã An Bình"])
+        press_label(telegram, "Công an xã An Bình")
         wait_text(telegram, "chủ đề nào")
         press(telegram, "sub:t:fraud")
-        wait_text(telegram, "✅ Cảnh báo lừa đảo")
+        press_label(telegram, "✅ Cảnh báo lừa đảo")  # toggled on; pressing it turns it off
+        press(telegram, "sub:t:security")
         press(telegram, "sub:done")
         wait_text(telegram, "Đã đăng ký")
         say(telegram, "/stop")
         wait_text(telegram, "Đã hủy đăng ký")
         with server.db() as db:
-            assert db.exec(select(Subscription)).one().active is False
+            subscription = db.exec(select(Subscription)).one()
+            assert subscription.topics == "security" and subscription.active is False
 
 
 def test_opinion_on_telegram(config, telegram):
@@ -271,7 +282,7 @@ def test_403_blocked_marks_the_citizen_unsubscribed(config, telegram):
     with Server(config, telegram) as server:
         say(telegram, "/start sub")
         wait_text(telegram, "nhận tin của Công an xã/phường nào")
-        press(telegram, last_buttons(telegram)["Công an xã An Bình"])
+        press_label(telegram, "Công an xã An Bình")
         press(telegram, "sub:t:security")
         press(telegram, "sub:done")
         wait_text(telegram, "Đã đăng ký")
@@ -289,3 +300,13 @@ def test_403_blocked_marks_the_citizen_unsubscribed(config, telegram):
             assert not subscription.active and subscription.ended_reason == "blocked"
         contacts = server.live.server.config.app.state.bot.contacts
         assert contacts.resolve(subscription.citizen_ref).blocked
+
+
+def test_polling_mode_for_development(config, telegram):
+    settings, bot_settings, _engine = config
+    with LiveServer(build_app(settings, bot_settings, poll_telegram=True)):
+        telegram.push_update(telegram.text_update(CHAT, "/start"))
+        wait_text(telegram, "Xin chào")
+        telegram.push_update(telegram.text_update(CHAT, "cach dang ky tam tru cho sinh vien"))
+        wait_text(telegram, "tạm trú")
+        assert telegram.calls("deleteWebhook")

@@ -47,7 +47,12 @@ from feedback_api.settings import Settings
 from feedback_api.units import service as units
 from tests.feedback_api.conftest import PASSWORD, SERVICE_TOKEN, TABLES, login, make_tip
 
-ROLE_USER = {"admin": "admin", "officer": "officer.a", "leader": "leader.a", "campaign": "campaign.a"}
+ROLE_USER = {
+    "admin": "admin",
+    "officer": "officer.a",
+    "leader": "leader.a",
+    "campaign": "campaign.a",
+}
 ROLES = (*ROLE_USER, "anonymous")
 # Which units' records each role reaches (the admin sits at the province above both).
 REACH = {"admin": {"own", "other"}, "officer": {"own"}, "leader": {"own"}, "campaign": {"own"}}
@@ -130,7 +135,8 @@ def _check_audit(site, role, scope, response):
 
 
 def _check_officers(site, role, scope, response):
-    assert {"officer.a", "officer.b", "leader.a"} <= {o["username"] for o in response.json()["data"]}
+    usernames = {o["username"] for o in response.json()["data"]}
+    assert {"officer.a", "officer.b", "leader.a"} <= usernames  # the whole province
 
 
 def _check_created_officer(site, role, scope, response):
@@ -502,7 +508,6 @@ class Target:
 
 @dataclass
 class Site:
-    app: object
     clients: dict[str, TestClient]
     csrf: dict[str, dict[str, str]]
     targets: dict[str, Target]
@@ -613,15 +618,14 @@ def site(request, tmp_path_factory):
                 upload.json()["id"],
                 officer_id,
             )
-        leased = clients["bot"].post(
-            "/api/v1/outbox/lease", headers=bot_headers, json={"lease_seconds": 3600}
-        ).json()["data"]
+        lease = {"lease_seconds": 3600}  # held for the whole module: the "outbox.ack" rows use it
+        response = clients["bot"].post("/api/v1/outbox/lease", headers=bot_headers, json=lease)
+        leased = response.json()["data"]
         assert [m["id"] for m in leased] == [world["message"].id]
         token = clients["officer"].post(
             "/api/v1/officers/me/tokens", headers=csrf["officer"], json={"label": "script"}
         )
         yield Site(
-            app=app,
             clients=clients,
             csrf=csrf,
             targets=targets,
@@ -688,10 +692,9 @@ def test_out_of_reach_looks_exactly_like_missing(site):
 def _bot_call(site: Site, name: str, caller: str):
     if caller == "bot":
         client, headers = site.clients["bot"], {"Authorization": f"Bearer {SERVICE_TOKEN}"}
-    elif caller == "officer-token":
-        client, headers = site.clients["anonymous"], {
-            "Authorization": f"Bearer {site.officer_token}"
-        }
+    elif caller == "officer-token":  # an officer's script: a real token, but not the bot's
+        client = site.clients["anonymous"]
+        headers = {"Authorization": f"Bearer {site.officer_token}"}
     else:  # an officer's browser session, CSRF token included: still not the bot
         client, headers = site.clients[caller], site.csrf[caller]
     if name == "intake.create":
