@@ -12,12 +12,20 @@ with a note when the server is unreachable) — the script:
    on SQLite (the FTS5 triggers index them) and COPY on PostgreSQL (the GIN index takes them),
    so that after the intake step the table holds exactly `--submissions` rows;
 2. starts uvicorn with the app in a subprocess on 127.0.0.1 and POSTs `--requests` tips to
-   /api/v1/intake/submissions with the service token, from 8 then 32 concurrent
-   httpx.AsyncClient connections; reports req/s, p50/p99 latency and checks every tip was
-   stored (rows counted by idempotency key, plus their audit events);
+   /api/v1/intake/submissions with the service token, from 8 then 32 concurrent clients
+   (one httpx.AsyncClient each); reports req/s, p50/p99 latency and checks every tip was
+   stored (rows counted by idempotency key, plus their audit events). A /healthz row at the
+   highest concurrency gives the HTTP stack's own ceiling on the machine;
 3. times GET /api/v1/submissions one request at a time with officers' API tokens: a province
    officer's first page, a commune officer's first page, a status filter, a text search
-   (q="lua dao") and the page `--keyset-depth` pages deep reached by following next_cursor.
+   (q="lua dao") and the page `--keyset-depth` pages deep reached by following next_cursor;
+   then, beyond the API, the overdue filter and the officers' web inbox (/officer, signed in),
+   which adds the per-status tab counts.
+
+Besides wall-clock latency, every row reports the uvicorn process's CPU time per request
+(Linux /proc): on a shared or busy machine it moves far less than latency does.
+`--migrate-to REV` builds the schema at an older Alembic revision to compare before/after an
+index, e.g. `--migrate-to 0002` (without the (status, unit_id) index of 0003).
 
 PostgreSQL gets VACUUM ANALYZE after the bulk load (what autovacuum does after a large insert);
 SQLite gets nothing, as the app never runs ANALYZE. Progress goes to stderr, the report to

@@ -10,6 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable
 
+# Delays below a microsecond are rounding noise (0.04 s × 25/s is not exactly 1.0 in floating
+# point); treating them as waits would spin on sleeps too small to move a clock forward.
+EPSILON = 1e-6
+
+
+def _delay(seconds: float) -> float:
+    return seconds if seconds > EPSILON else 0.0
+
 
 class TokenBucket:
     """`rate` sends per second, bursting to `capacity` (1 by default: evenly spaced sends).
@@ -37,7 +45,7 @@ class TokenBucket:
         now = self._clock()
         self._refill(now)
         paused = max(0.0, self._stamp - now)  # while paused, refilling starts at `_stamp`
-        return paused + max(0.0, 1 - self._tokens) / self.rate
+        return _delay(paused + max(0.0, 1 - self._tokens) / self.rate)
 
     def take(self) -> None:
         self._refill(self._clock())
@@ -59,7 +67,7 @@ class ChatSpacing:
         self._next: dict[Hashable, float] = {}
 
     def delay(self, chat: Hashable) -> float:
-        return max(0.0, self._next.get(chat, -math.inf) - self._clock())
+        return _delay(self._next.get(chat, -math.inf) - self._clock())
 
     def sent(self, chat: Hashable) -> None:
         self.hold(chat, self.interval)

@@ -142,7 +142,7 @@ class Sender:
                     waiters.add(asyncio.ensure_future(self._sleep(wake - now)))
                 done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
-                    busy.pop(task, None)  # type: ignore[call-overload]
+                    busy.pop(task, None)
                 for waiter in pending - set(busy):
                     waiter.cancel()
         finally:  # cancelled mid-batch: unacked leases simply expire and are handed out again

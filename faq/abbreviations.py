@@ -70,7 +70,6 @@ ABBREVIATIONS: dict[str, str] = {
     "kg": "khong",
     "khg": "khong",
     "hok": "khong",
-    "hem": "khong",
     "hk0": "khong",
     "khum": "khong",
     "dc": "duoc",

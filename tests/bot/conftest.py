@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.sender import Sender
 from bot.contacts import ContactRegistry
+from bot.sender import Sender
 from bot.storage import make_bot_engine
 from feedback_api.client import FeedbackClient
 from feedback_api.db import make_engine

@@ -52,8 +52,10 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Module-scoped: Playwright's sync API keeps an event loop running in the main thread while
+    it is open, which would break later tests that call asyncio.run()."""
     require(os.path.exists(CHROMIUM), f"Debian's chromium at {CHROMIUM}")
     try:
         from playwright.sync_api import sync_playwright
