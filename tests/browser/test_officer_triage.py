@@ -28,20 +28,47 @@ def site(tmp_path_factory):
     engine = make_engine(f"sqlite:///{data / 'langnghe.db'}")
     upgrade(engine)
     with Session(engine, expire_on_commit=False) as db:
-        units.import_csv(db_session=db, text=(
-            "code,name,kind,parent_code\nT,Công an tỉnh Thử,province,\n"
-            "XA,Công an xã An Bình,commune,T\nXB,Công an xã Bình Yên,commune,T\n"))
+        units.import_csv(
+            db_session=db,
+            text=(
+                "code,name,kind,parent_code\nT,Công an tỉnh Thử,province,\n"
+                "XA,Công an xã An Bình,commune,T\nXB,Công an xã Bình Yên,commune,T\n"
+            ),
+        )
         for username, code in (("can.bo.a", "XA"), ("can.bo.b", "XB")):
             unit = units.get_by_code(db_session=db, code=code)
-            officers.create(db_session=db, actor=None, data=OfficerCreate(
-                username=username, full_name=f"Cán bộ {code}", role="officer",
-                unit_id=unit.id, password=PASSWORD))
-        tip = submissions.create(db_session=db, settings=settings, data=SubmissionCreate(
-            kind="tip", citizen_ref="cref_browser_01", unit_code="XA", category="drugs",
-            text="Có nhóm người tụ tập sử dụng ma túy tại nhà hoang cuối thôn Đông"))
-        submissions.create(db_session=db, settings=settings, data=SubmissionCreate(
-            kind="question", citizen_ref="cref_browser_02", unit_code="XA",
-            text="Hỏi về thủ tục đăng ký tạm trú cho sinh viên"))
+            officers.create(
+                db_session=db,
+                actor=None,
+                data=OfficerCreate(
+                    username=username,
+                    full_name=f"Cán bộ {code}",
+                    role="officer",
+                    unit_id=unit.id,
+                    password=PASSWORD,
+                ),
+            )
+        tip = submissions.create(
+            db_session=db,
+            settings=settings,
+            data=SubmissionCreate(
+                kind="tip",
+                citizen_ref="cref_browser_01",
+                unit_code="XA",
+                category="drugs",
+                text="Có nhóm người tụ tập sử dụng ma túy tại nhà hoang cuối thôn Đông",
+            ),
+        )
+        submissions.create(
+            db_session=db,
+            settings=settings,
+            data=SubmissionCreate(
+                kind="question",
+                citizen_ref="cref_browser_02",
+                unit_code="XA",
+                text="Hỏi về thủ tục đăng ký tạm trú cho sinh viên",
+            ),
+        )
     with LiveServer(create_app(settings, engine=engine)) as server:
         yield server, tip.tracking_code
 
