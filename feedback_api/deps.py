@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
 from feedback_api.officers import service as officers
@@ -71,15 +72,21 @@ def _check_csrf(request: Request, expected: str, form_token: str | None = None) 
         raise HTTPException(403, "Phiên làm việc không hợp lệ (CSRF). Vui lòng tải lại trang.")
 
 
+def _actor_for_api_token(db: Session, token: str) -> Actor | None:
+    officer = officers.officer_for_api_token(db_session=db, token=token)
+    return officers.actor_for(db_session=db, officer=officer) if officer else None
+
+
 async def current_actor(request: Request, db: SessionDep) -> Actor:
     """An officer by API token, or by browser session with CSRF checked on unsafe methods."""
     token = _bearer(request)
     if token:
-        officer = officers.officer_for_api_token(db_session=db, token=token)
-        if officer is None:
+        actor = await run_in_threadpool(_actor_for_api_token, db, token)
+        if actor is None:
             raise HTTPException(401, "Invalid API token", headers={"WWW-Authenticate": "Bearer"})
-        return officers.actor_for(db_session=db, officer=officer)
-    browser = _browser_session(request, db)
+        return actor
+    # Database work off the event loop: this dependency is async only to read the form.
+    browser = await run_in_threadpool(_browser_session, request, db)
     if browser is None:
         raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
     if request.method in UNSAFE:

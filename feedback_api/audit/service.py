@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, and_, col, or_, select
 
 from feedback_api.audit.models import AuditEvent
 from feedback_api.permissions import Action, Actor
@@ -56,9 +56,12 @@ def browse(
     before_id: int | None = None,
     limit: int = PAGE_SIZE,
 ) -> list[AuditEvent]:
-    """Newest first, keyset-paginated by id. Admins only."""
+    """Newest first, keyset-paginated by id. Admins only; an admin below the top of the unit
+    tree sees the events of officers and submissions in their own subtree only."""
     actor.require(Action.VIEW_AUDIT)
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(min(limit, 200))
+    if actor.unit_path.count("/") > 2:
+        query = query.where(_within(actor.unit_path))
     if action:
         query = query.where(col(AuditEvent.action).startswith(action))
     if actor_id is not None:
@@ -74,6 +77,21 @@ def browse(
     if before_id:
         query = query.where(col(AuditEvent.id) < before_id)
     return list(db_session.exec(query))
+
+
+def _within(unit_path: str):
+    from feedback_api.officers.models import Officer
+    from feedback_api.submissions.models import Submission
+    from feedback_api.units.models import Unit
+
+    units = select(Unit.id).where(col(Unit.path).startswith(unit_path))
+    officers = select(Officer.id).where(col(Officer.unit_id).in_(units))
+    submissions = select(Submission.id).where(col(Submission.unit_id).in_(units))
+    return or_(
+        col(AuditEvent.actor_id).in_(officers),
+        and_(AuditEvent.entity_type == "submission", col(AuditEvent.entity_id).in_(submissions)),
+        and_(AuditEvent.entity_type == "officer", col(AuditEvent.entity_id).in_(officers)),
+    )
 
 
 def history(*, db_session: Session, entity_type: str, entity_id: int) -> list[AuditEvent]:

@@ -228,3 +228,30 @@ def test_overdue_filter(db, settings, world):
     db.commit()
     rows, _, _ = queries.inbox(db_session=db, actor=officer, flt=queries.InboxFilter(overdue=True))
     assert [r.id for r in rows] == [late.id]
+
+
+def test_a_commune_admin_sees_only_their_communes_audit_events(db, settings, world):
+    from feedback_api.officers import service as officers
+    from feedback_api.officers.schemas import OfficerCreate
+    from tests.feedback_api.conftest import PASSWORD
+
+    commune_admin = officers.create(
+        db_session=db,
+        actor=None,
+        data=OfficerCreate(
+            username="admin.a",
+            full_name="Quản trị xã A",
+            role="admin",
+            unit_id=world.commune_a.id,
+            password=PASSWORD,
+        ),
+    )
+    mine = make_tip(db, settings, unit_code="XA")
+    theirs = make_tip(db, settings, unit_code="PB")
+    service.view(
+        db_session=db, actor=actor(db, world.officers["officer_b"]), submission_id=theirs.id
+    )
+    events = audit.browse(db_session=db, actor=actor(db, commune_admin))
+    assert {e.entity_id for e in events if e.entity_type == "submission"} == {mine.id}
+    top = audit.browse(db_session=db, actor=actor(db, world.officers["admin"]))
+    assert {mine.id, theirs.id} <= {e.entity_id for e in top if e.entity_type == "submission"}
