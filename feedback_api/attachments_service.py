@@ -10,9 +10,8 @@ from sqlmodel import Session, col, func, select
 from feedback_api.attachments.storage import AttachmentRejected, AttachmentStore
 from feedback_api.audit import service as audit
 from feedback_api.permissions import Action, Actor, NotFound
-from feedback_api.submissions import tracking
-from feedback_api.submissions.models import Attachment, Submission
-from feedback_api.submissions.service import get_in_reach
+from feedback_api.submissions.models import Attachment
+from feedback_api.submissions.service import by_code, get_in_reach
 
 
 class TooManyAttachments(ValueError):
@@ -33,13 +32,7 @@ def add(
 
     The same file sent twice (a retried upload) is recorded once.
     """
-    canonical = tracking.canonical(code)
-    submission = (
-        canonical
-        and db_session.exec(select(Submission).where(Submission.tracking_code == canonical)).first()
-    )
-    if not submission:
-        raise NotFound("submission")
+    submission = by_code(db_session=db_session, code=code)
     existing = list(
         db_session.exec(select(Attachment).where(Attachment.submission_id == submission.id))
     )

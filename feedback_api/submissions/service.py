@@ -74,6 +74,26 @@ def _changes(before: dict, after: dict) -> tuple[dict, dict]:
     return {n: before[n] for n in changed}, {n: after[n] for n in changed}
 
 
+def _record_change(
+    db_session: Session, actor: Actor, submission: Submission, before: dict, action: str
+) -> None:
+    """Stamp and audit what changed since `before` (nothing changed: nothing recorded)."""
+    old, new = _changes(before, _snapshot(submission))
+    if not new:
+        return
+    submission.updated_at = utcnow()
+    db_session.add(submission)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action=action,
+        entity_type="submission",
+        entity_id=submission.id,
+        before=old,
+        after=new,
+    )
+
+
 def _search_text(data: SubmissionCreate) -> str:
     return normalize(" ".join(filter(None, [data.text, data.location_text, data.topic])))
 
@@ -154,15 +174,22 @@ def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -
     raise SubmissionError("could not allocate a tracking code")
 
 
-def public_status(*, db_session: Session, code: str) -> PublicStatus:
+def by_code(*, db_session: Session, code: str) -> Submission:
+    """The submission with this tracking code, however the citizen typed it; NotFound else.
+
+    For the bot's calls (service token): officers go through `find_by_code`, which scopes."""
     canonical = tracking.canonical(code)
-    submission = None
-    if canonical:
-        submission = db_session.exec(
-            select(Submission).where(Submission.tracking_code == canonical)
-        ).first()
-    if submission is None:
+    submission = (
+        canonical
+        and db_session.exec(select(Submission).where(Submission.tracking_code == canonical)).first()
+    )
+    if not submission:
         raise NotFound("tracking code")
+    return submission
+
+
+def public_status(*, db_session: Session, code: str) -> PublicStatus:
+    submission = by_code(db_session=db_session, code=code)
     return PublicStatus(
         tracking_code=submission.tracking_code,
         kind=str(submission.kind),
@@ -187,13 +214,7 @@ def get_in_reach(*, db_session: Session, actor: Actor, submission_id: int) -> Su
 
 
 def find_by_code(*, db_session: Session, actor: Actor, code: str) -> Submission:
-    canonical = tracking.canonical(code)
-    submission = (
-        canonical
-        and db_session.exec(select(Submission).where(Submission.tracking_code == canonical)).first()
-    )
-    if not submission:
-        raise NotFound("submission")
+    submission = by_code(db_session=db_session, code=code)
     return get_in_reach(db_session=db_session, actor=actor, submission_id=submission.id)
 
 
@@ -323,19 +344,7 @@ def update(
         if data.status == "duplicate" and submission.duplicate_of_id is None:
             raise SubmissionError("dùng chức năng 'đánh dấu trùng' để chỉ ra tin gốc")
         _set_status(db_session, submission, Status(data.status))
-    old, new = _changes(before, _snapshot(submission))
-    if new:
-        submission.updated_at = utcnow()
-        db_session.add(submission)
-        audit.record(
-            db_session=db_session,
-            actor=actor,
-            action="submission.update",
-            entity_type="submission",
-            entity_id=submission.id,
-            before=old,
-            after=new,
-        )
+    _record_change(db_session, actor, submission, before, "submission.update")
     db_session.commit()
     return submission
 
@@ -422,17 +431,6 @@ def mark_duplicate(
     before = _snapshot(submission)
     submission.duplicate_of_id = cursor.id
     _set_status(db_session, submission, Status.DUPLICATE)
-    submission.updated_at = utcnow()
-    db_session.add(submission)
-    old, new = _changes(before, _snapshot(submission))
-    audit.record(
-        db_session=db_session,
-        actor=actor,
-        action="submission.duplicate",
-        entity_type="submission",
-        entity_id=submission.id,
-        before=old,
-        after=new,
-    )
+    _record_change(db_session, actor, submission, before, "submission.duplicate")
     db_session.commit()
     return submission
