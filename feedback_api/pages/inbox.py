@@ -143,6 +143,7 @@ def detail(submission_id: int, request: Request, db: SessionDep, browser: PageSe
         history=history,
         similar=queries.similar(db_session=db, actor=actor, submission_id=submission.id),
         units=[u for u in list_units(db_session=db) if actor.reaches(u.path)],
+        unit_names={u.id: u for u in list_units(db_session=db)},
         can_triage=actor.can(Action.TRIAGE),
         can_see_originals=actor.can(Action.VIEW_SEALED_ORIGINALS),
         duplicate_of=db.get(type(submission), submission.duplicate_of_id)

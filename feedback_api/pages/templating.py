@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from feedback_api.clock import VIETNAM
+from feedback_api.pages.history import describe
 from feedback_api.submissions import labels
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -25,6 +26,7 @@ def local_time(value: dt.datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
 
 templates.env.filters["local_time"] = local_time
 templates.env.globals.update(
+    describe=describe,
     STATUS=labels.STATUS,
     KIND=labels.KIND,
     CATEGORY=labels.CATEGORY,
