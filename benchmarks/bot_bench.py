@@ -54,7 +54,6 @@ import resource
 import signal
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -390,6 +389,7 @@ class Outcome:
     expected_replies: int
     latencies: list[float]  # update → its last reply, seconds
     mismatched: int  # updates whose replies differ in text from the calibrated ones
+    examples: list[str]  # a few mismatches, for the report
     extra: int  # replies beyond those expected
     errors: int  # non-200 webhook answers or transport errors
     server_cpu: float = 0.0
@@ -407,9 +407,7 @@ def build_updates(
     return sent, bodies
 
 
-async def post_all(
-    url: str, sent: list[Sent], bodies: dict[int, bytes], concurrency: int
-) -> None:
+async def post_all(url: str, sent: list[Sent], bodies: dict[int, bytes], concurrency: int) -> None:
     """`concurrency` senders; each owns the chats chat % concurrency and posts them in order."""
     lanes: dict[int, list[Sent]] = defaultdict(list)
     chat_lane: dict[int, int] = {}
@@ -454,13 +452,15 @@ def wait_replies(fake: FakeTelegram, owed: dict[int, int], timeout: float) -> bo
         time.sleep(0.02)
 
 
-def match_replies(fake: FakeTelegram, sent: list[Sent]) -> tuple[list[float], int, int, int, float]:
+def match_replies(
+    fake: FakeTelegram, sent: list[Sent]
+) -> tuple[list[float], int, int, int, float, list[str]]:
     """Per chat, the k-th reply belongs to the update whose expected replies cover index k."""
     by_chat: dict[str, list] = defaultdict(list)
     for call in fake.sent:
         if call.method == "sendMessage" and call.ok:
             by_chat[str(call.chat_id)].append(call)
-    latencies, mismatched, replies, extra, last = [], 0, 0, 0, 0.0
+    latencies, mismatched, replies, extra, last, examples = [], 0, 0, 0, 0.0, []
     position: dict[str, int] = defaultdict(int)
     for item in sent:  # `sent` is in each chat's order
         chat = str(item.chat)
@@ -472,12 +472,22 @@ def match_replies(fake: FakeTelegram, sent: list[Sent]) -> tuple[list[float], in
             continue
         if [call.text for call in got] != item.expected:
             mismatched += 1
+            if len(examples) < 3:
+                examples.append(
+                    f"chat {chat}, update {item.update_id} {item.text!r}: expected "
+                    f"{[short(t) for t in item.expected]}, got {[short(c.text) for c in got]}"
+                )
         latencies.append(got[-1].at - item.posted_at)
         last = max(last, got[-1].at)
     for chat, calls in by_chat.items():
         if chat in position:
             extra += max(0, len(calls) - position[chat])
-    return latencies, mismatched, replies, extra, last
+    return latencies, mismatched, replies, extra, last, examples
+
+
+def short(text: str | None, limit: int = 40) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def run_load(
@@ -496,7 +506,7 @@ def run_load(
     asyncio.run(post_all(server.webhook, sent, bodies, concurrency))
     complete = wait_replies(fake, owed, timeout)
     server_cpu, client_cpu = server.cpu() - cpu0, self_cpu_seconds() - self0
-    latencies, mismatched, replies, extra, last = match_replies(fake, sent)
+    latencies, mismatched, replies, extra, last, examples = match_replies(fake, sent)
     return Outcome(
         sent=sent,
         first_post=min(item.posted_at for item in sent),
@@ -506,6 +516,7 @@ def run_load(
         expected_replies=sum(owed.values()),
         latencies=latencies,
         mismatched=mismatched,
+        examples=examples,
         extra=extra,
         errors=sum(1 for item in sent if item.status != 200),
         server_cpu=server_cpu,
@@ -697,7 +708,9 @@ def table(rows: list[Row], args: argparse.Namespace) -> str:
     for row in rows:
         o = row.outcome
         if o is None:
-            lines.append(f"| {row.name} | – | – | – | skipped | – | – | – | – | – | – | {row.note} |")
+            lines.append(
+                f"| {row.name} | – | – | – | skipped | – | – | – | – | – | – | {row.note} |"
+            )
             continue
         acks = [item.acked_at - item.posted_at for item in o.sent]
         n = len(o.sent)
@@ -839,6 +852,10 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 + " (calibrated on fresh chats before the run)."
             )
+        if row.outcome is not None and row.outcome.examples:
+            print(f"Reply mismatches in {row.name} (first {len(row.outcome.examples)}):")
+            for example in row.outcome.examples:
+                print(f"- {example}")
         if row.note and row.outcome is not None:
             print(f"\n{row.name}: {row.note}")
     print(f"\nTotal benchmark time: {elapsed:.0f} s.")

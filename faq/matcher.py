@@ -36,6 +36,7 @@ DEFAULT_THRESHOLD = 0.36
 MAX_ALTERNATIVES = 3
 CANDIDATES = 12
 KEYWORD_COUNT = 2.0
+MIN_CONTAINED_MASS = 6.0
 TF_SATURATION = 0.5
 
 
@@ -71,6 +72,7 @@ class Params:
     fuzz: float = 0.2
     evidence: float = 6.0
     evidence_power: float = 1.0
+    contained: float = 0.0
 
 
 def _without_filler_phrases(words: Sequence[str]) -> list[str]:
@@ -202,8 +204,9 @@ class Matcher:
 
     def _features(
         self, index: int, words: list[str], weights: dict[str, float], unigram_mass: float
-    ) -> tuple[float, float, float, float, float]:
-        """Coverage of the query by the entry (words, pairs), best variant overlap, evidence."""
+    ) -> tuple[float, float, float, float, float, float]:
+        """Coverage of the query by the entry (words, pairs), best variant overlap (Dice, and
+        how much of a known question the message contains), fuzzy similarity, evidence."""
         terms = self._entry_terms[index]
         matched_uni = matched_bi = bi_mass = 0.0
         for term, weight in weights.items():
@@ -224,21 +227,32 @@ class Matcher:
             for position in where.get(term, ()):
                 shared[position] += weight
         variants = self._variants[index]
-        best_dice, best_variant = 0.0, None
+        best_dice, best_variant, contained = 0.0, None, 0.0
         for position, weight in shared.items():
-            dice = 2 * weight / (query_mass + variants[position].mass)
+            variant = variants[position]
+            dice = 2 * weight / (query_mass + variant.mass)
             if dice > best_dice:
-                best_dice, best_variant = dice, variants[position]
+                best_dice, best_variant = dice, variant
+            # A long message that says a whole known question in its own context ("...giờ
+            # đi làm thẻ lần đầu được không?") matches it, even if the context is long.
+            if variant.mass >= MIN_CONTAINED_MASS:
+                contained = max(contained, weight / variant.mass)
         fuzzy = (
             fuzz.token_set_ratio(" ".join(words), best_variant.text) / 100 if best_variant else 0.0
         )
-        return uni_cov, bi_cov, best_dice, fuzzy, matched_uni + matched_bi
+        return uni_cov, bi_cov, best_dice, fuzzy, matched_uni + matched_bi, min(contained, 1.0)
 
-    def _score(self, features: tuple[float, float, float, float, float]) -> float:
-        uni_cov, bi_cov, dice, fuzzy, evidence = features
+    def _score(self, features: tuple[float, ...]) -> float:
+        uni_cov, bi_cov, dice, fuzzy, evidence, contained = features
         p = self.params
-        total = p.uni + p.bi + p.dice + p.fuzz
-        blend = (p.uni * uni_cov + p.bi * bi_cov + p.dice * dice + p.fuzz * fuzzy * uni_cov) / total
+        total = p.uni + p.bi + p.dice + p.fuzz + p.contained
+        blend = (
+            p.uni * uni_cov
+            + p.bi * bi_cov
+            + p.dice * dice
+            + p.fuzz * fuzzy * uni_cov
+            + p.contained * contained
+        ) / total
         return blend * min(1.0, evidence / p.evidence) ** p.evidence_power
 
     def match(self, text: str) -> MatchResult:

@@ -39,8 +39,11 @@ def nfc(text: str) -> str:
 
 
 def _squash(token: str) -> str:
-    """Reduce letters typed three or more times in a row to one ("khongggg" → "khong")."""
-    return _STRETCHED.sub(r"\1", token)
+    """Reduce letters typed three or more times in a row ("khongggg" → "khong").
+
+    "u" keeps two: Vietnamese spells "cứu", "hưu", "bưu" with "uu", and "cuuuuu" is a cry.
+    """
+    return _STRETCHED.sub(lambda m: "uu" if m.group(1) == "u" else m.group(1), token)
 
 
 def _expand(tokens: list[str]) -> list[str]:

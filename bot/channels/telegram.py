@@ -90,6 +90,9 @@ class TelegramChannel:
         # One update at a time per chat, in arrival order (asyncio.Lock is FIFO), so a quick
         # double press cannot overtake the press before it.
         self._chat_locks: dict[str, asyncio.Lock] = {}
+        # Updates queued or running in this process: the retry pass leaves them to their own
+        # task, or it would run them outside their chat's lock, ahead of earlier updates.
+        self._queued: set[int] = set()
 
     @property
     def bot(self) -> Bot:
@@ -132,6 +135,7 @@ class TelegramChannel:
         except (ValueError, KeyError, TypeError):
             return Response(status_code=400)
         if self.updates.record(payload):
+            self._queued.add(update_id)
             self._spawn(self.process(update_id, _chat_id(payload)))
         return Response(status_code=200)  # answered at once; redeliveries are no-ops
 
@@ -152,8 +156,12 @@ class TelegramChannel:
         if len(self._chat_locks) > 10_000:  # forget idle chats; a busy one keeps its lock
             self._chat_locks = {k: v for k, v in self._chat_locks.items() if v.locked()}
         lock = self._chat_locks.setdefault(chat_id or "", asyncio.Lock())
-        async with lock:
-            return await self._process(update_id)
+        self._queued.add(update_id)
+        try:
+            async with lock:
+                return await self._process(update_id)
+        finally:
+            self._queued.discard(update_id)
 
     async def _process(self, update_id: int) -> bool:
         record = self.updates.claim(update_id)
@@ -177,7 +185,8 @@ class TelegramChannel:
     async def retry_pending(self) -> int:
         done = 0
         for update_id in self.updates.retryable():
-            done += await self.process(update_id)
+            if update_id not in self._queued:
+                done += await self.process(update_id)
         return done
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

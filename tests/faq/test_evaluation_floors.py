@@ -35,3 +35,12 @@ def test_faq_meets_its_quality_floors():
     assert report["oos_rejection"] >= 0.90, report
     assert report["emergency_recall"] == 1.0, report
     assert report["emergency_false_alarm"] <= 0.03, report
+
+
+def test_emergencies_are_all_caught_on_the_second_independent_set():
+    extra = EVAL_SET.with_name("faq_eval_extra.jsonl")
+    result = CliRunner().invoke(app, ["faq", "eval", str(extra), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["emergency_recall"] == 1.0, report
+    assert report["emergency_false_alarm"] <= 0.03, report
