@@ -6,8 +6,9 @@ Three sources, none of them the test set (tests/data/faq_eval.jsonl):
 - benchmarks/data/oos_tuning.txt: out-of-scope rejection;
 - tests/data/faq_eval_extra.jsonl, a second set written independently: in-scope accuracy and
   out-of-scope rejection on citizen-style phrasings.
-A grid search picks the weights and threshold that maximise the mean of these four figures. Run: `.venv/bin/python benchmarks/faq_tune.py`; copy the winner into
-faq.matcher.Params and DEFAULT_THRESHOLD.
+A grid search picks the weights and threshold that maximise the mean of these four figures.
+Run: `.venv/bin/python benchmarks/faq_tune.py`; copy the winner into faq.matcher.Params and
+DEFAULT_THRESHOLD.
 """
 
 from __future__ import annotations
