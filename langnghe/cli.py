@@ -22,12 +22,15 @@ app.add_typer(officers_app, name="officers")
 
 
 def _settings():
-    from feedback_api.settings import InsecureSettingsError, Settings
+    from pydantic import ValidationError
+
+    from feedback_api.settings import Settings
 
     try:
         return Settings()
-    except InsecureSettingsError as exc:
-        typer.echo(str(exc), err=True)
+    except ValidationError as exc:  # includes InsecureSettingsError raised by the validator
+        for error in exc.errors():
+            typer.echo(str(error.get("msg", error)).removeprefix("Value error, "), err=True)
         raise typer.Exit(2) from None
 
 
@@ -183,7 +186,7 @@ def officers_create(
     upgrade(engine)
     generated = password is None
     password = password or random_password()
-    with Session(engine) as db:
+    with Session(engine, expire_on_commit=False) as db:
         found = get_by_code(db_session=db, code=unit)
         if found is None:
             typer.echo(f"No unit with code {unit!r}.", err=True)
