@@ -32,7 +32,7 @@ from faq.knowledge import Entry
 from faq.normalize import tokens
 from faq.vocabulary import FILLER_PHRASES, FILLERS
 
-DEFAULT_THRESHOLD = 0.36
+DEFAULT_THRESHOLD = 0.41
 MAX_ALTERNATIVES = 3
 CANDIDATES = 12
 KEYWORD_COUNT = 2.0
@@ -66,13 +66,13 @@ class _Variant:
 class Params:
     """Weights of the score blend, tuned by benchmarks/faq_tune.py (see its docstring)."""
 
-    uni: float = 0.2
+    uni: float = 0.3
     bi: float = 0.1
-    dice: float = 0.45
-    fuzz: float = 0.2
-    evidence: float = 6.0
+    dice: float = 0.3
+    fuzz: float = 0.1
+    evidence: float = 7.0
     evidence_power: float = 1.0
-    contained: float = 0.0
+    contained: float = 0.45
 
 
 def _without_filler_phrases(words: Sequence[str]) -> list[str]:
