@@ -34,7 +34,7 @@ from faq.vocabulary import FILLER_PHRASES, FILLERS
 
 DEFAULT_THRESHOLD = 0.41
 MAX_ALTERNATIVES = 3
-CANDIDATES = 12
+CANDIDATES = 8
 KEYWORD_COUNT = 2.0
 MIN_CONTAINED_MASS = 6.0
 TF_SATURATION = 0.5
@@ -235,8 +235,8 @@ class Matcher:
                 best_dice, best_variant = dice, variant
             # A long message that says a whole known question in its own context ("...giờ
             # đi làm thẻ lần đầu được không?") matches it, even if the context is long.
-            if variant.mass >= MIN_CONTAINED_MASS:
-                contained = max(contained, weight / variant.mass)
+            if variant.mass >= MIN_CONTAINED_MASS and weight > contained * variant.mass:
+                contained = weight / variant.mass
         fuzzy = (
             fuzz.token_set_ratio(" ".join(words), best_variant.text) / 100 if best_variant else 0.0
         )
