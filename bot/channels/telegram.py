@@ -23,7 +23,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import DeliveryError
 from bot.channels.telegram_format import send_arguments, to_event
-from bot.channels.telegram_updates import UpdateLog
+from bot.channels.telegram_updates import UpdateLog, chat_of
 from handlers.engine import Engine
 from handlers.events import Button, FileRef, OutboundMessage
 
@@ -90,6 +90,8 @@ class TelegramChannel:
         # One update at a time per chat, in arrival order (asyncio.Lock is FIFO), so a quick
         # double press cannot overtake the press before it.
         self._chat_locks: dict[str, asyncio.Lock] = {}
+        self._lock_users: dict[str, int] = {}
+        self._delivered: dict[int, bool] = {}
         # Updates queued or running in this process: the retry pass leaves them to their own
         # task, or it would run them outside their chat's lock, ahead of earlier updates.
         self._queued: set[int] = set()
@@ -136,7 +138,7 @@ class TelegramChannel:
             return Response(status_code=400)
         if self.updates.record(payload):
             self._queued.add(update_id)
-            self._spawn(self.process(update_id, _chat_id(payload)))
+            self._spawn(self.process(update_id, chat_of(payload)))
         return Response(status_code=200)  # answered at once; redeliveries are no-ops
 
     def _spawn(self, coroutine) -> None:
@@ -153,15 +155,18 @@ class TelegramChannel:
 
     async def process(self, update_id: int, chat_id: str | None = None) -> bool:
         """Process one recorded update if this process can claim it; True when done."""
-        if len(self._chat_locks) > 10_000:  # forget idle chats; a busy one keeps its lock
-            self._chat_locks = {k: v for k, v in self._chat_locks.items() if v.locked()}
-        lock = self._chat_locks.setdefault(chat_id or "", asyncio.Lock())
+        key = chat_id or ""
+        lock = self._chat_locks.setdefault(key, asyncio.Lock())
+        self._lock_users[key] = self._lock_users.get(key, 0) + 1
         self._queued.add(update_id)
         try:
             async with lock:
                 return await self._process(update_id)
         finally:
             self._queued.discard(update_id)
+            self._lock_users[key] -= 1
+            if not self._lock_users[key]:  # nobody holds or awaits it: forget the chat's lock
+                del self._lock_users[key], self._chat_locks[key]
 
     async def _process(self, update_id: int) -> bool:
         record = self.updates.claim(update_id)
@@ -174,7 +179,7 @@ class TelegramChannel:
                 error = self._errors.pop(update_id, None)
                 if error is not None:
                     raise error
-                return self.updates.status(update_id) == "done"
+                return self._delivered.pop(update_id, False)
             await self._deliver_replies(update_id, record.payload, record.replies, record.sent)
             return True
         except Exception as exc:  # recorded and retried from the record
@@ -184,9 +189,9 @@ class TelegramChannel:
 
     async def retry_pending(self) -> int:
         done = 0
-        for update_id in self.updates.retryable():
-            if update_id not in self._queued:
-                done += await self.process(update_id)
+        for update_id, chat_id in self.updates.retryable():
+            if update_id not in self._queued:  # a queued one runs in its own turn
+                done += await self.process(update_id, chat_id)
         return done
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -219,12 +224,14 @@ class TelegramChannel:
     async def _deliver_replies(
         self, update_id: int, payload: dict, replies: list[dict], already_sent: int
     ) -> None:
-        chat_id = _chat_id(payload)
+        chat_id = chat_of(payload)
         for index in range(already_sent, len(replies)):
             if chat_id is not None:
                 await self._send_with_retry(chat_id, _message_from_json(replies[index]))
-            self.updates.sent(update_id, index + 1)
-        self.updates.done(update_id)
+            if index + 1 < len(replies):
+                self.updates.sent(update_id, index + 1)
+        self.updates.done(update_id, sent=len(replies))
+        self._delivered[update_id] = True
 
     async def _send_with_retry(self, chat_id: str, message: OutboundMessage) -> None:
         """A reply to the citizen who just wrote: wait out a short 429 rather than drop it."""
@@ -280,12 +287,4 @@ class TelegramChannel:
             for update in updates:
                 offset = update.update_id + 1
                 if self.updates.record(update.to_dict()):
-                    await self.process(update.update_id, _chat_id(update.to_dict()))
-
-
-def _chat_id(payload: dict) -> str | None:
-    message = payload.get("message") or (payload.get("callback_query") or {}).get("message")
-    if message and message.get("chat"):
-        return str(message["chat"]["id"])
-    sender = (payload.get("callback_query") or {}).get("from")
-    return str(sender["id"]) if sender else None
+                    await self.process(update.update_id, chat_of(update.to_dict()))

@@ -36,6 +36,16 @@ class UpdateRecord:
     sent: int
 
 
+def chat_of(payload: dict) -> str | None:
+    """The chat an update belongs to (a message's chat, or the presser of a button)."""
+    callback = payload.get("callback_query") or {}
+    message = payload.get("message") or callback.get("message")
+    if message and message.get("chat"):
+        return str(message["chat"]["id"])
+    sender = callback.get("from")
+    return str(sender["id"]) if sender else None
+
+
 class UpdateLog:
     def __init__(self, engine: Engine):
         self._engine = engine
@@ -59,11 +69,13 @@ class UpdateLog:
             return False
 
     def claim(self, update_id: int) -> UpdateRecord | None:
-        """Take the update for processing, unless done, dead, or claimed by someone else."""
+        """Take the update for processing, unless done, dead, or claimed by someone else.
+
+        One UPDATE ... RETURNING: the claim and the read are a single round trip."""
         now = _now()
         table = telegram_updates.c
         with self._engine.begin() as connection:
-            claimed = connection.execute(
+            row = connection.execute(
                 update(telegram_updates)
                 .where(
                     and_(
@@ -80,12 +92,17 @@ class UpdateLog:
                     attempts=table.attempts + 1,
                     claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS),
                 )
-            ).rowcount
-            if claimed != 1:
-                return None
-            row = connection.execute(
-                select(telegram_updates).where(table.update_id == update_id)
-            ).one()
+                .returning(
+                    table.update_id,
+                    table.payload,
+                    table.status,
+                    table.attempts,
+                    table.replies,
+                    table.sent,
+                )
+            ).first()
+        if row is None:
+            return None
         return UpdateRecord(
             row.update_id, row.payload, row.status, row.attempts, row.replies, row.sent or 0
         )
@@ -96,9 +113,15 @@ class UpdateLog:
     def sent(self, update_id: int, count: int) -> None:
         self._set(update_id, sent=count)
 
-    def done(self, update_id: int) -> None:
+    def done(self, update_id: int, sent: int = 0) -> None:
+        """Finished: every reply (`sent` of them) is out."""
         self._set(
-            update_id, status="done", processed_at=_now(), claimed_until=None, last_error=None
+            update_id,
+            status="done",
+            processed_at=_now(),
+            claimed_until=None,
+            last_error=None,
+            sent=sent,
         )
 
     def failed(self, update_id: int, error: str) -> None:
@@ -114,12 +137,13 @@ class UpdateLog:
             last_error=error[:1000],
         )
 
-    def retryable(self, limit: int = 100) -> list[int]:
-        """Updates to (re)process: failed, handled-but-unsent, or stuck in an expired claim."""
+    def retryable(self, limit: int = 100) -> list[tuple[int, str | None]]:
+        """(update_id, chat id) of updates to (re)process: failed, handled but not all sent,
+        or stuck in an expired claim; the chat id keeps a retry in its chat's order."""
         table = telegram_updates.c
         now = _now()
         query = (
-            select(table.update_id)
+            select(table.update_id, table.payload)
             .where(
                 table.attempts < MAX_ATTEMPTS,
                 or_(
@@ -131,7 +155,7 @@ class UpdateLog:
             .limit(limit)
         )
         with self._engine.begin() as connection:
-            return list(connection.execute(query).scalars())
+            return [(row.update_id, chat_of(row.payload)) for row in connection.execute(query)]
 
     def status(self, update_id: int) -> str | None:
         with self._engine.begin() as connection:
