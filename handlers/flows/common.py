@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from faq.assistant import Faq
-from handlers.events import Button, InboundEvent, OutboundMessage, rows
+from handlers.events import Button, EventKind, InboundEvent, OutboundMessage, rows
 from handlers.ports import CitizenRefs, FeedbackPort, FileFetcher
 from handlers.state import ConversationState
 from handlers.texts import t
@@ -70,6 +70,21 @@ def menu_message(text: str | None = None) -> OutboundMessage:
 
 def back_button() -> Button:
     return Button(t("menu.back"), "m:menu")
+
+
+def cancel_button() -> Button:
+    return Button(t("tip.cancel"), "x:cancel")
+
+
+def unexpected(ctx: Ctx, prompt: list[OutboundMessage]) -> list[OutboundMessage]:
+    """The reply when an event does not fit the step: say why, then ask the step again."""
+    if ctx.event.kind == EventKind.BUTTON:
+        key = "expired_button"
+    elif ctx.event.kind == EventKind.TEXT and not ctx.text:
+        key = "empty_text"
+    else:
+        key = "not_expected_here"
+    return [message(t(key)), *prompt]
 
 
 def message(

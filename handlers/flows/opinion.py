@@ -7,15 +7,11 @@ import uuid
 from feedback_api.submissions.schemas import SubmissionCreate
 from handlers.events import Button, EventKind, OutboundMessage
 from handlers.flows.ask import channel_of
-from handlers.flows.common import Ctx, back_button, message
+from handlers.flows.common import Ctx, back_button, cancel_button, message, unexpected
 from handlers.texts import t
 
 NAME = "opinion"
 TOPICS = ("security", "traffic", "admin", "conduct", "other")
-
-
-def _cancel() -> Button:
-    return Button(t("tip.cancel"), "x:cancel")
 
 
 async def start(ctx: Ctx) -> list[OutboundMessage]:
@@ -27,11 +23,13 @@ def prompt(ctx: Ctx) -> list[OutboundMessage]:
     step, data = ctx.state.step, ctx.state.data
     if step == "topic":
         buttons = [Button(t(f"opinion.topic.{topic}"), f"op:topic:{topic}") for topic in TOPICS]
-        return [message(t("opinion.intro"), *buttons, _cancel(), per_row=2)]
+        return [message(t("opinion.intro"), *buttons, cancel_button(), per_row=2)]
     if step == "text":
-        return [message(t("opinion.text"), _cancel())]
+        return [message(t("opinion.text"), cancel_button())]
     if step == "name":
-        return [message(t("opinion.name"), Button(t("tip.skip"), "op:skip"), _cancel(), per_row=2)]
+        return [
+            message(t("opinion.name"), Button(t("tip.skip"), "op:skip"), cancel_button(), per_row=2)
+        ]
     text = data.get("text", "")
     return [
         message(
@@ -42,7 +40,7 @@ def prompt(ctx: Ctx) -> list[OutboundMessage]:
                 name=data.get("name") or t("anonymity.anonymous"),
             ),
             Button(t("opinion.confirm"), "op:send"),
-            _cancel(),
+            cancel_button(),
             per_row=2,
         )
     ]
@@ -87,8 +85,4 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
         )
         ctx.state.reset()
         return [message(t("opinion.accepted", code=receipt.tracking_code), back_button())]
-    if button is not None:
-        return [message(t("expired_button")), *prompt(ctx)]
-    if event.kind == EventKind.TEXT and not ctx.text:
-        return [message(t("empty_text")), *prompt(ctx)]
-    return [message(t("not_expected_here")), *prompt(ctx)]
+    return unexpected(ctx, prompt(ctx))

@@ -6,7 +6,7 @@ from rapidfuzz import fuzz, process
 
 from faq.normalize import normalize
 from handlers.events import Button, EventKind, OutboundMessage
-from handlers.flows.common import Ctx, back_button, message
+from handlers.flows.common import Ctx, back_button, message, unexpected
 from handlers.texts import t
 
 NAME = "subscribe"
@@ -100,9 +100,7 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
                     back_button(),
                 )
             ]
-    if button is not None:
-        return [message(t("expired_button")), *prompt(ctx)]
-    return [message(t("not_expected_here")), *prompt(ctx)]
+    return unexpected(ctx, prompt(ctx))
 
 
 async def stop(ctx: Ctx) -> list[OutboundMessage]:

@@ -14,7 +14,7 @@ import uuid
 from feedback_api.submissions.schemas import TIP_CATEGORIES, SubmissionCreate
 from handlers.events import Button, EventKind, FileRef, OutboundMessage
 from handlers.flows.ask import channel_of
-from handlers.flows.common import Ctx, back_button, message
+from handlers.flows.common import Ctx, back_button, cancel_button, message, unexpected
 from handlers.texts import t
 
 NAME = "tip"
@@ -26,10 +26,6 @@ def _skip() -> Button:
     return Button(t("tip.skip"), "tip:skip")
 
 
-def _cancel() -> Button:
-    return Button(t("tip.cancel"), "x:cancel")
-
-
 async def start(ctx: Ctx) -> list[OutboundMessage]:
     ctx.state.reset().goto(NAME, "category", key=uuid.uuid4().hex, photos=[])
     return prompt(ctx)
@@ -39,14 +35,16 @@ def prompt(ctx: Ctx) -> list[OutboundMessage]:
     step, data, limits = ctx.state.step, ctx.state.data, ctx.deps.limits
     if step == "category":
         buttons = [Button(t(f"tip.category.{c}"), f"tip:cat:{c}") for c in TIP_CATEGORIES]
-        return [message(t("tip.intro"), *buttons, _cancel(), per_row=2)]
+        return [message(t("tip.intro"), *buttons, cancel_button(), per_row=2)]
     if step == "describe":
-        return [message(t("tip.describe"), _cancel())]
+        return [message(t("tip.describe"), cancel_button())]
     if step == "location":
-        return [message(t("tip.location"), _skip(), _cancel(), per_row=2, request_location=True)]
+        return [
+            message(t("tip.location"), _skip(), cancel_button(), per_row=2, request_location=True)
+        ]
     if step == "photos":
         done = Button(t("tip.done"), "tip:done") if data.get("photos") else _skip()
-        return [message(t("tip.photos", limit=limits.max_photos), done, _cancel(), per_row=2)]
+        return [message(t("tip.photos", limit=limits.max_photos), done, cancel_button(), per_row=2)]
     if step == "anonymity":
         return [
             message(
@@ -54,13 +52,13 @@ def prompt(ctx: Ctx) -> list[OutboundMessage]:
                 Button(t("tip.anon.anonymous"), "tip:anon:anonymous"),
                 Button(t("tip.anon.confidential"), "tip:anon:confidential"),
                 Button(t("tip.anon.named"), "tip:anon:named"),
-                _cancel(),
+                cancel_button(),
             )
         ]
     if step == "name":
-        return [message(t("tip.ask_name"), _skip(), _cancel(), per_row=2)]
+        return [message(t("tip.ask_name"), _skip(), cancel_button(), per_row=2)]
     if step == "phone":
-        return [message(t("tip.ask_phone"), _skip(), _cancel(), per_row=2)]
+        return [message(t("tip.ask_phone"), _skip(), cancel_button(), per_row=2)]
     return [_review(ctx)]
 
 
@@ -85,7 +83,7 @@ def _review(ctx: Ctx) -> OutboundMessage:
             anonymity=identity,
         ),
         Button(t("tip.confirm"), "tip:send"),
-        _cancel(),
+        cancel_button(),
         per_row=2,
     )
 
@@ -146,16 +144,12 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
         phone = event.phone if event.kind == EventKind.CONTACT else ctx.text
         if event.kind in (EventKind.TEXT, EventKind.CONTACT) and phone:
             if not _PHONE.match(phone.strip()):
-                return [message(t("tip.bad_phone"), _skip(), _cancel(), per_row=2)]
+                return [message(t("tip.bad_phone"), _skip(), cancel_button(), per_row=2)]
             data["phone"] = phone.strip()
             return _goto(ctx, "review")
         if button == "tip:skip":
             return _goto(ctx, "review")
-    if button is not None:
-        return [message(t("expired_button")), *prompt(ctx)]
-    if event.kind == EventKind.TEXT and not ctx.text:
-        return [message(t("empty_text")), *prompt(ctx)]
-    return [message(t("not_expected_here")), *prompt(ctx)]
+    return unexpected(ctx, prompt(ctx))
 
 
 def _add_photo(ctx: Ctx, file: FileRef) -> list[OutboundMessage]:
@@ -184,7 +178,7 @@ def _add_photo(ctx: Ctx, file: FileRef) -> list[OutboundMessage]:
         message(
             t("tip.photo_received", count=len(photos), limit=limits.max_photos),
             Button(t("tip.done"), "tip:done"),
-            _cancel(),
+            cancel_button(),
             per_row=2,
         )
     ]

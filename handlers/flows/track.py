@@ -6,7 +6,7 @@ import re
 
 from feedback_api.client import NotFoundError, RateLimitedError
 from handlers.events import EventKind, OutboundMessage
-from handlers.flows.common import Ctx, back_button, message
+from handlers.flows.common import Ctx, back_button, message, unexpected
 from handlers.texts import t
 
 NAME = "track"
@@ -52,6 +52,4 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
         if code and re.fullmatch(r"(?i)\s*ln[\s-]?[0-9a-z]{4}[\s-]?[0-9a-z]{4}\s*", code):
             return await lookup(ctx, code.strip())
         return [message(t("track.bad_code"), back_button())]
-    if ctx.event.kind == EventKind.BUTTON:
-        return [message(t("expired_button")), *prompt(ctx)]
-    return [message(t("not_expected_here")), *prompt(ctx)]
+    return unexpected(ctx, prompt(ctx))
