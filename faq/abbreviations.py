@@ -53,6 +53,8 @@ ABBREVIATIONS: dict[str, str] = {
     "tkhoan": "tai khoan",
     "nh": "ngan hang",
     "sdt": "so dien thoai",
+    "hotline": "so dien thoai",
+    "mun": "muon",
     "dt": "dien thoai",
     "dthoai": "dien thoai",
     "fb": "facebook",

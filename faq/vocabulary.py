@@ -9,6 +9,9 @@ from __future__ import annotations
 
 FILLERS = frozenset(
     [
+        "tim",
+        "gium",
+        "dum",
         "a",
         "ah",
         "ai",
@@ -120,6 +123,11 @@ FILLER_PHRASES = frozenset(
         "xin hoi",
         "lam on",
         "hom nay",
+        "xay ra",
+        "tim hieu",
+        "cho biet",
+        "muon biet",
+        "co the",
         "hien nay",
         "bay gio",
         "tai sao",

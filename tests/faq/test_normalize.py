@@ -91,3 +91,23 @@ def test_empty_and_whitespace_input():
 
 def test_control_characters_and_odd_unicode_do_not_break_it():
     assert normalize("cccd\x00\x1b[31m ở\u200b đâu") == "can cuoc cong dan 31m o dau"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("nhà", "nha"),  # not the particle "nha" (= nhé)
+        ("hẻm 12", "hem 12"),  # an alley, not "không"
+        ("bị giật túi", "bi giat tui"),  # a bag, not "tôi"
+        ("thẻ bị hỏng", "the bi hong"),  # damaged, not "không"
+        ("chờ tý", "cho ty"),  # a moment, not "cảm ơn"
+        ("add zalo", "add zalo"),
+        ("cuuuuu", "cuu"),  # "cứu" keeps its double u
+    ],
+)
+def test_abbreviations_do_not_swallow_real_words(typed, expected):
+    assert normalize(typed) == expected
+
+
+def test_chat_words_for_wanting_and_hotlines():
+    assert normalize("mun hoi hotline") == "muon hoi so dien thoai"
