@@ -64,5 +64,10 @@ class Actor:
         return unit_path.startswith(self.unit_path)
 
     @property
+    def at_top(self) -> bool:
+        """Attached to a top-level unit (a province): the whole tree is theirs."""
+        return self.unit_path.count("/") <= 2
+
+    @property
     def label(self) -> str:
         return f"{self.username} (#{self.officer_id})"

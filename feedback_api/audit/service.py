@@ -60,7 +60,7 @@ def browse(
     tree sees the events of officers and submissions in their own subtree only."""
     actor.require(Action.VIEW_AUDIT)
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(min(limit, 200))
-    if actor.unit_path.count("/") > 2:
+    if not actor.at_top:
         query = query.where(_within(actor.unit_path))
     if action:
         query = query.where(col(AuditEvent.action).startswith(action))

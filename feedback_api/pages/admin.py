@@ -16,7 +16,7 @@ from feedback_api.deps import SessionDep
 from feedback_api.officers import service as officers
 from feedback_api.officers.schemas import ROLES, OfficerCreate, OfficerUpdate
 from feedback_api.pages.auth import PageSession, page
-from feedback_api.permissions import Action
+from feedback_api.permissions import Action, Forbidden
 from feedback_api.units import service as units
 from feedback_api.units.schemas import UnitCreate
 
@@ -178,7 +178,13 @@ async def import_units(
     request: Request, db: SessionDep, browser: PageSession, file: Annotated[UploadFile, File()]
 ):
     browser.actor.require(Action.MANAGE_UNITS)
-    if browser.actor.unit_path.count("/") > 2:
+    raw = await file.read(2 * 1024 * 1024 + 1)
+    try:
+        text = raw.decode("utf-8")
+        if len(raw) > 2 * 1024 * 1024:
+            raise units.UnitError("tệp quá lớn (tối đa 2 MB)")
+        result = units.import_csv_as(db_session=db, actor=browser.actor, text=text)
+    except Forbidden:
         return _units_page(
             request,
             db,
@@ -186,12 +192,6 @@ async def import_units(
             status_code=403,
             error="Chỉ quản trị cấp tỉnh được nhập danh sách đơn vị.",
         )
-    raw = await file.read(2 * 1024 * 1024 + 1)
-    try:
-        text = raw.decode("utf-8")
-        if len(raw) > 2 * 1024 * 1024:
-            raise units.UnitError("tệp quá lớn (tối đa 2 MB)")
-        result = units.import_csv(db_session=db, text=text)
     except UnicodeDecodeError:
         return _units_page(
             request, db, browser, error="Tệp không phải văn bản UTF-8.", status_code=422

@@ -79,7 +79,7 @@ def create_in_reach(*, db_session: Session, actor: Actor, data: UnitCreate) -> U
         parent = get_by_code(db_session=db_session, code=data.parent_code)
         if parent is None or not actor.reaches(parent.path):
             raise UnitError(f"không có đơn vị cấp trên mã {data.parent_code!r} trong phạm vi")
-    elif actor.unit_path.count("/") > 2:
+    elif not actor.at_top:
         raise Forbidden("only a top-level admin may create a top-level unit")
     unit = _add(db_session, data)
     audit.record(
@@ -98,6 +98,24 @@ def create_in_reach(*, db_session: Session, actor: Actor, data: UnitCreate) -> U
 class ImportResult:
     created: int
     skipped: int
+
+
+def import_csv_as(*, db_session: Session, actor: Actor, text: str) -> ImportResult:
+    """An admin's import from the web view: only a top-level admin reshapes the unit tree."""
+    actor.require(Action.MANAGE_UNITS)
+    if not actor.at_top:
+        raise Forbidden("only a top-level admin may import units")
+    result = import_csv(db_session=db_session, text=text)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="unit.import",
+        entity_type="unit",
+        entity_id=None,
+        after={"created": result.created, "skipped": result.skipped},
+    )
+    db_session.commit()
+    return result
 
 
 def import_csv(*, db_session: Session, text: str) -> ImportResult:
