@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse
-from sqlmodel import col, select
+from sqlmodel import select
 
 from feedback_api import attachments_service
 from feedback_api.audit import service as audit
@@ -97,23 +97,6 @@ def inbox(
     return page(request, template, browser, **context)
 
 
-def _officers_for(db, unit: Unit) -> list[Officer]:
-    """Officers who may be assigned: triage roles in the unit's own line (above or below)."""
-    units = {u.id: u for u in db.exec(select(Unit))}
-    return [
-        o
-        for o in db.exec(
-            select(Officer).where(col(Officer.active)).order_by(col(Officer.full_name))
-        )
-        if str(o.role) in ("officer", "admin")
-        and o.unit_id in units
-        and (
-            units[o.unit_id].path.startswith(unit.path)
-            or unit.path.startswith(units[o.unit_id].path)
-        )
-    ]
-
-
 @router.get("/submissions/{submission_id}")
 def detail(submission_id: int, request: Request, db: SessionDep, browser: PageSession):
     actor = browser.actor
@@ -137,7 +120,7 @@ def detail(submission_id: int, request: Request, db: SessionDep, browser: PageSe
         s=service.to_public(submission, actor, attachment_count=len(attachments)),
         unit=unit,
         officers=officers,
-        assignable=_officers_for(db, unit),
+        assignable=service.assignable(db_session=db, unit_id=unit.id),
         notes=service.notes(db_session=db, actor=actor, submission_id=submission.id),
         attachments=attachments,
         history=history,

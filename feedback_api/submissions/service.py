@@ -320,18 +320,10 @@ def update(
     if data.unassign:
         submission.assigned_to_id = None
     elif data.assigned_to_id is not None:
-        officer = db_session.get(Officer, data.assigned_to_id)
-        unit = db_session.get(Unit, officer.unit_id) if officer else None
-        target = db_session.get(Unit, submission.unit_id)
-        if (
-            officer is None
-            or not officer.active
-            or unit is None
-            or not (unit.path.startswith(target.path) or target.path.startswith(unit.path))
-            or str(officer.role) not in ("officer", "admin")
-        ):
+        allowed = {o.id for o in assignable(db_session=db_session, unit_id=submission.unit_id)}
+        if data.assigned_to_id not in allowed:
             raise SubmissionError("cán bộ được phân công không thuộc đơn vị phụ trách")
-        submission.assigned_to_id = officer.id
+        submission.assigned_to_id = data.assigned_to_id
     if data.priority is not None:
         submission.priority = Priority(data.priority)
     if data.valuable is not None:
@@ -347,6 +339,28 @@ def update(
     _record_change(db_session, actor, submission, before, "submission.update")
     db_session.commit()
     return submission
+
+
+TRIAGE_ROLES = ("officer", "admin")
+
+
+def assignable(*, db_session: Session, unit_id: int) -> list[Officer]:
+    """Who may be assigned a unit's submission: active triage officers in the unit's own line
+    (the unit, a unit below it, or one above it), never a neighbouring commune."""
+    target = db_session.get(Unit, unit_id)
+    units = {u.id: u for u in db_session.exec(select(Unit))}
+    return [
+        officer
+        for officer in db_session.exec(
+            select(Officer).where(col(Officer.active)).order_by(col(Officer.full_name))
+        )
+        if str(officer.role) in TRIAGE_ROLES
+        and officer.unit_id in units
+        and (
+            units[officer.unit_id].path.startswith(target.path)
+            or target.path.startswith(units[officer.unit_id].path)
+        )
+    ]
 
 
 def add_note(*, db_session: Session, actor: Actor, submission_id: int, text: str) -> Note:
