@@ -102,7 +102,7 @@ class Engine:
     def _numbered_choice(event: InboundEvent, state: ConversationState) -> InboundEvent:
         """On channels without buttons, "2" means the second choice of the last message."""
         text = clean(event.text)
-        if event.kind == EventKind.TEXT and text.isdigit() and state.choices:
+        if event.kind == EventKind.TEXT and (text.isascii() and text.isdigit()) and state.choices:
             index = int(text) - 1
             if 0 <= index < len(state.choices):
                 return InboundEvent(

@@ -96,7 +96,9 @@ def message_json(message: OutboundMessage) -> dict:
 async def _read_body(request: Request, limit: int) -> bytes | None:
     """The request body, or None when it is over `limit` (read no further than that)."""
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+    if declared is not None and (
+        not (declared.isascii() and declared.isdigit()) or int(declared) > limit
+    ):
         return None
     chunks, seen = [], 0
     async for chunk in request.stream():
@@ -115,7 +117,11 @@ def _replay(body: bytes) -> Callable[[], Awaitable[dict]]:
 
 
 def _int(value: object) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 18 else None
+    return (
+        int(value)
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 18
+        else None
+    )
 
 
 def _float(value: object) -> float | None:

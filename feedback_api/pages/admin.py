@@ -120,7 +120,7 @@ def update_officer(
     try:
         data = OfficerUpdate(
             role=role or None,
-            unit_id=int(unit_id) if unit_id.isdigit() else None,
+            unit_id=int(unit_id) if unit_id.isascii() and unit_id.isdigit() else None,
             active={"1": True, "0": False}.get(active),
             password=password or None,
         )
@@ -228,8 +228,10 @@ def audit_page(
         db_session=db,
         actor=browser.actor,
         action=action or None,
-        entity_id=int(entity_id) if entity_id and entity_id.isdigit() else None,
-        actor_id=int(actor_id) if actor_id and actor_id.isdigit() else None,
+        entity_id=int(entity_id)
+        if entity_id and entity_id.isascii() and entity_id.isdigit()
+        else None,
+        actor_id=int(actor_id) if actor_id and actor_id.isascii() and actor_id.isdigit() else None,
         since=since,
         until=until,
         before_id=cursor,

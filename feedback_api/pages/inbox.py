@@ -25,7 +25,7 @@ router = APIRouter(prefix="/officer", include_in_schema=False)
 
 
 def _optional_int(value: str | None) -> int | None:
-    return int(value) if value and value.strip().isdigit() else None
+    return int(value) if value and value.strip().isascii() and value.strip().isdigit() else None
 
 
 def _optional_date(value: str | None) -> dt.date | None:

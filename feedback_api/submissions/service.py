@@ -430,7 +430,7 @@ def mark_duplicate(
     submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
     target = (
         get_in_reach(db_session=db_session, actor=actor, submission_id=int(original))
-        if original.strip().isdigit()
+        if original.strip().isascii() and original.strip().isdigit()
         else find_by_code(db_session=db_session, actor=actor, code=original)
     )
     if target.id == submission.id:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from faq.assistant import Faq
 from handlers.events import Button, EventKind, InboundEvent, OutboundMessage, rows
@@ -41,8 +42,9 @@ class Ctx:
     state: ConversationState
     deps: Deps
 
-    @property
+    @cached_property
     def citizen_ref(self) -> str:
+        """Looked up once per event (the registry is a database)."""
         return self.deps.citizen_refs(self.event.channel, self.event.chat_id)
 
     @property

@@ -74,3 +74,11 @@ def test_the_api_being_down_loses_nothing(world):
     world.client.create_submission = original
     citizen.presses("Gửi góp ý")  # the same review is still there
     assert "Góp ý đã được tiếp nhận" in citizen.last_text
+
+
+def test_unicode_digits_are_not_taken_for_choices(world):
+    citizen = world.citizen()
+    citizen.starts()
+    for text in ("²", "٣", "①", "１"):
+        citizen.says(text)
+        assert citizen.last_text and "bận" not in citizen.last_text

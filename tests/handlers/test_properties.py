@@ -132,7 +132,12 @@ def test_random_conversations_are_always_answered_and_never_submit_unconfirmed(f
             event = InboundEvent(channel="test", chat_id="7", kind=kind, **fields)
             pressed = event.data if kind == EventKind.BUTTON else None
             typed = fields.get("text", "").strip()
-            if kind == EventKind.TEXT and typed.isdigit() and 0 < int(typed) <= len(state.choices):
+            if (
+                kind == EventKind.TEXT
+                and typed.isascii()
+                and typed.isdigit()
+                and 0 < int(typed) <= len(state.choices)
+            ):
                 pressed = state.choices[int(typed) - 1]  # a number picks a button
             elif kind == EventKind.TEXT and typed in state.labels:
                 pressed = state.choices[state.labels.index(typed)]  # so does a label
