@@ -84,8 +84,9 @@ class Engine:
     async def step(self, event: InboundEvent, state: ConversationState) -> list[OutboundMessage]:
         """The pure part: messages for this event; `state` is updated in place."""
         before = copy.deepcopy(state)
-        ctx = Ctx(event=self._numbered_choice(event, state), state=state, deps=self.deps)
+        ctx = Ctx(event=event, state=state, deps=self.deps)
         try:
+            ctx.event = self._numbered_choice(event, state)
             messages = await self._route(ctx)
         except Exception:
             log.exception("failed to handle %s event on %s", event.kind, event.channel)
