@@ -117,15 +117,21 @@ def inbox(
 
 
 def status_counts(*, db_session: Session, actor: Actor, flt: InboxFilter) -> dict[str, int]:
-    """Counts per status for the inbox's tabs (the status filter itself is ignored)."""
+    """Counts per status for the inbox's tabs (the status filter itself is ignored).
+
+    One COUNT per status rather than a GROUP BY: each is a range scan of the (status, unit_id)
+    index, where a GROUP BY over a unit sub-select made SQLite visit every row (170 ms at
+    100,000 submissions, benchmarks/api_bench.py).
+    """
     scoped = InboxFilter(**{**flt.__dict__, "status": None})
     conditions = _scoped(db_session, actor, scoped)
-    rows = db_session.exec(
-        select(Submission.status, func.count()).where(*conditions).group_by(Submission.status)
-    )
-    counts = {status.value: 0 for status in Status}
-    for status, count in rows:
-        counts[Status(status).value] = count
+    counts = {}
+    for status in Status:
+        counts[status.value] = db_session.exec(
+            select(func.count())
+            .select_from(Submission)
+            .where(Submission.status == status.value, *conditions)
+        ).one()
     return counts
 
 
