@@ -46,7 +46,10 @@ class Priority(StrEnum):
 class Submission(SQLModel, table=True):
     # The inbox counts per status inside a unit subtree (status tabs, status filter): this
     # index answers those counts without visiting the rows (migration 0003).
-    __table_args__ = (Index("ix_submission_status_unit_id", "status", "unit_id"),)
+    __table_args__ = (
+        Index("ix_submission_status_unit_id", "status", "unit_id"),
+        Index("ix_submission_status_due_at", "status", "due_at", "unit_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     tracking_code: str = Field(max_length=16, unique=True, index=True)
