@@ -19,7 +19,8 @@ from tests.browser.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "webchat.png"
+# Written under var/ (ignored by git); copy it to docs/ by hand to refresh the README picture.
+SCREENSHOT = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "webchat.png"
 CODE = re.compile(r"LN-[0-9A-Z]{4}-[0-9A-Z]{4}")
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -121,7 +122,7 @@ def test_a_citizen_asks_reports_a_tip_and_follows_it_up(site, phone):
     _expect_text(page, code)
     assert page.locator(".msg.in .bubble", has_text="lam cccd lan dau o dau").count() == 1
     page.wait_for_timeout(300)  # let the scroll to the newest message settle
-    SCREENSHOT.parent.mkdir(exist_ok=True)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
     assert problems == []  # no script error, no Content-Security-Policy violation
 
