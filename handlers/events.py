@@ -6,7 +6,7 @@ Adapters (bot/channels/*) translate Telegram updates, Zalo webhooks and web-chat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -76,10 +76,3 @@ class OutboundMessage:
 def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
     """Lay buttons out `per_row` to a row."""
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
-
-
-@dataclass
-class Reply:
-    """What the engine returns for one event: messages to send and whether state changed."""
-
-    messages: list[OutboundMessage] = field(default_factory=list)
