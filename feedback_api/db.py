@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 from feedback_api.settings import Settings
 
@@ -42,9 +40,3 @@ def make_engine(url: str) -> Engine:
 
 def engine_for(settings: Settings) -> Engine:
     return make_engine(settings.resolved_database_url)
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session

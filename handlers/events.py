@@ -61,9 +61,6 @@ class OutboundMessage:
     buttons: tuple[tuple[Button, ...], ...] = ()
     request_location: bool = False
 
-    def button_rows(self) -> list[list[Button]]:
-        return [list(row) for row in self.buttons]
-
     def numbered_fallback(self) -> str:
         """The message as plain text with numbered choices, for channels without buttons."""
         choices = [button for row in self.buttons for button in row]

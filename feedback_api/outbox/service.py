@@ -97,13 +97,3 @@ def ack(
     db_session.add(message)
     db_session.commit()
     return message, True
-
-
-def pending_count(*, db_session: Session) -> int:
-    from sqlalchemy import func
-
-    return db_session.exec(
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(col(OutboxMessage.state).in_([OutboxState.PENDING, OutboxState.LEASED]))
-    ).one()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from faq.normalize import normalize
 from feedback_api.audit import service as audit
@@ -22,7 +22,6 @@ from feedback_api.submissions import deadlines, labels, tracking
 from feedback_api.submissions.models import (
     CLOSED,
     Anonymity,
-    Attachment,
     Kind,
     Note,
     Priority,
@@ -135,7 +134,7 @@ def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -
             channel=data.channel,
             idempotency_key=data.idempotency_key,
             unit_id=unit.id,
-            category=data.category if kind == Kind.TIP else (data.category or "other"),
+            category=data.category or "other",
             topic=data.topic,
             text=data.text,
             location_text=data.location_text,
@@ -280,14 +279,6 @@ def to_public(
         updated_at=submission.updated_at,
         attachment_count=attachment_count,
     )
-
-
-def attachment_count(*, db_session: Session, submission_id: int) -> int:
-    return db_session.exec(
-        select(func.count())
-        .select_from(Attachment)
-        .where(Attachment.submission_id == submission_id)
-    ).one()
 
 
 def _set_status(db_session: Session, submission: Submission, status: Status) -> None:

@@ -28,12 +28,6 @@ def get_by_code(*, db_session: Session, code: str) -> Unit | None:
     return db_session.exec(select(Unit).where(Unit.code == code)).first()
 
 
-def subtree_ids(*, db_session: Session, unit: Unit) -> list[int]:
-    """Ids of the unit and every unit below it, at any depth."""
-    rows = db_session.exec(select(Unit.id).where(col(Unit.path).startswith(unit.path)))
-    return list(rows)
-
-
 def contains(*, ancestor: Unit, unit: Unit) -> bool:
     return unit.path.startswith(ancestor.path)
 
