@@ -11,7 +11,6 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import select
 
 from feedback_api import attachments_service
-from feedback_api.audit import service as audit
 from feedback_api.deps import SessionDep, client_ip
 from feedback_api.officers.models import Officer
 from feedback_api.pages.auth import PageSession, page
@@ -108,11 +107,7 @@ def detail(submission_id: int, request: Request, db: SessionDep, browser: PageSe
     attachments = attachments_service.list_for(
         db_session=db, actor=actor, submission_id=submission.id
     )
-    history = [
-        e
-        for e in audit.history(db_session=db, entity_type="submission", entity_id=submission.id)
-        if e.action != "submission.view" or actor.can(Action.VIEW_AUDIT)
-    ]
+    history = service.history(db_session=db, actor=actor, submission_id=submission.id)
     return page(
         request,
         "detail.html",

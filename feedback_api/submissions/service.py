@@ -234,6 +234,16 @@ def view(
     return submission
 
 
+def history(*, db_session: Session, actor: Actor, submission_id: int) -> list:
+    """A submission's audit trail for its detail page. Who opened it is shown to those who may
+    browse the audit log only: reading the list of readers is itself sensitive."""
+    submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
+    events = audit.history(db_session=db_session, entity_type="submission", entity_id=submission.id)
+    if actor.can(Action.VIEW_AUDIT):
+        return events
+    return [event for event in events if event.action != "submission.view"]
+
+
 def contact_visible(actor: Actor, submission: Submission) -> bool:
     if submission.anonymity == Anonymity.NAMED:
         return actor.can(Action.VIEW_CONTACT)
