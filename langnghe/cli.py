@@ -50,12 +50,50 @@ def _prompted_lines():
 
 @app.command()
 def chat() -> None:
-    """Chat with the FAQ in the terminal (Vietnamese)."""
+    """Talk to the bot in the terminal (Vietnamese): the same engine, numbered choices."""
+    import asyncio
+
+    from bot.contacts import ContactRegistry
+    from bot.settings import BotSettings
+    from bot.state import SqlStateStore
+    from bot.storage import make_bot_engine
     from faq.assistant import Faq
+    from feedback_api.bootstrap import prepare
+    from feedback_api.client import FeedbackClient
+    from feedback_api.db import engine_for
+    from feedback_api.main import create_app
+    from handlers.engine import Engine
+    from handlers.flows.common import Deps
     from langnghe.terminal_chat import run
 
+    settings = _settings()
+    database = engine_for(settings)
+    first_admin = prepare(database)
+    if first_admin:
+        typer.echo(
+            f"(Tài khoản quản trị đầu tiên: {first_admin.username} / "
+            f"{first_admin.password} — chỉ hiện một lần.)"
+        )
+    client = FeedbackClient.in_process(
+        create_app(settings, engine=database), settings.service_token
+    )
+    bot_db = make_bot_engine(BotSettings().resolved_bot_database_url)
+    deps = Deps(
+        faq=Faq.from_directory(),
+        api=client,
+        citizen_refs=ContactRegistry(bot_db).citizen_ref,
+        files={},
+    )
+    engine = Engine(deps, SqlStateStore(bot_db))
     lines = _prompted_lines() if sys.stdin.isatty() else (line for line in sys.stdin)
-    run(Faq.from_directory(), lines, lambda message: typer.echo(f"\n{message}\n"))
+
+    async def talk() -> None:
+        try:
+            await run(engine, lines, lambda message: typer.echo(f"\n{message}\n"))
+        finally:
+            await client.aclose()
+
+    asyncio.run(talk())
 
 
 @app.command()

@@ -63,8 +63,16 @@ def test_eval_of_a_missing_file_is_a_clear_error(tmp_path):
     assert "no such file" in result.output
 
 
-def test_terminal_chat_answers_in_vietnamese(monkeypatch):
-    result = runner.invoke(app, ["chat"], input="chào ad\nlàm cccd lần đầu ở đâu\nthoát\n")
-    assert result.exit_code == 0
+def test_terminal_chat_is_the_real_engine_with_numbered_choices(tmp_path, monkeypatch):
+    monkeypatch.setenv("LANGNGHE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("LANGNGHE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LANGNGHE_BOT_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(
+        app, ["chat"], input="chào ad\nlàm cccd lần đầu ở đâu\n/menu\n2\nthoát\n"
+    )
+    assert result.exit_code == 0, result.output
     assert "Xin chào" in result.stdout
     assert "căn cước" in result.stdout.lower()
+    assert "1. ❓ Hỏi đáp pháp luật" in result.stdout  # buttons as numbered choices
+    assert "lĩnh vực nào" in result.stdout  # "2" chose "Tố giác / Báo tin"
