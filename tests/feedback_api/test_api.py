@@ -310,3 +310,18 @@ def test_no_page_loads_anything_from_a_cdn(client):
     for path in ("/docs", "/officer/login"):
         body = client.get(path).text
         assert "cdn" not in body.lower() and "https://" not in body, path
+
+
+def test_an_expired_session_is_refused(db, world):
+    import datetime as dt
+
+    from feedback_api.officers import service as officers
+
+    session = officers.start_session(
+        db_session=db, officer=world.officers["officer_a"], lifetime=dt.timedelta(seconds=-1)
+    )
+    assert officers.officer_for_session(db_session=db, token=session.token) is None
+    live = officers.start_session(
+        db_session=db, officer=world.officers["officer_a"], lifetime=dt.timedelta(hours=1)
+    )
+    assert officers.officer_for_session(db_session=db, token=live.token) is not None

@@ -43,9 +43,16 @@ def test_unanswerable_question_goes_to_officers_with_a_code(world):
 
 def test_weak_match_offers_suggestions_as_buttons(world):
     citizen = world.citizen()
-    citizen.says("giấy tờ")
-    labels = citizen.buttons()
-    assert "📨 Gửi cho cán bộ" in labels or "👍 Có" in labels
+    citizen.says("tai khoan")  # too vague to answer: which account?
+    assert "Có phải bạn muốn hỏi" in citizen.last_text
+    suggestions = [
+        b for m in citizen.last for row in m.buttons for b in row if b.data.startswith("ask:faq:")
+    ]
+    assert 1 <= len(suggestions) <= 3
+    assert all(b.data.removeprefix("ask:faq:").startswith("vneid-") for b in suggestions)
+    assert "📨 Gửi cho cán bộ" in citizen.buttons()
+    citizen.presses_data(suggestions[0].data)
+    assert "👍 Có" in citizen.buttons()  # the chosen entry is answered
 
 
 def test_greeting_is_answered_as_a_greeting(world):
@@ -237,3 +244,19 @@ def test_help_lists_commands(world):
     citizen = world.citizen()
     citizen.command("help")
     assert "/cancel" in citizen.last_text and "/stop" in citizen.last_text
+
+
+def test_a_flow_left_idle_too_long_expires_and_nothing_is_sent(world):
+    import datetime as dt
+
+    citizen = world.citizen()
+    citizen.presses_data("m:tip")
+    citizen.presses("Ma túy")
+    store = world.engine.store
+    state, version = world.run(store.load("test", citizen.chat_id))
+    idle = world.engine.deps.limits.idle_expiry_minutes + 1
+    state.updated_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=idle)).isoformat()
+    world.run(store.save("test", citizen.chat_id, state, version))
+    citizen.says("Có người bán ma túy ở quán nước đầu ngõ 7")
+    assert "đã kết thúc" in citizen.last_text
+    assert submissions(world) == []
