@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -38,6 +39,8 @@ def random_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-# A precomputed hash to verify against when the username is unknown, so that the response time
-# does not tell an attacker which usernames exist.
-DUMMY_HASH = hash_password("not-a-real-password-but-same-cost")
+@lru_cache(maxsize=1)
+def dummy_hash() -> str:
+    """A hash to verify against when the username is unknown, so that the response time does
+    not tell an attacker which usernames exist. Made on first use, not at import."""
+    return hash_password("not-a-real-password-but-same-cost")

@@ -13,7 +13,7 @@ from feedback_api.clock import utcnow
 from feedback_api.officers.models import ApiToken, Officer, OfficerSession, Role
 from feedback_api.officers.schemas import OfficerCreate, OfficerUpdate
 from feedback_api.officers.security import (
-    DUMMY_HASH,
+    dummy_hash,
     hash_password,
     needs_rehash,
     new_token,
@@ -169,10 +169,10 @@ def authenticate(
     officer = get_by_username(db_session=db_session, username=username.strip().lower())
     now = utcnow()
     if officer is None or not officer.active:
-        verify_password(DUMMY_HASH, password)
+        verify_password(dummy_hash(), password)
         raise refused
     if officer.locked_until and officer.locked_until > now:
-        verify_password(DUMMY_HASH, password)
+        verify_password(dummy_hash(), password)
         raise refused
     if not verify_password(officer.password_hash, password):
         officer.failed_logins += 1
