@@ -53,10 +53,14 @@ class Faq:
     def is_emergency(self, text: str) -> bool:
         return is_emergency(text[:MAX_QUESTION_CHARS])
 
-    def ask(self, text: str) -> Answer:
-        """Match a message; very long input is cut, since no question needs 2,000 characters."""
+    def ask(self, text: str, *, emergency: bool | None = None) -> Answer:
+        """Match a message; very long input is cut, since no question needs 2,000 characters.
+
+        `emergency`: pass the caller's own verdict to avoid checking the same text twice.
+        """
         text = text[:MAX_QUESTION_CHARS]
-        emergency = is_emergency(text)
+        if emergency is None:
+            emergency = is_emergency(text)
         chat = small_talk(text)
         if chat is not None:
             return Answer(None, 0.0, (), emergency, chat, None)
