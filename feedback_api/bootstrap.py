@@ -13,10 +13,13 @@ from feedback_api.officers import service as officers
 from feedback_api.officers.models import Officer
 from feedback_api.officers.schemas import OfficerCreate
 from feedback_api.officers.security import random_password
+from feedback_api.units import boundaries
 from feedback_api.units import service as units
 from feedback_api.units.models import Unit
 
 DEMO_UNITS = Path(__file__).resolve().parent / "sample_data" / "units_demo.csv"
+# Simple polygons for the demo communes, so a shared location is routed out of the box.
+DEMO_BOUNDARIES = DEMO_UNITS.with_name("boundaries_demo.geojson")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ def prepare(engine: Engine, *, demo_units: bool = True) -> FirstAdmin | None:
     with Session(engine, expire_on_commit=False) as db:
         if demo_units and db.exec(select(func.count()).select_from(Unit)).one() == 0:
             units.import_csv(db_session=db, text=DEMO_UNITS.read_text(encoding="utf-8"))
+            boundaries.import_geojson(
+                db_session=db, text=DEMO_BOUNDARIES.read_text(encoding="utf-8")
+            )
         if db.exec(select(func.count()).select_from(Officer)).one() > 0:
             return None
         top = db.exec(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id)).first()

@@ -18,7 +18,7 @@ from feedback_api.submissions.schemas import (
     SubmissionCreate,
     SubmissionReceipt,
 )
-from feedback_api.units.schemas import UnitsPublic
+from feedback_api.units.schemas import UnitMatch, UnitMatches, UnitsPublic
 
 
 class FeedbackApiError(Exception):
@@ -110,6 +110,42 @@ class FeedbackClient:
     async def units(self) -> UnitsPublic:
         response = await self._request("GET", "/api/v1/units")
         return UnitsPublic.model_validate(response.json())
+
+    async def resolve_units(
+        self,
+        *,
+        q: str | None = None,
+        text: str | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+    ) -> UnitMatches:
+        """Communes for a typed name, named in free text, or at a location (one of the three)."""
+        params: dict = {}
+        if q is not None:
+            params["q"] = q[:200]
+        elif text is not None:
+            params["text"] = text[:5000]
+        else:
+            params = {"lat": latitude, "lon": longitude}
+        response = await self._request("GET", "/api/v1/units/resolve", params=params)
+        return UnitMatches.model_validate(response.json())
+
+    async def remembered_unit(self, citizen_ref: str) -> UnitMatch | None:
+        try:
+            response = await self._request("GET", f"/api/v1/intake/remembered-unit/{citizen_ref}")
+        except NotFoundError:
+            return None
+        return UnitMatch.model_validate(response.json())
+
+    async def remember_unit(self, citizen_ref: str, *, unit_code: str) -> None:
+        await self._request(
+            "PUT",
+            "/api/v1/intake/remembered-unit",
+            json={"citizen_ref": citizen_ref, "unit_code": unit_code},
+        )
+
+    async def forget_unit(self, citizen_ref: str) -> None:
+        await self._request("DELETE", f"/api/v1/intake/remembered-unit/{citizen_ref}")
 
     async def subscribe(self, citizen_ref: str, *, unit_code: str, topics: list[str]) -> None:
         await self._request(

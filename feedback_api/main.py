@@ -28,6 +28,7 @@ from feedback_api.settings import Settings
 from feedback_api.submissions.api import router as submissions_router
 from feedback_api.submissions.service import SubmissionError
 from feedback_api.subscriptions.api import router as subscriptions_router
+from feedback_api.units.api import remembered_router
 from feedback_api.units.api import router as units_router
 from feedback_api.units.service import UnitError
 
@@ -120,6 +121,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         subscriptions_router,
         outbox_router,
         units_router,
+        remembered_router,
         officers_router,
         audit_router,
         pages_router,

@@ -7,7 +7,7 @@ from feedback_api.officers.models import ApiToken, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
 from feedback_api.submissions.models import Attachment, Note, Submission
 from feedback_api.subscriptions.models import Subscription
-from feedback_api.units.models import Unit
+from feedback_api.units.models import RememberedUnit, Unit
 
 metadata = SQLModel.metadata
 
@@ -19,6 +19,7 @@ __all__ = [
     "Officer",
     "OfficerSession",
     "OutboxMessage",
+    "RememberedUnit",
     "Submission",
     "Subscription",
     "Unit",

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     max_attachments_per_submission: int = 5
     status_lookups_per_minute: int = 10
+    # A shared location outside every loaded boundary goes to the nearest commune centre only
+    # when it is at most this far away (km); further out, the citizen is asked instead.
+    routing_centre_radius_km: float = 5.0
 
     telegram_token: str = ""
     telegram_webhook_secret: str = ""

@@ -180,7 +180,7 @@ def db_upgrade(revision: str = "head") -> None:
 
 @units_app.command("import")
 def units_import(file: Path) -> None:
-    """Import units from a CSV file with columns code,name,kind,parent_code."""
+    """Import units from a CSV file: code,name,kind,parent_code and optional lat,lon."""
     from sqlmodel import Session
 
     from feedback_api.migrate import upgrade
@@ -199,7 +199,38 @@ def units_import(file: Path) -> None:
         except UnitError as exc:
             typer.echo(f"{file}: nothing imported:\n{exc}", err=True)
             raise typer.Exit(1) from None
-    typer.echo(f"Imported {result.created} unit(s); {result.skipped} already existed.")
+    typer.echo(
+        f"Imported {result.created} unit(s); {result.skipped} already existed"
+        + (f" ({result.centres_updated} centre(s) updated)." if result.centres_updated else ".")
+    )
+
+
+@units_app.command("import-boundaries")
+def units_import_boundaries(file: Path) -> None:
+    """Import commune/ward boundaries from a GeoJSON FeatureCollection (property `code`)."""
+    from sqlmodel import Session
+
+    from feedback_api.migrate import upgrade
+    from feedback_api.units.boundaries import import_geojson
+    from feedback_api.units.service import UnitError
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"{file}: cannot read as UTF-8 text ({exc})", err=True)
+        raise typer.Exit(2) from None
+    engine = _engine()
+    upgrade(engine)
+    with Session(engine) as db:
+        try:
+            result = import_geojson(db_session=db, text=text)
+        except UnitError as exc:
+            typer.echo(f"{file}: nothing imported:\n{exc}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(
+        f"Imported boundaries of {result.updated} unit(s); "
+        f"{result.centres_added} centre(s) taken from their boundaries."
+    )
 
 
 @officers_app.command("create")

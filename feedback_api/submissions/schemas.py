@@ -84,6 +84,7 @@ class PublicStatus(BaseModel):
     status_label: str
     public_reply: str | None
     updated_at: dt.datetime
+    unit_name: str | None = None  # the unit handling it ("Công an phường Hòa Bình")
 
 
 class SubmissionPublic(BaseModel):

@@ -34,6 +34,7 @@ from feedback_api.submissions.schemas import (
     SubmissionPublic,
     SubmissionUpdate,
 )
+from feedback_api.units import routing
 from feedback_api.units.models import Unit
 from feedback_api.units.service import get_by_code
 
@@ -106,6 +107,18 @@ def _default_unit(db_session: Session) -> Unit:
     return unit
 
 
+def _unit_at(db_session: Session, data: SubmissionCreate, settings: Settings) -> Unit | None:
+    """With no unit named, a location inside a commune's boundary still routes it there (a
+    client that does not ask "where" must not leave every tip at the province)."""
+    if data.latitude is None or data.longitude is None:
+        return None
+    found = routing.resolve_point(
+        db_session=db_session, latitude=data.latitude, longitude=data.longitude, radius_km=0
+    )
+    boundary = [m for m in found.data if m.reason == "boundary"]
+    return get_by_code(db_session=db_session, code=boundary[0].code) if boundary else None
+
+
 # -- intake (the bot, with the service token) ---------------------------------------------------
 
 
@@ -122,7 +135,7 @@ def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -
         if existing is not None:
             return existing
     unit = get_by_code(db_session=db_session, code=data.unit_code) if data.unit_code else None
-    unit = unit or _default_unit(db_session)
+    unit = unit or _unit_at(db_session, data, settings) or _default_unit(db_session)
     now = utcnow()
     kind = Kind(data.kind)
     named = data.anonymity != "anonymous"
@@ -189,6 +202,7 @@ def by_code(*, db_session: Session, code: str) -> Submission:
 
 def public_status(*, db_session: Session, code: str) -> PublicStatus:
     submission = by_code(db_session=db_session, code=code)
+    unit = db_session.get(Unit, submission.unit_id)
     return PublicStatus(
         tracking_code=submission.tracking_code,
         kind=str(submission.kind),
@@ -196,6 +210,7 @@ def public_status(*, db_session: Session, code: str) -> PublicStatus:
         status_label=labels.STATUS[str(submission.status)],
         public_reply=submission.public_reply,
         updated_at=submission.updated_at,
+        unit_name=unit.name if unit else None,
     )
 
 
@@ -318,13 +333,16 @@ def update(
         if unit is None or not actor.reaches(unit.path):
             raise SubmissionError("đơn vị không hợp lệ")
         submission.unit_id = unit.id
+    allowed = {o.id for o in assignable(db_session=db_session, unit_id=submission.unit_id)}
     if data.unassign:
         submission.assigned_to_id = None
     elif data.assigned_to_id is not None:
-        allowed = {o.id for o in assignable(db_session=db_session, unit_id=submission.unit_id)}
+        # Whatever the client sends: only an officer who can see the item may be assigned.
         if data.assigned_to_id not in allowed:
             raise SubmissionError("cán bộ được phân công không thuộc đơn vị phụ trách")
         submission.assigned_to_id = data.assigned_to_id
+    elif submission.assigned_to_id is not None and submission.assigned_to_id not in allowed:
+        submission.assigned_to_id = None  # re-routed out of the assignee's sight
     if data.priority is not None:
         submission.priority = Priority(data.priority)
     if data.valuable is not None:
@@ -346,9 +364,12 @@ TRIAGE_ROLES = ("officer", "admin")
 
 
 def assignable(*, db_session: Session, unit_id: int) -> list[Officer]:
-    """Who may be assigned a unit's submission: active triage officers in the unit's own line
-    (the unit, a unit below it, or one above it), never a neighbouring commune."""
+    """Who may be assigned a unit's submission: active triage officers who can see it, i.e.
+    attached to the submission's unit or a unit above it. Never a neighbouring commune, and
+    never a unit below (a commune officer cannot open a province item: they would get 404)."""
     target = db_session.get(Unit, unit_id)
+    if target is None:
+        return []
     units = {u.id: u for u in db_session.exec(select(Unit))}
     return [
         officer
@@ -357,10 +378,7 @@ def assignable(*, db_session: Session, unit_id: int) -> list[Officer]:
         )
         if str(officer.role) in TRIAGE_ROLES
         and officer.unit_id in units
-        and (
-            units[officer.unit_id].path.startswith(target.path)
-            or target.path.startswith(units[officer.unit_id].path)
-        )
+        and target.path.startswith(units[officer.unit_id].path)
     ]
 
 

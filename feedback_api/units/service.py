@@ -14,6 +14,7 @@ from feedback_api.units.models import Unit
 from feedback_api.units.schemas import UnitCreate
 
 CSV_COLUMNS = ("code", "name", "kind", "parent_code")
+OPTIONAL_COLUMNS = ("lat", "lon")  # the unit's centre, decimal degrees (WGS84)
 
 
 class UnitError(ValueError):
@@ -52,6 +53,8 @@ def _add(db_session: Session, data: UnitCreate) -> Unit:
         name=data.name.strip(),
         kind=data.kind or "commune",
         parent_id=parent.id if parent else None,
+        latitude=data.latitude,
+        longitude=data.longitude,
     )
     db_session.add(unit)
     db_session.flush()
@@ -92,6 +95,7 @@ def create_in_reach(*, db_session: Session, actor: Actor, data: UnitCreate) -> U
 class ImportResult:
     created: int
     skipped: int
+    centres_updated: int = 0
 
 
 def import_csv_as(*, db_session: Session, actor: Actor, text: str) -> ImportResult:
@@ -112,12 +116,23 @@ def import_csv_as(*, db_session: Session, actor: Actor, text: str) -> ImportResu
     return result
 
 
+def _coordinate(row: dict, column: str) -> float | None:
+    raw = (row.get(column) or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"cột {column}: {raw!r} không phải số") from None
+
+
 def import_csv(*, db_session: Session, text: str) -> ImportResult:
-    """Import units from CSV (code,name,kind,parent_code); all or nothing.
+    """Import units from CSV (code,name,kind,parent_code[,lat,lon]); all or nothing.
 
     Rows may come in any order: a child before its parent is retried after the others. Every
     bad row is reported with its line number and nothing is written if any row is bad. Units
-    whose code already exists are skipped, so re-importing the same file is harmless.
+    whose code already exists are skipped, so re-importing the same file is harmless; a row
+    that gives a centre updates an existing unit's centre (centres often come later).
     """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in ("code", "name") if c not in (reader.fieldnames or [])]
@@ -128,30 +143,46 @@ def import_csv(*, db_session: Session, text: str) -> ImportResult:
     seen: set[str] = set()
     for line, row in enumerate(reader, start=2):
         try:
+            latitude, longitude = _coordinate(row, "lat"), _coordinate(row, "lon")
+        except ValueError as exc:
+            errors.append(f"dòng {line}: {exc}")
+            continue
+        try:
             data = UnitCreate(
                 code=(row.get("code") or "").strip(),
                 name=(row.get("name") or "").strip(),
                 kind=(row.get("kind") or "commune").strip() or "commune",
                 parent_code=(row.get("parent_code") or "").strip() or None,
+                latitude=latitude,
+                longitude=longitude,
             )
         except ValueError as exc:
             first = exc.errors()[0] if hasattr(exc, "errors") else {"loc": ("?",), "msg": str(exc)}
-            errors.append(f"dòng {line}: cột {first['loc'][0]}: {first['msg']}")
+            field = str(first["loc"][0]) if first["loc"] else "lat, lon"
+            column = {"latitude": "lat", "longitude": "lon"}.get(field, field)
+            errors.append(f"dòng {line}: cột {column}: {first['msg']}")
             continue
         if data.code in seen:
             errors.append(f"dòng {line}: mã {data.code!r} lặp lại trong tệp")
             continue
         seen.add(data.code)
         pending.append((line, data))
-    created = skipped = 0
+    created = skipped = centres = 0
     try:
         while pending and not errors:
             progress = False
             waiting = []
             for line, data in pending:
-                if get_by_code(db_session=db_session, code=data.code):
+                existing = get_by_code(db_session=db_session, code=data.code)
+                if existing:
                     skipped += 1
                     progress = True
+                    if data.latitude is not None and (
+                        (existing.latitude, existing.longitude) != (data.latitude, data.longitude)
+                    ):
+                        existing.latitude, existing.longitude = data.latitude, data.longitude
+                        db_session.add(existing)
+                        centres += 1
                 elif data.parent_code and not get_by_code(
                     db_session=db_session, code=data.parent_code
                 ):
@@ -172,4 +203,4 @@ def import_csv(*, db_session: Session, text: str) -> ImportResult:
     except Exception:
         db_session.rollback()
         raise
-    return ImportResult(created=created, skipped=skipped)
+    return ImportResult(created=created, skipped=skipped, centres_updated=centres)

@@ -41,6 +41,7 @@ TABLES = (
     "officer_session",
     "api_token",
     "officer",
+    "remembered_unit",
     "unit",
 )
 

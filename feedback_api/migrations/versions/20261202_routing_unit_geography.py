@@ -1,0 +1,48 @@
+"""unit centres and boundaries (route a shared location to its commune), and the commune a
+citizen asked to be remembered for next time
+
+Revision ID: 0005_routing
+Revises: 0004
+Create Date: 2026-12-02 06:30:00
+"""
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision = "0005_routing"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("unit", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("latitude", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("longitude", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("boundary", sa.Text(), nullable=True))
+    op.create_table(
+        "remembered_unit",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("citizen_ref", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["unit_id"], ["unit.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("remembered_unit", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_remembered_unit_citizen_ref"), ["citizen_ref"], unique=True
+        )
+        batch_op.create_index(batch_op.f("ix_remembered_unit_unit_id"), ["unit_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("remembered_unit", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_remembered_unit_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_remembered_unit_citizen_ref"))
+    op.drop_table("remembered_unit")
+    with op.batch_alter_table("unit", schema=None) as batch_op:
+        batch_op.drop_column("boundary")
+        batch_op.drop_column("longitude")
+        batch_op.drop_column("latitude")
