@@ -18,7 +18,7 @@ import logging
 
 from faq.normalize import normalize
 from handlers.events import Button, EventKind, InboundEvent, OutboundMessage
-from handlers.flows import ask, opinion, subscribe, tip, track
+from handlers.flows import ask, opinion, subscribe, tip, track, where
 from handlers.flows.common import Ctx, Deps, clean, menu_message, message
 from handlers.state import ConversationState, StaleState, StateStore, now
 from handlers.texts import t
@@ -139,7 +139,9 @@ class Engine:
                 return notice + handled
         # Asking is conversational: new free text after an answer is routed like any first
         # message (a tracking code, "báo tin", or the next question).
-        free_text_after_answer = state.flow == "ask" and event.kind == EventKind.TEXT
+        free_text_after_answer = (
+            state.flow == "ask" and event.kind == EventKind.TEXT and state.step not in where.STEPS
+        )
         if state.flow in FLOWS and not free_text_after_answer:
             return notice + await FLOWS[state.flow].handle(ctx)
         return notice + await self._idle(ctx)
@@ -159,6 +161,12 @@ class Engine:
             return await START_PAYLOADS[payload](ctx)
         if payload.startswith("track_") and track.find_code(payload.removeprefix("track_")):
             return await track.lookup(ctx, payload.removeprefix("track_"))
+        flow, _, unit_code = payload.partition("_")
+        if flow in START_PAYLOADS and flow not in ("track", "sub") and unit_code:
+            # A link of one unit (a commune's forum, its poster): "don't know where" goes there.
+            messages = await START_PAYLOADS[flow](ctx)
+            ctx.state.data["entry_unit"] = unit_code[:32]
+            return messages
         # No payload, or one we do not know (forged or outdated links): a normal welcome.
         return [message(t("welcome")), menu_message()]
 
@@ -171,6 +179,9 @@ class Engine:
             return [message(t("cancelled")), menu_message()]
         if command == "stop":
             return await subscribe.stop(ctx)
+        if command == "forget":
+            await self.deps.api.forget_unit(ctx.citizen_ref)
+            return [message(t("where.forgotten")), menu_message()]
         if command == "start":
             return await self._start(ctx)
         ctx.state.reset()

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
-from feedback_api.units.schemas import UnitsPublic
+from feedback_api.units.schemas import UnitMatch, UnitMatches, UnitsPublic
 from handlers.events import FileRef
 
 
@@ -30,6 +30,21 @@ class FeedbackPort(Protocol):
     ) -> PublicStatus: ...
 
     async def units(self) -> UnitsPublic: ...
+
+    async def resolve_units(
+        self,
+        *,
+        q: str | None = ...,
+        text: str | None = ...,
+        latitude: float | None = ...,
+        longitude: float | None = ...,
+    ) -> UnitMatches: ...
+
+    async def remembered_unit(self, citizen_ref: str) -> UnitMatch | None: ...
+
+    async def remember_unit(self, citizen_ref: str, *, unit_code: str) -> None: ...
+
+    async def forget_unit(self, citizen_ref: str) -> None: ...
 
     async def subscribe(self, citizen_ref: str, *, unit_code: str, topics: list[str]) -> None: ...
 

@@ -92,10 +92,6 @@ T: dict[str, str] = {
         "Càng cụ thể càng giúp xác minh nhanh."
     ),
     "tip.describe_more": "Bạn vui lòng mô tả chi tiết hơn một chút (ít nhất vài từ) nhé.",
-    "tip.location": (
-        "Sự việc xảy ra ở đâu? Bạn có thể gửi vị trí, hoặc gõ địa chỉ (thôn/tổ, xã/phường). "
-        "Không muốn cung cấp thì bấm “Bỏ qua”."
-    ),
     "tip.send_location": "📍 Gửi vị trí hiện tại",
     "tip.skip": "Bỏ qua",
     "tip.photos": (
@@ -125,7 +121,8 @@ T: dict[str, str] = {
     "tip.bad_phone": "Số điện thoại chưa đúng. Bạn gõ lại (vd. 0912345678) hoặc bấm “Bỏ qua”.",
     "tip.review": (
         "Bạn kiểm tra lại trước khi gửi:\n\n"
-        "• Lĩnh vực: {category}\n• Nội dung: {text}\n• Địa điểm: {location}\n"
+        "• Lĩnh vực: {category}\n• Nội dung: {text}\n• Xã/phường: {unit}\n"
+        "• Địa điểm: {location}\n"
         "• Ảnh/tệp: {photos}\n• Danh tính: {anonymity}\n\n"
         "Bấm “Gửi tin” để gửi. Tin chỉ được gửi khi bạn xác nhận."
     ),
@@ -156,19 +153,61 @@ T: dict[str, str] = {
     "opinion.text": "Bạn hãy viết ý kiến, kiến nghị của mình:",
     "opinion.name": "Bạn có muốn để lại tên không? (gõ tên, hoặc bấm “Bỏ qua” để ẩn danh)",
     "opinion.review": (
-        "Ý kiến của bạn:\n\n• Lĩnh vực: {topic}\n• Nội dung: {text}\n• Người gửi: {name}"
+        "Ý kiến của bạn:\n\n• Lĩnh vực: {topic}\n• Nội dung: {text}\n• Xã/phường: {unit}\n"
+        "• Người gửi: {name}"
     ),
     "opinion.confirm": "✅ Gửi góp ý",
     "opinion.accepted": (
         "✅ Cảm ơn bạn! Góp ý đã được tiếp nhận.\nMã theo dõi: {code}\n"
         "Phản hồi của Công an sẽ được gửi lại cho bạn tại đây."
     ),
+    # where: the commune/ward that must act (handlers/flows/where.py)
+    "where.tip": (
+        "Việc này xảy ra ở xã/phường nào?\n\n"
+        "Chọn bên dưới, gõ tên xã/phường (có dấu hay không dấu đều được), hoặc gửi vị trí. "
+        "Tin sẽ được chuyển thẳng tới Công an xã/phường đó."
+    ),
+    "where.opinion": (
+        "Việc này xảy ra ở xã/phường nào?\n\n"
+        "Chọn bên dưới, gõ tên xã/phường, hoặc gửi vị trí. "
+        "Ý kiến sẽ được chuyển tới Công an xã/phường đó."
+    ),
+    "where.question": (
+        "Bạn đang sống ở xã/phường nào?\n\n"
+        "Câu hỏi sẽ được chuyển tới Công an nơi bạn sống. Chọn bên dưới, gõ tên xã/phường, "
+        "hoặc gửi vị trí."
+    ),
+    "where.last_time": "📌 {place} (lần trước)",
+    "where.unknown": "🤷 Không rõ / không muốn nói",
+    "where.which": "Có nhiều xã/phường giống “{name}”. Bạn chọn đúng nơi:",
+    "where.not_found": (
+        "Mình không tìm thấy xã/phường “{name}”. Bạn gõ lại tên xã/phường, gửi vị trí, "
+        "hoặc chọn “Không rõ / không muốn nói”."
+    ),
+    "where.location_unknown": (
+        "Mình chưa xác định được xã/phường tại vị trí này (vị trí vẫn được gửi kèm). "
+        "Bạn gõ tên xã/phường hoặc chọn “Không rõ / không muốn nói”."
+    ),
+    "where.confirm_location": "Vị trí bạn gửi thuộc {place}. Đúng không?",
+    "where.yes": "✅ Đúng",
+    "where.no": "✏️ Không phải",
+    "where.type_instead": "Bạn gõ tên xã/phường, hoặc chọn bên dưới.",
+    "where.remember": (
+        "Lần sau mình gợi ý ngay {place} cho bạn nhé? Mình chỉ ghi nhớ xã/phường, "
+        "không ghi nhớ danh tính của bạn."
+    ),
+    "where.remember_yes": "👍 Ghi nhớ",
+    "where.remember_no": "Không cần",
+    "where.remembered": "Đã ghi nhớ {place}. Gửi /forget bất cứ lúc nào để xóa.",
+    "where.forgotten": "Đã xóa xã/phường mình ghi nhớ cho bạn.",
+    "where.not_known": "Chưa rõ (Công an tỉnh tiếp nhận)",
     # follow-up
     "track.prompt": "Bạn nhập mã theo dõi (dạng LN-XXXX-XXXX):",
     "track.bad_code": "Mã chưa đúng dạng. Mã có dạng LN-XXXX-XXXX, ví dụ LN-7K3M-Q9PX.",
     "track.not_found": "Không tìm thấy mã {code}. Bạn kiểm tra lại giúp mình nhé.",
     "track.rate_limited": "Bạn tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.",
     "track.status": "Mã {code}\nTrạng thái: {status}\nCập nhật: {updated}",
+    "track.unit": "\nĐơn vị xử lý: {unit}",
     "track.reply": "\n\nPhản hồi của Công an:\n{reply}",
     # subscribe
     "sub.commune": (

@@ -8,6 +8,7 @@ import uuid
 
 from feedback_api.submissions.schemas import SubmissionCreate
 from handlers.events import Button, EventKind, OutboundMessage
+from handlers.flows import where
 from handlers.flows.common import Ctx, back_button, message
 from handlers.texts import t
 
@@ -25,6 +26,8 @@ async def start(ctx: Ctx) -> list[OutboundMessage]:
 
 
 def prompt(ctx: Ctx) -> list[OutboundMessage]:
+    if ctx.state.step in where.STEPS:
+        return where.prompt(ctx)
     return [message(t("ask.prompt"), back_button())]
 
 
@@ -82,16 +85,26 @@ async def answer(ctx: Ctx, question: str) -> list[OutboundMessage]:
     return [_offer_to_send("ask.no_match")]
 
 
+async def _where_they_live(ctx: Ctx) -> list[OutboundMessage]:
+    """Before a question goes to officers: which commune's officers (where the citizen lives)."""
+    question = ctx.state.data.get("question")
+    if not question:
+        return [message(t("ask.nothing_to_send")), *prompt(ctx)]
+    return await where.enter(ctx, NAME, question="where.question", about=question)
+
+
 async def _send_to_officers(ctx: Ctx) -> list[OutboundMessage]:
     question = ctx.state.data.get("question")
     if not question:
         return [message(t("ask.nothing_to_send")), *prompt(ctx)]
+    data = ctx.state.data
     key = ctx.state.data.setdefault("key", uuid.uuid4().hex)
     receipt = await ctx.deps.api.create_submission(
         SubmissionCreate(
             kind="question",
             citizen_ref=ctx.citizen_ref,
             channel=_channel(ctx),
+            unit_code=data.get("unit_code"),
             text=question,
             idempotency_key=f"q-{key}",
         )
@@ -106,6 +119,8 @@ def _channel(ctx: Ctx) -> str:
 
 async def handle(ctx: Ctx) -> list[OutboundMessage]:
     event = ctx.event
+    if ctx.state.step in where.STEPS:
+        return await where.handle(ctx, _send_to_officers)
     if event.kind == EventKind.BUTTON:
         data = event.data
         if data.startswith("ask:faq:"):
@@ -116,7 +131,7 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
         if data == "ask:fb:n":
             return [_offer_to_send("ask.no_match")]
         if data == "ask:send":
-            return await _send_to_officers(ctx)
+            return await _where_they_live(ctx)
         if data == "ask:again":
             ctx.state.goto(NAME, "question")
             return [message(t("ask.rephrase_prompt"), back_button())]

@@ -1,4 +1,5 @@
-"""Góp ý — "Công an lắng nghe ý kiến Nhân dân": topic → text → optional name → confirm."""
+"""Góp ý — "Công an lắng nghe ý kiến Nhân dân": topic → text → where (commune) → optional name
+→ confirm."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import uuid
 
 from feedback_api.submissions.schemas import SubmissionCreate
 from handlers.events import Button, EventKind, OutboundMessage
+from handlers.flows import where
 from handlers.flows.ask import channel_of
 from handlers.flows.common import Ctx, back_button, cancel_button, message, unexpected
 from handlers.texts import t
@@ -26,6 +28,8 @@ def prompt(ctx: Ctx) -> list[OutboundMessage]:
         return [message(t("opinion.intro"), *buttons, cancel_button(), per_row=2)]
     if step == "text":
         return [message(t("opinion.text"), cancel_button())]
+    if step in where.STEPS:
+        return where.prompt(ctx)
     if step == "name":
         return [
             message(t("opinion.name"), Button(t("tip.skip"), "op:skip"), cancel_button(), per_row=2)
@@ -37,6 +41,7 @@ def prompt(ctx: Ctx) -> list[OutboundMessage]:
                 "opinion.review",
                 topic=t(f"opinion.topic.{data.get('topic', 'other')}"),
                 text=text if len(text) <= 500 else text[:500] + "…",
+                unit=data.get("unit_label") or t("where.not_known"),
                 name=data.get("name") or t("anonymity.anonymous"),
             ),
             Button(t("opinion.confirm"), "op:send"),
@@ -63,7 +68,9 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
         if len(ctx.text) > ctx.deps.limits.max_text_chars:
             return [message(t("too_long", limit=ctx.deps.limits.max_text_chars)), *prompt(ctx)]
         data["text"] = ctx.text
-        return _goto(ctx, "name")
+        return await where.enter(ctx, NAME, question="where.opinion", about=ctx.text)
+    elif step in where.STEPS:
+        return await where.handle(ctx, _after_where)
     elif step == "name":
         if event.kind == EventKind.TEXT and ctx.text:
             data["name"] = ctx.text[:200]
@@ -76,8 +83,12 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
                 kind="opinion",
                 citizen_ref=ctx.citizen_ref,
                 channel=channel_of(ctx),
+                unit_code=data.get("unit_code"),
                 topic=t(f"opinion.topic.{data.get('topic', 'other')}"),
                 text=data["text"],
+                location_text=data.get("where_typed"),
+                latitude=data.get("latitude"),
+                longitude=data.get("longitude"),
                 anonymity="named" if data.get("name") else "anonymous",
                 contact_name=data.get("name"),
                 idempotency_key=f"op-{data['key']}",
@@ -86,3 +97,7 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
         ctx.state.reset()
         return [message(t("opinion.accepted", code=receipt.tracking_code), back_button())]
     return unexpected(ctx, prompt(ctx))
+
+
+async def _after_where(ctx: Ctx) -> list[OutboundMessage]:
+    return _goto(ctx, "name")

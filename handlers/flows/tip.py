@@ -1,5 +1,5 @@
-"""Tố giác / Báo tin: category → description → location → photos → anonymity → (name, phone)
-→ review → confirm → tracking code.
+"""Tố giác / Báo tin: category → description → where (commune, handlers/flows/where.py) →
+photos → anonymity → (name, phone) → review → confirm → tracking code.
 
 Nothing is sent to feedback_api before the citizen presses "Gửi tin"; the code is shown only
 after feedback_api has durably accepted the tip. The idempotency key is drawn when the flow
@@ -13,6 +13,7 @@ import uuid
 
 from feedback_api.submissions.schemas import TIP_CATEGORIES, SubmissionCreate
 from handlers.events import Button, EventKind, FileRef, OutboundMessage
+from handlers.flows import where
 from handlers.flows.ask import channel_of
 from handlers.flows.common import Ctx, back_button, cancel_button, message, unexpected
 from handlers.texts import t
@@ -38,10 +39,8 @@ def prompt(ctx: Ctx) -> list[OutboundMessage]:
         return [message(t("tip.intro"), *buttons, cancel_button(), per_row=2)]
     if step == "describe":
         return [message(t("tip.describe"), cancel_button())]
-    if step == "location":
-        return [
-            message(t("tip.location"), _skip(), cancel_button(), per_row=2, request_location=True)
-        ]
+    if step in where.STEPS:
+        return where.prompt(ctx)
     if step == "photos":
         done = Button(t("tip.done"), "tip:done") if data.get("photos") else _skip()
         return [message(t("tip.photos", limit=limits.max_photos), done, cancel_button(), per_row=2)]
@@ -64,7 +63,7 @@ def prompt(ctx: Ctx) -> list[OutboundMessage]:
 
 def _review(ctx: Ctx) -> OutboundMessage:
     data = ctx.state.data
-    location = data.get("location_text") or (
+    location = data.get("where_typed") or (
         f"{data['latitude']:.5f}, {data['longitude']:.5f}"
         if data.get("latitude") is not None
         else t("not_given")
@@ -78,6 +77,7 @@ def _review(ctx: Ctx) -> OutboundMessage:
             "tip.review",
             category=t(f"tip.category.{data.get('category', 'other')}"),
             text=text if len(text) <= 500 else text[:500] + "…",
+            unit=data.get("unit_label") or t("where.not_known"),
             location=location,
             photos=len(data.get("photos", [])) or t("none"),
             anonymity=identity,
@@ -110,16 +110,9 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
         if len(text) < ctx.deps.limits.min_tip_chars:
             return [message(t("tip.describe_more")), *prompt(ctx)]
         data["text"] = text
-        return _goto(ctx, "location")
-    elif step == "location":
-        if event.kind == EventKind.LOCATION and event.latitude is not None:
-            data["latitude"], data["longitude"] = event.latitude, event.longitude
-            return _goto(ctx, "photos")
-        if event.kind == EventKind.TEXT and ctx.text:
-            data["location_text"] = ctx.text[:500]
-            return _goto(ctx, "photos")
-        if button == "tip:skip":
-            return _goto(ctx, "photos")
+        return await where.enter(ctx, NAME, question="where.tip", about=text)
+    elif step in where.STEPS:
+        return await where.handle(ctx, _after_where)
     elif step == "photos":
         if event.kind in (EventKind.PHOTO, EventKind.FILE) and event.file is not None:
             return _add_photo(ctx, event.file)
@@ -150,6 +143,10 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
         if button == "tip:skip":
             return _goto(ctx, "review")
     return unexpected(ctx, prompt(ctx))
+
+
+async def _after_where(ctx: Ctx) -> list[OutboundMessage]:
+    return _goto(ctx, "photos")
 
 
 def _add_photo(ctx: Ctx, file: FileRef) -> list[OutboundMessage]:
@@ -191,9 +188,10 @@ async def _submit(ctx: Ctx) -> list[OutboundMessage]:
             kind="tip",
             citizen_ref=ctx.citizen_ref,
             channel=channel_of(ctx),
+            unit_code=data.get("unit_code"),
             category=data.get("category", "other"),
             text=data["text"],
-            location_text=data.get("location_text"),
+            location_text=data.get("where_typed"),
             latitude=data.get("latitude"),
             longitude=data.get("longitude"),
             anonymity=data.get("anonymity", "anonymous"),

@@ -41,6 +41,8 @@ async def lookup(ctx: Ctx, code: str) -> list[OutboundMessage]:
         status=status.status_label,
         updated=status.updated_at.strftime("%d/%m/%Y"),
     )
+    if status.unit_name:
+        text += t("track.unit", unit=status.unit_name)
     if status.public_reply:
         text += t("track.reply", reply=status.public_reply)
     return [message(text, back_button())]

@@ -7,7 +7,7 @@ import itertools
 
 from feedback_api.client import NotFoundError
 from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
-from feedback_api.units.schemas import UnitPublic, UnitsPublic
+from feedback_api.units.schemas import UnitMatch, UnitMatches, UnitPublic, UnitsPublic
 
 
 class MemoryFeedbackApi:
@@ -16,6 +16,7 @@ class MemoryFeedbackApi:
         self.by_key: dict[str, SubmissionReceipt] = {}
         self.uploads: list[tuple[str, int]] = []
         self.subscriptions: dict[str, tuple[str, list[str]]] = {}
+        self.remembered: dict[str, str] = {}
         self._codes = (f"LN-{n:04d}-TEST" for n in itertools.count(1000))
 
     async def create_submission(self, data: SubmissionCreate) -> SubmissionReceipt:
@@ -66,3 +67,30 @@ class MemoryFeedbackApi:
 
     async def unsubscribe(self, citizen_ref: str) -> None:
         self.subscriptions.pop(citizen_ref, None)
+
+    async def resolve_units(self, *, q=None, text=None, latitude=None, longitude=None):
+        """Knows one commune, by its folded name only: enough for property tests."""
+        said = (q or text or "").lower()
+        if "an binh" in said or "an bình" in said:
+            return UnitMatches(data=[self._an_binh("typed" if q else "mention")], confident=True)
+        return UnitMatches(data=[], confident=False)
+
+    async def remembered_unit(self, citizen_ref: str) -> UnitMatch | None:
+        return self._an_binh("remembered") if citizen_ref in self.remembered else None
+
+    async def remember_unit(self, citizen_ref: str, *, unit_code: str) -> None:
+        self.remembered[citizen_ref] = unit_code
+
+    async def forget_unit(self, citizen_ref: str) -> None:
+        self.remembered.pop(citizen_ref, None)
+
+    @staticmethod
+    def _an_binh(reason: str) -> UnitMatch:
+        return UnitMatch(
+            code="XA",
+            name="Công an xã An Bình",
+            label="Xã An Bình",
+            province="Tỉnh",
+            score=100.0,
+            reason=reason,
+        )

@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from feedback_api.submissions.models import Attachment, Submission
 from feedback_api.subscriptions.models import Subscription
+from handlers.texts import t
 from tests.handlers.conftest import jpeg
 
 
@@ -35,6 +36,8 @@ def test_unanswerable_question_goes_to_officers_with_a_code(world):
     citizen.says("thủ tục xin giấy phép nuôi chim yến trong nhà phố")
     assert "📨 Gửi cho cán bộ" in citizen.buttons()
     citizen.presses("Gửi cho cán bộ")
+    assert citizen.last[-1].text == t("where.question")  # where they live: which officers
+    citizen.presses(t("where.unknown"))
     [question] = submissions(world)
     assert question.kind == "question"
     assert "chim yến" in question.text
@@ -68,6 +71,7 @@ def test_citizen_reports_an_anonymous_tip_and_gets_a_tracking_code(world):
     citizen.presses("Ma túy")
     citizen.says("Có nhóm thanh niên tụ tập sử dụng ma túy ở nhà hoang cuối thôn Đông mỗi tối")
     citizen.shares_location(21.0285, 105.8542)
+    citizen.presses(t("where.unknown"))  # no commune known there: "don't know" is fine
     citizen.sends_photo(jpeg())
     citizen.presses("Xong")
     assert not submissions(world)  # nothing sent before the citizen confirms
@@ -89,6 +93,7 @@ def test_named_tip_keeps_name_and_phone_and_typed_address(world):
     citizen.presses("Lừa đảo")
     citizen.says("Có người gọi điện giả danh công an yêu cầu chuyển tiền vào tài khoản lạ")
     citizen.says("thôn Đông, xã An Bình")
+    citizen.presses(t("where.remember_no"))
     citizen.presses("Bỏ qua")
     citizen.presses("Công khai với cán bộ")
     citizen.says("Nguyễn Văn An")
@@ -110,7 +115,7 @@ def test_confirming_twice_creates_one_tip(world):
     citizen.presses_data("m:tip")
     citizen.presses("Trộm cắp")
     citizen.says("Kẻ gian bẻ khóa xe máy trước chợ An Bình vào ban đêm")
-    citizen.presses("Bỏ qua")
+    citizen.presses(t("where.unknown"))
     citizen.presses("Bỏ qua")
     citizen.presses("Ẩn danh")
     send = [b for m in citizen.last for row in m.buttons for b in row if b.data == "tip:send"]
@@ -142,6 +147,7 @@ def test_citizen_gives_an_opinion_to_the_forum(world):
     citizen.presses_data("m:opinion")
     citizen.presses("Giao thông")
     citizen.says("Đề nghị lắp đèn tín hiệu ở ngã tư trường tiểu học An Bình")
+    citizen.presses(t("where.unknown"))
     citizen.presses("Bỏ qua")
     citizen.presses("Gửi góp ý")
     [opinion] = submissions(world)
@@ -154,6 +160,7 @@ def test_citizen_follows_up_with_the_tracking_code(world):
     citizen.presses_data("m:opinion")
     citizen.presses("Khác")
     citizen.says("Cảm ơn các anh đã hỗ trợ làm căn cước cho bà tôi tại nhà")
+    citizen.presses(t("where.unknown"))
     citizen.presses("Bỏ qua")
     citizen.presses("Gửi góp ý")
     code = submissions(world)[0].tracking_code
@@ -200,8 +207,8 @@ def test_emergency_interrupts_a_flow_with_a_way_back(world):
     first = citizen.last[0].text
     assert "113" in first and "114" in first and "115" in first  # the numbers come first
     citizen.presses("Tiếp tục")
-    assert "xảy ra ở đâu" in citizen.last_text  # what they wrote was kept: the flow goes on
-    citizen.presses("Bỏ qua")
+    assert citizen.last[-1].text == t("where.tip")  # what they wrote was kept: the flow goes on
+    citizen.presses(t("where.unknown"))
     citizen.presses("Bỏ qua")
     citizen.presses("Ẩn danh")
     assert "đang cầm dao" in citizen.last_text
