@@ -31,7 +31,7 @@ def test_a_web_chat_tip_arrives_in_the_officer_inbox(tmp_path):
         citizen.post(
             "/chat/send", data={"text": "Có người bán ma túy ở quán nước đầu ngõ 7"}, headers=HTMX
         )
-        for data in ("tip:skip", "tip:skip", "tip:anon:anonymous", "tip:send"):
+        for data in ("w:x", "tip:skip", "tip:anon:anonymous", "tip:send"):
             reply = citizen.post("/chat/press", data={"data": data}, headers=HTMX)
         code = re.search(r"LN-[0-9A-Z]{4}-[0-9A-Z]{4}", reply.text).group(0)
     with TestClient(app) as officer:

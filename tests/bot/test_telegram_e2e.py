@@ -19,6 +19,8 @@ from feedback_api.settings import Settings
 from feedback_api.submissions import service as submissions
 from feedback_api.submissions.models import Attachment, Submission
 from feedback_api.subscriptions.models import Subscription
+from feedback_api.units import service as units
+from handlers.texts import t
 from langnghe.server import build_app
 from tests.browser.conftest import LiveServer, free_port
 from tests.fakes.telegram_server import FakeTelegram
@@ -112,6 +114,21 @@ def press_label(telegram, label: str, chat: int = CHAT) -> None:
     )
 
 
+UNKNOWN = t("where.unknown")
+
+
+def tap_reply_keyboard(telegram, label: str, chat: int = CHAT) -> None:
+    """Tap a reply-keyboard button: Telegram sends its label as a plain text message."""
+
+    def offers(call) -> bool:
+        rows = (call.reply_markup or {}).get("keyboard") or []
+        labels = [b if isinstance(b, str) else b.get("text") for row in rows for b in row]
+        return call.chat_id == chat and label in labels
+
+    telegram.wait_for(lambda call: call.method == "sendMessage" and offers(call), timeout=10)
+    say(telegram, label, chat)
+
+
 def jpeg_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (24, 24), (200, 10, 10)).save(buffer, "JPEG")
@@ -128,8 +145,11 @@ def test_citizen_reports_a_tip_with_a_photo_on_telegram(config, telegram):
         press(telegram, "tip:cat:drugs")
         wait_text(telegram, "mô tả sự việc")
         say(telegram, "Nhóm thanh niên mua bán ma túy ở quán nước đầu ngõ 7 mỗi tối")
-        wait_text(telegram, "xảy ra ở đâu")
+        wait_text(telegram, "xảy ra ở xã/phường nào")
         telegram.deliver_webhook(telegram.location_update(CHAT, 21.03, 105.85), secret=SECRET)
+        wait_text(telegram, "thuộc Phường Trung Tâm")  # the demo province's boundaries
+        press_label(telegram, "✅ Đúng")
+        press_label(telegram, "Không cần")
         wait_text(telegram, "ảnh hoặc tài liệu")
         telegram.deliver_webhook(telegram.photo_update(CHAT, jpeg_bytes()), secret=SECRET)
         wait_text(telegram, "Đã nhận ảnh 1/5")
@@ -142,6 +162,7 @@ def test_citizen_reports_a_tip_with_a_photo_on_telegram(config, telegram):
         with server.db() as db:
             [tip] = db.exec(select(Submission)).all()
             assert tip.tracking_code in accepted and tip.latitude == 21.03
+            assert units.get(db_session=db, unit_id=tip.unit_id).code == "DEMO-TRUNGTAM"
             assert len(db.exec(select(Attachment)).all()) == 1
             assert str(CHAT) not in tip.citizen_ref  # only the opaque reference is stored
         # the pressed keyboards were removed so they cannot be pressed twice
@@ -184,6 +205,7 @@ def test_opinion_on_telegram(config, telegram):
         wait_text(telegram, "Diễn đàn")
         press(telegram, "op:topic:traffic")
         say(telegram, "Đề nghị lắp gương cầu lồi ở khúc cua thôn Bắc")
+        tap_reply_keyboard(telegram, UNKNOWN)
         wait_text(telegram, "để lại tên")
         press(telegram, "op:skip")
         press(telegram, "op:send")
@@ -200,9 +222,8 @@ def test_a_restart_in_the_middle_of_a_tip_report_resumes_at_the_same_step(config
         wait_text(telegram, "mô tả sự việc")
     with Server(config, telegram) as server:  # a new process, same databases
         say(telegram, "Kẻ gian trộm xe máy ở bãi xe chợ An Bình nhiều lần trong tháng")
-        wait_text(telegram, "xảy ra ở đâu")
-        press(telegram, "tip:skip")
-        press(telegram, "tip:skip")
+        tap_reply_keyboard(telegram, UNKNOWN)
+        press_label(telegram, "Bỏ qua")
         press(telegram, "tip:anon:anonymous")
         press(telegram, "tip:send")
         wait_text(telegram, "Mã theo dõi")
@@ -255,8 +276,8 @@ def _report_quick_tip(telegram):
     say(telegram, "/start tip")
     press(telegram, "tip:cat:fraud")
     say(telegram, "Có người gọi giả danh công an bắt chuyển tiền vào tài khoản lạ")
-    press(telegram, "tip:skip")
-    press(telegram, "tip:skip")
+    tap_reply_keyboard(telegram, UNKNOWN)
+    press_label(telegram, "Bỏ qua")
     press(telegram, "tip:anon:anonymous")
     press(telegram, "tip:send")
     wait_text(telegram, "Mã theo dõi")
@@ -315,3 +336,141 @@ def test_polling_mode_for_development(config, telegram):
         telegram.push_update(telegram.text_update(CHAT, "cach dang ky tam tru cho sinh vien"))
         wait_text(telegram, "tạm trú")
         assert telegram.calls("deleteWebhook")
+
+
+def _officer(server, username: str, unit_code: str):
+    from feedback_api.officers import service as officers
+    from feedback_api.officers.schemas import OfficerCreate
+
+    with server.db() as db:
+        created = officers.create(
+            db_session=db,
+            actor=None,
+            data=OfficerCreate(
+                username=username,
+                full_name=username,
+                role="officer",
+                unit_id=units.get_by_code(db_session=db, code=unit_code).id,
+                password="mat-khau-thu-nghiem-0123",
+            ),
+        )
+        return actor_for(db_session=db, officer=created)
+
+
+def _sees(server, actor, tip) -> bool:
+    from feedback_api.permissions import NotFound
+
+    with server.db() as db:
+        try:
+            submissions.get_in_reach(db_session=db, actor=actor, submission_id=tip.id)
+        except NotFound:
+            return False
+        return True
+
+
+def test_a_ward_named_in_the_tip_is_proposed_and_tapped_on_the_reply_keyboard(config, telegram):
+    with Server(config, telegram) as server:
+        hoa_binh = _officer(server, "can.bo.hoabinh", "DEMO-HOABINH")
+        trung_tam = _officer(server, "can.bo.trungtam", "DEMO-TRUNGTAM")
+        say(telegram, "/start tip")
+        press_label(telegram, "Trộm cắp")
+        say(telegram, "Trộm xe máy liên tục ở bãi xe chợ p. Hoà Bình vào ban đêm")
+        tap_reply_keyboard(telegram, "Phường Hòa Bình")  # proposed first, from the text
+        press_label(telegram, "Không cần")
+        press_label(telegram, "Bỏ qua")
+        press_label(telegram, "🕶️ Ẩn danh")
+        press_label(telegram, "✅ Gửi tin")
+        wait_text(telegram, "Mã theo dõi")
+        with server.db() as db:
+            [tip] = db.exec(select(Submission)).all()
+            assert units.get(db_session=db, unit_id=tip.unit_id).code == "DEMO-HOABINH"
+        assert _sees(server, hoa_binh, tip) and not _sees(server, trung_tam, tip)
+
+
+def test_a_typed_commune_without_diacritics_is_remembered_for_next_time_on_telegram(
+    config, telegram
+):
+    with Server(config, telegram) as server:
+        tan_lap = _officer(server, "can.bo.tanlap", "DEMO-TANLAP")
+        an_binh = _officer(server, "can.bo.anbinh", "DEMO-ANBINH")
+        say(telegram, "/start opinion")
+        press_label(telegram, "Giao thông")
+        say(telegram, "Đề nghị lắp gương cầu lồi ở khúc cua gần cầu")
+        wait_text(telegram, "xảy ra ở xã/phường nào")
+        say(telegram, "xa tan lap")
+        press_label(telegram, "👍 Ghi nhớ")
+        press_label(telegram, "Bỏ qua")
+        press_label(telegram, "✅ Gửi góp ý")
+        wait_text(telegram, "Góp ý đã được tiếp nhận")
+        # next time the remembered commune is on the reply keyboard
+        say(telegram, "/start tip")
+        press_label(telegram, "Ma túy")
+        say(telegram, "Có người bán ma túy ở quán nước cạnh trường học mỗi tối")
+        tap_reply_keyboard(telegram, t("where.last_time", place="Xã Tân Lập"))
+        wait_text(telegram, "ảnh hoặc tài liệu")  # chosen at once: consent is not asked again
+        press_label(telegram, "Bỏ qua")
+        press_label(telegram, "🕶️ Ẩn danh")
+        press_label(telegram, "✅ Gửi tin")
+        wait_text(telegram, "tiếp nhận tin báo")
+        with server.db() as db:
+            opinion, tip = db.exec(select(Submission).order_by(Submission.id)).all()
+            assert {units.get(db_session=db, unit_id=s.unit_id).code for s in (opinion, tip)} == {
+                "DEMO-TANLAP"
+            }
+        assert _sees(server, tan_lap, tip) and not _sees(server, an_binh, tip)
+
+
+MORE_UNITS = (
+    "code,name,kind,parent_code,lat,lon\n"
+    "DEMO-BENCANG,Công an phường Bến Cảng,ward,DEMO,20.95,106.00\n"
+    "HAI,Công an tỉnh Hai,province,,,\n"
+    "HAI-HOABINH,Công an xã Hòa Bình,commune,HAI,22.50,104.00\n"
+)
+
+
+def _ambiguous(telegram):
+    say(telegram, "hoa binh")
+    tap_reply_keyboard(telegram, "Phường Hòa Bình (Tỉnh Mẫu (dữ liệu thử))")
+
+
+def _centre_only(telegram):
+    telegram.deliver_webhook(telegram.location_update(CHAT, 20.951, 106.001), secret=SECRET)
+    wait_text(telegram, "thuộc Phường Bến Cảng")
+    press_label(telegram, "✅ Đúng")
+
+
+def _unknown(telegram):
+    tap_reply_keyboard(telegram, UNKNOWN)
+
+
+@pytest.mark.parametrize(
+    ("path", "unit", "officer_sees"),
+    [
+        (_ambiguous, "DEMO-HOABINH", True),
+        (_centre_only, "DEMO-BENCANG", True),
+        (_unknown, "DEMO", False),
+    ],
+    ids=["ambiguous", "centre_only", "unknown_to_province"],
+)
+def test_each_other_routing_path_on_telegram(config, telegram, path, unit, officer_sees):
+    with Server(config, telegram) as server:
+        with server.db() as db:
+            units.import_csv(db_session=db, text=MORE_UNITS)
+        local = _officer(server, "can.bo.dia.phuong", unit if unit != "DEMO" else "DEMO-ANBINH")
+        neighbour = _officer(server, "can.bo.trungtam", "DEMO-TRUNGTAM")
+        say(telegram, "/start tip")
+        press_label(telegram, "Trộm cắp")
+        say(telegram, "Kẻ gian bẻ khóa lấy trộm xe máy trước cổng chợ vào ban đêm")
+        wait_text(telegram, "xảy ra ở xã/phường nào")
+        path(telegram)
+        if path is not _unknown:
+            press_label(telegram, "Không cần")
+        wait_text(telegram, "ảnh hoặc tài liệu")
+        press_label(telegram, "Bỏ qua")
+        press_label(telegram, "🕶️ Ẩn danh")
+        press_label(telegram, "✅ Gửi tin")
+        wait_text(telegram, "Mã theo dõi")
+        with server.db() as db:
+            [tip] = db.exec(select(Submission)).all()
+            assert units.get(db_session=db, unit_id=tip.unit_id).code == unit
+        assert _sees(server, local, tip) is officer_sees and not _sees(server, neighbour, tip)
