@@ -6,11 +6,15 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from bot.settings import BotSettings
 from feedback_api.bootstrap import prepare
 from feedback_api.db import make_engine
+from feedback_api.officers import service as officers
+from feedback_api.officers.schemas import OfficerCreate
 from feedback_api.settings import Settings
+from feedback_api.units import service as units
 from langnghe.server import build_app
 
 HTMX = {"HX-Request": "true"}
@@ -28,10 +32,10 @@ def test_a_web_chat_tip_arrives_in_the_officer_inbox(tmp_path):
         assert home.status_code == 200 and "113" in home.text
         for data in ("m:tip", "tip:cat:drugs"):
             assert citizen.post("/chat/press", data={"data": data}, headers=HTMX).status_code == 200
-        citizen.post(
-            "/chat/send", data={"text": "Có người bán ma túy ở quán nước đầu ngõ 7"}, headers=HTMX
-        )
-        for data in ("w:x", "tip:skip", "tip:anon:anonymous", "tip:send"):
+        text = "Có người bán ma túy ở quán nước đầu ngõ 7 phường Hòa Bình"
+        where = citizen.post("/chat/send", data={"text": text}, headers=HTMX)
+        assert "w:u:DEMO-HOABINH" in where.text  # the ward named in the tip is proposed
+        for data in ("w:u:DEMO-HOABINH", "w:rem:n", "tip:skip", "tip:anon:anonymous", "tip:send"):
             reply = citizen.post("/chat/press", data={"data": data}, headers=HTMX)
         code = re.search(r"LN-[0-9A-Z]{4}-[0-9A-Z]{4}", reply.text).group(0)
     with TestClient(app) as officer:
@@ -40,3 +44,26 @@ def test_a_web_chat_tip_arrives_in_the_officer_inbox(tmp_path):
         )
         assert login.status_code == 200 and login.url.path == "/officer"
         assert code in login.text  # the tip is in the admin's inbox
+    engine = make_engine(settings.resolved_database_url)
+    with Session(engine) as db:
+        for username, unit in (("hoa.binh", "DEMO-HOABINH"), ("trung.tam", "DEMO-TRUNGTAM")):
+            officers.create(
+                db_session=db,
+                actor=None,
+                data=OfficerCreate(
+                    username=username,
+                    full_name=username,
+                    role="officer",
+                    unit_id=units.get_by_code(db_session=db, code=unit).id,
+                    password="mat-khau-thu-nghiem-0123",
+                ),
+            )
+    engine.dispose()
+    for username, sees in (("hoa.binh", True), ("trung.tam", False)):
+        with TestClient(app) as officer:
+            inbox = officer.post(
+                "/officer/login",
+                data={"username": username, "password": "mat-khau-thu-nghiem-0123"},
+            )
+            assert (code in inbox.text) is sees  # the ward's officer sees it at once
+            assert ('data-nav="new">1 mới' in inbox.text) is sees

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
+from sqlmodel import Session
 
 from feedback_api.deps import (
     SESSION_COOKIE,
@@ -18,6 +19,7 @@ from feedback_api.deps import (
 from feedback_api.officers import service as officers
 from feedback_api.officers.api import login_officer, set_session_cookie
 from feedback_api.pages.templating import templates
+from feedback_api.submissions import queries
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 
@@ -42,6 +44,13 @@ async def page_session(request: Request, browser: OptionalBrowser) -> BrowserSes
 PageSession = Annotated[BrowserSession, Depends(page_session)]
 
 
+def _nav_counts(request: Request, browser: BrowserSession | None) -> dict[str, int]:
+    if browser is None:
+        return {}
+    with Session(request.app.state.engine) as db:
+        return queries.nav_counts(db_session=db, actor=browser.actor)
+
+
 def page(
     request: Request, name: str, browser: BrowserSession | None, status_code: int = 200, **context
 ):
@@ -51,6 +60,7 @@ def page(
         {
             "actor": browser.actor if browser else None,
             "csrf_token": browser.csrf_token if browser else "",
+            "nav": _nav_counts(request, browser),
             **context,
         },
         status_code=status_code,

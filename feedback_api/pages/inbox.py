@@ -49,6 +49,7 @@ def inbox(
     created_to: str | None = None,
     overdue: Annotated[str | None, Query(pattern="^(|1|0)$")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    mine: Annotated[str | None, Query(pattern="^(|1)$")] = None,
     cursor: int | None = None,
 ):
     actor = browser.actor
@@ -60,6 +61,7 @@ def inbox(
         created_from=_optional_date(created_from),
         created_to=_optional_date(created_to),
         overdue={"1": True, "0": False}.get(overdue or ""),
+        assigned_to_id=actor.officer_id if mine else None,  # "Giao cho tôi"
         q=q or None,
     )
     rows, count, next_cursor = queries.inbox(db_session=db, actor=actor, flt=flt, before_id=cursor)
@@ -75,6 +77,7 @@ def inbox(
             "created_to": created_to,
             "overdue": overdue,
             "q": q,
+            "mine": mine,
         }.items()
         if v
     }

@@ -135,6 +135,24 @@ def status_counts(*, db_session: Session, actor: Actor, flt: InboxFilter) -> dic
     return counts
 
 
+def nav_counts(*, db_session: Session, actor: Actor) -> dict[str, int]:
+    """The navigation's counts: new items in the officer's reach (routed to their commune they
+    show at once), and open items assigned to them ("Giao cho tôi")."""
+    if not actor.can(Action.VIEW_SUBMISSIONS):
+        return {}
+    scope = _scoped(db_session, actor, InboxFilter())
+    count = select(func.count()).select_from(Submission)
+    new = db_session.exec(count.where(Submission.status == Status.NEW.value, *scope)).one()
+    mine = db_session.exec(
+        count.where(
+            Submission.assigned_to_id == actor.officer_id,
+            col(Submission.status).in_(OPEN),
+            *scope,
+        )
+    ).one()
+    return {"new": new, "mine": mine}
+
+
 @dataclass(frozen=True)
 class Similar:
     submission: Submission
