@@ -123,7 +123,7 @@ def detail(submission_id: int, request: Request, db: SessionDep, browser: PageSe
         attachments=attachments,
         history=history,
         similar=queries.similar(db_session=db, actor=actor, submission_id=submission.id),
-        units=[u for u in list_units(db_session=db) if actor.reaches(u.path)],
+        units=_with(unit, service.reroute_targets(db_session=db, actor=actor)),
         unit_names={u.id: u for u in list_units(db_session=db)},
         can_triage=actor.can(Action.TRIAGE),
         can_see_originals=actor.can(Action.VIEW_SEALED_ORIGINALS),
@@ -131,6 +131,11 @@ def detail(submission_id: int, request: Request, db: SessionDep, browser: PageSe
         if submission.duplicate_of_id
         else None,
     )
+
+
+def _with(current: Unit, units: list[Unit]) -> list[Unit]:
+    """The re-route choices always include the current unit, so saving changes nothing else."""
+    return units if any(u.id == current.id for u in units) else [current, *units]
 
 
 def _back(submission_id: int, flash: str = "") -> RedirectResponse:

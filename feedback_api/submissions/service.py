@@ -328,11 +328,11 @@ def update(
     actor.require(Action.TRIAGE)
     submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
     before = _snapshot(submission)
-    if data.unit_id is not None:
-        unit = db_session.get(Unit, data.unit_id)
-        if unit is None or not actor.reaches(unit.path):
+    if data.unit_id is not None and data.unit_id != submission.unit_id:
+        allowed_units = {u.id for u in reroute_targets(db_session=db_session, actor=actor)}
+        if data.unit_id not in allowed_units:
             raise SubmissionError("đơn vị không hợp lệ")
-        submission.unit_id = unit.id
+        submission.unit_id = data.unit_id
     allowed = {o.id for o in assignable(db_session=db_session, unit_id=submission.unit_id)}
     if data.unassign:
         submission.assigned_to_id = None
@@ -361,6 +361,18 @@ def update(
 
 
 TRIAGE_ROLES = ("officer", "admin")
+
+
+def reroute_targets(*, db_session: Session, actor: Actor) -> list[Unit]:
+    """Where an actor may move a submission: any unit in their reach, and for an officer below
+    the top also their own parent unit, so a commune can hand a misrouted item back to the
+    province desk (which re-routes it). Never sideways: a commune does not push work onto its
+    neighbour. Every move is audited."""
+    if not actor.can(Action.TRIAGE):
+        return []
+    units = list(db_session.exec(select(Unit).where(col(Unit.active)).order_by(col(Unit.path))))
+    parent_path = actor.unit_path.rsplit("/", 2)[0] + "/"
+    return [u for u in units if actor.reaches(u.path) or u.path == parent_path]
 
 
 def assignable(*, db_session: Session, unit_id: int) -> list[Officer]:

@@ -8,8 +8,10 @@ import pytest
 from sqlmodel import select
 
 from feedback_api.audit.models import AuditEvent
+from feedback_api.permissions import Forbidden
 from feedback_api.submissions import service as submissions
 from feedback_api.submissions.schemas import SubmissionUpdate
+from feedback_api.units import service as units
 from tests.feedback_api.conftest import actor, login, make_tip
 
 
@@ -85,3 +87,47 @@ def test_rerouting_is_audited_and_drops_an_assignee_who_could_no_longer_see_it(d
         select(AuditEvent).where(AuditEvent.action == "submission.update").order_by(AuditEvent.id)
     ).all()[-1]
     assert str(world.commune_b.id) in event.after and "assigned_to_id" in event.after
+
+
+def test_a_commune_officer_hands_a_misrouted_tip_back_to_the_province(db, world, settings):
+    tip = make_tip(db, settings, unit_code="XA")
+    officer_a = actor(db, world.officers["officer_a"])
+    targets = {u.code for u in submissions.reroute_targets(db_session=db, actor=officer_a)}
+    assert targets == {"T01", "XA"}  # up to the province, never across to the neighbour
+    submissions.update(
+        db_session=db,
+        actor=officer_a,
+        submission_id=tip.id,
+        data=SubmissionUpdate(unit_id=world.province.id),
+    )
+    with pytest.raises(submissions.NotFound):  # it has left their reach
+        submissions.get_in_reach(db_session=db, actor=officer_a, submission_id=tip.id)
+    province = actor(db, world.officers["officer_p"])
+    assert submissions.get_in_reach(db_session=db, actor=province, submission_id=tip.id)
+    [event] = db.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "submission.update", AuditEvent.entity_id == tip.id
+        )
+    ).all()
+    assert event.actor_id == world.officers["officer_a"].id
+
+
+def test_rerouting_outside_the_province_or_by_a_leader_is_refused(db, world, settings):
+    other = units.create(
+        db_session=db, data=units.UnitCreate(code="T02", name="Công an tỉnh Khác", kind="province")
+    )
+    tip = make_tip(db, settings, unit_code="XA")
+    with pytest.raises(submissions.SubmissionError):
+        submissions.update(
+            db_session=db,
+            actor=actor(db, world.officers["officer_a"]),
+            submission_id=tip.id,
+            data=SubmissionUpdate(unit_id=other.id),
+        )
+    with pytest.raises(Forbidden):
+        submissions.update(
+            db_session=db,
+            actor=actor(db, world.officers["leader_a"]),
+            submission_id=tip.id,
+            data=SubmissionUpdate(unit_id=world.commune_b.id),
+        )
