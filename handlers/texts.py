@@ -27,6 +27,7 @@ T: dict[str, str] = {
         "• Gõ câu hỏi bằng tiếng Việt, có dấu hay không dấu đều được.\n"
         "• /menu — về menu chính; /cancel — hủy thao tác đang làm.\n"
         "• /stop — ngừng nhận tin từ Công an xã/phường.\n"
+        "• /forget — xóa xã/phường mình đã ghi nhớ cho bạn.\n"
         "• Báo tin tội phạm: chọn “Tố giác / Báo tin”; bạn có thể ẩn danh.\n"
         "• Khẩn cấp: gọi 113 (Công an), 114 (Cứu hỏa), 115 (Cấp cứu), 111 (Bảo vệ trẻ em)."
     ),

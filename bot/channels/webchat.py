@@ -51,7 +51,7 @@ COOKIE_FLAGS = {"max_age": 90 * 24 * 3600, "path": "/", "httponly": True, "sames
 MAX_BODY = 12 * 1024 * 1024
 HISTORY = 200  # messages shown on the page
 STORED_TEXT = 4000  # an over-long message is answered by the engine; we keep only its start
-COMMANDS = {"start", "help", "cancel", "menu", "stop"}
+COMMANDS = {"start", "help", "cancel", "menu", "stop", "forget"}
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 NO_STORE = {"Cache-Control": "no-store"}
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")

@@ -178,3 +178,15 @@ def test_each_routing_path_on_the_web_chat(client, site, story, unit, seen_by):
     tip = latest(site)
     assert unit_code(site, tip) == unit
     assert who_sees(site, tip) == seen_by  # the neighbouring commune never does
+
+
+def test_forget_typed_in_the_web_chat_drops_the_remembered_commune(client, site):
+    visitor = Visitor(client)
+    remembered(visitor)
+    send(visitor)
+    visitor.says("/forget")
+    assert t("where.forgotten") in visitor.text()
+    visitor.presses("Tố giác")
+    visitor.presses("Trộm cắp")
+    visitor.says("Lại mất trộm xe đạp ở cổng trường tiểu học hôm qua")
+    assert t("where.last_time", place="Xã An Bình") not in visitor.text()
