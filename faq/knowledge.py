@@ -158,7 +158,7 @@ def _read(paths: Iterable[Path], faults: list[str]) -> list[Entry]:
     for path in paths:
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        except (ValueError, yaml.YAMLError) as exc:  # ValueError: a date like 2025-13-01
             faults.append(f"{path.name}: not valid YAML/UTF-8: {exc}")
             continue
         if not isinstance(raw, dict):
@@ -258,7 +258,5 @@ def check(directory: Path = DEFAULT_DIR, *, documents: Path = DEFAULT_DOCUMENTS)
         faults.append(f"{directory}: no *.yaml entries found")
     register, document_faults = read_documents(documents)
     return (
-        faults
-        + document_faults
-        + validate(entries, required_ids=REQUIRED_IDS, documents=register)
+        faults + document_faults + validate(entries, required_ids=REQUIRED_IDS, documents=register)
     )

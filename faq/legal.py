@@ -35,7 +35,7 @@ class Document:
     note: str = ""
 
     def label(self) -> str:
-        """"Luật Cư trú 2020 (số 68/2020/QH14)", or the cite alone when it holds the number."""
+        """ "Luật Cư trú 2020 (số 68/2020/QH14)", or the cite alone when it holds the number."""
         return self.cite if self.number in self.cite else f"{self.cite} (số {self.number})"
 
 
@@ -60,7 +60,10 @@ class Finding:
     def reasons(self) -> list[str]:
         lines = [f"cites {old}, superseded by {new}" for old, new in self.superseded]
         if self.overdue_days:
-            lines.append(f"not reviewed since {self.last_reviewed.isoformat()}")
+            lines.append(
+                f"not reviewed since {self.last_reviewed.isoformat()} "
+                f"({self.overdue_days} days past the 12-month review)"
+            )
         return lines
 
     def as_json(self) -> dict:
@@ -117,7 +120,7 @@ def read_documents(path: Path = DEFAULT_DOCUMENTS) -> tuple[Documents, list[str]
     faults: list[str] = []
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError, yaml.YAMLError) as exc:  # ValueError: 2025-13-01 in YAML
         return Documents([]), [f"{Path(path).name}: cannot read the legal documents: {exc}"]
     items = raw.get("documents") if isinstance(raw, dict) else None
     if not isinstance(items, list):
