@@ -55,7 +55,8 @@ def ask(
     kb: KbDir = DEFAULT_DIR,
 ) -> None:
     """Match one question and show the answer."""
-    answer = _load(kb).ask(text)
+    faq = _load(kb)
+    answer = faq.ask(text)
     if as_json:
         typer.echo(json.dumps(answer.as_json(), ensure_ascii=False))
         return
@@ -63,7 +64,10 @@ def ask(
         typer.echo("⚠ KHẨN CẤP — gọi ngay 113 (Công an), 114 (Cứu hỏa), 115 (Cấp cứu).")
     if answer.entry:
         typer.echo(f"[{answer.id} · {answer.score:.2f}] {answer.entry.title}\n")
-        typer.echo(answer.entry.answer)
+        typer.echo(f"{answer.entry.summary}\n\n{answer.entry.answer}")
+        basis = faq.legal_basis(answer.entry)
+        if basis:
+            typer.echo("\nCăn cứ pháp lý:\n" + "\n".join(f"• {line}" for line in basis))
     else:
         typer.echo(f"Không tìm thấy câu trả lời chắc chắn (điểm {answer.score:.2f}).")
     for alternative in answer.alternatives:

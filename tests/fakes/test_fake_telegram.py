@@ -358,7 +358,7 @@ def test_html_parse_mode_is_parsed_like_telegram_and_malformed_markup_is_refused
 ) -> None:
     async def scenario(bot: Bot) -> Message:
         for bad in ("<b>không đóng", "a < b", "x & y", "<script>x</script>", "<b>x</i>"):
-            with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+            with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
                 await bot.send_message(42, bad, parse_mode="HTML")
         return await bot.send_message(42, "<b>Tiêu đề</b>\n\n1 &lt; 2 &amp; 3", parse_mode="HTML")
 
