@@ -1,5 +1,6 @@
 """The knowledge base is complete, valid and correct for the law in force."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -94,3 +95,54 @@ def test_no_variant_is_shared_between_two_entries():
     for entry in ENTRIES:
         for question in entry.questions:
             assert owner.setdefault(normalize(question), entry.id) == entry.id
+
+
+def _cites(entry_id, doc):
+    return [c.article for c in BY_ID[entry_id].legal_basis if c.doc == doc]
+
+
+def test_legal_review_2026_corrections_stay_in_place():
+    """The findings of the legal review (issue 7), one assertion each."""
+    absence = fold(BY_ID["cutru-tam-vang"].answer)
+    assert "di khoi xa/phuong (don vi hanh chinh cap xa) noi thuong tru tu 12 thang" in absence
+    assert "tinh/thanh pho noi thuong tru" not in absence
+    assert "Điều 31" in _cites("cutru-tam-vang", "68/2020/QH14")[0]
+    fee = fold(BY_ID["cancuoc-le-phi"].answer)
+    assert "64/2025/tt-btc" in fee and "dichvucong.gov.vn" in fee  # says where to check
+    renewal = fold(BY_ID["cancuoc-cap-doi"].answer)
+    assert "truc tuyen hoan toan" in renewal and "phai den truc tiep" in renewal
+    lodging = fold(BY_ID["cutru-luu-tru"].answer)
+    assert "gia dinh khong thong bao" in lodging and "8–12 trieu" in lodging
+    assert "112" in BY_ID["khan-cap"].answer and "112" in BY_ID["khan-cap"].title
+    assert _cites("gt-mu-bao-hiem", "36/2024/QH15") == ["Điều 33"]
+    assert "moi tre ngoi xe may deu phai doi mu" in fold(BY_ID["gt-mu-bao-hiem"].answer)
+    assert "phong quan ly xuat nhap canh cong an tinh" in fold(BY_ID["hochieu"].answer)
+    licence = fold(BY_ID["gt-bang-lai"].answer)
+    assert "cong an xa/phuong duoc giao tiep nhan" in licence
+    assert "khong can voi bang xe may (a1, a, b1)" in licence
+    [article] = _cites("gia-danh-cong-an", "100/2015/QH13")
+    assert "Điều 339 (Tội giả mạo chức vụ, cấp bậc, vị trí công tác)" in article
+
+
+def test_no_entry_cites_the_replaced_decree_144():
+    for entry in ENTRIES:
+        assert "144/2021/NĐ-CP" not in [c.doc for c in entry.legal_basis], entry.id
+        assert "144/2021" not in entry.answer, entry.id
+
+
+def test_every_entry_was_reviewed_and_summarised():
+    for entry in ENTRIES:
+        assert entry.last_reviewed >= dt.date(2026, 12, 2), entry.id  # the 2026 legal review
+        assert 80 <= len(entry.summary) <= 320, entry.id
+
+
+@pytest.mark.parametrize(
+    "entry_id",
+    ["gt-khong-bang-lai", "tieng-on-ban-dem", "tre-lac", "tranh-chap-hang-xom", "mat-dien-thoai"],
+)
+def test_new_entries_have_many_varied_variants(entry_id):
+    entry = BY_ID[entry_id]
+    assert len(entry.questions) >= 25
+    long_stories = [q for q in entry.questions if len(q.split()) >= 20]
+    assert len(long_stories) >= 4
+    assert entry.related and entry.legal_basis and entry.keywords
