@@ -7,7 +7,7 @@ from feedback_api.officers.models import ApiToken, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
 from feedback_api.submissions.models import Attachment, Note, Submission
 from feedback_api.subscriptions.models import Subscription
-from feedback_api.units.models import RememberedUnit, Unit
+from feedback_api.units.models import RememberedUnit, Unit, UnitBoundary
 
 metadata = SQLModel.metadata
 
@@ -23,5 +23,6 @@ __all__ = [
     "Submission",
     "Subscription",
     "Unit",
+    "UnitBoundary",
     "metadata",
 ]

@@ -18,7 +18,9 @@ from shapely.validation import explain_validity
 from sqlmodel import Session
 
 from feedback_api.audit import service as audit
-from feedback_api.units.models import Unit
+from feedback_api.clock import utcnow
+from feedback_api.units import routing
+from feedback_api.units.models import Unit, UnitBoundary
 from feedback_api.units.service import UnitError, get_by_code
 
 GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
@@ -90,7 +92,12 @@ def import_geojson(*, db_session: Session, text: str) -> BoundaryImport:
     try:
         for _index, code, geometry in good:
             unit: Unit = get_by_code(db_session=db_session, code=code)
-            unit.boundary = json.dumps(geometry, separators=(",", ":"))
+            row = db_session.get(UnitBoundary, unit.id) or UnitBoundary(
+                unit_id=unit.id, geometry=""
+            )
+            row.geometry = json.dumps(geometry, separators=(",", ":"))
+            row.updated_at = utcnow()
+            db_session.add(row)
             if unit.latitude is None or unit.longitude is None:
                 inside = shapely.geometry.shape(geometry).representative_point()
                 unit.latitude, unit.longitude = round(inside.y, 6), round(inside.x, 6)
@@ -108,4 +115,5 @@ def import_geojson(*, db_session: Session, text: str) -> BoundaryImport:
     except Exception:
         db_session.rollback()
         raise
+    routing.forget_caches()  # this process sees the new boundaries at once
     return BoundaryImport(updated=len(good), centres_added=centres)

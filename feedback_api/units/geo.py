@@ -83,12 +83,16 @@ class GeoIndex:
 
 
 class GeoCache:
-    """One GeoIndex per version of the boundaries (rebuilt when an import changes them)."""
+    """One GeoIndex per version of the boundaries, rebuilt when the key says they changed."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: object = None
         self._index: GeoIndex | None = None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._index = None
 
     def get(self, key: object, load) -> GeoIndex:
         with self._lock:

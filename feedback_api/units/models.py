@@ -3,8 +3,9 @@
 The depth is not hard-coded: a unit knows its parent and its materialised `path` ("/1/7/"), so
 "this unit and everything under it" is one indexed prefix query at any depth.
 
-A unit may carry a centre point and a boundary (GeoJSON geometry text, WGS84), so a location a
-citizen shares can be routed to the commune that must act on it (units/geo.py).
+A unit may carry a centre point, and a boundary in a table of its own (`UnitBoundary`, GeoJSON
+text that runs to megabytes for a province: the unit rows every request reads stay small), so
+a location a citizen shares can be routed to the commune that must act on it (units/geo.py).
 """
 
 from __future__ import annotations
@@ -27,8 +28,17 @@ class Unit(SQLModel, table=True):
     active: bool = True
     latitude: float | None = None
     longitude: float | None = None
-    boundary: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    # ^ GeoJSON Polygon/MultiPolygon, lon/lat (RFC 7946)
+
+
+class UnitBoundary(SQLModel, table=True):
+    """A commune's boundary: a GeoJSON Polygon/MultiPolygon in lon/lat (RFC 7946)."""
+
+    __tablename__ = "unit_boundary"
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    geometry: str = Field(sa_column=Column(Text, nullable=False))
+    # Indexed: the newest change is how the routing cache knows boundaries changed.
+    updated_at: dt.datetime = Field(default_factory=utcnow, index=True)
 
 
 class RememberedUnit(SQLModel, table=True):

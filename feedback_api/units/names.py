@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -103,12 +103,17 @@ def match_typed(query: str, entries: list[NameEntry], *, limit: int = 6) -> list
     if not core:
         return []
     scored = []
-    for entry in entries:
-        if not entry.core:
-            continue
-        score = 100.0 if core == entry.core else fuzz.ratio(core, entry.core)
-        score = min(100.0, score + _kind_bonus(kind, entry))
-        if score >= TYPED_MIN_SCORE:
+    found = process.extract(
+        core,
+        [entry.core for entry in entries],
+        scorer=fuzz.ratio,
+        score_cutoff=TYPED_MIN_SCORE - 3,  # before the kind word's bonus
+        limit=None,
+    )
+    for _core, raw, index in found:
+        entry = entries[index]
+        score = min(100.0, raw + _kind_bonus(kind, entry))
+        if entry.core and score >= TYPED_MIN_SCORE:
             scored.append(Match(entry, round(score, 1), "typed"))
     scored.sort(key=lambda m: (-m.score, m.entry.name, m.entry.province))
     return scored[:limit]
@@ -124,21 +129,32 @@ def find_mentions(text: str, entries: list[NameEntry], *, limit: int = 6) -> lis
         if key not in best or best[key].score < match.score:
             best[key] = match
 
+    by_length: dict[int, tuple[list[str], list[NameEntry]]] = {}
+    for entry in entries:  # grouped by word count, so each group is one C-speed comparison
+        if entry.core_words:
+            cores, group = by_length.setdefault(entry.core_words, ([], []))
+            cores.append(entry.core)
+            group.append(entry)
     for i in range(len(words)):
         for word, kind in KIND_WORDS:
             w = word.split()
             if words[i : i + len(w)] != w:
                 continue
             after = words[i + len(w) :]
-            for entry in entries:
-                n = entry.core_words
-                if not n or len(after) < n:
+            for n, (cores, group) in by_length.items():
+                if len(after) < n:
                     continue
                 candidate = " ".join(after[:n])
-                score = 100.0 if candidate == entry.core else fuzz.ratio(candidate, entry.core)
-                score = min(100.0, score + _kind_bonus(kind, entry))
-                if score >= MENTION_MIN_SCORE:
-                    offer(Match(entry, round(score, 1), "mention"))
+                for _core, raw, index in process.extract(
+                    candidate,
+                    cores,
+                    scorer=fuzz.ratio,
+                    score_cutoff=MENTION_MIN_SCORE - 3,
+                    limit=None,
+                ):
+                    score = min(100.0, raw + _kind_bonus(kind, group[index]))
+                    if score >= MENTION_MIN_SCORE:
+                        offer(Match(group[index], round(score, 1), "mention"))
             break  # one kind word per position ("p" must not re-match inside "phuong")
     padded = f" {' '.join(words)} "
     for entry in entries:

@@ -12,12 +12,15 @@ province itself or a department.
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
+
 from sqlmodel import Session, col, func, select
 
 from feedback_api.clock import utcnow
 from feedback_api.permissions import NotFound
 from feedback_api.units.geo import GeoCache, Place
-from feedback_api.units.models import RememberedUnit, Unit
+from feedback_api.units.models import RememberedUnit, Unit, UnitBoundary
 from feedback_api.units.names import (
     Match,
     NameEntry,
@@ -30,16 +33,70 @@ from feedback_api.units.schemas import UnitMatch, UnitMatches
 from feedback_api.units.service import get_by_code
 
 ROUTABLE_KINDS = ("commune", "ward", "special_zone", "township")
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """The columns routing needs: never the boundary text, which runs to megabytes."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    entries: list[NameEntry]
+    by_code: dict[str, UnitRow]
+    by_id: dict[int, UnitRow]
+
+
+_CATALOGUES: dict[int, Catalogue] = {}
 _GEO = GeoCache()
+_LOCK = threading.Lock()
 
 
-def _routable(db_session: Session) -> tuple[list[Unit], dict[int, Unit]]:
-    units = list(db_session.exec(select(Unit).where(col(Unit.active))))
-    by_id = {u.id: u for u in units}
-    return [u for u in units if u.kind in ROUTABLE_KINDS], by_id
+def forget_caches() -> None:
+    with _LOCK:
+        _CATALOGUES.clear()
+    _GEO.clear()
 
 
-def province_of(unit: Unit, by_id: dict[int, Unit]) -> Unit:
+def _catalogue(db_session: Session) -> Catalogue:
+    """The name index, rebuilt only when the (light) rows change: loading ~3,300 short rows is
+    a few milliseconds, folding and indexing them is what the cache saves."""
+    raw = tuple(
+        db_session.connection()
+        .execute(
+            select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.path)
+            .where(col(Unit.active))
+            .order_by(col(Unit.id))
+        )
+        .all()
+    )
+    key = hash(raw)
+    with _LOCK:
+        found = _CATALOGUES.get(key)
+    if found is not None:
+        return found
+    rows = [UnitRow(*r) for r in raw]
+    by_id = {r.id: r for r in rows}
+    routable = [r for r in rows if r.kind in ROUTABLE_KINDS]
+    built = Catalogue(
+        entries=[NameEntry(r.code, r.name, r.kind, province_of(r, by_id).name) for r in routable],
+        by_code={r.code: r for r in routable},
+        by_id=by_id,
+    )
+    with _LOCK:
+        if len(_CATALOGUES) > 8:  # old versions of the tree
+            _CATALOGUES.clear()
+        _CATALOGUES[key] = built
+    return built
+
+
+def province_of(unit: UnitRow | Unit, by_id: dict) -> UnitRow | Unit:
     top_id = int(unit.path.strip("/").split("/")[0]) if unit.path.strip("/") else unit.id
     return by_id.get(top_id, unit)
 
@@ -52,7 +109,7 @@ def place_label(name: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def _public(unit: Unit, by_id: dict[int, Unit], score: float, reason: str) -> UnitMatch:
+def _public(unit: UnitRow | Unit, by_id: dict, score: float, reason: str) -> UnitMatch:
     return UnitMatch(
         code=unit.code,
         name=unit.name,
@@ -63,15 +120,12 @@ def _public(unit: Unit, by_id: dict[int, Unit], score: float, reason: str) -> Un
     )
 
 
-def _entries(db_session: Session) -> tuple[list[NameEntry], dict[str, Unit], dict[int, Unit]]:
-    routable, by_id = _routable(db_session)
-    entries = [NameEntry(u.code, u.name, u.kind, province_of(u, by_id).name) for u in routable]
-    return entries, {u.code: u for u in routable}, by_id
-
-
-def _matches(matches: list[Match], by_code: dict[str, Unit], by_id) -> UnitMatches:
+def _matches(matches: list[Match], catalogue: Catalogue) -> UnitMatches:
     return UnitMatches(
-        data=[_public(by_code[m.entry.code], by_id, m.score, m.reason) for m in matches],
+        data=[
+            _public(catalogue.by_code[m.entry.code], catalogue.by_id, m.score, m.reason)
+            for m in matches
+        ],
         confident=confident(matches),
     )
 
@@ -79,31 +133,34 @@ def _matches(matches: list[Match], by_code: dict[str, Unit], by_id) -> UnitMatch
 def resolve_name(*, db_session: Session, query: str) -> UnitMatches:
     """What a typed answer to "xã/phường nào?" means. A typed address ("số 5 ngõ 7 phường Hòa
     Bình") has no name match of its own, so the communes it mentions are tried next."""
-    entries, by_code, by_id = _entries(db_session)
-    matches = match_typed(query, entries)
+    catalogue = _catalogue(db_session)
+    matches = match_typed(query, catalogue.entries)
     if not matches:
-        matches = [m for m in find_mentions(query, entries) if m.reason == "mention"]
-    return _matches(matches, by_code, by_id)
+        matches = [m for m in find_mentions(query, catalogue.entries) if m.reason == "mention"]
+    return _matches(matches, catalogue)
 
 
 def resolve_mentions(*, db_session: Session, text: str) -> UnitMatches:
-    entries, by_code, by_id = _entries(db_session)
-    return _matches(find_mentions(text, entries), by_code, by_id)
+    catalogue = _catalogue(db_session)
+    return _matches(find_mentions(text, catalogue.entries), catalogue)
 
 
 def _geo_key(db_session: Session) -> tuple:
-    """Changes whenever boundaries or centres change (cheap: no boundary text is read)."""
-    return tuple(
-        db_session.exec(
-            select(
-                func.count(),
-                func.coalesce(func.sum(func.length(Unit.boundary)), 0),
-                func.coalesce(func.sum(Unit.latitude), 0),
-                func.coalesce(func.sum(Unit.longitude), 0),
-                func.coalesce(func.max(Unit.id), 0),
-            ).where(col(Unit.active), col(Unit.kind).in_(ROUTABLE_KINDS))
-        ).one()
-    )
+    """Changes whenever a boundary or a centre changes; cheap (the newest boundary change is
+    read from its index, never the boundaries themselves)."""
+    routable = (col(Unit.active), col(Unit.kind).in_(ROUTABLE_KINDS))
+    centres = db_session.exec(
+        select(
+            func.count(),
+            func.coalesce(func.max(Unit.id), 0),
+            func.coalesce(func.sum(Unit.latitude), 0),
+            func.coalesce(func.sum(Unit.longitude), 0),
+        ).where(*routable)
+    ).one()
+    shapes = db_session.exec(
+        select(func.count(), func.max(UnitBoundary.updated_at)).select_from(UnitBoundary)
+    ).one()
+    return (str(db_session.get_bind().url), *centres, *shapes)
 
 
 def resolve_point(
@@ -112,17 +169,23 @@ def resolve_point(
     """The commune at a shared location (boundary first, else nearest centre in range)."""
 
     def load() -> list[Place]:
-        routable, _ = _routable(db_session)
-        return [Place(u.id, u.boundary, u.latitude, u.longitude) for u in routable]
+        return [
+            Place(*row)
+            for row in db_session.exec(
+                select(Unit.id, UnitBoundary.geometry, Unit.latitude, Unit.longitude)
+                .outerjoin(UnitBoundary, col(UnitBoundary.unit_id) == col(Unit.id))
+                .where(col(Unit.active), col(Unit.kind).in_(ROUTABLE_KINDS))
+            )
+        ]
 
-    index = _GEO.get((str(db_session.get_bind().url), _geo_key(db_session)), load)
+    index = _GEO.get(_geo_key(db_session), load)
     found = index.locate(latitude, longitude, radius_km=radius_km)
     if found is None:
         return UnitMatches(data=[], confident=False)
-    _, by_id = _routable(db_session)
-    unit = by_id[found.unit_id]
+    catalogue = _catalogue(db_session)
+    unit = catalogue.by_id[found.unit_id]
     score = 100.0 if found.reason == "boundary" else 90.0
-    return UnitMatches(data=[_public(unit, by_id, score, found.reason)], confident=True)
+    return UnitMatches(data=[_public(unit, catalogue.by_id, score, found.reason)], confident=True)
 
 
 # -- the commune a citizen asked us to remember -------------------------------------------------
@@ -132,11 +195,11 @@ def remembered(*, db_session: Session, citizen_ref: str) -> UnitMatch:
     row = db_session.exec(
         select(RememberedUnit).where(RememberedUnit.citizen_ref == citizen_ref)
     ).first()
-    unit = db_session.get(Unit, row.unit_id) if row else None
-    if unit is None or not unit.active or unit.kind not in ROUTABLE_KINDS:
+    catalogue = _catalogue(db_session)
+    unit = catalogue.by_id.get(row.unit_id) if row else None
+    if unit is None or unit.kind not in ROUTABLE_KINDS:
         raise NotFound("remembered unit")
-    _, by_id = _routable(db_session)
-    return _public(unit, by_id, 100.0, "remembered")
+    return _public(unit, catalogue.by_id, 100.0, "remembered")
 
 
 def remember(*, db_session: Session, citizen_ref: str, unit_code: str) -> UnitMatch:

@@ -42,6 +42,7 @@ TABLES = (
     "api_token",
     "officer",
     "remembered_unit",
+    "unit_boundary",
     "unit",
 )
 

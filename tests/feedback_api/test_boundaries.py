@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from feedback_api.units import boundaries
 from feedback_api.units import service as units
+from feedback_api.units.models import UnitBoundary
 from langnghe.cli import app
 
 TREE = (
@@ -48,7 +49,7 @@ def test_a_bad_file_is_reported_by_feature_index_and_nothing_is_imported(db):
     assert [line.split(":")[0].split(" ")[1] for line in lines] == ["1", "2", "3", "4", "5"]
     assert "NOPE" in lines[0] and "code" in lines[1] and "lặp" in lines[2]
     assert "Polygon" in lines[3] and "phạm vi" in lines[4]
-    assert units.get_by_code(db_session=db, code="A").boundary is None
+    assert db.get(UnitBoundary, units.get_by_code(db_session=db, code="A").id) is None
 
 
 def test_a_self_intersecting_polygon_is_refused_with_the_reason(db):
@@ -70,7 +71,7 @@ def test_a_good_file_sets_boundaries_and_a_centre_inside_them(db):
     result = boundaries.import_geojson(db_session=db, text=collection(feature("A", GOOD)))
     assert (result.updated, result.centres_added) == (1, 1)
     unit = units.get_by_code(db_session=db, code="A")
-    assert json.loads(unit.boundary)["type"] == "Polygon"
+    assert json.loads(db.get(UnitBoundary, unit.id).geometry)["type"] == "Polygon"
     assert 21.0 < unit.latitude < 21.1 and 105.0 < unit.longitude < 105.1
 
 

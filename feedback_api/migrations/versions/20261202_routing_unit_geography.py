@@ -1,5 +1,5 @@
-"""unit centres and boundaries (route a shared location to its commune), and the commune a
-citizen asked to be remembered for next time
+"""unit centres and boundaries (a table of their own), to route a shared location to its
+commune; and the commune a citizen asked to be remembered for next time
 
 Revision ID: 0005_routing
 Revises: 0004
@@ -20,7 +20,18 @@ def upgrade() -> None:
     with op.batch_alter_table("unit", schema=None) as batch_op:
         batch_op.add_column(sa.Column("latitude", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("longitude", sa.Float(), nullable=True))
-        batch_op.add_column(sa.Column("boundary", sa.Text(), nullable=True))
+    op.create_table(
+        "unit_boundary",
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("geometry", sa.Text(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["unit_id"], ["unit.id"]),
+        sa.PrimaryKeyConstraint("unit_id"),
+    )
+    with op.batch_alter_table("unit_boundary", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_unit_boundary_updated_at"), ["updated_at"], unique=False
+        )
     op.create_table(
         "remembered_unit",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -42,7 +53,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_remembered_unit_unit_id"))
         batch_op.drop_index(batch_op.f("ix_remembered_unit_citizen_ref"))
     op.drop_table("remembered_unit")
+    with op.batch_alter_table("unit_boundary", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_unit_boundary_updated_at"))
+    op.drop_table("unit_boundary")
     with op.batch_alter_table("unit", schema=None) as batch_op:
-        batch_op.drop_column("boundary")
         batch_op.drop_column("longitude")
         batch_op.drop_column("latitude")
