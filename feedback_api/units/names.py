@@ -39,6 +39,9 @@ MENTION_MIN_SCORE = 86.0
 BARE_MENTION_SCORE = 75.0
 CONFIDENT_SCORE = 90.0
 CONFIDENT_MARGIN = 8.0
+# Kind words examined per text: a message of "x x x x ..." must not cost thousands of scans of
+# the national unit list (a place is named near its kind word a few times at most).
+MAX_KIND_WORDS = 12
 
 
 @functools.lru_cache(maxsize=65536)
@@ -135,11 +138,15 @@ def find_mentions(text: str, entries: list[NameEntry], *, limit: int = 6) -> lis
             cores, group = by_length.setdefault(entry.core_words, ([], []))
             cores.append(entry.core)
             group.append(entry)
+    examined = 0
     for i in range(len(words)):
+        if examined >= MAX_KIND_WORDS:
+            break
         for word, kind in KIND_WORDS:
             w = word.split()
             if words[i : i + len(w)] != w:
                 continue
+            examined += 1
             after = words[i + len(w) :]
             for n, (cores, group) in by_length.items():
                 if len(after) < n:

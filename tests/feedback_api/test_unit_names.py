@@ -72,3 +72,14 @@ def test_a_bare_two_word_name_is_a_weaker_mention_than_one_with_its_kind_word():
 def test_no_mention_in_text_that_names_no_commune():
     assert find_mentions("Có người lừa đảo qua điện thoại, giả danh công an", UNITS) == []
     assert find_mentions("nhà ở xa quá không đi được", UNITS) == []
+
+
+def test_a_flood_of_kind_words_is_scanned_a_bounded_number_of_times(monkeypatch):
+    from feedback_api.units import names
+
+    calls = []
+    real = names.process.extract
+    monkeypatch.setattr(names.process, "extract", lambda *a, **k: calls.append(1) or real(*a, **k))
+    find_mentions("x " * 1500 + "phường Trung Tâm", UNITS)
+    groups = len({e.core_words for e in UNITS})
+    assert len(calls) <= names.MAX_KIND_WORDS * groups
