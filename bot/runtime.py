@@ -57,7 +57,8 @@ class BotRuntime:
             engine=engine,
             db=db,
             upload_dir=settings.data_dir / "webchat-uploads",
-            secure_cookies=settings.secure_cookies,
+            secure_cookies=settings.cookie_secure,
+            secret=settings.secret_key,
         )
         files["web"] = webchat.fetch
         channels: dict = {"web": webchat}

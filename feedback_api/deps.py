@@ -16,6 +16,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
+from feedback_api.clientaddr import client_address
 from feedback_api.officers import service as officers
 from feedback_api.permissions import Actor
 from feedback_api.settings import Settings
@@ -39,7 +40,13 @@ SessionDep = Annotated[Session, Depends(get_db)]
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The verified client address (see feedback_api.clientaddr): what rate limits, lockouts
+    and the audit log key on. Never a header the client chose, unless a trusted proxy set it."""
+    return client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        request.app.state.trusted_proxies,
+    )
 
 
 def _bearer(request: Request) -> str | None:
@@ -111,6 +118,19 @@ def require_service(request: Request, settings: SettingsDep) -> None:
 
 
 ServiceCaller = Annotated[None, Depends(require_service)]
+
+
+def is_service(request: Request, settings: Settings) -> bool:
+    token = _bearer(request)
+    return bool(token) and secrets.compare_digest(token or "", settings.service_token)
+
+
+def lookup_key(request: Request, settings: Settings) -> str:
+    """The rate-limit key of a public lookup: the citizen the bot names, else the client."""
+    citizen = request.headers.get("x-citizen-ref", "")
+    if citizen and is_service(request, settings):
+        return "citizen:" + citizen[:80]
+    return "ip:" + client_ip(request)
 
 
 def optional_browser_session(request: Request, db: SessionDep) -> BrowserSession | None:

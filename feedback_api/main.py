@@ -11,10 +11,12 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
+from feedback_api import accesslog
 from feedback_api.attachments.storage import AttachmentRejected, AttachmentStore
 from feedback_api.attachments_service import TooManyAttachments
 from feedback_api.audit.api import router as audit_router
 from feedback_api.bodylimit import BodySizeLimit
+from feedback_api.clientaddr import parse_networks
 from feedback_api.db import engine_for
 from feedback_api.officers.api import router as officers_router
 from feedback_api.officers.service import OfficerError
@@ -94,10 +96,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    accesslog.install()
     app.state.engine = engine or engine_for(settings)
     app.state.attachment_store = AttachmentStore(
         settings.resolved_attachments_dir, max_bytes=settings.max_upload_bytes
     )
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.status_limiter = RateLimiter(settings.status_lookups_per_minute)
     app.state.login_limiter = RateLimiter(30)
 

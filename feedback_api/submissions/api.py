@@ -5,11 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 
 from feedback_api import attachments_service
-from feedback_api.deps import CurrentActor, ServiceCaller, SessionDep, SettingsDep, client_ip
+from feedback_api.deps import (
+    CurrentActor,
+    ServiceCaller,
+    SessionDep,
+    SettingsDep,
+    client_ip,
+    lookup_key,
+)
 from feedback_api.permissions import NotFound
 from feedback_api.submissions import queries, service
 from feedback_api.submissions.schemas import (
@@ -77,14 +84,19 @@ def upload_attachment(
 
 
 @router.get("/status/{code}", response_model=PublicStatus, tags=["public"])
-def status_lookup(code: str, request: Request, db: SessionDep) -> PublicStatus:
+def status_lookup(
+    code: Annotated[str, Path(max_length=32)],
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+) -> PublicStatus:
     """Status and public reply by tracking code; rate-limited per caller against guessing.
 
-    The bot looks codes up on behalf of many citizens from one address, so it names the
-    citizen (X-Citizen-Ref) and the limit applies per citizen instead.
+    The limit applies per verified client address. Only the bot (holding the service token),
+    which looks codes up on behalf of many citizens from one address, may name the citizen
+    (X-Citizen-Ref) so the limit applies per citizen instead; anyone else's header is ignored.
     """
-    key = request.headers.get("x-citizen-ref") or client_ip(request)
-    if not request.app.state.status_limiter.allow(key[:80]):
+    if not request.app.state.status_limiter.allow(lookup_key(request, settings)):
         raise HTTPException(
             429,
             "Bạn tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.",
