@@ -10,6 +10,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError
 
 from feedback_api import accesslog
 from feedback_api.attachments.storage import AttachmentRejected, AttachmentStore
@@ -79,6 +80,13 @@ def _install_error_handlers(app: FastAPI) -> None:
             {"detail": TooManyAttachments.message_vi.format(limit=exc.args[0]), "code": "too_many"},
             status_code=422,
         )
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception):
+        # The safety net behind feedback_api.wire: a number or date the database or the
+        # calendar cannot hold is bad input (422), never a server error.
+        return _error(request, 422, "Dữ liệu không hợp lệ (giá trị ngoài phạm vi cho phép).")
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):

@@ -23,6 +23,7 @@ from feedback_api.officers.schemas import (
     TokenCreated,
 )
 from feedback_api.settings import Settings
+from feedback_api.wire import DbId
 
 router = APIRouter(prefix="/api/v1", tags=["officers"])
 
@@ -132,7 +133,7 @@ def create_officer(data: OfficerCreate, db: SessionDep, actor: CurrentActor) -> 
 
 @router.patch("/officers/{officer_id}", response_model=OfficerPublic)
 def update_officer(
-    officer_id: int, data: OfficerUpdate, db: SessionDep, actor: CurrentActor
+    officer_id: DbId, data: OfficerUpdate, db: SessionDep, actor: CurrentActor
 ) -> OfficerPublic:
     officer = service.update(db_session=db, actor=actor, officer_id=officer_id, data=data)
     return OfficerPublic.model_validate(officer, from_attributes=True)

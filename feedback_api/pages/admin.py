@@ -19,6 +19,7 @@ from feedback_api.pages.auth import PageSession, page
 from feedback_api.permissions import Action, Forbidden
 from feedback_api.units import service as units
 from feedback_api.units.schemas import UnitCreate
+from feedback_api.wire import DbId
 
 router = APIRouter(prefix="/officer/admin", include_in_schema=False)
 
@@ -108,7 +109,7 @@ def create_officer(
 
 @router.post("/officers/{officer_id}")
 def update_officer(
-    officer_id: int,
+    officer_id: DbId,
     request: Request,
     db: SessionDep,
     browser: PageSession,
@@ -215,7 +216,7 @@ def audit_page(
     entity_id: str | None = None,
     actor_id: str | None = None,
     day: str | None = None,
-    cursor: int | None = None,
+    cursor: DbId | None = None,
 ):
     since = until = None
     if day:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, Path, Query, Request, UploadFile
@@ -33,6 +32,7 @@ from feedback_api.submissions.schemas import (
     SubmissionsPublic,
     SubmissionUpdate,
 )
+from feedback_api.wire import Day, DbId
 
 router = APIRouter(prefix="/api/v1")
 
@@ -113,15 +113,15 @@ def list_submissions(
     status: Annotated[
         str | None, Query(pattern="^(new|verifying|forwarded|resolved|rejected|duplicate)$")
     ] = None,
-    unit_id: int | None = None,
+    unit_id: DbId | None = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
-    created_from: dt.date | None = None,
-    created_to: dt.date | None = None,
+    created_from: Day | None = None,
+    created_to: Day | None = None,
     overdue: bool | None = None,
     valuable: bool | None = None,
-    assigned_to_id: int | None = None,
+    assigned_to_id: DbId | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    cursor: int | None = None,
+    cursor: DbId | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
 ) -> SubmissionsPublic:
     flt = queries.InboxFilter(
@@ -151,7 +151,7 @@ def _public(db, actor, submission) -> SubmissionPublic:
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionPublic, tags=["officers"])
 def get_submission(
-    submission_id: int, request: Request, db: SessionDep, actor: CurrentActor
+    submission_id: DbId, request: Request, db: SessionDep, actor: CurrentActor
 ) -> SubmissionPublic:
     submission = service.view(
         db_session=db, actor=actor, submission_id=submission_id, ip=client_ip(request)
@@ -161,7 +161,7 @@ def get_submission(
 
 @router.patch("/submissions/{submission_id}", response_model=SubmissionPublic, tags=["officers"])
 def update_submission(
-    submission_id: int, data: SubmissionUpdate, db: SessionDep, actor: CurrentActor
+    submission_id: DbId, data: SubmissionUpdate, db: SessionDep, actor: CurrentActor
 ) -> SubmissionPublic:
     submission = service.update(db_session=db, actor=actor, submission_id=submission_id, data=data)
     return _public(db, actor, submission)
@@ -170,7 +170,7 @@ def update_submission(
 @router.get(
     "/submissions/{submission_id}/notes", response_model=list[NotePublic], tags=["officers"]
 )
-def list_notes(submission_id: int, db: SessionDep, actor: CurrentActor):
+def list_notes(submission_id: DbId, db: SessionDep, actor: CurrentActor):
     notes = service.notes(db_session=db, actor=actor, submission_id=submission_id)
     return [NotePublic.model_validate(n, from_attributes=True) for n in notes]
 
@@ -181,7 +181,7 @@ def list_notes(submission_id: int, db: SessionDep, actor: CurrentActor):
     response_model=NotePublic,
     tags=["officers"],
 )
-def add_note(submission_id: int, data: NoteCreate, db: SessionDep, actor: CurrentActor):
+def add_note(submission_id: DbId, data: NoteCreate, db: SessionDep, actor: CurrentActor):
     note = service.add_note(db_session=db, actor=actor, submission_id=submission_id, text=data.text)
     return NotePublic.model_validate(note, from_attributes=True)
 
@@ -190,7 +190,7 @@ def add_note(submission_id: int, data: NoteCreate, db: SessionDep, actor: Curren
     "/submissions/{submission_id}/reply", response_model=SubmissionPublic, tags=["officers"]
 )
 def reply(
-    submission_id: int, data: ReplyCreate, db: SessionDep, actor: CurrentActor
+    submission_id: DbId, data: ReplyCreate, db: SessionDep, actor: CurrentActor
 ) -> SubmissionPublic:
     submission = service.reply(
         db_session=db, actor=actor, submission_id=submission_id, text=data.text
@@ -202,7 +202,7 @@ def reply(
     "/submissions/{submission_id}/duplicate", response_model=SubmissionPublic, tags=["officers"]
 )
 def mark_duplicate(
-    submission_id: int, data: DuplicateMark, db: SessionDep, actor: CurrentActor
+    submission_id: DbId, data: DuplicateMark, db: SessionDep, actor: CurrentActor
 ) -> SubmissionPublic:
     submission = service.mark_duplicate(
         db_session=db, actor=actor, submission_id=submission_id, original=data.duplicate_of
@@ -213,7 +213,7 @@ def mark_duplicate(
 @router.get(
     "/submissions/{submission_id}/similar", response_model=list[SimilarPublic], tags=["officers"]
 )
-def similar(submission_id: int, db: SessionDep, actor: CurrentActor):
+def similar(submission_id: DbId, db: SessionDep, actor: CurrentActor):
     return [
         SimilarPublic(
             id=s.submission.id,
@@ -233,7 +233,7 @@ def similar(submission_id: int, db: SessionDep, actor: CurrentActor):
     response_model=list[AttachmentPublic],
     tags=["officers"],
 )
-def list_attachments(submission_id: int, db: SessionDep, actor: CurrentActor):
+def list_attachments(submission_id: DbId, db: SessionDep, actor: CurrentActor):
     return [
         AttachmentPublic.model_validate(a, from_attributes=True)
         for a in attachments_service.list_for(
@@ -242,7 +242,7 @@ def list_attachments(submission_id: int, db: SessionDep, actor: CurrentActor):
     ]
 
 
-def _file(request: Request, db, actor, attachment_id: int, sealed: bool) -> FileResponse:
+def _file(request: Request, db, actor, attachment_id: DbId, sealed: bool) -> FileResponse:
     try:
         path, attachment = attachments_service.open_for(
             db_session=db,
@@ -266,12 +266,12 @@ def _file(request: Request, db, actor, attachment_id: int, sealed: bool) -> File
 
 
 @router.get("/attachments/{attachment_id}", tags=["officers"])
-def attachment_file(attachment_id: int, request: Request, db: SessionDep, actor: CurrentActor):
+def attachment_file(attachment_id: DbId, request: Request, db: SessionDep, actor: CurrentActor):
     """The officer copy, with GPS and other metadata stripped."""
     return _file(request, db, actor, attachment_id, sealed=False)
 
 
 @router.get("/attachments/{attachment_id}/original", tags=["officers"])
-def attachment_original(attachment_id: int, request: Request, db: SessionDep, actor: CurrentActor):
+def attachment_original(attachment_id: DbId, request: Request, db: SessionDep, actor: CurrentActor):
     """The sealed original, byte for byte as the citizen sent it (admins only, audited)."""
     return _file(request, db, actor, attachment_id, sealed=True)

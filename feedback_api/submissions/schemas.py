@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from feedback_api.wire import DbId, Moment
+
 KindName = Literal["tip", "question", "opinion"]
 StatusName = Literal["new", "verifying", "forwarded", "resolved", "rejected", "duplicate"]
 AnonymityName = Literal["named", "confidential", "anonymous"]
@@ -127,11 +129,11 @@ class SubmissionUpdate(BaseModel):
     status: StatusName | None = None
     priority: PriorityName | None = None
     valuable: bool | None = None
-    assigned_to_id: int | None = None
+    assigned_to_id: DbId | None = None
     unassign: bool = False
-    unit_id: int | None = None
+    unit_id: DbId | None = None
     category: str | None = Field(default=None, max_length=40)
-    due_at: dt.datetime | None = None
+    due_at: Moment | None = None
 
 
 class NoteCreate(BaseModel):

@@ -7,11 +7,12 @@ metadata in every attachment type, oversized integers and dates.
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from feedback_api.main import create_app
 from feedback_api.ratelimit import RateLimiter
-from tests.feedback_api.conftest import SERVICE_TOKEN
+from tests.feedback_api.conftest import SERVICE_TOKEN, login, make_tip
 
 UNKNOWN = "/api/v1/status/LN-0000-0000"
 
@@ -98,3 +99,61 @@ def test_the_access_log_keeps_no_tracking_codes_or_search_terms():
         assert "7k3m" not in redacted and "0912" not in redacted
     logging.getLogger("uvicorn.access").filter(record)
     assert "Q9PX" not in record.getMessage() and "x=1" not in record.getMessage()
+
+
+# --- 2 and 8: extreme numbers and dates stop at the door ------------------------------------
+
+BIG = str(2**63)
+
+
+@pytest.mark.parametrize(
+    "due_at",
+    ["9999-12-31T00:00:00Z", "0001-01-01T00:00:00Z", "2026-12-31T10:00:00", "9999-12-31"],
+)
+def test_a_deadline_out_of_range_or_without_time_zone_is_refused_and_the_inbox_still_works(
+    client, world, db, settings, due_at
+):
+    tip = make_tip(db, settings)
+    headers = login(client, "officer.a")
+    response = client.patch(
+        f"/api/v1/submissions/{tip.id}", json={"due_at": due_at}, headers=headers
+    )
+    assert response.status_code == 422
+    assert client.get("/api/v1/submissions", headers=headers).status_code == 200
+    assert client.get("/officer").status_code == 200
+    ok = client.patch(
+        f"/api/v1/submissions/{tip.id}",
+        json={"due_at": "2026-12-31T10:00:00+07:00"},
+        headers=headers,
+    )
+    assert ok.status_code == 200 and ok.json()["due_at"].startswith("2026-12-31T03:00:00")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", f"/api/v1/submissions/{BIG}", None),
+        ("GET", f"/api/v1/submissions?cursor={BIG}", None),
+        ("GET", f"/api/v1/submissions?unit_id={BIG}", None),
+        ("GET", "/api/v1/submissions?created_from=0001-01-01", None),
+        ("GET", "/api/v1/submissions?created_to=9999-12-31", None),
+        ("GET", f"/api/v1/attachments/{BIG}", None),
+        ("GET", f"/api/v1/audit?entity_id={BIG}", None),
+        ("GET", "/api/v1/audit?since=0001-01-01T00:00:00", None),
+        ("PATCH", "/api/v1/submissions/1", {"assigned_to_id": int(BIG)}),
+        ("PATCH", f"/api/v1/officers/{BIG}", {"active": True}),
+        ("POST", "/api/v1/officers", {"username": "x.y", "full_name": "X", "role": "officer",
+                                      "unit_id": int(BIG), "password": "mat-khau-du-dai"}),
+        ("GET", f"/officer/submissions/{BIG}", None),
+        ("GET", f"/officer?unit_id={BIG}&created_from=0001-01-01", None),
+        ("GET", f"/officer/audit?entity_id={BIG}&day=0001-01-01", None),
+    ],
+)  # fmt: skip
+def test_integers_past_64_bits_and_extreme_dates_are_bad_input_not_server_errors(
+    client, world, method, path, body
+):
+    headers = login(client, "admin")
+    response = client.request(method, path, json=body, headers=headers)
+    assert response.status_code in (400, 404, 422) or (
+        path.startswith("/officer") and response.status_code == 200
+    ), (response.status_code, response.text[:300])
