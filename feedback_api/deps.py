@@ -111,6 +111,17 @@ async def current_actor(request: Request, db: SessionDep) -> Actor:
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
+def browser_actor(request: Request, actor: CurrentActor) -> Actor:
+    """An officer signed in with a browser session (CSRF checked): never an API token, so a
+    token cannot be used to make more tokens."""
+    if _bearer(request):
+        raise HTTPException(403, "Thao tác này cần phiên đăng nhập, không dùng được API token.")
+    return actor
+
+
+BrowserActor = Annotated[Actor, Depends(browser_actor)]
+
+
 def require_service(request: Request, settings: SettingsDep) -> None:
     token = _bearer(request)
     if not token or not secrets.compare_digest(token, settings.service_token):

@@ -29,6 +29,7 @@ from feedback_api.permissions import Forbidden, NotFound
 from feedback_api.ratelimit import RateLimiter
 from feedback_api.settings import Settings
 from feedback_api.submissions.api import router as submissions_router
+from feedback_api.submissions.contacts import sealer_for
 from feedback_api.submissions.service import SubmissionError
 from feedback_api.subscriptions.api import router as subscriptions_router
 from feedback_api.units.api import router as units_router
@@ -110,6 +111,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         settings.resolved_attachments_dir, max_bytes=settings.max_upload_bytes
     )
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    app.state.contact_sealer = sealer_for(settings.secret_key)
     app.state.status_limiter = RateLimiter(settings.status_lookups_per_minute)
     app.state.login_limiter = RateLimiter(30)
 

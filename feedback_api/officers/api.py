@@ -9,18 +9,21 @@ from pydantic import BaseModel, Field
 
 from feedback_api.deps import (
     SESSION_COOKIE,
+    BrowserActor,
     CurrentActor,
     SessionDep,
     SettingsDep,
     client_ip,
 )
-from feedback_api.officers import service
+from feedback_api.officers import service, tokens
 from feedback_api.officers.schemas import (
     OfficerCreate,
     OfficerPublic,
     OfficersPublic,
     OfficerUpdate,
     TokenCreated,
+    TokenPublic,
+    UnlockResult,
 )
 from feedback_api.settings import Settings
 from feedback_api.wire import DbId
@@ -107,13 +110,39 @@ def me(db: SessionDep, actor: CurrentActor) -> OfficerPublic:
 
 
 @router.post("/officers/me/tokens", status_code=201, response_model=TokenCreated)
-def create_token(data: TokenRequest, db: SessionDep, actor: CurrentActor) -> TokenCreated:
-    """An API token for the officer's own scripts; shown once, stored only as a hash."""
+def create_token(data: TokenRequest, db: SessionDep, actor: BrowserActor) -> TokenCreated:
+    """An API token for the officer's own scripts; shown once, stored only as a hash.
+
+    Browser sessions only: a token cannot make tokens. Ends when the password changes."""
     officer = service.get_by_username(db_session=db, username=actor.username)
     return TokenCreated(
-        token=service.create_api_token(db_session=db, officer=officer, label=data.label),
+        token=service.create_api_token(
+            db_session=db, officer=officer, label=data.label, actor=actor
+        ),
         label=data.label,
     )
+
+
+@router.get("/officers/me/tokens", response_model=list[TokenPublic])
+def list_tokens(db: SessionDep, actor: CurrentActor) -> list[TokenPublic]:
+    """The officer's own tokens (never the secret itself), live or not."""
+    officer = service.get_by_username(db_session=db, username=actor.username)
+    return [
+        TokenPublic.of(record, live=tokens.is_live(record, officer))
+        for record in tokens.list_own(db_session=db, actor=actor)
+    ]
+
+
+@router.delete("/officers/me/tokens/{token_id}", status_code=204)
+def revoke_token(token_id: DbId, db: SessionDep, actor: CurrentActor) -> None:
+    """Revoke one of the officer's own tokens (audited); a token may revoke itself."""
+    tokens.revoke_own(db_session=db, actor=actor, token_id=token_id)
+
+
+@router.post("/officers/{officer_id}/unlock", response_model=UnlockResult)
+def unlock_officer(officer_id: DbId, db: SessionDep, actor: CurrentActor) -> UnlockResult:
+    """Clear an account's login backoff (admins, audited)."""
+    return UnlockResult(cleared=service.unlock(db_session=db, actor=actor, officer_id=officer_id))
 
 
 @router.get("/officers", response_model=OfficersPublic)

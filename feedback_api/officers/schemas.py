@@ -45,3 +45,25 @@ class OfficersPublic(BaseModel):
 class TokenCreated(BaseModel):
     token: str
     label: str
+
+
+class TokenPublic(BaseModel):
+    id: int
+    label: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    live: bool = Field(description="usable now: not revoked, officer active, password unchanged")
+
+    @classmethod
+    def of(cls, record, *, live: bool) -> TokenPublic:
+        return cls(
+            id=record.id,
+            label=record.label,
+            created_at=record.created_at,
+            revoked_at=record.revoked_at,
+            live=live,
+        )
+
+
+class UnlockResult(BaseModel):
+    cleared: int

@@ -117,7 +117,12 @@ def detail(submission_id: DbId, request: Request, db: SessionDep, browser: PageS
         request,
         "detail.html",
         browser,
-        s=service.to_public(submission, actor, attachment_count=len(attachments)),
+        s=service.to_public(
+            submission,
+            actor,
+            attachment_count=len(attachments),
+            contacts=request.app.state.contact_sealer,
+        ),
         unit=unit,
         officers=officers,
         assignable=service.assignable(db_session=db, unit_id=unit.id),

@@ -153,10 +153,14 @@ def _public(db, actor, submission) -> SubmissionPublic:
 def get_submission(
     submission_id: DbId, request: Request, db: SessionDep, actor: CurrentActor
 ) -> SubmissionPublic:
+    """One submission, with contact details where the role may see them (the view is audited)."""
     submission = service.view(
         db_session=db, actor=actor, submission_id=submission_id, ip=client_ip(request)
     )
-    return _public(db, actor, submission)
+    count = attachments_service.count_for(db_session=db, submission_id=submission.id)
+    return service.to_public(
+        submission, actor, attachment_count=count, contacts=request.app.state.contact_sealer
+    )
 
 
 @router.patch("/submissions/{submission_id}", response_model=SubmissionPublic, tags=["officers"])

@@ -89,7 +89,8 @@ class PublicStatus(BaseModel):
 
 
 class SubmissionPublic(BaseModel):
-    """An officer's view of a submission. Contact fields are None unless the role may see them."""
+    """An officer's view of a submission. Contact fields are None except in the (audited)
+    detail view, and there only for roles that may see them; lists never carry them."""
 
     id: int
     tracking_code: str

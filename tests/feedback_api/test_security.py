@@ -7,12 +7,20 @@ metadata in every attachment type, oversized integers and dates.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlmodel import select
 
+from feedback_api.audit.models import AuditEvent
+from feedback_api.clock import utcnow
 from feedback_api.main import create_app
+from feedback_api.officers.models import ApiToken, LoginThrottle
 from feedback_api.ratelimit import RateLimiter
-from tests.feedback_api.conftest import SERVICE_TOKEN, login, make_tip
+from feedback_api.submissions.contacts import UNREADABLE, sealer_for
+from tests.feedback_api.conftest import PASSWORD, SERVICE_TOKEN, login, make_tip
 
 UNKNOWN = "/api/v1/status/LN-0000-0000"
 
@@ -157,3 +165,233 @@ def test_integers_past_64_bits_and_extreme_dates_are_bad_input_not_server_errors
     assert response.status_code in (400, 404, 422) or (
         path.startswith("/officer") and response.status_code == 200
     ), (response.status_code, response.text[:300])
+
+
+# --- 3. lockout that slows an attacker, not the owner ----------------------------------------
+
+
+def _login(client, username, password):
+    return client.post("/api/v1/auth/login", json={"username": username, "password": password})
+
+
+def test_an_attacker_guessing_from_one_address_does_not_lock_the_owner_out(app, world, settings):
+    with _client(app, "198.51.100.66") as attacker, _client(app, "203.0.113.10") as owner:
+        for _ in range(settings.login_max_failures * 3):
+            assert _login(attacker, "admin", "doan-mo-mat-khau").status_code == 401
+        # Even the right password is refused from the attacker's address while it waits...
+        assert _login(attacker, "admin", PASSWORD).status_code == 401
+        # ...while the owner, elsewhere, signs in at once.
+        assert _login(owner, "admin", PASSWORD).status_code == 200
+
+
+def test_backoff_grows_with_each_failure_and_a_success_clears_it(db, world):
+    from feedback_api.officers import service as officers
+    from feedback_api.officers import throttle
+
+    def wrong():
+        with pytest.raises(officers.LoginError):
+            officers.authenticate(
+                db_session=db, username="officer.a", password="sai", max_failures=3,
+                lockout=dt.timedelta(minutes=1), ip="192.0.2.1",
+            )  # fmt: skip
+
+    waits = []
+    for _ in range(5):
+        record = db.get(LoginThrottle, ("officer.a", "192.0.2.1"))
+        if record is not None:
+            record.blocked_until = None  # let the next try through, to see the next wait
+            db.add(record)
+            db.commit()
+        wrong()
+        record = db.get(LoginThrottle, ("officer.a", "192.0.2.1"))
+        waits.append(
+            record.blocked_until and round((record.blocked_until - utcnow()).total_seconds() / 60)
+        )
+    assert waits == [None, None, 1, 2, 4]
+    record.blocked_until = None
+    db.add(record)
+    db.commit()
+    officers.authenticate(
+        db_session=db, username="officer.a", password=PASSWORD, max_failures=3,
+        lockout=dt.timedelta(minutes=1), ip="192.0.2.1",
+    )  # fmt: skip
+    assert throttle.records(db_session=db, username="officer.a") == []
+
+
+def test_an_admin_unlocks_an_account_and_the_unlock_is_audited(app, world, db, settings):
+    with _client(app, "198.51.100.66") as attacker:
+        for _ in range(settings.login_max_failures):
+            _login(attacker, "officer.a", "sai-mat-khau")
+        assert _login(attacker, "officer.a", PASSWORD).status_code == 401
+        with _client(app, "203.0.113.10") as admin:
+            headers = login(admin, "admin")
+            page = admin.get("/officer/admin/officers")
+            assert "Mở khóa đăng nhập" in page.text
+            officer_id = world.officers["officer_a"].id
+            unlocked = admin.post(f"/api/v1/officers/{officer_id}/unlock", headers=headers)
+            assert unlocked.status_code == 200 and unlocked.json()["cleared"] == 1
+        assert _login(attacker, "officer.a", PASSWORD).status_code == 200
+    events = db.exec(select(AuditEvent).where(AuditEvent.action == "officer.unlock")).all()
+    assert [e.entity_id for e in events] == [world.officers["officer_a"].id]
+
+
+def test_unknown_usernames_are_throttled_like_real_ones(app, world, settings):
+    with _client(app) as attacker:
+        answers = {
+            name: [_login(attacker, name, "sai").json()["detail"] for _ in range(7)]
+            for name in ("officer.a", "khong.ton.tai")
+        }
+    assert answers["officer.a"] == answers["khong.ton.tai"]
+
+
+# --- 4. API tokens: listed, revocable, tied to the password, unable to mint tokens -----------
+
+
+def _token(client, headers, label="script"):
+    response = client.post("/api/v1/officers/me/tokens", headers=headers, json={"label": label})
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def test_a_token_is_listed_and_revoked_and_then_refused(client, world):
+    headers = login(client, "officer.a")
+    bearer = _token(client, headers)
+    [listed] = client.get("/api/v1/officers/me/tokens", headers=headers).json()
+    assert listed["label"] == "script" and listed["live"] is True and "token" not in listed
+    client.cookies.clear()
+    assert client.get("/api/v1/officers/me", headers=bearer).status_code == 200
+    assert (
+        client.delete(f"/api/v1/officers/me/tokens/{listed['id']}", headers=bearer).status_code
+        == 204
+    )
+    assert client.get("/api/v1/officers/me", headers=bearer).status_code == 401
+
+
+def test_a_token_cannot_mint_tokens_nor_revoke_another_officers(client, world):
+    headers = login(client, "officer.a")
+    bearer = _token(client, headers)
+    [mine] = client.get("/api/v1/officers/me/tokens", headers=headers).json()
+    client.cookies.clear()
+    minted = client.post("/api/v1/officers/me/tokens", headers=bearer, json={"label": "more"})
+    assert minted.status_code == 403
+    other = login(client, "officer.b")
+    assert (
+        client.delete(f"/api/v1/officers/me/tokens/{mine['id']}", headers=other).status_code == 404
+    )
+
+
+def test_a_password_reset_ends_tokens_and_reactivation_does_not_revive_them(client, world):
+    officer_id = world.officers["officer_a"].id
+    bearer = _token(client, login(client, "officer.a"))
+    client.cookies.clear()
+    admin = login(client, "admin")
+    reset = client.patch(
+        f"/api/v1/officers/{officer_id}", headers=admin, json={"password": "mat-khau-moi-hoan-toan"}
+    )
+    assert reset.status_code == 200
+    assert client.get("/api/v1/officers/me", headers=bearer).status_code == 401
+
+    client.cookies.clear()
+    ok = client.post(
+        "/api/v1/auth/login", json={"username": "officer.a", "password": "mat-khau-moi-hoan-toan"}
+    )
+    bearer = _token(client, {"X-CSRF-Token": ok.json()["csrf_token"]})
+    client.cookies.clear()
+    admin = login(client, "admin")
+    client.patch(f"/api/v1/officers/{officer_id}", headers=admin, json={"active": False})
+    client.patch(f"/api/v1/officers/{officer_id}", headers=admin, json={"active": True})
+    client.cookies.clear()
+    assert client.get("/api/v1/officers/me", headers=bearer).status_code == 401
+
+
+def test_the_tokens_page_makes_shows_once_and_revokes(client, world, db):
+    login(client, "officer.a")
+    csrf = client.get("/officer/tokens").context["csrf_token"]
+    made = client.post("/officer/tokens", data={"label": "báo cáo tuần", "csrf_token": csrf})
+    assert made.status_code == 201 and "lnk_" in made.text
+    page = client.get("/officer/tokens")
+    assert "báo cáo tuần" in page.text and "lnk_" not in page.text
+    [(record, live)] = page.context["tokens"]
+    assert live
+    revoked = client.post(
+        f"/officer/tokens/{record.id}/revoke", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert revoked.status_code == 303
+    assert db.get(ApiToken, record.id).revoked
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "token.revoke")).all()
+
+
+# --- 5. contacts never leave in bulk ---------------------------------------------------------
+
+
+def test_lists_never_carry_contacts_and_the_detail_view_that_does_is_audited(
+    client, world, db, settings
+):
+    tip = make_tip(
+        db, settings, anonymity="named", contact_name="Lê Văn Nêu", contact_phone="0912345678"
+    )
+    headers = login(client, "officer.a")
+    listing = client.get("/api/v1/submissions?limit=200", headers=headers)
+    assert "0912345678" not in listing.text and "Lê Văn" not in listing.text
+    assert (
+        client.get("/officer").status_code == 200
+        and "0912345678" not in client.get("/officer").text
+    )
+    views = lambda: db.exec(select(AuditEvent).where(AuditEvent.action == "submission.view")).all()  # noqa: E731
+    assert views() == []
+    detail = client.get(f"/api/v1/submissions/{tip.id}", headers=headers)
+    assert detail.json()["contact_phone"] == "0912345678"
+    assert len(views()) == 1
+
+
+# --- 7. contacts sealed at rest ----------------------------------------------------------------
+
+
+def test_contact_details_are_encrypted_in_the_database(db, world, settings, engine):
+    tip = make_tip(
+        db, settings, anonymity="confidential", contact_name="Phạm Kín", contact_phone="0900000002"
+    )
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT contact_name, contact_phone FROM submission WHERE id = :i"), {"i": tip.id}
+        ).one()
+    assert "Phạm" not in row.contact_name and "0900000002" not in row.contact_phone
+    sealer = sealer_for(settings.secret_key)
+    assert (sealer.open(row.contact_name), sealer.open(row.contact_phone)) == (
+        "Phạm Kín",
+        "0900000002",
+    )
+    assert sealer_for("another-secret-entirely-0123456789").open(row.contact_name) == UNREADABLE
+
+
+def test_the_migration_encrypts_contacts_stored_before_it(tmp_path):
+    from feedback_api.db import make_engine
+    from feedback_api.migrate import downgrade, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0004")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO unit (code, name, kind, path, active) "
+                "VALUES ('T', 'Tỉnh', 'province', '/1/', 1)"
+            )
+        )
+        connection.execute(text(
+            "INSERT INTO submission (tracking_code, kind, citizen_ref, channel, unit_id, category, "
+            "text, anonymity, contact_name, contact_phone, status, priority, valuable, "
+            "search_text, due_at, created_at, updated_at) VALUES ('LN-AAAA-BBBB', 'tip', "
+            "'cref_12345678', 'web', 1, 'drugs', 'x', 'confidential', 'Tên Thật', '0911222333', "
+            "'new', 'normal', 0, '', '9999-12-31 00:00:00', '2026-01-01', '2026-01-01')"
+        ))  # fmt: skip
+    upgrade(engine, secret_key="migration-secret-0123456789abcdef")
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT contact_name, contact_phone, due_at FROM submission")
+        ).one()
+    sealer = sealer_for("migration-secret-0123456789abcdef")
+    assert row.contact_name.startswith("v1:") and sealer.open(row.contact_name) == "Tên Thật"
+    assert sealer.open(row.contact_phone) == "0911222333"
+    assert str(row.due_at).startswith("2099-12-31")
+    downgrade(engine, "0004")
+    engine.dispose()
