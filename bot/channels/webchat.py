@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -63,6 +64,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$")
 PHOTOS_PER_WINDOW = 10  # per session: a tip takes up to 5, and a citizen may retry a few
 PHOTO_WINDOW_SECONDS = 600.0
+SWEEP_EVERY_SECONDS = 600.0  # how often uploads of expired drafts are looked for
 _FILE_ID = re.compile(r"^[0-9a-f]{32}\.(?:jpg|png|gif|webp)$")
 TEXT = {
     "forbidden": "Yêu cầu không hợp lệ hoặc phiên trò chuyện đã hết hạn. "
@@ -186,6 +188,9 @@ class WebChat:
         material = secret.encode() if secret else secrets.token_bytes(32)
         self._signing_key = hmac.new(material, b"ln-chat-session-v1", hashlib.sha256).digest()
         self.photo_limiter = KeyedLimiter(PHOTOS_PER_WINDOW, PHOTO_WINDOW_SECONDS, clock)
+        # A draft lives `idle_expiry_minutes` after its last step; its photos an hour longer.
+        self.upload_lifetime = (engine.deps.limits.idle_expiry_minutes + 60) * 60.0
+        self._swept_at = 0.0
         self.max_photo_bytes = engine.deps.limits.max_photo_bytes
         self.templates = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True)
         self.templates.globals["max_photo_bytes"] = self.max_photo_bytes
@@ -202,6 +207,25 @@ class WebChat:
         if not _FILE_ID.match(ref.channel_file_id):
             raise LookupError(f"not a web chat file id: {ref.channel_file_id!r}")
         return await asyncio.to_thread((self.upload_dir / ref.channel_file_id).read_bytes)
+
+    async def release(self, ref: FileRef) -> None:
+        """Delete a photo no draft needs: the tip was sent (the feedback API keeps the sealed
+        original and a cleaned copy) or the draft ended. Photos carry GPS; none linger here."""
+        if _FILE_ID.match(ref.channel_file_id):
+            await asyncio.to_thread((self.upload_dir / ref.channel_file_id).unlink, True)
+
+    def sweep(self, now: float | None = None) -> int:
+        """Delete uploads older than a draft can live (drafts that expired unseen)."""
+        now = time.time() if now is None else now
+        deadline = now - self.upload_lifetime
+        removed = 0
+        for path in self.upload_dir.glob("*"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < deadline:
+                    path.unlink()
+                    removed += 1
+        self._swept_at = now
+        return removed
 
     # --- storage --------------------------------------------------------------------------
 
@@ -248,6 +272,8 @@ class WebChat:
 
     def _store_photo(self, content: bytes, extension: str) -> str:
         self.upload_dir.mkdir(parents=True, exist_ok=True)
+        if time.time() - self._swept_at > SWEEP_EVERY_SECONDS:
+            self.sweep()
         file_id = secrets.token_hex(16) + extension
         partial = self.upload_dir / (file_id + ".part")
         partial.write_bytes(content)

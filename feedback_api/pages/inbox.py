@@ -7,11 +7,12 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel import select
 
 from feedback_api import attachments_service
+from feedback_api.attachments.serving import file_response
 from feedback_api.deps import SessionDep, client_ip
 from feedback_api.officers.models import Officer
 from feedback_api.pages.auth import PageSession, page
@@ -226,4 +227,4 @@ def attachment(
         )
     except FileNotFoundError:
         raise NotFound("attachment file") from None
-    return FileResponse(path, media_type=item.mime, headers={"Cache-Control": "private, no-store"})
+    return file_response(path, item, sealed=original)

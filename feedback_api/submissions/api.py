@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, HTTPException, Path, Query, Request, Upload
 from fastapi.responses import FileResponse
 
 from feedback_api import attachments_service
+from feedback_api.attachments.serving import file_response
 from feedback_api.deps import (
     CurrentActor,
     ServiceCaller,
@@ -258,15 +259,7 @@ def _file(request: Request, db, actor, attachment_id: DbId, sealed: bool) -> Fil
         )
     except FileNotFoundError:
         raise NotFound("attachment file") from None
-    return FileResponse(
-        path,
-        media_type=attachment.mime,
-        headers={
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": "inline",
-        },
-    )
+    return file_response(path, attachment, sealed=sealed)
 
 
 @router.get("/attachments/{attachment_id}", tags=["officers"])

@@ -303,3 +303,55 @@ def test_photo_uploads_are_rate_limited_per_chat_session(client):
     other = Visitor(TestClient(client.app))  # another session is not affected
     other.presses("Tố giác")
     assert other.post("/chat/photo", files={"file": ("a.jpg", jpeg())}).status_code != 429
+
+
+def _uploads(site) -> list:
+    return (
+        sorted(p.name for p in site.chat.upload_dir.glob("*"))
+        if site.chat.upload_dir.exists()
+        else []
+    )
+
+
+def test_photos_leave_the_web_chat_when_the_tip_is_sent(client, site):
+    visitor = Visitor(client)
+    visitor.presses("Tố giác")
+    visitor.presses("Trộm cắp")
+    visitor.says("Kẻ gian bẻ khóa xe máy trước chợ An Bình vào ban đêm")
+    visitor.presses("Bỏ qua")
+    visitor.post("/chat/photo", files={"file": ("a.jpg", jpeg(), "image/jpeg")})
+    assert len(_uploads(site)) == 1
+    visitor.presses("Xong")
+    visitor.presses("Ẩn danh")
+    visitor.presses("Gửi tin")
+    assert _uploads(site) == []  # the sealed original now lives in the feedback API only
+    with site.api_db() as db:
+        assert len(db.exec(select(Attachment)).all()) == 1
+
+
+def test_photos_of_a_cancelled_draft_are_deleted(client, site):
+    visitor = Visitor(client)
+    visitor.presses("Tố giác")
+    visitor.presses("Trộm cắp")
+    visitor.says("Kẻ gian bẻ khóa xe máy trước chợ An Bình vào ban đêm")
+    visitor.presses("Bỏ qua")
+    visitor.post("/chat/photo", files={"file": ("a.jpg", jpeg(), "image/jpeg")})
+    assert len(_uploads(site)) == 1
+    visitor.says("/cancel")
+    assert _uploads(site) == []
+
+
+def test_uploads_of_drafts_that_expired_unseen_are_swept(site):
+    import os
+    import time
+
+    site.chat.upload_dir.mkdir(parents=True, exist_ok=True)
+    old, fresh = (
+        site.chat.upload_dir / ("a" * 32 + ".jpg"),
+        site.chat.upload_dir / ("b" * 32 + ".jpg"),
+    )
+    old.write_bytes(jpeg())
+    fresh.write_bytes(jpeg())
+    long_ago = time.time() - site.chat.upload_lifetime - 1
+    os.utime(old, (long_ago, long_ago))
+    assert site.chat.sweep() == 1 and _uploads(site) == [fresh.name]

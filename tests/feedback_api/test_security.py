@@ -395,3 +395,100 @@ def test_the_migration_encrypts_contacts_stored_before_it(tmp_path):
     assert str(row.due_at).startswith("2099-12-31")
     downgrade(engine, "0004")
     engine.dispose()
+
+
+# --- 6. pixel bombs cost nothing ---------------------------------------------------------------
+
+
+def test_a_small_png_claiming_40_megapixels_is_refused_before_any_decoding(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from feedback_api.attachments.storage import AttachmentRejected, AttachmentStore
+    from tests.feedback_api.test_attachment_storage import png_bomb
+
+    def no_decoding(self, *args, **kwargs):
+        raise AssertionError("decoded a picture that should have been refused from its header")
+
+    monkeypatch.setattr(Image.Image, "load", no_decoding)
+    bomb = png_bomb(6000, 6600)  # the review's 154 KB, 39.6-megapixel PNG
+    assert len(bomb) < 200_000
+    with pytest.raises(AttachmentRejected) as refused:
+        AttachmentStore(tmp_path).store(bomb)
+    assert refused.value.code == "too_large"
+
+
+def test_a_big_jpeg_is_decoded_at_reduced_scale_within_the_pixel_budget(tmp_path):
+    import io
+
+    from PIL import Image
+
+    from feedback_api.attachments.storage import AttachmentStore
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2000, 1600), (90, 30, 200)).save(buffer, "JPEG")
+    store = AttachmentStore(tmp_path, max_pixels=1_000_000)  # 3.2 MP photo, 1 MP budget
+    stored = store.store(buffer.getvalue())
+    assert stored.width * stored.height <= 1_000_000 and (stored.width, stored.height) == (
+        1000,
+        800,
+    )
+
+
+# --- 7. metadata in every attachment type, through the API -------------------------------------
+
+
+def _attachment_samples():
+    import io
+
+    from tests.feedback_api.media_samples import pdf_with_metadata, video_with_gps
+    from tests.feedback_api.test_attachment_storage import XMP, phone_exif, two_tone
+
+    def encode(fmt, **options):
+        buffer = io.BytesIO()
+        two_tone().save(buffer, fmt, **options)
+        return buffer.getvalue()
+
+    return {
+        "anh.jpg": encode("JPEG", exif=phone_exif(), xmp=XMP),
+        "anh.png": encode("PNG", exif=phone_exif()),
+        "anh.webp": encode("WEBP", exif=phone_exif()),
+        "anh.gif": encode("GIF", comment=b"secret-comment"),
+        "don.pdf": pdf_with_metadata(),
+        "clip.mp4": video_with_gps(b"mp42"),
+        "IMG_1.mov": video_with_gps(b"qt  "),
+    }
+
+
+def test_no_attachment_type_reaches_officers_with_its_metadata(client, world, db, settings):
+    from tests.feedback_api.media_samples import AUTHOR, GPS_ISO6709
+
+    settings.max_attachments_per_submission = 10  # one of each of the 7 kinds on one tip
+    tip = make_tip(db, settings)
+    bot = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    ids = {}
+    for name, content in _attachment_samples().items():
+        upload = client.post(
+            f"/api/v1/intake/submissions/{tip.tracking_code}/attachments",
+            headers=bot,
+            files={"file": (name, content)},
+        )
+        assert upload.status_code == 201, (name, upload.text)
+        ids[name] = upload.json()["id"]
+    headers = login(client, "officer.a")
+    for name, attachment_id in ids.items():
+        served = client.get(f"/api/v1/attachments/{attachment_id}", headers=headers)
+        assert served.status_code == 200
+        for secret in (
+            b"SecretPhone",
+            b"secret",
+            b"xmpmeta",
+            AUTHOR.encode(),
+            GPS_ISO6709,
+            b"Exif",
+        ):
+            assert secret not in served.content, (name, secret)
+        disposition = served.headers["content-disposition"]
+        assert disposition.startswith("attachment" if name.endswith(".pdf") else "inline"), name
+    admin = login(client, "admin")
+    original = client.get(f"/api/v1/attachments/{ids['anh.jpg']}/original", headers=admin)
+    assert original.headers["content-disposition"].startswith("attachment")  # never inline

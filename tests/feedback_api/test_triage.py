@@ -8,8 +8,8 @@ from feedback_api.audit import service as audit
 from feedback_api.audit.models import AuditEvent
 from feedback_api.outbox.models import OutboxMessage
 from feedback_api.permissions import Forbidden, NotFound
-from feedback_api.submissions.contacts import sealer_for
 from feedback_api.submissions import queries, service
+from feedback_api.submissions.contacts import sealer_for
 from feedback_api.submissions.schemas import SubmissionUpdate
 from tests.feedback_api.conftest import actor, make_tip
 
