@@ -70,6 +70,9 @@ def login_officer(request: Request, db, settings: Settings, username: str, passw
         lockout=dt.timedelta(minutes=settings.login_lockout_minutes),
         ip=client_ip(request),
     )
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # no session fixation: whatever session the browser carried ends here
+        service.end_session(db_session=db, token=previous)
     session = service.start_session(
         db_session=db,
         officer=officer,
@@ -83,6 +86,8 @@ def login_officer(request: Request, db, settings: Settings, username: str, passw
 def login(
     data: LoginRequest, request: Request, response: Response, db: SessionDep, settings: SettingsDep
 ) -> LoginResult:
+    """Sign in for scripts and single-page clients. JSON only (application/json): a cross-site
+    HTML form cannot send that without a CORS preflight, which this server never grants."""
     try:
         officer, session = login_officer(request, db, settings, data.username, data.password)
     except service.LoginError as exc:

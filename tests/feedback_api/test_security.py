@@ -492,3 +492,40 @@ def test_no_attachment_type_reaches_officers_with_its_metadata(client, world, db
     admin = login(client, "admin")
     original = client.get(f"/api/v1/attachments/{ids['anh.jpg']}/original", headers=admin)
     assert original.headers["content-disposition"].startswith("attachment")  # never inline
+
+
+# --- lower: login CSRF and session fixation ---------------------------------------------------
+
+
+def test_a_cross_site_login_form_cannot_sign_the_victim_into_the_attackers_account(client, world):
+    # The attacker's page posts the attacker's credentials; the victim's browser has no login
+    # cookie for that form (SameSite=strict), so there is nothing to match.
+    forged = client.post(
+        "/officer/login",
+        data={"username": "officer.b", "password": PASSWORD, "login_csrf": "attacker-made"},
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403 and "ln_session" not in forged.headers.get("set-cookie", "")
+    # Nor can a plain-text or form body reach the JSON login.
+    as_text = client.post(
+        "/api/v1/auth/login",
+        content=f'{{"username": "officer.b", "password": "{PASSWORD}"}}',
+        headers={"Content-Type": "text/plain"},
+    )
+    assert as_text.status_code == 422 and "ln_session" not in as_text.headers.get("set-cookie", "")
+
+
+def test_a_session_planted_before_login_is_ended_by_the_login(app, world):
+    with _client(app) as attacker:
+        login(attacker, "officer.b")
+        planted = attacker.cookies["ln_session"]
+    with _client(app) as victim:
+        signed_in = victim.post(
+            "/api/v1/auth/login",
+            json={"username": "officer.a", "password": PASSWORD},
+            headers={"Cookie": f"ln_session={planted}"},
+        )
+        assert signed_in.status_code == 200 and signed_in.cookies["ln_session"] != planted
+    with _client(app) as later:
+        later_me = later.get("/api/v1/officers/me", headers={"Cookie": f"ln_session={planted}"})
+        assert later_me.status_code == 401  # the planted session is gone
