@@ -7,7 +7,6 @@ accept with `CurrentActor`, `BrowserActor` or `ServiceCaller`.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -18,6 +17,7 @@ from sqlmodel import Session
 
 from feedback_api.clientaddr import client_address
 from feedback_api.officers import service as officers
+from feedback_api.officers.security import same_secret
 from feedback_api.permissions import Actor
 from feedback_api.settings import Settings
 
@@ -75,7 +75,7 @@ def _browser_session(request: Request, db: Session) -> BrowserSession | None:
 
 def _check_csrf(request: Request, expected: str, form_token: str | None = None) -> None:
     supplied = request.headers.get(CSRF_HEADER) or form_token or ""
-    if not secrets.compare_digest(supplied, expected):
+    if not same_secret(supplied, expected):
         raise HTTPException(403, "Phiên làm việc không hợp lệ (CSRF). Vui lòng tải lại trang.")
 
 
@@ -124,7 +124,7 @@ BrowserActor = Annotated[Actor, Depends(browser_actor)]
 
 def require_service(request: Request, settings: SettingsDep) -> None:
     token = _bearer(request)
-    if not token or not secrets.compare_digest(token, settings.service_token):
+    if not same_secret(token, settings.service_token):
         raise HTTPException(401, "Invalid service token", headers={"WWW-Authenticate": "Bearer"})
 
 
@@ -133,7 +133,7 @@ ServiceCaller = Annotated[None, Depends(require_service)]
 
 def is_service(request: Request, settings: Settings) -> bool:
     token = _bearer(request)
-    return bool(token) and secrets.compare_digest(token or "", settings.service_token)
+    return same_secret(token, settings.service_token)
 
 
 def lookup_key(request: Request, settings: Settings) -> str:
@@ -154,7 +154,7 @@ OptionalBrowser = Annotated[BrowserSession | None, Depends(optional_browser_sess
 async def service_or_actor(request: Request, db: SessionDep, settings: SettingsDep) -> Actor | None:
     """The bot (None) or a signed-in officer; anyone else gets 401."""
     token = _bearer(request)
-    if token and secrets.compare_digest(token, settings.service_token):
+    if same_secret(token, settings.service_token):
         return None
     return await current_actor(request, db)
 

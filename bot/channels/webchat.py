@@ -373,7 +373,11 @@ class WebChat:
         if not _TOKEN.match(token):
             return None
         nonce, _, signature = token.partition(".")
-        return token if hmac.compare_digest(signature, self._signature(nonce)) else None
+        return (
+            token
+            if hmac.compare_digest(signature.encode(), self._signature(nonce).encode())
+            else None
+        )
 
     def _render(self, template: str, token: str, rows: list, **context) -> str:
         messages = [_view(row) for row in rows]
@@ -442,7 +446,9 @@ class WebChat:
         replayed = Request(request.scope, _replay(body))
         async with replayed.form(max_files=1, max_fields=10, max_part_size=MAX_BODY) as form:
             sent = form.get("csrf_token")
-            valid = isinstance(sent, str) and hmac.compare_digest(sent, csrf_for(token))
+            valid = isinstance(sent, str) and hmac.compare_digest(
+                sent.encode(), csrf_for(token).encode()
+            )
             if not (htmx or valid):
                 return HTMLResponse(TEXT["forbidden"], status_code=403, headers=NO_STORE)
             after, status = _int(form.get("after")), 200

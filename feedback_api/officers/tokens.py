@@ -9,14 +9,13 @@ browser session only), so a leaked token cannot multiply itself. Only hashes are
 from __future__ import annotations
 
 import hashlib
-import secrets
 
 from sqlmodel import Session, col, select, update
 
 from feedback_api.audit import service as audit
 from feedback_api.clock import utcnow
 from feedback_api.officers.models import ApiToken, Officer
-from feedback_api.officers.security import new_token, token_hash
+from feedback_api.officers.security import new_token, same_secret, token_hash
 from feedback_api.permissions import Actor, NotFound
 
 PREFIX = "lnk_"
@@ -58,7 +57,7 @@ def officer_for(*, db_session: Session, token: str) -> Officer | None:
     officer = db_session.get(Officer, record.officer_id)
     if officer is None or not officer.active:
         return None
-    if not secrets.compare_digest(record.credential_stamp, credential_stamp(officer)):
+    if not same_secret(record.credential_stamp, credential_stamp(officer)):
         return None
     return officer
 
@@ -104,5 +103,5 @@ def is_live(record: ApiToken, officer: Officer) -> bool:
         not record.revoked
         and officer.active
         and bool(record.credential_stamp)
-        and secrets.compare_digest(record.credential_stamp or "", credential_stamp(officer))
+        and same_secret(record.credential_stamp, credential_stamp(officer))
     )

@@ -18,6 +18,7 @@ from feedback_api.deps import (
 )
 from feedback_api.officers import service as officers
 from feedback_api.officers.api import login_officer, set_session_cookie
+from feedback_api.officers.security import same_secret
 from feedback_api.pages.templating import templates
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
@@ -105,7 +106,7 @@ def login_submit(
     login_csrf: Annotated[str, Form(max_length=64)] = "",
 ):
     expected = request.cookies.get(LOGIN_COOKIE, "")
-    if not (expected and login_csrf and secrets.compare_digest(expected, login_csrf)):
+    if not same_secret(login_csrf, expected):
         return _login_page(
             request, settings, status_code=403, error=LOGIN_EXPIRED, username=username
         )

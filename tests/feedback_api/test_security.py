@@ -529,3 +529,24 @@ def test_a_session_planted_before_login_is_ended_by_the_login(app, world):
     with _client(app) as later:
         later_me = later.get("/api/v1/officers/me", headers={"Cookie": f"ln_session={planted}"})
         assert later_me.status_code == 401  # the planted session is gone
+
+
+# --- lower: invisible characters, CSRF pages ---------------------------------------------------
+
+
+def test_right_to_left_overrides_and_zero_width_characters_are_stripped(db, world, settings):
+    question = make_tip(
+        db, settings, kind="question", category="h\u200bỏi\u202e đáp", anonymity="named",
+        contact_name="\u202eNguyễn\u200b Văn\ufeff An\u2066", text="Làm căn cước ở đâu\u200d?",
+    )  # fmt: skip
+    assert question.category == "hỏi đáp" and question.text == "Làm căn cước ở đâu?"
+    assert sealer_for(settings.secret_key).open(question.contact_name) == "Nguyễn Văn An"
+
+
+def test_a_failed_csrf_check_on_a_page_answers_a_page(client, world, db, settings):
+    tip = make_tip(db, settings)
+    login(client, "officer.a")
+    forged = client.post(f"/officer/submissions/{tip.id}/note", data={"text": "giả mạo"})
+    assert forged.status_code == 403
+    assert forged.headers["content-type"].startswith("text/html")
+    assert "CSRF" in forged.text
