@@ -550,3 +550,21 @@ def test_a_failed_csrf_check_on_a_page_answers_a_page(client, world, db, setting
     assert forged.status_code == 403
     assert forged.headers["content-type"].startswith("text/html")
     assert "CSRF" in forged.text
+
+
+def test_non_ascii_secrets_are_refused_not_server_errors(client, world):
+    # Header values may carry any Latin-1 text; comparing such text as str used to raise.
+    for name, value in (("Authorization", "Bearer café-token"), ("X-CSRF-Token", "jeton-é")):
+        login(client, "officer.a")
+        response = client.patch(
+            "/api/v1/submissions/1",
+            json={"priority": "high"},
+            headers={name: value.encode("latin-1")},
+        )
+        assert response.status_code in (401, 403), response.text
+    lease = client.post(
+        "/api/v1/outbox/1/ack",
+        json={"lease_token": "ẞ" * 10, "outcome": "sent"},
+        headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+    )
+    assert lease.status_code < 500
