@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 
 from feedback_api.deps import CurrentActor, ServiceCaller, ServiceOrActor, SessionDep, SettingsDep
 from feedback_api.units import routing, service
@@ -19,6 +19,7 @@ from feedback_api.units.schemas import (
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"])
 remembered_router = APIRouter(prefix="/api/v1/intake/remembered-unit", tags=["intake"])
+CitizenRef = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 
 
 @router.get("", response_model=UnitsPublic)
@@ -61,7 +62,7 @@ def create_unit(data: UnitCreate, db: SessionDep, actor: CurrentActor) -> UnitPu
 
 
 @remembered_router.get("/{citizen_ref}", response_model=UnitMatch)
-def get_remembered(citizen_ref: str, db: SessionDep, _caller: ServiceCaller) -> UnitMatch:
+def get_remembered(citizen_ref: CitizenRef, db: SessionDep, _caller: ServiceCaller) -> UnitMatch:
     return routing.remembered(db_session=db, citizen_ref=citizen_ref)
 
 
@@ -72,5 +73,5 @@ def remember(data: RememberedUnitSet, db: SessionDep, _caller: ServiceCaller) ->
 
 
 @remembered_router.delete("/{citizen_ref}", status_code=204)
-def forget(citizen_ref: str, db: SessionDep, _caller: ServiceCaller) -> None:
+def forget(citizen_ref: CitizenRef, db: SessionDep, _caller: ServiceCaller) -> None:
     routing.forget(db_session=db, citizen_ref=citizen_ref)

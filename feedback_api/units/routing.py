@@ -30,7 +30,7 @@ from feedback_api.units.names import (
     match_typed,
 )
 from feedback_api.units.schemas import UnitMatch, UnitMatches
-from feedback_api.units.service import get_by_code
+from feedback_api.units.service import UnitError, get_by_code
 
 ROUTABLE_KINDS = ("commune", "ward", "special_zone", "township")
 
@@ -206,7 +206,7 @@ def remember(*, db_session: Session, citizen_ref: str, unit_code: str) -> UnitMa
     """Remember a citizen's commune; only called after the citizen said yes."""
     unit = get_by_code(db_session=db_session, code=unit_code)
     if unit is None or not unit.active or unit.kind not in ROUTABLE_KINDS:
-        raise NotFound("unit")
+        raise UnitError(f"không có xã/phường mã {unit_code!r}")  # bad input: 422
     row = db_session.exec(
         select(RememberedUnit).where(RememberedUnit.citizen_ref == citizen_ref)
     ).first() or RememberedUnit(citizen_ref=citizen_ref, unit_id=unit.id)

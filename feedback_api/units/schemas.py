@@ -56,4 +56,4 @@ class UnitMatches(BaseModel):
 
 class RememberedUnitSet(BaseModel):
     citizen_ref: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    unit_code: str = Field(min_length=1, max_length=32)
+    unit_code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")

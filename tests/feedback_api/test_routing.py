@@ -121,7 +121,8 @@ def test_remembered_unit_endpoints_need_the_service_token(tree, client, bot_head
     assert client.delete(f"{url}/cref_abcdefgh", headers=bot_headers).status_code == 204
     assert client.get(f"{url}/cref_abcdefgh", headers=bot_headers).status_code == 404
     province = {"citizen_ref": "cref_abcdefgh", "unit_code": "T1"}
-    assert client.put(url, json=province, headers=bot_headers).status_code == 404
+    assert client.put(url, json=province, headers=bot_headers).status_code == 422
+    assert client.get(f"{url}/bad%20ref", headers=bot_headers).status_code == 422
 
 
 def test_the_status_lookup_names_the_unit_handling_it(tree, settings, client):
