@@ -64,9 +64,15 @@ def test_a_web_chat_tip_arrives_in_the_officer_inbox(tmp_path):
     engine.dispose()
     for username, sees in (("hoa.binh", True), ("trung.tam", False)):
         with TestClient(app) as officer:
+            form = officer.get("/officer/login")
+            token = re.search(r'name="login_csrf" value="([^"]+)"', form.text).group(1)
             inbox = officer.post(
                 "/officer/login",
-                data={"username": username, "password": "mat-khau-thu-nghiem-0123"},
+                data={
+                    "username": username,
+                    "password": "mat-khau-thu-nghiem-0123",
+                    "login_csrf": token,
+                },
             )
             assert (code in inbox.text) is sees  # the ward's officer sees it at once
             assert ('data-nav="new">1 mới' in inbox.text) is sees

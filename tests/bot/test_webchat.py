@@ -328,7 +328,7 @@ def test_photos_leave_the_web_chat_when_the_tip_is_sent(client, site):
     visitor.presses("Tố giác")
     visitor.presses("Trộm cắp")
     visitor.says("Kẻ gian bẻ khóa xe máy trước chợ An Bình vào ban đêm")
-    visitor.presses("Bỏ qua")
+    visitor.presses("Không rõ / không muốn nói")
     visitor.post("/chat/photo", files={"file": ("a.jpg", jpeg(), "image/jpeg")})
     assert len(_uploads(site)) == 1
     visitor.presses("Xong")
@@ -344,7 +344,7 @@ def test_photos_of_a_cancelled_draft_are_deleted(client, site):
     visitor.presses("Tố giác")
     visitor.presses("Trộm cắp")
     visitor.says("Kẻ gian bẻ khóa xe máy trước chợ An Bình vào ban đêm")
-    visitor.presses("Bỏ qua")
+    visitor.presses("Không rõ / không muốn nói")
     visitor.post("/chat/photo", files={"file": ("a.jpg", jpeg(), "image/jpeg")})
     assert len(_uploads(site)) == 1
     visitor.says("/cancel")

@@ -56,6 +56,7 @@ def downgrade() -> None:
     with op.batch_alter_table("unit_boundary", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_unit_boundary_updated_at"))
     op.drop_table("unit_boundary")
-    with op.batch_alter_table("unit", schema=None) as batch_op:
-        batch_op.drop_column("longitude")
-        batch_op.drop_column("latitude")
+    # Plain ALTER TABLE DROP COLUMN (SQLite ≥ 3.35): a batch copy would drop and recreate the
+    # unit table, which the foreign keys of existing submissions refuse.
+    op.drop_column("unit", "longitude")
+    op.drop_column("unit", "latitude")
