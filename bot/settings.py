@@ -26,6 +26,8 @@ class BotSettings(BaseSettings):
     sender_idle_seconds: float = 2.0
     telegram_retry_seconds: float = 15.0
     secure_cookies: bool = False
+    # How often (at most, and only when messages arrive) the live FAQ's version is checked.
+    knowledge_check_seconds: float = 10.0
 
     @property
     def resolved_bot_database_url(self) -> str:

@@ -207,3 +207,31 @@ def check(directory: Path = DEFAULT_DIR) -> list[str]:
     if not entries and not faults:
         faults.append(f"{directory}: no *.yaml entries found")
     return faults + validate(entries, required_ids=REQUIRED_IDS)
+
+
+def faults_of_documents(
+    documents: Iterable[tuple[str, object]], *, required_ids: Iterable[str] = ()
+) -> tuple[list[Entry], list[str]]:
+    """Parse and validate entries given as mappings (`(source, mapping)` pairs) rather than
+    files: the officer view keeps the live base in a database, one document per entry, and
+    must apply exactly the rules `check` applies to a directory. Returns the entries that
+    parsed and every fault."""
+    faults: list[str] = []
+    entries: list[Entry] = []
+    for source, raw in documents:
+        if not isinstance(raw, dict):
+            faults.append(f"{source}: expected one mapping (an entry), found {type(raw).__name__}")
+            continue
+        entry = _entry_from(raw, source, faults)
+        if entry is not None:
+            entries.append(entry)
+    faults.extend(validate(entries, required_ids=required_ids))
+    return sorted(entries, key=lambda entry: entry.id), faults
+
+
+def from_documents(documents: Iterable[tuple[str, object]]) -> list[Entry]:
+    """Like `load`, for a base held as mappings: any fault raises KnowledgeBaseError."""
+    entries, faults = faults_of_documents(documents)
+    if faults:
+        raise KnowledgeBaseError(faults)
+    return entries

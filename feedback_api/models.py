@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from feedback_api.audit.models import AuditEvent
+from feedback_api.knowledge.models import KnowledgeEntry, KnowledgeRevision, UnansweredQuestion
 from feedback_api.officers.models import ApiToken, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
 from feedback_api.submissions.models import Attachment, Note, Submission
@@ -15,12 +16,15 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "KnowledgeEntry",
+    "KnowledgeRevision",
     "Note",
     "Officer",
     "OfficerSession",
     "OutboxMessage",
     "Submission",
     "Subscription",
+    "UnansweredQuestion",
     "Unit",
     "metadata",
 ]
