@@ -23,7 +23,7 @@ from feedback_api.knowledge.schemas import from_json_value, to_json_value
 __all__ = ["from_json_value", "to_json_value"]  # the wire codec, re-exported for the service
 
 SINGLE_LINE_FIELDS = frozenset({"id", "title"})
-FLOW_ITEM_MAX_CHARS = 40
+FLOW_ITEM_MAX_CHARS = 50
 
 
 class FormError(ValueError):
@@ -45,7 +45,8 @@ def loads(text: str | None) -> dict | None:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
+        return super().increase_indent(flow, False)  # "  - item" under its key, as shipped
 
 
 def _str(dumper: yaml.SafeDumper, value: str):
