@@ -181,7 +181,7 @@ def faq_export(
     from sqlmodel import Session
 
     from feedback_api.knowledge.export import export
-    from feedback_api.knowledge.service import seed_if_empty
+    from feedback_api.knowledge.seeding import seed_if_empty
     from feedback_api.migrate import upgrade
 
     engine = _engine()

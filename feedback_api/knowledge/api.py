@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from feedback_api.deps import CurrentActor, ServiceCaller, SessionDep
-from feedback_api.knowledge import service
+from feedback_api.knowledge import service, unanswered
 from feedback_api.knowledge.schemas import (
     Dismiss,
     EntriesPublic,
@@ -35,7 +35,7 @@ def live_base(
 @router.post("/intake/unanswered", status_code=204)
 def record_unanswered(data: UnansweredCreate, db: SessionDep, _caller: ServiceCaller) -> Response:
     """A question the FAQ did not answer (its text only: never who asked)."""
-    service.record_unanswered(db_session=db, data=data)
+    unanswered.record_unanswered(db_session=db, data=data)
     return Response(status_code=204)
 
 
@@ -83,8 +83,8 @@ def reject(
 
 
 @router.get("/knowledge/unanswered", response_model=UnansweredGroups)
-def unanswered(db: SessionDep, actor: CurrentActor) -> UnansweredGroups:
-    groups = service.unanswered_groups(db_session=db, actor=actor)
+def unanswered_groups(db: SessionDep, actor: CurrentActor) -> UnansweredGroups:
+    groups = unanswered.unanswered_groups(db_session=db, actor=actor)
     return UnansweredGroups(data=groups, count=len(groups))
 
 
@@ -93,12 +93,12 @@ def variants_from_group(
     data: VariantsFromGroup, db: SessionDep, actor: CurrentActor
 ) -> RevisionPublic:
     """Propose a group's questions as variants of an existing entry."""
-    revision = service.propose_variants(db_session=db, actor=actor, data=data)
+    revision = unanswered.propose_variants(db_session=db, actor=actor, data=data)
     return service.revision_public(revision)
 
 
 @router.post("/knowledge/unanswered/dismiss")
 def dismiss(data: Dismiss, db: SessionDep, actor: CurrentActor) -> dict:
     return {
-        "dismissed": service.dismiss(db_session=db, actor=actor, question_ids=data.question_ids)
+        "dismissed": unanswered.dismiss(db_session=db, actor=actor, question_ids=data.question_ids)
     }

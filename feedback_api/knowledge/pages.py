@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from faq import knowledge
 from feedback_api.deps import SessionDep
 from feedback_api.knowledge import documents as docs
-from feedback_api.knowledge import service
+from feedback_api.knowledge import service, unanswered
 from feedback_api.knowledge.schemas import SLUG_PATTERN, RevisionCreate, VariantsFromGroup
 from feedback_api.pages.auth import PageSession, page
 from feedback_api.permissions import Action
@@ -119,7 +119,7 @@ def new_page(request: Request, db: SessionDep, browser: PageSession):
     draft: dict = {"id": "", "title": ""}
     ids = _ids(request.query_params.getlist("q"))
     if ids:
-        groups = service.unanswered_groups(db_session=db, actor=browser.actor)
+        groups = unanswered.unanswered_groups(db_session=db, actor=browser.actor)
         wanted = set(ids)
         draft["questions"] = [
             p for g in groups if wanted & set(g.question_ids) for p in g.phrasings
@@ -256,7 +256,7 @@ async def reject(revision_id: int, request: Request, db: SessionDep, browser: Pa
 
 
 def _unanswered_page(request, db, browser, *, error=None, status_code=200):
-    groups = service.unanswered_groups(db_session=db, actor=browser.actor)
+    groups = unanswered.unanswered_groups(db_session=db, actor=browser.actor)
     entries = service.list_entries(db_session=db, actor=browser.actor)
     return page(
         request,
@@ -286,7 +286,7 @@ async def variants(request: Request, db: SessionDep, browser: PageSession):
                 :50
             ],
         )
-        service.propose_variants(db_session=db, actor=browser.actor, data=data)
+        unanswered.propose_variants(db_session=db, actor=browser.actor, data=data)
     except ValidationError:
         return _unanswered_page(
             request, db, browser, error="Hãy chọn mục để thêm câu hỏi.", status_code=422
@@ -300,7 +300,7 @@ async def variants(request: Request, db: SessionDep, browser: PageSession):
 @router.post("/unanswered/dismiss")
 async def dismiss(request: Request, db: SessionDep, browser: PageSession):
     form = await request.form()
-    service.dismiss(
+    unanswered.dismiss(
         db_session=db,
         actor=browser.actor,
         question_ids=_ids([str(v) for v in form.getlist("question_id")]),

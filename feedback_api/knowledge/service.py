@@ -1,6 +1,7 @@
-"""The knowledge loop's rules: seeding, proposing, the two-person approval, unanswered questions.
+"""The knowledge loop's rules: the live base, proposing, and the two-person approval.
 
-- The live base starts as a copy of the shipped YAML (faq/knowledge/), once, on an empty table.
+- The live base starts as a copy of the shipped YAML (seeding.py); the unanswered questions
+  citizens asked live in unanswered.py.
 - Every change is a proposed revision: the whole new document, the one it replaces and the
   version it was made against. It goes live only when a second officer with the right approves
   it (the author may withdraw it, never approve it), and only if the entry has not changed in
@@ -9,29 +10,22 @@
   proposal may not add a fault (a variant another entry owns, a related id that does not
   exist...). Faults the base already has (a stricter FAQ format than the stored entries) do not
   block unrelated edits; they are shown on the entries page.
-- Unanswered questions are kept without any reference to who asked, digits masked (phone and
-  card numbers), cut to 500 characters; they are read by officers of every unit.
 Every officer action is audited in the same transaction as the change.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
-import yaml
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from faq import knowledge
-from faq.normalize import normalize
 from feedback_api.audit import service as audit
 from feedback_api.clock import utcnow
 from feedback_api.knowledge import documents as docs
-from feedback_api.knowledge.grouping import Asked, group
 from feedback_api.knowledge.models import KnowledgeEntry, KnowledgeRevision, UnansweredQuestion
 from feedback_api.knowledge.schemas import (
     EntriesPublic,
@@ -40,16 +34,10 @@ from feedback_api.knowledge.schemas import (
     KnowledgeSnapshot,
     RevisionCreate,
     RevisionPublic,
-    UnansweredCreate,
-    UnansweredGroup,
-    VariantsFromGroup,
 )
 from feedback_api.permissions import Action, Actor, NotFound
 
 MAX_DOCUMENT_BYTES = 64 * 1024
-STORED_QUESTION_CHARS = 500
-GROUPED_QUESTIONS = 5000  # the newest open questions are grouped; older ones wait their turn
-_DIGIT_RUN = re.compile(r"\d(?:[\s.\-]?\d){5,}")
 
 
 class KnowledgeError(ValueError):
@@ -83,44 +71,8 @@ def _entries(db_session: Session) -> list[KnowledgeEntry]:
     return list(db_session.exec(select(KnowledgeEntry).order_by(KnowledgeEntry.slug)))
 
 
-def _entry(db_session: Session, slug: str) -> KnowledgeEntry | None:
+def get_entry_row(db_session: Session, slug: str) -> KnowledgeEntry | None:
     return db_session.exec(select(KnowledgeEntry).where(KnowledgeEntry.slug == slug)).first()
-
-
-def seed_if_empty(*, db_session: Session, directory: Path = knowledge.DEFAULT_DIR) -> int:
-    """Copy the shipped YAML into an empty live base (version 1); returns how many entries.
-
-    The seed is loaded with the FAQ's strict loader first, so a broken file never goes live.
-    Two processes starting at once: the second one's insert fails on the unique slug and it
-    leaves the first one's seed in place.
-    """
-    if db_session.exec(select(func.count()).select_from(KnowledgeEntry)).one():
-        return 0
-    knowledge.load(directory)  # raises KnowledgeBaseError listing every fault
-    count = 0
-    for path in sorted(Path(directory).glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        slug = str(raw["id"]).strip()
-        text = docs.dumps(raw)
-        db_session.add(KnowledgeEntry(slug=slug, document=text, version=1))
-        db_session.add(
-            KnowledgeRevision(slug=slug, kind="seed", status="seed", document=text, note=path.name)
-        )
-        count += 1
-    audit.record(
-        db_session=db_session,
-        actor=None,
-        action="knowledge.seed",
-        entity_type="knowledge",
-        entity_id=None,
-        after={"entries": count, "version": 1},
-    )
-    try:
-        db_session.commit()
-    except IntegrityError:
-        db_session.rollback()
-        return 0
-    return count
 
 
 def snapshot(*, db_session: Session, since: int | None = None) -> KnowledgeSnapshot:
@@ -145,7 +97,7 @@ def faults_of(documents: Mapping[str, Mapping]) -> list[str]:
     return faults
 
 
-def _new_faults(db_session: Session, slug: str, document: dict) -> list[str]:
+def new_faults(db_session: Session, slug: str, document: dict) -> list[str]:
     live = live_documents(db_session=db_session)
     known = set(faults_of(live))
     return [fault for fault in faults_of({**live, slug: document}) if fault not in known]
@@ -184,7 +136,7 @@ def _entry_public(entry: KnowledgeEntry, pending: int) -> EntryPublic:
 
 def get_entry(*, db_session: Session, actor: Actor, slug: str) -> EntryPublic:
     actor.require(Action.EDIT_KNOWLEDGE)
-    entry = _entry(db_session, slug)
+    entry = get_entry_row(db_session, slug)
     if entry is None:
         raise NotFound("knowledge entry")
     return _entry_public(entry, _pending_counts(db_session).get(slug, 0))
@@ -253,10 +205,10 @@ def propose(*, db_session: Session, actor: Actor, data: RevisionCreate) -> Knowl
         raise KnowledgeError(f"Trường id của mục phải là “{data.slug}”.")
     if len(docs.dumps(document).encode()) > MAX_DOCUMENT_BYTES:
         raise KnowledgeError(f"Nội dung mục quá lớn (tối đa {MAX_DOCUMENT_BYTES // 1024} KB).")
-    entry = _entry(db_session, data.slug)
+    entry = get_entry_row(db_session, data.slug)
     if entry is not None and json.loads(entry.document) == document:
         raise KnowledgeError("Không có thay đổi nào so với nội dung đang dùng.")
-    faults = _new_faults(db_session, data.slug, document)
+    faults = new_faults(db_session, data.slug, document)
     if faults:
         raise KnowledgeError("Mục chưa hợp lệ, chưa lưu đề xuất:", faults)
     revision = KnowledgeRevision(
@@ -272,7 +224,7 @@ def propose(*, db_session: Session, actor: Actor, data: RevisionCreate) -> Knowl
     )
     db_session.add(revision)
     db_session.flush()
-    linked = _link_questions(db_session, data.question_ids, revision.id)
+    linked = link_questions(db_session, data.question_ids, revision.id)
     audit.record(
         db_session=db_session,
         actor=actor,
@@ -305,7 +257,7 @@ def approve(*, db_session: Session, actor: Actor, revision_id: int) -> Knowledge
     revision = _pending(db_session, revision_id)
     if revision.author_id == actor.officer_id:
         raise SelfApproval("Người đề xuất không thể tự duyệt; cần một cán bộ khác duyệt.")
-    entry = _entry(db_session, revision.slug)
+    entry = get_entry_row(db_session, revision.slug)
     if revision.kind == "create" and entry is not None:
         raise KnowledgeConflict(f"Mục “{revision.slug}” đã có; hãy từ chối đề xuất này.")
     if revision.kind == "edit" and (entry is None or entry.version != revision.base_version):
@@ -313,7 +265,7 @@ def approve(*, db_session: Session, actor: Actor, revision_id: int) -> Knowledge
             "Mục này đã được sửa sau khi đề xuất; hãy từ chối và đề xuất lại trên nội dung mới."
         )
     document = json.loads(revision.document)
-    faults = _new_faults(db_session, revision.slug, document)
+    faults = new_faults(db_session, revision.slug, document)
     if faults:
         raise KnowledgeError("Không thể duyệt: mục không còn hợp lệ với cơ sở hiện tại:", faults)
     version = live_version(db_session=db_session) + 1
@@ -375,26 +327,10 @@ def _decided(revision: KnowledgeRevision, actor: Actor) -> None:
     revision.reviewed_at = utcnow()
 
 
-# -- unanswered questions --------------------------------------------------------------------
+# -- questions linked to a revision ----------------------------------------------------------
 
 
-def mask(text: str) -> str:
-    """Runs of six or more digits (phone, card, account numbers) never reach the officers."""
-    return _DIGIT_RUN.sub("•••", " ".join(text.split()))[:STORED_QUESTION_CHARS]
-
-
-def record_unanswered(*, db_session: Session, data: UnansweredCreate) -> UnansweredQuestion | None:
-    """Keep a question the FAQ did not answer (None when it has no words to keep)."""
-    text = mask(data.text)
-    if not normalize(text):
-        return None
-    question = UnansweredQuestion(text=text, channel=data.channel, outcome=data.outcome)
-    db_session.add(question)
-    db_session.commit()
-    return question
-
-
-def _open_questions():
+def open_questions():
     """Not dismissed, and not turned into a revision that is pending or live."""
     handled = select(KnowledgeRevision.id).where(KnowledgeRevision.status != "rejected")
     return select(UnansweredQuestion).where(
@@ -406,90 +342,16 @@ def _open_questions():
     )
 
 
-def unanswered_groups(*, db_session: Session, actor: Actor) -> list[UnansweredGroup]:
-    actor.require(Action.EDIT_KNOWLEDGE)
-    query = _open_questions().order_by(col(UnansweredQuestion.id).desc()).limit(GROUPED_QUESTIONS)
-    asked = [Asked(q.id, q.text, q.asked_at) for q in db_session.exec(query)]
-    return [
-        UnansweredGroup(
-            text=g.phrasings()[0],
-            count=g.count,
-            phrasings=g.phrasings(),
-            question_ids=sorted(a.id for a in g.members),
-            first_asked=min(a.asked_at for a in g.members),
-            last_asked=max(a.asked_at for a in g.members),
-        )
-        for g in group(asked)
-    ]
-
-
-def _open_by_ids(db_session: Session, ids: Iterable[int]) -> list[UnansweredQuestion]:
+def open_by_ids(db_session: Session, ids: Iterable[int]) -> list[UnansweredQuestion]:
     ids = sorted(set(ids))
     if not ids:
         return []
-    return list(db_session.exec(_open_questions().where(col(UnansweredQuestion.id).in_(ids))))
+    return list(db_session.exec(open_questions().where(col(UnansweredQuestion.id).in_(ids))))
 
 
-def _link_questions(db_session: Session, ids: Iterable[int], revision_id: int) -> int:
-    questions = _open_by_ids(db_session, ids)
+def link_questions(db_session: Session, ids: Iterable[int], revision_id: int) -> int:
+    questions = open_by_ids(db_session, ids)
     for question in questions:
         question.revision_id = revision_id
         db_session.add(question)
-    return len(questions)
-
-
-def propose_variants(
-    *, db_session: Session, actor: Actor, data: VariantsFromGroup
-) -> KnowledgeRevision:
-    """One step from a group of questions to a proposed revision adding them as variants."""
-    actor.require(Action.EDIT_KNOWLEDGE)
-    entry = _entry(db_session, data.slug)
-    if entry is None:
-        raise NotFound("knowledge entry")
-    questions = _open_by_ids(db_session, data.question_ids)
-    if not questions:
-        raise KnowledgeConflict("Các câu hỏi này đã được xử lý.")
-    wanted = [" ".join(v.split()) for v in data.variants if v.strip()]
-    if not wanted:
-        wanted = group([Asked(q.id, q.text, q.asked_at) for q in questions])[0].phrasings()
-    document = json.loads(entry.document)
-    current = list(document.get("questions") or [])
-    seen = {normalize(q) for q in current}
-    added = []
-    for variant in wanted:
-        key = normalize(variant)
-        if key and key not in seen:
-            seen.add(key)
-            added.append(variant)
-    if not added:
-        raise KnowledgeError("Các câu hỏi này đã là câu hỏi mẫu của mục này.")
-    document["questions"] = [*current, *added]
-    note = f"Thêm {len(added)} câu hỏi người dân đã hỏi ({len(questions)} lượt hỏi)."
-    return propose(
-        db_session=db_session,
-        actor=actor,
-        data=RevisionCreate(
-            slug=data.slug, document=document, note=note, question_ids=[q.id for q in questions]
-        ),
-    )
-
-
-def dismiss(*, db_session: Session, actor: Actor, question_ids: Iterable[int]) -> int:
-    """Set aside questions that need no entry (spam, greetings, other agencies' matters)."""
-    actor.require(Action.EDIT_KNOWLEDGE)
-    questions = _open_by_ids(db_session, question_ids)
-    now = utcnow()
-    for question in questions:
-        question.dismissed_at = now
-        question.dismissed_by = actor.officer_id
-        db_session.add(question)
-    audit.record(
-        db_session=db_session,
-        actor=actor,
-        action="knowledge.dismiss",
-        entity_type="unanswered_question",
-        entity_id=None,
-        after={"questions": [q.id for q in questions]},
-    )
-    db_session.commit()
     return len(questions)

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session
 
 from feedback_api.db import make_engine
+from feedback_api.knowledge import seeding, unanswered
 from feedback_api.knowledge import service as knowledge
 from feedback_api.knowledge.schemas import UnansweredCreate
 from feedback_api.main import create_app
@@ -37,7 +38,7 @@ def site(tmp_path_factory):
     engine = make_engine(f"sqlite:///{data / 'langnghe.db'}")
     upgrade(engine)
     with Session(engine, expire_on_commit=False) as db:
-        knowledge.seed_if_empty(db_session=db)
+        seeding.seed_if_empty(db_session=db)
         units.import_csv(
             db_session=db, text="code,name,kind,parent_code\nT,Công an tỉnh Thử,province,\n"
         )
@@ -55,7 +56,7 @@ def site(tmp_path_factory):
                 ),
             )
         for text in ASKED:
-            knowledge.record_unanswered(
+            unanswered.record_unanswered(
                 db_session=db, data=UnansweredCreate(text=text, channel="web")
             )
     with LiveServer(create_app(settings, engine=engine)) as server:

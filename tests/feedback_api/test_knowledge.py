@@ -5,6 +5,7 @@ grouped, without who asked them."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import yaml
@@ -13,9 +14,10 @@ from sqlmodel import select
 
 from faq import knowledge
 from feedback_api.audit.models import AuditEvent
-from feedback_api.knowledge import service
+from feedback_api.knowledge import seeding, service
 from feedback_api.knowledge.models import KnowledgeRevision
-from tests.feedback_api.conftest import login
+from feedback_api.knowledge.schemas import RevisionCreate
+from tests.feedback_api.conftest import actor, login
 
 ENTRY = "cutru-tam-vang"
 SHIPPED = len(list(knowledge.DEFAULT_DIR.glob("*.yaml")))
@@ -30,7 +32,7 @@ CORRECTION = (
 
 @pytest.fixture
 def seeded(db, world):
-    assert service.seed_if_empty(db_session=db) == SHIPPED
+    assert seeding.seed_if_empty(db_session=db) == SHIPPED
     return world
 
 
@@ -59,7 +61,7 @@ def _live(client, bot_headers, slug=ENTRY) -> tuple[int, dict]:
 def test_the_live_base_starts_as_the_shipped_yaml_and_is_seeded_once(
     db, seeded, client, bot_headers
 ):
-    assert service.seed_if_empty(db_session=db) == 0
+    assert seeding.seed_if_empty(db_session=db) == 0
     body = client.get("/api/v1/knowledge", headers=bot_headers).json()
     assert body["version"] == 1 and body["changed"] is True
     assert len(body["entries"]) == SHIPPED
@@ -416,5 +418,50 @@ def test_every_shipped_entry_survives_storage_and_export_unchanged(db, seeded, t
 def test_seeding_refuses_a_broken_shipped_base(db, world, tmp_path):
     (tmp_path / "hong.yaml").write_text("id: hong\ntitle: Hỏng\n", encoding="utf-8")
     with pytest.raises(knowledge.KnowledgeBaseError):
-        service.seed_if_empty(db_session=db, directory=tmp_path)
+        seeding.seed_if_empty(db_session=db, directory=tmp_path)
     assert service.live_version(db_session=db) == 0
+
+
+# -- a new release of the shipped FAQ --------------------------------------------------------
+
+
+def test_a_new_release_reaches_the_live_base_without_overwriting_officers_edits(
+    db, seeded, tmp_path
+):
+    shipped = tmp_path / "knowledge"
+    shutil.copytree(knowledge.DEFAULT_DIR, shipped)
+    a, b = (actor(db, seeded.officers[name]) for name in ("officer_a", "officer_b"))
+    edited = service.live_documents(db_session=db)[ENTRY]
+    revision = service.propose(
+        db_session=db, actor=a, data=RevisionCreate(slug=ENTRY, document=_corrected(edited))
+    )
+    service.approve(db_session=db, actor=b, revision_id=revision.id)
+
+    def release(slug, change):
+        path = shipped / f"{slug}.yaml"
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        path.write_text(yaml.safe_dump(change(raw), allow_unicode=True), encoding="utf-8")
+
+    release(ENTRY, lambda d: {**d, "title": "Khai báo tạm vắng (bản phát hành mới)"})
+    release("hochieu", lambda d: {**d, "last_reviewed": "2026-12-01"})
+    new = yaml.safe_load((shipped / "trom-cap.yaml").read_text(encoding="utf-8"))
+    new = {**new, "id": "mat-dien-thoai", "related": [], "title": "Mất điện thoại"}
+    new["questions"] = [f"mất điện thoại có ứng dụng ngân hàng lần {n}" for n in range(8)]
+    (shipped / "mat-dien-thoai.yaml").write_text(
+        yaml.safe_dump(new, allow_unicode=True), encoding="utf-8"
+    )
+
+    result = seeding.sync_shipped(db_session=db, directory=shipped)
+    assert result == seeding.SyncResult(
+        added=["mat-dien-thoai"], updated=["hochieu"], proposed=[ENTRY]
+    )
+    live = service.live_documents(db_session=db)
+    assert live["hochieu"]["last_reviewed"] == "2026-12-01"
+    assert CORRECTION in live[ENTRY]["answer"]  # the officers' edit stands...
+    (pending,) = service.list_revisions(db_session=db, actor=a, status="pending")
+    assert pending.slug == ENTRY and pending.author_id is None  # ...and the release waits
+    assert service.live_version(db_session=db) == 4
+
+    assert seeding.sync_shipped(db_session=db, directory=shipped) == seeding.SyncResult([], [], [])
+    service.reject(db_session=db, actor=a, revision_id=pending.id, reason="Giữ bản đã sửa")
+    assert seeding.sync_shipped(db_session=db, directory=shipped) == seeding.SyncResult([], [], [])

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from faq import knowledge
 from feedback_api.db import make_engine
-from feedback_api.knowledge import service
+from feedback_api.knowledge import seeding, service
 from feedback_api.knowledge.schemas import RevisionCreate
 from feedback_api.migrate import upgrade
 from feedback_api.officers import service as officers
@@ -50,7 +50,7 @@ def test_export_writes_the_live_base_back_as_yaml_that_check_accepts(tmp_path, m
     engine = make_engine(f"sqlite:///{tmp_path / 'langnghe.db'}")
     upgrade(engine)
     with Session(engine, expire_on_commit=False) as db:
-        service.seed_if_empty(db_session=db)
+        seeding.seed_if_empty(db_session=db)
         a, b = _officers(db)
         document = service.live_documents(db_session=db)["trom-cap"]
         document["questions"].append(NEW_VARIANT)

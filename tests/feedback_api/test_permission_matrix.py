@@ -39,6 +39,7 @@ from sqlmodel import Session
 from faq import knowledge
 from feedback_api.db import make_engine
 from feedback_api.deps import current_actor
+from feedback_api.knowledge import seeding, unanswered
 from feedback_api.knowledge import service as service_kb
 from feedback_api.knowledge.schemas import RevisionCreate, UnansweredCreate
 from feedback_api.main import create_app
@@ -333,7 +334,7 @@ def _proposal(site, scope):
 
 def _fresh_question(site) -> int:
     with Session(site.engine) as db:
-        question = service_kb.record_unanswered(
+        question = unanswered.record_unanswered(
             db_session=db, data=UnansweredCreate(text=_unique_variant(), channel="web")
         )
         return question.id
@@ -737,7 +738,7 @@ def _build_world(db: Session, settings: Settings) -> dict:
         db_session=db, citizen_ref="cref_matrix_0001", text="Tin nhắn thử", purpose="status"
     )
     db.commit()
-    service_kb.seed_if_empty(db_session=db)
+    seeding.seed_if_empty(db_session=db)
     return {"ids": ids, "tips": tips, "bot_target": bot_target.tracking_code, "message": message}
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from faq.assistant import Faq
 from feedback_api.client import FeedbackClient
 from feedback_api.db import make_engine
-from feedback_api.knowledge import service as knowledge
+from feedback_api.knowledge import seeding
 from feedback_api.knowledge.models import UnansweredQuestion
 from feedback_api.knowledge.schemas import KnowledgeSnapshot
 from feedback_api.main import create_app
@@ -51,7 +51,7 @@ def live_world(tmp_path, migrated_template, faq):
     )
     app = create_app(settings, engine=make_engine(f"sqlite:///{path}"))
     with Session(app.state.engine) as db:
-        knowledge.seed_if_empty(db_session=db)
+        seeding.seed_if_empty(db_session=db)
         unit = units.get_by_code(db_session=db, code="T")
         for username in ("can.bo.a", "can.bo.b"):
             officers.create(
