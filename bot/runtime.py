@@ -52,6 +52,7 @@ class BotRuntime:
             faq or Faq.from_directory(),
             client,
             check_seconds=settings.knowledge_check_seconds,
+            wait_seconds=settings.knowledge_wait_seconds,
         )
         deps = Deps(
             faq=live,

@@ -28,6 +28,8 @@ class BotSettings(BaseSettings):
     secure_cookies: bool = False
     # How often (at most, and only when messages arrive) the live FAQ's version is checked.
     knowledge_check_seconds: float = 10.0
+    # How long the message that noticed a new version waits for the rebuilt FAQ (else: next one).
+    knowledge_wait_seconds: float = 1.0
 
     @property
     def resolved_bot_database_url(self) -> str:

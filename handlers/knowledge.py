@@ -3,8 +3,10 @@
 Officers edit the base in feedback_api (two-person rule). Every process serving citizens asks,
 at most every `check_seconds` and only when a message arrives, whether the live version moved
 (`GET /api/v1/knowledge?since=V` through the API client: a few bytes when unchanged). When it
-did, the process rebuilds its Faq from the new documents in a worker thread and swaps it in, so
-the next answer uses the new text — no restart, in every process.
+did, the process rebuilds its Faq from the new documents in a worker thread and swaps it in — no
+restart, in every process. The message that noticed the change waits for the rebuild at most
+`wait_seconds` (about 0.3 s today): a quick rebuild answers it with the new text, a slow one
+(a bigger base, a trained classifier) finishes in the background while the old Faq answers.
 
 Until the first successful load, and whenever the live base cannot be used (API down, a base the
 FAQ's validator refuses), the Faq it has keeps answering: citizens never get half a base, and a
@@ -14,6 +16,7 @@ broken version is not fetched again until the version moves on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -47,12 +50,15 @@ class LiveFaq:
         source: KnowledgeSource,
         *,
         check_seconds: float = 10.0,
+        wait_seconds: float = 1.0,
         build: Callable[[list[Entry]], Faq] = Faq,
         clock: Callable[[], float] = time.monotonic,
     ):
         self._faq = faq
         self._source = source
         self._check_seconds = check_seconds
+        self._wait_seconds = wait_seconds
+        self._task: asyncio.Task | None = None
         self._build = build
         self._clock = clock
         self._checked_at: float | None = None
@@ -69,14 +75,16 @@ class LiveFaq:
         return getattr(self._faq, name)
 
     async def refresh_if_due(self) -> None:
-        """Check the live version if the last check is older than `check_seconds`. An event
-        arriving while another one refreshes answers with the current base and does not wait."""
-        if self._lock.locked():
+        """Check the live version if the last check is older than `check_seconds`, waiting for
+        it at most `wait_seconds`. An event arriving while a refresh runs does not wait."""
+        if self._lock.locked() or (self._task is not None and not self._task.done()):
             return
         last = self._checked_at
         if last is not None and self._clock() - last < self._check_seconds:
             return
-        await self.refresh()
+        self._task = asyncio.create_task(self.refresh())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._task), self._wait_seconds)
 
     async def refresh(self) -> bool:
         """Fetch the live base if its version moved and swap it in; True when it changed."""

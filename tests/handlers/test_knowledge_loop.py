@@ -2,7 +2,8 @@
 officers approved, without a restart, and what nobody could answer comes back as a variant.
 
 The engine here is wired like bot/runtime.py wires it: a LiveFaq over the real feedback API
-(in process), checked before every event (check interval 0 so the story needs no sleeping).
+(in process), checked before every event (check interval 0, and the event waits for the rebuild
+however busy the machine, so the story needs no sleeping).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import threading
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -67,7 +70,7 @@ def live_world(tmp_path, migrated_template, faq):
             )
     with asyncio.Runner() as runner:
         client = FeedbackClient.in_process(app, SERVICE_TOKEN)
-        live = LiveFaq(faq, client, check_seconds=0)
+        live = LiveFaq(faq, client, check_seconds=0, wait_seconds=60)
         holder: dict = {}
         deps = Deps(
             faq=live,
@@ -236,3 +239,34 @@ def test_a_live_faq_answers_like_the_faq_it_holds(faq):
     assert live.ask(QUESTION).id == faq.ask(QUESTION).id == "cutru-tam-vang"
     assert live.entry("hochieu") is faq.entry("hochieu")
     assert isinstance(live.current, Faq)
+
+
+def test_a_slow_rebuild_does_not_hold_up_the_citizen_who_noticed_it(faq):
+    """The message that sees a new version waits at most `wait_seconds`; the new Faq arrives
+    in the background and answers the next message."""
+    released = threading.Event()
+
+    def slow_build(entries):
+        released.wait(5)
+        return Faq(entries)
+
+    live = LiveFaq(
+        faq,
+        Source(_snapshot(2, _documents())),
+        check_seconds=0,
+        wait_seconds=0.05,
+        build=slow_build,
+    )
+
+    async def story():
+        started = time.perf_counter()
+        await live.refresh_if_due()
+        waited = time.perf_counter() - started
+        assert live.current is faq and waited < 1  # answered with the Faq it had
+        await live.refresh_if_due()  # a rebuild is running: no second one
+        released.set()
+        await live._task
+        return waited
+
+    asyncio.run(story())
+    assert live.version == 2 and live.current is not faq
