@@ -15,6 +15,7 @@ from faq import knowledge
 from feedback_api.deps import SessionDep
 from feedback_api.knowledge import documents as docs
 from feedback_api.knowledge import service, unanswered
+from feedback_api.knowledge.faults import in_vietnamese
 from feedback_api.knowledge.schemas import SLUG_PATTERN, RevisionCreate, VariantsFromGroup
 from feedback_api.pages.auth import PageSession, page
 from feedback_api.permissions import Action
@@ -83,7 +84,7 @@ def _edit_page(
         history=history,
         STATUS=STATUS,
         error=error,
-        faults=list(faults),
+        faults=[in_vietnamese(f, FIELD_LABELS) for f in faults],
         question_ids=request.query_params.getlist("q"),
         slug_pattern=SLUG_PATTERN[1:-1],
     )
@@ -100,7 +101,7 @@ def entries_page(request: Request, db: SessionDep, browser: PageSession):
         browser,
         entries=entries,
         pending=len(pending),
-        faults=faults,
+        faults=[in_vietnamese(f, FIELD_LABELS) for f in faults],
         flash=FLASH.get(request.query_params.get("flash", "")),
     )
 
@@ -228,7 +229,7 @@ def _decided(request, db, browser, revision, flash: str):
 
 
 def _refused(request, db, browser, exc: service.KnowledgeError):
-    message = " ".join([str(exc), *exc.faults])
+    message = " ".join([str(exc), *(in_vietnamese(f, FIELD_LABELS) for f in exc.faults)])
     if request.headers.get("hx-request"):
         return page(request, "_knowledge_refused.html", browser, status_code=200, error=message)
     return _revisions_page(request, db, browser, error=message, status_code=exc.status)
@@ -292,7 +293,7 @@ async def variants(request: Request, db: SessionDep, browser: PageSession):
             request, db, browser, error="Hãy chọn mục để thêm câu hỏi.", status_code=422
         )
     except service.KnowledgeError as exc:
-        message = " ".join([str(exc), *exc.faults])
+        message = " ".join([str(exc), *(in_vietnamese(f, FIELD_LABELS) for f in exc.faults)])
         return _unanswered_page(request, db, browser, error=message, status_code=exc.status)
     return RedirectResponse("/officer/knowledge/revisions?flash=proposed", status_code=303)
 

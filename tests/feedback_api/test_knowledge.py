@@ -15,8 +15,9 @@ from sqlmodel import select
 from faq import knowledge
 from feedback_api.audit.models import AuditEvent
 from feedback_api.knowledge import seeding, service
+from feedback_api.knowledge.faults import in_vietnamese
 from feedback_api.knowledge.models import KnowledgeRevision
-from feedback_api.knowledge.schemas import RevisionCreate
+from feedback_api.knowledge.schemas import RevisionCreate, to_json_value
 from tests.feedback_api.conftest import actor, login
 
 ENTRY = "cutru-tam-vang"
@@ -388,7 +389,8 @@ def test_a_refused_form_comes_back_with_what_the_officer_typed(seeded, client, b
         data={**values, "f_answer": typed, "csrf_token": a["X-CSRF-Token"]},
     )
     assert response.status_code == 422
-    assert any("answer has" in fault for fault in response.context["faults"])
+    assert f"tối đa {knowledge.MAX_ANSWER_CHARS} ký tự" in " ".join(response.context["faults"])
+    assert f"tối đa {knowledge.MAX_ANSWER_CHARS} ký tự" in response.text
     assert {f.name: f.value for f in response.context["fields"]}["answer"] == typed
     assert _live(client, bot_headers)[0] == 1
 
@@ -465,3 +467,48 @@ def test_a_new_release_reaches_the_live_base_without_overwriting_officers_edits(
     assert seeding.sync_shipped(db_session=db, directory=shipped) == seeding.SyncResult([], [], [])
     service.reject(db_session=db, actor=a, revision_id=pending.id, reason="Giữ bản đã sửa")
     assert seeding.sync_shipped(db_session=db, directory=shipped) == seeding.SyncResult([], [], [])
+
+
+def test_every_fault_the_faq_reports_reads_in_vietnamese_on_the_pages():
+    """Real faults from faq/knowledge.py, not hand-written strings: if the FAQ rewords one,
+    this fails instead of the officer silently getting English."""
+    shipped = {
+        p.stem: to_json_value(yaml.safe_load(p.read_text("utf-8")))
+        for p in knowledge.DEFAULT_DIR.glob("*.yaml")
+    }
+    broken = dict(shipped)
+    broken[ENTRY] = {
+        **shipped[ENTRY],
+        "answer": "x" * (knowledge.MAX_ANSWER_CHARS + 1),
+        "questions": [*shipped[ENTRY]["questions"][:2], ANOTHER_ENTRYS_VARIANT, "???"],
+        "related": ["khong-co"],
+    }
+    broken["hochieu"] = {**shipped["hochieu"], "title": ""}
+    broken["trom-cap"] = {**shipped["trom-cap"], "last_reviewed": "hôm qua"}
+    faults = service.faults_of(broken)
+    assert len(faults) >= 6
+    for fault in faults:
+        assert in_vietnamese(fault) != fault, fault
+
+
+def test_a_group_can_start_a_new_entry_form(seeded, client, bot_headers):
+    _ask(client, bot_headers, "xế nổ bị chôm lúc đá banh ở sân xã")
+    a = login(client, "officer.a")
+    group = client.get("/api/v1/knowledge/unanswered", headers=a).json()["data"][0]
+    ids = group["question_ids"]
+    form = client.get("/officer/knowledge/new", params=[("q", str(i)) for i in ids])
+    assert form.context["is_new"] is True
+    values = {f.name: f.value for f in form.context["fields"]}
+    assert values["questions"] == "xế nổ bị chôm lúc đá banh ở sân xã" and values["id"] == ""
+    refused = client.post(
+        "/officer/knowledge/new",
+        data={
+            **{f"f_{k}": v for k, v in values.items()},
+            "f_id": "xe-bi-trom-san-bong",
+            "question_id": [str(i) for i in ids],
+            "csrf_token": a["X-CSRF-Token"],
+        },
+    )
+    assert refused.status_code == 422  # no title, no answer...: all named
+    assert "chưa nhập Tiêu đề, Câu trả lời" in " ".join(refused.context["faults"])
+    assert {f.name: f.value for f in refused.context["fields"]}["id"] == "xe-bi-trom-san-bong"
