@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from faq.assistant import Faq
 from faq.knowledge import Entry, KnowledgeBaseError, from_documents
+from faq.legal import DEFAULT_DOCUMENTS, read_documents
 from feedback_api.knowledge.schemas import KnowledgeSnapshot, from_json_value
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,15 @@ class KnowledgeSource(Protocol):
     async def knowledge(self, *, since: int | None = None) -> KnowledgeSnapshot: ...
 
 
-def build_faq(documents: list[dict], build: Callable[[list[Entry]], Faq] = Faq) -> Faq:
+def faq_with_register(entries: list[Entry]) -> Faq:
+    """A Faq citing the shipped register of legal documents (faq/data/legal_documents.yaml)."""
+    register, _faults = read_documents(DEFAULT_DOCUMENTS)  # from_documents refused a bad one
+    return Faq(entries, documents=register)
+
+
+def build_faq(
+    documents: list[dict], build: Callable[[list[Entry]], Faq] = faq_with_register
+) -> Faq:
     """A Faq from the live base's documents, judged by the FAQ's own loader rules."""
     entries = from_documents((str(d.get("id", "?")), from_json_value(d)) for d in documents)
     return build(entries)
@@ -51,7 +60,7 @@ class LiveFaq:
         *,
         check_seconds: float = 10.0,
         wait_seconds: float = 1.0,
-        build: Callable[[list[Entry]], Faq] = Faq,
+        build: Callable[[list[Entry]], Faq] = faq_with_register,
         clock: Callable[[], float] = time.monotonic,
     ):
         self._faq = faq

@@ -24,6 +24,7 @@ __all__ = ["from_json_value", "to_json_value"]  # the wire codec, re-exported fo
 
 SINGLE_LINE_FIELDS = frozenset({"id", "title"})
 FLOW_ITEM_MAX_CHARS = 50
+FOLDED_FROM_CHARS = 120
 
 
 class FormError(ValueError):
@@ -49,6 +50,14 @@ class _Dumper(yaml.SafeDumper):
         return super().increase_indent(flow, False)  # "  - item" under its key, as shipped
 
 
+class _Folded(str):
+    """A long one-line field (a summary) written as a folded block, like the shipped files."""
+
+
+def _folded(dumper: yaml.SafeDumper, value: str):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style=">")
+
+
 def _str(dumper: yaml.SafeDumper, value: str):
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
@@ -58,19 +67,50 @@ def _list(dumper: yaml.SafeDumper, value: list):
     """Short words (keywords, related ids) on one line, like the shipped files; sentences
     (question variants, legal basis) one per line."""
     flow = bool(value) and all(
-        isinstance(v, str) and "\n" not in v and len(v) <= FLOW_ITEM_MAX_CHARS for v in value
+        isinstance(v, str | int | float)
+        and "\n" not in str(v)
+        and len(str(v)) <= FLOW_ITEM_MAX_CHARS
+        for v in value
     )
     return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
 
 
+class _FlowDict(dict):
+    """A small mapping inside a list (a citation) written on one line: {doc: ..., article: ...}."""
+
+
+def _flow_dict(dumper: yaml.SafeDumper, value: dict):
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=True)
+
+
+def _inline_small_mappings(value: Any) -> Any:
+    if isinstance(value, list):
+        return [
+            _FlowDict(v)
+            if isinstance(v, dict) and all(not isinstance(x, dict | list) for x in v.values())
+            else _inline_small_mappings(v)
+            for v in value
+        ]
+    return value
+
+
 _Dumper.add_representer(str, _str)
 _Dumper.add_representer(list, _list)
+_Dumper.add_representer(_FlowDict, _flow_dict)
+_Dumper.add_representer(_Folded, _folded)
+
+
+def _shaped(value: Any) -> Any:
+    if isinstance(value, str) and "\n" not in value and len(value) > FOLDED_FROM_CHARS:
+        return _Folded(value)
+    return _inline_small_mappings(value)
 
 
 def to_yaml(document: Mapping) -> str:
     """One entry as the text of its faq/knowledge/<id>.yaml file (keys in the stored order)."""
+    document = {k: _shaped(v) for k, v in from_json_value(dict(document)).items()}
     return yaml.dump(
-        from_json_value(dict(document)),
+        document,
         Dumper=_Dumper,
         allow_unicode=True,
         sort_keys=False,

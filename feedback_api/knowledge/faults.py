@@ -31,6 +31,19 @@ _RULES = [
     ),
     (r"^(?P<id>[^:]+): empty question variant (?P<q>.+)$", "{id}: có câu hỏi mẫu rỗng {q}."),
     (r"^(?P<id>[^:]+): id used by more than one entry$", "{id}: mã mục bị trùng."),
+    (
+        r"^(?P<id>[^:]+): summary has (?P<n>\d+) characters in (?P<lines>\d+) lines "
+        r"\(max (?P<max>\d+) in (?P<maxlines>\d+)\)$",
+        "{id}: phần tóm tắt dài {n} ký tự, {lines} dòng (tối đa {max} ký tự, {maxlines} dòng).",
+    ),
+    (
+        r"^(?P<id>[^:]+): cites (?P<doc>.+), which is not in the legal documents$",
+        "{id}: dẫn văn bản {doc} chưa có trong danh mục văn bản pháp luật.",
+    ),
+    (
+        r"^(?P<id>[^:]+): legal_basis item (?P<n>\d+) must be \{doc: number, article\}$",
+        "{id}: căn cứ pháp lý thứ {n} phải có dạng {{doc: số hiệu văn bản, article: điều}}.",
+    ),
 ]
 _COMPILED = [(re.compile(pattern), text) for pattern, text in _RULES]
 

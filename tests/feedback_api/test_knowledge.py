@@ -229,12 +229,13 @@ def test_malformed_requests_are_refused_before_any_rule(seeded, client):
 def test_a_new_entry_needs_approval_too(seeded, client, second, bot_headers):
     a, b = login(client, "officer.a"), login(second, "officer.b")
     document = {
-        "id": "gt-khong-bang-lai",
+        "id": "gt-khong-co-bang-lai",
         "title": "Lái xe không có giấy phép lái xe",
+        "summary": "Chạy xe máy khi chưa có bằng lái bị phạt tiền và có thể bị tạm giữ xe.",
         "answer": "Điều khiển xe máy không có giấy phép lái xe bị phạt tiền. 📞 Hỏi Công an xã.",
         "questions": [f"không có bằng lái xe máy bị phạt bao nhiêu lần {n}" for n in range(8)],
         "keywords": ["không bằng lái"],
-        "legal_basis": ["Nghị định 168/2024/NĐ-CP"],
+        "legal_basis": [{"doc": "168/2024/NĐ-CP", "article": "Điều 18"}],
         "last_reviewed": "2026-12-01",
         "related": ["gt-bang-lai"],
     }
@@ -447,15 +448,15 @@ def test_a_new_release_reaches_the_live_base_without_overwriting_officers_edits(
     release(ENTRY, lambda d: {**d, "title": "Khai báo tạm vắng (bản phát hành mới)"})
     release("hochieu", lambda d: {**d, "last_reviewed": "2026-12-01"})
     new = yaml.safe_load((shipped / "trom-cap.yaml").read_text(encoding="utf-8"))
-    new = {**new, "id": "mat-dien-thoai", "related": [], "title": "Mất điện thoại"}
-    new["questions"] = [f"mất điện thoại có ứng dụng ngân hàng lần {n}" for n in range(8)]
-    (shipped / "mat-dien-thoai.yaml").write_text(
+    new = {**new, "id": "mat-xe-dap-dien", "related": [], "title": "Mất xe đạp điện"}
+    new["questions"] = [f"bị mất xe đạp điện ở trường lần {n}" for n in range(8)]
+    (shipped / "mat-xe-dap-dien.yaml").write_text(
         yaml.safe_dump(new, allow_unicode=True), encoding="utf-8"
     )
 
     result = seeding.sync_shipped(db_session=db, directory=shipped)
     assert result == seeding.SyncResult(
-        added=["mat-dien-thoai"], updated=["hochieu"], proposed=[ENTRY]
+        added=["mat-xe-dap-dien"], updated=["hochieu"], proposed=[ENTRY]
     )
     live = service.live_documents(db_session=db)
     assert live["hochieu"]["last_reviewed"] == "2026-12-01"
@@ -485,8 +486,11 @@ def test_every_fault_the_faq_reports_reads_in_vietnamese_on_the_pages():
     }
     broken["hochieu"] = {**shipped["hochieu"], "title": ""}
     broken["trom-cap"] = {**shipped["trom-cap"], "last_reviewed": "hôm qua"}
+    broken["pccc"] = {**shipped["pccc"], "summary": "Dòng tóm tắt quá dài. " * 30}
+    broken["ma-tuy"] = {**shipped["ma-tuy"], "legal_basis": [{"doc": "999/2099/NĐ-CP"}]}
+    broken["co-bac"] = {**shipped["co-bac"], "legal_basis": ["Bộ luật Hình sự"]}
     faults = service.faults_of(broken)
-    assert len(faults) >= 6
+    assert len(faults) >= 9
     for fault in faults:
         assert in_vietnamese(fault) != fault, fault
 
@@ -510,5 +514,6 @@ def test_a_group_can_start_a_new_entry_form(seeded, client, bot_headers):
         },
     )
     assert refused.status_code == 422  # no title, no answer...: all named
-    assert "chưa nhập Tiêu đề, Câu trả lời" in " ".join(refused.context["faults"])
+    faults = " ".join(refused.context["faults"])
+    assert "chưa nhập Tiêu đề" in faults and "Câu trả lời" in faults
     assert {f.name: f.value for f in refused.context["fields"]}["id"] == "xe-bi-trom-san-bong"
