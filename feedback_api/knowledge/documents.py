@@ -23,6 +23,7 @@ from feedback_api.knowledge.schemas import from_json_value, to_json_value
 __all__ = ["from_json_value", "to_json_value"]  # the wire codec, re-exported for the service
 
 SINGLE_LINE_FIELDS = frozenset({"id", "title"})
+ROWS = "rows:"  # kind of a list of flat mappings, one per line: "rows:doc,article"
 FLOW_ITEM_MAX_CHARS = 50
 FOLDED_FROM_CHARS = 120
 
@@ -169,11 +170,16 @@ def diff(before: Mapping | None, after: Mapping) -> list[FieldChange]:
 @dataclass(frozen=True)
 class FormField:
     """One field of the edit form: `kind` is text, line (single line), lines (one list item
-    per line), date, or yaml (anything structured, edited as YAML)."""
+    per line), date, rows:<columns> (flat mappings such as citations, one per line, values
+    separated by "|"), or yaml (anything else structured, edited as YAML)."""
 
     name: str
     kind: str
     value: str
+
+    @property
+    def columns(self) -> list[str]:
+        return columns_of(self.kind)
 
 
 def kind_of(name: str, value: Any) -> str:
@@ -183,9 +189,37 @@ def kind_of(name: str, value: Any) -> str:
         return "date"
     if isinstance(value, str):
         return "text"
-    if isinstance(value, list) and all(isinstance(v, str) and "\n" not in v for v in value):
+    if isinstance(value, list) and all(
+        isinstance(v, str | int | float) and "\n" not in str(v) for v in value
+    ):
         return "lines"
+    if isinstance(value, list) and all(_is_row(v) for v in value):
+        columns: dict[str, None] = {}
+        for row in value:
+            columns.update(dict.fromkeys(row))
+        return ROWS + ",".join(columns)
     return "yaml"
+
+
+def _is_row(value: Any) -> bool:
+    """A flat mapping (a citation {doc, article}) that fits on one line of the form."""
+    return (
+        isinstance(value, Mapping)
+        and bool(value)
+        and all(
+            isinstance(k, str)
+            and "|" not in k
+            and "," not in k
+            and isinstance(v, str | int | float)
+            and "|" not in str(v)
+            and "\n" not in str(v)
+            for k, v in value.items()
+        )
+    )
+
+
+def columns_of(kind: str) -> list[str]:
+    return kind.removeprefix(ROWS).split(",") if kind.startswith(ROWS) else []
 
 
 def _as_text(kind: str, value: Any) -> str:
@@ -195,9 +229,14 @@ def _as_text(kind: str, value: Any) -> str:
         return str(value)
     if kind == "date":
         return to_json_value(value)
-    if kind == "lines":
-        return "\n".join(value)
-    return yaml.safe_dump(to_json_value(value), allow_unicode=True, sort_keys=False)
+    if kind == "lines" and isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    if kind.startswith(ROWS) and isinstance(value, list):
+        columns = columns_of(kind)
+        return "\n".join(
+            " | ".join(str(row.get(c, "")) for c in columns).rstrip(" |") for row in value
+        )
+    return yaml.safe_dump(to_json_value(value), allow_unicode=True, sort_keys=False, width=10_000)
 
 
 def form_fields(document: Mapping, *, shape: Mapping[str, str]) -> list[FormField]:
@@ -218,14 +257,33 @@ def shape_of(documents: list[Mapping]) -> dict[str, str]:
     seen_empty: set[str] = set()
     for document in documents:
         for name, value in document.items():
+            kind = kind_of(name, value)
             if name in shape and name not in seen_empty:
+                if shape[name].startswith(ROWS) and kind.startswith(ROWS):  # union of columns
+                    columns = dict.fromkeys([*columns_of(shape[name]), *columns_of(kind)])
+                    shape[name] = ROWS + ",".join(columns)
                 continue
-            shape[name] = kind_of(name, value)
+            shape[name] = kind
             if value in (None, "", []):
                 seen_empty.add(name)
             else:
                 seen_empty.discard(name)
     return shape
+
+
+def _rows(name: str, raw: str, columns: list[str]) -> list[dict]:
+    rows = []
+    for number, line in enumerate(raw.split("\n"), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) > len(columns):
+            raise FormError(
+                f"{name}, dòng {number}: nhiều hơn {len(columns)} phần ngăn bởi “|” "
+                f"({' | '.join(columns)})."
+            )
+        rows.append({c: p for c, p in zip(columns, parts, strict=False) if p})
+    return rows
 
 
 def document_from_form(
@@ -249,6 +307,8 @@ def document_from_form(
             document[name] = value
         elif kind == "lines":
             document[name] = [line.strip() for line in raw.split("\n") if line.strip()]
+        elif kind.startswith(ROWS):
+            document[name] = _rows(name, raw, columns_of(kind))
         else:
             try:
                 document[name] = to_json_value(yaml.safe_load(raw)) if raw.strip() else []

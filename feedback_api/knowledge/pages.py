@@ -34,6 +34,7 @@ STATUS = {
     "rejected": "Đã từ chối",
     "seed": "Bản gốc",
 }
+COLUMN_LABELS = {"doc": "số hiệu văn bản", "article": "điều, khoản"}
 FIELD_LABELS = {
     "id": "Mã mục",
     "title": "Tiêu đề",
@@ -81,6 +82,7 @@ def _edit_page(
         is_new=slug is None or slug not in live,
         fields=fields or docs.form_fields(document or {}, shape=shape),
         labels=FIELD_LABELS,
+        columns=COLUMN_LABELS,
         history=history,
         STATUS=STATUS,
         error=error,

@@ -517,3 +517,25 @@ def test_a_group_can_start_a_new_entry_form(seeded, client, bot_headers):
     faults = " ".join(refused.context["faults"])
     assert "chưa nhập Tiêu đề" in faults and "Câu trả lời" in faults
     assert {f.name: f.value for f in refused.context["fields"]}["id"] == "xe-bi-trom-san-bong"
+
+
+def test_the_edit_form_gives_back_every_shipped_entry_unchanged():
+    """Read into the form and back with nothing touched, each entry is the same document, so
+    an officer changing one field changes that field only (citations as "doc | article")."""
+    from feedback_api.knowledge import documents as docs
+
+    shipped = [
+        to_json_value(yaml.safe_load(p.read_text("utf-8")))
+        for p in sorted(knowledge.DEFAULT_DIR.glob("*.yaml"))
+    ]
+    shape = docs.shape_of(shipped)
+    assert shape["legal_basis"] == "rows:doc,article"
+    for document in shipped:
+        own = docs.shape_of([document, *shipped])
+        form = {f"f_{f.name}": f.value for f in docs.form_fields(document, shape=own)}
+        back = docs.document_from_form(form, own, keep_empty=set(document))
+        assert docs.diff(document, back) == [], document["id"]
+    with pytest.raises(docs.FormError, match="legal_basis, dòng 1"):
+        docs.document_from_form(
+            {"f_legal_basis": "68/2020/QH14 | Điều 31 | thừa"}, shape, keep_empty=set()
+        )
