@@ -61,7 +61,17 @@ def _keep_empty(document: dict | None) -> set[str]:
 
 
 def _edit_page(
-    request, db, browser, *, slug, document, fields=None, error=None, faults=(), status_code=200
+    request,
+    db,
+    browser,
+    *,
+    slug,
+    document,
+    fields=None,
+    error=None,
+    faults=(),
+    status_code=200,
+    question_ids=None,
 ):
     live = service.live_documents(db_session=db)
     shape = _shape(live, document)
@@ -87,7 +97,10 @@ def _edit_page(
         STATUS=STATUS,
         error=error,
         faults=[in_vietnamese(f, FIELD_LABELS) for f in faults],
-        question_ids=request.query_params.getlist("q"),
+        # the unanswered questions this form answers: from the link, then kept by the form
+        question_ids=question_ids
+        if question_ids is not None
+        else _ids(request.query_params.getlist("q")),
         slug_pattern=SLUG_PATTERN[1:-1],
     )
 
@@ -137,6 +150,7 @@ async def _propose_from_form(request: Request, db, browser, slug: str | None):
     current = live.get(slug) if slug else None
     shape = _shape(live, current)
     typed = [docs.FormField(n, k, str(form.get(f"f_{n}", ""))) for n, k in shape.items()]
+    question_ids = _ids([str(v) for v in form.getlist("question_id")])
     target = slug or " ".join(str(form.get("f_id", "")).split())
     try:
         document = docs.document_from_form(form, shape, keep_empty=_keep_empty(current))
@@ -146,7 +160,7 @@ async def _propose_from_form(request: Request, db, browser, slug: str | None):
             slug=target,
             document=document,
             note=str(form.get("note", ""))[:500],
-            question_ids=_ids([str(v) for v in form.getlist("question_id")]),
+            question_ids=question_ids,
         )
         if not slug and target in live:
             raise service.KnowledgeError(f"Mã “{target}” đã có; hãy chọn mã khác hoặc sửa mục đó.")
@@ -163,6 +177,7 @@ async def _propose_from_form(request: Request, db, browser, slug: str | None):
             error=str(exc),
             faults=faults,
             status_code=422,
+            question_ids=question_ids,
         )
     except ValidationError:
         return _edit_page(
@@ -174,6 +189,7 @@ async def _propose_from_form(request: Request, db, browser, slug: str | None):
             fields=typed,
             error="Mã mục chỉ gồm chữ thường không dấu, số và dấu gạch ngang (2–64 ký tự).",
             status_code=422,
+            question_ids=question_ids,
         )
     return RedirectResponse("/officer/knowledge/revisions?flash=proposed", status_code=303)
 

@@ -517,6 +517,7 @@ def test_a_group_can_start_a_new_entry_form(seeded, client, bot_headers):
     faults = " ".join(refused.context["faults"])
     assert "chưa nhập Tiêu đề" in faults and "Câu trả lời" in faults
     assert {f.name: f.value for f in refused.context["fields"]}["id"] == "xe-bi-trom-san-bong"
+    assert refused.context["question_ids"] == ids  # still linked when the form is sent again
 
 
 def test_the_edit_form_gives_back_every_shipped_entry_unchanged():
