@@ -246,10 +246,20 @@ def _decided(request, db, browser, revision, flash: str):
     return RedirectResponse(f"/officer/knowledge/revisions?flash={flash}", status_code=303)
 
 
-def _refused(request, db, browser, exc: service.KnowledgeError):
+def _refused(request, db, browser, exc: service.KnowledgeError, revision_id: int):
+    """The card again, with why (HTMX), or the list with the error (a plain form)."""
     message = " ".join([str(exc), *(in_vietnamese(f, FIELD_LABELS) for f in exc.faults)])
     if request.headers.get("hx-request"):
-        return page(request, "_knowledge_refused.html", browser, status_code=200, error=message)
+        revision = service.get_revision(db_session=db, actor=browser.actor, revision_id=revision_id)
+        return page(
+            request,
+            "_knowledge_revision.html",
+            browser,
+            r=service.revision_public(revision),
+            STATUS=STATUS,
+            labels=FIELD_LABELS,
+            error=message,
+        )
     return _revisions_page(request, db, browser, error=message, status_code=exc.status)
 
 
@@ -258,7 +268,7 @@ def approve(revision_id: int, request: Request, db: SessionDep, browser: PageSes
     try:
         revision = service.approve(db_session=db, actor=browser.actor, revision_id=revision_id)
     except service.KnowledgeError as exc:
-        return _refused(request, db, browser, exc)
+        return _refused(request, db, browser, exc, revision_id)
     return _decided(request, db, browser, revision, "approved")
 
 
@@ -270,7 +280,7 @@ async def reject(revision_id: int, request: Request, db: SessionDep, browser: Pa
             db_session=db, actor=browser.actor, revision_id=revision_id, reason=reason
         )
     except service.KnowledgeError as exc:
-        return _refused(request, db, browser, exc)
+        return _refused(request, db, browser, exc, revision_id)
     return _decided(request, db, browser, revision, "rejected")
 
 

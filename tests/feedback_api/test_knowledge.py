@@ -540,3 +540,20 @@ def test_the_edit_form_gives_back_every_shipped_entry_unchanged():
         docs.document_from_form(
             {"f_legal_basis": "68/2020/QH14 | Điều 31 | thừa"}, shape, keep_empty=set()
         )
+
+
+def test_a_refused_approval_shows_why_on_the_same_card(seeded, client, second):
+    a = login(client, "officer.a")
+    document = _document(client, a)
+    revision = client.post(
+        "/api/v1/knowledge/revisions",
+        headers=a,
+        json={"slug": ENTRY, "document": _corrected(document)},
+    ).json()
+    own = client.post(
+        f"/officer/knowledge/revisions/{revision['id']}/approve",
+        headers={**a, "HX-Request": "true"},
+    )
+    assert own.template.name == "officer/_knowledge_revision.html"
+    assert "không thể tự duyệt" in own.context["error"]
+    assert own.context["r"].status == "pending"
