@@ -54,11 +54,13 @@ class BotRuntime:
             check_seconds=settings.knowledge_check_seconds,
             wait_seconds=settings.knowledge_wait_seconds,
         )
+        release: dict = {}
         deps = Deps(
             faq=live,
             api=client,
             citizen_refs=contacts.citizen_ref,
             files=files,
+            release=release,
             limits=Limits(max_photo_bytes=settings.max_photo_bytes),
             refresh_faq=live.refresh_if_due,
         )
@@ -67,9 +69,11 @@ class BotRuntime:
             engine=engine,
             db=db,
             upload_dir=settings.data_dir / "webchat-uploads",
-            secure_cookies=settings.secure_cookies,
+            secure_cookies=settings.cookie_secure,
+            secret=settings.secret_key,
         )
         files["web"] = webchat.fetch
+        release["web"] = webchat.release
         channels: dict = {"web": webchat}
         telegram = None
         if settings.telegram_token:

@@ -20,13 +20,18 @@ from feedback_api.knowledge.schemas import (
     UnansweredGroups,
     VariantsFromGroup,
 )
+from feedback_api.wire import MAX_DB_INT, DbId
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge"])
+# Someone else decided or changed it first (the body is the usual error, with `faults`).
+CONFLICT = {409: {"description": "Already decided, or the entry changed since the proposal"}}
 
 
 @router.get("/knowledge", response_model=KnowledgeSnapshot)
 def live_base(
-    db: SessionDep, _caller: ServiceCaller, since: int | None = Query(default=None, ge=0)
+    db: SessionDep,
+    _caller: ServiceCaller,
+    since: int | None = Query(default=None, ge=0, le=MAX_DB_INT),
 ) -> KnowledgeSnapshot:
     """The live knowledge base; `since` = the version the caller has (unchanged → no entries)."""
     return service.snapshot(db_session=db, since=since)
@@ -66,15 +71,19 @@ def propose(data: RevisionCreate, db: SessionDep, actor: CurrentActor) -> Revisi
     return service.revision_public(service.propose(db_session=db, actor=actor, data=data))
 
 
-@router.post("/knowledge/revisions/{revision_id}/approve", response_model=RevisionPublic)
-def approve(revision_id: int, db: SessionDep, actor: CurrentActor) -> RevisionPublic:
+@router.post(
+    "/knowledge/revisions/{revision_id}/approve", response_model=RevisionPublic, responses=CONFLICT
+)
+def approve(revision_id: DbId, db: SessionDep, actor: CurrentActor) -> RevisionPublic:
     revision = service.approve(db_session=db, actor=actor, revision_id=revision_id)
     return service.revision_public(revision)
 
 
-@router.post("/knowledge/revisions/{revision_id}/reject", response_model=RevisionPublic)
+@router.post(
+    "/knowledge/revisions/{revision_id}/reject", response_model=RevisionPublic, responses=CONFLICT
+)
 def reject(
-    revision_id: int, data: RevisionReject, db: SessionDep, actor: CurrentActor
+    revision_id: DbId, data: RevisionReject, db: SessionDep, actor: CurrentActor
 ) -> RevisionPublic:
     revision = service.reject(
         db_session=db, actor=actor, revision_id=revision_id, reason=data.reason
@@ -88,7 +97,12 @@ def unanswered_groups(db: SessionDep, actor: CurrentActor) -> UnansweredGroups:
     return UnansweredGroups(data=groups, count=len(groups))
 
 
-@router.post("/knowledge/unanswered/variants", status_code=201, response_model=RevisionPublic)
+@router.post(
+    "/knowledge/unanswered/variants",
+    status_code=201,
+    response_model=RevisionPublic,
+    responses=CONFLICT,
+)
 def variants_from_group(
     data: VariantsFromGroup, db: SessionDep, actor: CurrentActor
 ) -> RevisionPublic:

@@ -19,6 +19,7 @@ from feedback_api.knowledge.faults import in_vietnamese
 from feedback_api.knowledge.schemas import SLUG_PATTERN, RevisionCreate, VariantsFromGroup
 from feedback_api.pages.auth import PageSession, page
 from feedback_api.permissions import Action
+from feedback_api.wire import DbId
 
 router = APIRouter(prefix="/officer/knowledge", include_in_schema=False)
 
@@ -264,7 +265,7 @@ def _refused(request, db, browser, exc: service.KnowledgeError, revision_id: int
 
 
 @router.post("/revisions/{revision_id}/approve")
-def approve(revision_id: int, request: Request, db: SessionDep, browser: PageSession):
+def approve(revision_id: DbId, request: Request, db: SessionDep, browser: PageSession):
     try:
         revision = service.approve(db_session=db, actor=browser.actor, revision_id=revision_id)
     except service.KnowledgeError as exc:
@@ -273,7 +274,7 @@ def approve(revision_id: int, request: Request, db: SessionDep, browser: PageSes
 
 
 @router.post("/revisions/{revision_id}/reject")
-async def reject(revision_id: int, request: Request, db: SessionDep, browser: PageSession):
+async def reject(revision_id: DbId, request: Request, db: SessionDep, browser: PageSession):
     reason = str((await request.form()).get("reason", ""))
     try:
         revision = service.reject(

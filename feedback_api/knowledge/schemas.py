@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from feedback_api.wire import DbId
+
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
 MAX_UNANSWERED_CHARS = 2000  # what the bot may send; the service keeps the first 500
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -73,7 +75,7 @@ class RevisionCreate(BaseModel):
     slug: str = Field(pattern=SLUG_PATTERN)
     document: dict[str, Any]
     note: str = Field(default="", max_length=500)
-    question_ids: list[int] = Field(default_factory=list, max_length=500)
+    question_ids: list[DbId] = Field(default_factory=list, max_length=500)
 
 
 class FieldChangePublic(BaseModel):
@@ -143,9 +145,9 @@ class VariantsFromGroup(BaseModel):
     """Turn a group into question variants of an existing entry (a proposed revision)."""
 
     slug: str = Field(pattern=SLUG_PATTERN)
-    question_ids: list[int] = Field(min_length=1, max_length=500)
+    question_ids: list[DbId] = Field(min_length=1, max_length=500)
     variants: list[str] = Field(default_factory=list, max_length=50)
 
 
 class Dismiss(BaseModel):
-    question_ids: list[int] = Field(min_length=1, max_length=500)
+    question_ids: list[DbId] = Field(min_length=1, max_length=500)

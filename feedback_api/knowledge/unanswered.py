@@ -33,7 +33,7 @@ from feedback_api.knowledge.service import (
     open_questions,
     propose,
 )
-from feedback_api.permissions import Action, Actor, NotFound
+from feedback_api.permissions import Action, Actor
 
 STORED_QUESTION_CHARS = 500
 GROUPED_QUESTIONS = 2000  # the newest open questions are grouped (≈0.5 s worst case); older wait
@@ -79,8 +79,8 @@ def propose_variants(
     """One step from a group of questions to a proposed revision adding them as variants."""
     actor.require(Action.EDIT_KNOWLEDGE)
     entry = get_entry_row(db_session, data.slug)
-    if entry is None:
-        raise NotFound("knowledge entry")
+    if entry is None:  # a field of the body, not a path: bad input rather than 404
+        raise KnowledgeError(f"Không có mục “{data.slug}”.")
     questions = open_by_ids(db_session, data.question_ids)
     if not questions:
         raise KnowledgeConflict("Các câu hỏi này đã được xử lý.")

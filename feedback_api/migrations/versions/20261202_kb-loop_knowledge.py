@@ -4,7 +4,7 @@ from faq/knowledge/*.yaml at first start (feedback_api.bootstrap), not here, so 
 never depends on the FAQ's file format.
 
 Revision ID: 0005_kb_loop
-Revises: 0004
+Revises: 0005_security
 Create Date: 2026-12-02 06:14:02.510150
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0005_kb_loop"
-down_revision = "0004"
+down_revision = "0005_security"
 branch_labels = None
 depends_on = None
 
