@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 
 from feedback_api.client import NotFoundError
+from feedback_api.knowledge.schemas import UnansweredCreate
 from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
 from feedback_api.units.schemas import UnitMatch, UnitMatches, UnitPublic, UnitsPublic
 
@@ -17,6 +18,7 @@ class MemoryFeedbackApi:
         self.uploads: list[tuple[str, int]] = []
         self.subscriptions: dict[str, tuple[str, list[str]]] = {}
         self.remembered: dict[str, str] = {}
+        self.unanswered: list[UnansweredCreate] = []
         self._codes = (f"LN-{n:04d}-TEST" for n in itertools.count(1000))
 
     async def create_submission(self, data: SubmissionCreate) -> SubmissionReceipt:
@@ -67,6 +69,9 @@ class MemoryFeedbackApi:
 
     async def unsubscribe(self, citizen_ref: str) -> None:
         self.subscriptions.pop(citizen_ref, None)
+
+    async def record_unanswered(self, data: UnansweredCreate) -> None:
+        self.unanswered.append(data)
 
     async def resolve_units(self, *, q=None, text=None, latitude=None, longitude=None):
         """Knows one commune, by its folded name only: enough for property tests."""
