@@ -63,6 +63,21 @@ class ContactRegistry:
             ).first()
         return Contact(row.citizen_ref, row.channel, row.external_id, row.blocked) if row else None
 
+    def resolve_many(self, citizen_refs: list[str]) -> dict[str, Contact]:
+        """Many references in one query (the broadcast worker resolves a batch at a time)."""
+        found: dict[str, Contact] = {}
+        with self._engine.begin() as connection:
+            for start in range(0, len(citizen_refs), 500):
+                chunk = citizen_refs[start : start + 500]
+                rows = connection.execute(
+                    select(contacts).where(contacts.c.citizen_ref.in_(chunk))
+                )
+                for row in rows:
+                    found[row.citizen_ref] = Contact(
+                        row.citizen_ref, row.channel, row.external_id, row.blocked
+                    )
+        return found
+
     def set_blocked(self, citizen_ref: str, blocked: bool = True) -> None:
         """The citizen blocked the bot (Telegram 403): stop delivering until they return."""
         with self._engine.begin() as connection:

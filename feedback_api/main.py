@@ -14,6 +14,9 @@ from sqlalchemy.engine import Engine
 from feedback_api.attachments.storage import AttachmentRejected, AttachmentStore
 from feedback_api.attachments_service import TooManyAttachments
 from feedback_api.audit.api import router as audit_router
+from feedback_api.broadcasts.api import router as broadcasts_router
+from feedback_api.broadcasts.api import work as broadcast_work_router
+from feedback_api.broadcasts.service import BroadcastError
 from feedback_api.bodylimit import BodySizeLimit
 from feedback_api.db import engine_for
 from feedback_api.officers.api import router as officers_router
@@ -60,6 +63,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def not_found(request: Request, exc: NotFound):
         return _error(request, 404, "Không tìm thấy.")
 
+    @app.exception_handler(BroadcastError)
     @app.exception_handler(SubmissionError)
     @app.exception_handler(OfficerError)
     @app.exception_handler(UnitError)
@@ -122,6 +126,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         units_router,
         officers_router,
         audit_router,
+        broadcasts_router,
+        broadcast_work_router,
         pages_router,
     ):
         app.include_router(router)

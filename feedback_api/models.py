@@ -3,6 +3,12 @@
 from sqlmodel import SQLModel
 
 from feedback_api.audit.models import AuditEvent
+from feedback_api.broadcasts.models import (
+    Broadcast,
+    BroadcastDelivery,
+    OfficerChatLink,
+    RateBucket,
+)
 from feedback_api.officers.models import ApiToken, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
 from feedback_api.submissions.models import Attachment, Note, Submission
@@ -15,10 +21,14 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "Broadcast",
+    "BroadcastDelivery",
     "Note",
     "Officer",
+    "OfficerChatLink",
     "OfficerSession",
     "OutboxMessage",
+    "RateBucket",
     "Submission",
     "Subscription",
     "Unit",

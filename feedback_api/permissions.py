@@ -21,6 +21,7 @@ class Action(StrEnum):
     MANAGE_UNITS = "manage_units"
     VIEW_AUDIT = "view_audit"
     BROADCAST = "broadcast"
+    APPROVE_BROADCAST = "approve_broadcast"
     VIEW_REPORTS = "view_reports"
 
 
@@ -29,7 +30,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "officer": frozenset(
         {Action.VIEW_SUBMISSIONS, Action.TRIAGE, Action.VIEW_CONTACT, Action.VIEW_REPORTS}
     ),
-    "leader": frozenset({Action.VIEW_SUBMISSIONS, Action.VIEW_REPORTS}),
+    "leader": frozenset(
+        {Action.VIEW_SUBMISSIONS, Action.VIEW_REPORTS, Action.APPROVE_BROADCAST}
+    ),
     "campaign": frozenset({Action.BROADCAST, Action.VIEW_REPORTS}),
 }
 

@@ -51,6 +51,19 @@ class Settings(BaseSettings):
 
     telegram_token: str = ""
     telegram_webhook_secret: str = ""
+
+    # Broadcasts: the overall send rate shared by every worker process (Telegram allows about
+    # 30 messages/s per bot); `broadcast_rate_safety` keeps a margin for network jitter so no
+    # one-second window at the platform exceeds the limit.
+    broadcast_per_second: float = 30.0
+    broadcast_rate_safety: float = 0.97
+    broadcast_max_in_flight: int = 10  # the crash window: sends that may end "unknown"
+    broadcast_max_attempts: int = 5
+    broadcast_expand_chunk: int = 10_000
+    broadcast_timezone: str = "Asia/Ho_Chi_Minh"
+    broadcast_quiet_start: str = "21:00"  # no campaign sends from here ...
+    broadcast_quiet_end: str = "07:00"  # ... to here (local time); equal values: no quiet hours
+    broadcast_max_image_bytes: int = 5 * 1024 * 1024
     extra_origins: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")

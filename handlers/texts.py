@@ -193,6 +193,13 @@ T: dict[str, str] = {
         "Đã hủy đăng ký. Bạn sẽ không nhận tin nữa. Gửi /start để quay lại bất cứ lúc nào."
     ),
     "sub.no_units": "Hiện chưa có danh sách xã/phường. Bạn vui lòng thử lại sau.",
+    # broadcasts (campaign messages) and linking an officer's own chat for test sends
+    "bc.unsubscribe": "🔕 Hủy đăng ký nhận tin",
+    "bc.test_prefix": "[GỬI THỬ] ",
+    "bc.links_heading": "Liên kết:",
+    "link.ok": "✅ Đã liên kết tài khoản cán bộ với cuộc trò chuyện này để nhận bản gửi thử.",
+    "link.bad_code": "Mã liên kết không đúng hoặc đã hết hạn. Vui lòng lấy mã mới trên trang cán bộ.",
+    "link.usage": "Gửi /lienket kèm mã 6 số lấy từ trang cán bộ, ví dụ: /lienket 123456",
 }
 
 
