@@ -69,9 +69,7 @@ class ContactRegistry:
         with self._engine.begin() as connection:
             for start in range(0, len(citizen_refs), 500):
                 chunk = citizen_refs[start : start + 500]
-                rows = connection.execute(
-                    select(contacts).where(contacts.c.citizen_ref.in_(chunk))
-                )
+                rows = connection.execute(select(contacts).where(contacts.c.citizen_ref.in_(chunk)))
                 for row in rows:
                     found[row.citizen_ref] = Contact(
                         row.citizen_ref, row.channel, row.external_id, row.blocked

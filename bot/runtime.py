@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 
+from bot.broadcast_runtime import BroadcastDelivery
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_updates import UpdateLog
 from bot.channels.webchat import WebChat
@@ -35,6 +36,7 @@ class BotRuntime:
     webchat: WebChat
     telegram: TelegramChannel | None
     sender: Sender
+    broadcasts: BroadcastDelivery
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -75,7 +77,8 @@ class BotRuntime:
             files["telegram"] = telegram.fetch
             channels["telegram"] = telegram
         sender = Sender(client, contacts, channels, global_per_second=settings.sender_per_second)
-        return cls(settings, client, engine, contacts, webchat, telegram, sender)
+        broadcasts = BroadcastDelivery.build(settings, client, contacts, webchat)
+        return cls(settings, client, engine, contacts, webchat, telegram, sender, broadcasts)
 
     def mount(self, app: FastAPI) -> None:
         app.include_router(self.webchat.router)
@@ -96,6 +99,20 @@ class BotRuntime:
                 self.sender.run_forever(self._stop, idle_seconds=self.settings.sender_idle_seconds)
             )
         )
+        if self.settings.broadcast_worker_in_server:
+            await self.broadcasts.start(self._stop, self._tasks)
+
+    async def start_delivery_only(self) -> None:
+        """`langnghe worker`: the outbox sender and the broadcast worker, no webhook/polling."""
+        self._stop.clear()
+        if self.telegram is not None:
+            await self.telegram.start(webhook_url=None)
+        self._tasks.append(
+            asyncio.create_task(
+                self.sender.run_forever(self._stop, idle_seconds=self.settings.sender_idle_seconds)
+            )
+        )
+        await self.broadcasts.start(self._stop, self._tasks)
 
     async def stop(self) -> None:
         self._stop.set()
@@ -108,6 +125,7 @@ class BotRuntime:
         if self.telegram is not None:
             await self.telegram.wait_idle()
             await self.telegram.stop()
+        await self.broadcasts.close()
         await self.client.aclose()
 
     async def _retry_telegram(self) -> None:

@@ -26,6 +26,12 @@ class BotSettings(BaseSettings):
     sender_idle_seconds: float = 2.0
     telegram_retry_seconds: float = 15.0
     secure_cookies: bool = False
+    # Broadcast delivery: `make run` runs one worker inside the server process; more run as
+    # `langnghe worker` processes (they share the rate through the database).
+    broadcast_worker_in_server: bool = True
+    broadcast_batch: int = 200
+    broadcast_lease_seconds: int = 60
+    broadcast_idle_seconds: float = 1.0
 
     @property
     def resolved_bot_database_url(self) -> str:

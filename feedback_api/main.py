@@ -14,10 +14,10 @@ from sqlalchemy.engine import Engine
 from feedback_api.attachments.storage import AttachmentRejected, AttachmentStore
 from feedback_api.attachments_service import TooManyAttachments
 from feedback_api.audit.api import router as audit_router
+from feedback_api.bodylimit import BodySizeLimit
 from feedback_api.broadcasts.api import router as broadcasts_router
 from feedback_api.broadcasts.api import work as broadcast_work_router
 from feedback_api.broadcasts.service import BroadcastError
-from feedback_api.bodylimit import BodySizeLimit
 from feedback_api.db import engine_for
 from feedback_api.officers.api import router as officers_router
 from feedback_api.officers.service import OfficerError

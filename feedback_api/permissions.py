@@ -22,6 +22,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     BROADCAST = "broadcast"
     APPROVE_BROADCAST = "approve_broadcast"
+    VIEW_BROADCASTS = "view_broadcasts"
     VIEW_REPORTS = "view_reports"
 
 
@@ -31,9 +32,14 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         {Action.VIEW_SUBMISSIONS, Action.TRIAGE, Action.VIEW_CONTACT, Action.VIEW_REPORTS}
     ),
     "leader": frozenset(
-        {Action.VIEW_SUBMISSIONS, Action.VIEW_REPORTS, Action.APPROVE_BROADCAST}
+        {
+            Action.VIEW_SUBMISSIONS,
+            Action.VIEW_REPORTS,
+            Action.VIEW_BROADCASTS,
+            Action.APPROVE_BROADCAST,
+        }
     ),
-    "campaign": frozenset({Action.BROADCAST, Action.VIEW_REPORTS}),
+    "campaign": frozenset({Action.BROADCAST, Action.VIEW_BROADCASTS, Action.VIEW_REPORTS}),
 }
 
 

@@ -18,7 +18,7 @@ import logging
 
 from faq.normalize import normalize
 from handlers.events import Button, EventKind, InboundEvent, OutboundMessage
-from handlers.flows import ask, opinion, subscribe, tip, track
+from handlers.flows import ask, link, opinion, subscribe, tip, track
 from handlers.flows.common import Ctx, Deps, clean, menu_message, message
 from handlers.state import ConversationState, StaleState, StateStore, now
 from handlers.texts import t
@@ -126,6 +126,10 @@ class Engine:
             return notice + await self._start(ctx)
         if event.kind == EventKind.COMMAND:
             return notice + await self._command(ctx)
+        if event.kind == EventKind.TEXT and subscribe.is_stop_request(ctx.text):
+            return notice + await subscribe.stop(ctx)  # opt-out wins wherever the citizen is
+        if event.kind == EventKind.TEXT and link.code_in(ctx.text) is not None:
+            return notice + await link.redeem(ctx, link.code_in(ctx.text) or "")
         if event.kind == EventKind.TEXT:
             if ctx.text and self.deps.faq.is_emergency(ctx.text):
                 # Emergency numbers first; the message is still handled, so nothing is lost.
@@ -171,6 +175,8 @@ class Engine:
             return [message(t("cancelled")), menu_message()]
         if command == "stop":
             return await subscribe.stop(ctx)
+        if command == "lienket":
+            return await link.redeem(ctx, ctx.event.text)
         if command == "start":
             return await self._start(ctx)
         ctx.state.reset()

@@ -35,6 +35,8 @@ class FeedbackPort(Protocol):
 
     async def unsubscribe(self, citizen_ref: str) -> None: ...
 
+    async def link_officer_chat(self, citizen_ref: str, code: str) -> bool: ...
+
 
 # Downloads a file the citizen sent, given the channel's reference to it.
 FileFetcher = Callable[[FileRef], Awaitable[bytes]]

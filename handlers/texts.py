@@ -198,7 +198,9 @@ T: dict[str, str] = {
     "bc.test_prefix": "[GỬI THỬ] ",
     "bc.links_heading": "Liên kết:",
     "link.ok": "✅ Đã liên kết tài khoản cán bộ với cuộc trò chuyện này để nhận bản gửi thử.",
-    "link.bad_code": "Mã liên kết không đúng hoặc đã hết hạn. Vui lòng lấy mã mới trên trang cán bộ.",
+    "link.bad_code": (
+        "Mã liên kết không đúng hoặc đã hết hạn. Vui lòng lấy mã mới trên trang cán bộ."
+    ),
     "link.usage": "Gửi /lienket kèm mã 6 số lấy từ trang cán bộ, ví dụ: /lienket 123456",
 }
 

@@ -169,6 +169,44 @@ def bot(
         asyncio.run(run())
 
 
+@app.command()
+def worker(
+    lease_seconds: Annotated[
+        int | None, typer.Option(help="Lease of a claimed batch (default: settings).")
+    ] = None,
+) -> None:
+    """Deliver campaigns and queued replies as a process of its own (run several on PostgreSQL:
+    they share the work and the overall rate through the database)."""
+    from langnghe.worker import run
+
+    run(_settings(), lease_seconds=lease_seconds)
+
+
+broadcasts_app = typer.Typer(help="Campaigns to subscribers.", no_args_is_help=True)
+app.add_typer(broadcasts_app, name="broadcasts")
+
+
+@broadcasts_app.command("list")
+def broadcasts_list() -> None:
+    """Every campaign with its status and recipients."""
+    from langnghe.broadcasts_cli import print_list
+
+    print_list(_settings())
+
+
+@broadcasts_app.command("status")
+def broadcasts_status(
+    broadcast_id: int,
+    follow: Annotated[bool, typer.Option("--follow", help="Refresh until it ends.")] = False,
+) -> None:
+    """Progress of one campaign: a progress bar, counts per outcome, rate and ETA."""
+    from langnghe.broadcasts_cli import print_status
+
+    if not print_status(_settings(), broadcast_id, follow=follow):
+        typer.echo(f"No campaign #{broadcast_id}.", err=True)
+        raise typer.Exit(1)
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the latest)."""

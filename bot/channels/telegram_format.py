@@ -81,7 +81,7 @@ def to_event(update: Update) -> InboundEvent | None:
         name = command.split("@", 1)[0].lower()
         if name == "start":
             return InboundEvent(kind=EventKind.START, data=payload.strip(), **base)
-        return InboundEvent(kind=EventKind.COMMAND, data=name, **base)
+        return InboundEvent(kind=EventKind.COMMAND, data=name, text=payload.strip(), **base)
     if message.location is not None:
         return InboundEvent(
             kind=EventKind.LOCATION,

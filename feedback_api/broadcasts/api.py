@@ -1,4 +1,5 @@
-"""JSON routes: campaigns for officers (scripts), and the delivery protocol for workers
+"""JSON routes: campaigns for officers' scripts (list, compose, count; approval and controls
+are on the web pages, where the four-eyes step is seen), and the delivery protocol for workers
 (service token). Thin: parse, authorise through the service, respond with wire objects."""
 
 from __future__ import annotations
@@ -6,10 +7,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
-from feedback_api.broadcasts import delivery, images, links, progress, service
+from feedback_api.broadcasts import delivery, images, links, service
 from feedback_api.broadcasts.models import Broadcast
 from feedback_api.broadcasts.schemas import (
-    Approval,
+    AudienceQuery,
     BroadcastDraft,
     BroadcastPublic,
     BroadcastsPublic,
@@ -17,7 +18,6 @@ from feedback_api.broadcasts.schemas import (
     ClaimRequest,
     LinkRequest,
     LinkResult,
-    Progress,
     RecipientCount,
     StepRequest,
     StepResult,
@@ -42,69 +42,11 @@ def create(data: BroadcastDraft, request: Request, db: SessionDep, actor: Curren
 
 
 @router.post("/count", response_model=RecipientCount)
-def count(data: BroadcastDraft, db: SessionDep, actor: CurrentActor) -> RecipientCount:
+def count(data: AudienceQuery, db: SessionDep, actor: CurrentActor) -> RecipientCount:
     n = service.recipient_count(
         db_session=db, actor=actor, unit_ids=data.unit_ids, topics=data.topics
     )
     return RecipientCount(count=n)
-
-
-@router.get("/{broadcast_id}", response_model=BroadcastPublic)
-def get(broadcast_id: int, db: SessionDep, actor: CurrentActor) -> BroadcastPublic:
-    broadcast = service.get_in_reach(db_session=db, actor=actor, broadcast_id=broadcast_id)
-    return service.to_public(broadcast)
-
-
-@router.put("/{broadcast_id}", response_model=BroadcastPublic)
-def edit(
-    broadcast_id: int, data: BroadcastDraft, request: Request, db: SessionDep, actor: CurrentActor
-):
-    broadcast = service.edit(
-        db_session=db, actor=actor, broadcast_id=broadcast_id, data=data, ip=client_ip(request)
-    )
-    return service.to_public(broadcast)
-
-
-@router.post("/{broadcast_id}/approve", response_model=BroadcastPublic)
-def approve(
-    broadcast_id: int, data: Approval, request: Request, db: SessionDep, actor: CurrentActor
-):
-    broadcast = service.approve(
-        db_session=db,
-        actor=actor,
-        broadcast_id=broadcast_id,
-        revision=data.revision,
-        ip=client_ip(request),
-    )
-    return service.to_public(broadcast)
-
-
-@router.post("/{broadcast_id}/{action}", response_model=BroadcastPublic)
-def control(broadcast_id: int, action: str, request: Request, db: SessionDep, actor: CurrentActor):
-    if action == "test":
-        service.send_test(
-            db_session=db, actor=actor, broadcast_id=broadcast_id, ip=client_ip(request)
-        )
-        broadcast = service.get_in_reach(db_session=db, actor=actor, broadcast_id=broadcast_id)
-    elif action in service.TRANSITIONS:
-        broadcast = service.control(
-            db_session=db,
-            actor=actor,
-            broadcast_id=broadcast_id,
-            action=action,
-            ip=client_ip(request),
-        )
-    else:
-        raise NotFound("action")
-    return service.to_public(broadcast)
-
-
-@router.get("/{broadcast_id}/progress", response_model=Progress)
-def broadcast_progress(
-    broadcast_id: int, db: SessionDep, actor: CurrentActor, settings: SettingsDep
-) -> Progress:
-    broadcast = service.get_in_reach(db_session=db, actor=actor, broadcast_id=broadcast_id)
-    return progress.of(db_session=db, broadcast=broadcast, settings=settings)
 
 
 # -- workers --------------------------------------------------------------------------------------

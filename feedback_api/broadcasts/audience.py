@@ -71,21 +71,26 @@ def expand_chunk(
         broadcast.expansion_done = True
         db_session.add(broadcast)
         return 0
+    target = BroadcastDelivery.__table__
     rows = _joined(
         literal(broadcast.id),
         col(Subscription.citizen_ref),
         literal(0),
         literal(DeliveryState.PENDING.value),
         literal(0),
-        literal(now or utcnow()),
+        literal((now or utcnow()).astimezone(dt.UTC), type_=target.c.not_before.type),
     ).where(where, col(Subscription.id) <= upper)
-    target = BroadcastDelivery.__table__
-    result = db_session.exec(
+    # INSERT … SELECT reports no rowcount through psycopg here, so the chunk is counted first.
+    added = int(
+        db_session.exec(
+            _joined(func.count()).where(where, col(Subscription.id) <= upper)
+        ).scalar_one()
+    )
+    db_session.exec(
         insert(target).from_select(
             ["broadcast_id", "citizen_ref", "test_seq", "state", "attempts", "not_before"], rows
         )
     )
-    added = max(0, result.rowcount or 0)
     broadcast.expanded_through = upper
     broadcast.recipients += added
     db_session.add(broadcast)

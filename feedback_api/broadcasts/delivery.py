@@ -177,7 +177,7 @@ def claim(
     now: dt.datetime | None = None,
 ) -> Claim:
     """Lease up to `limit` due deliveries under one fresh token (test sends first)."""
-    now = now or utcnow()
+    now = (now or utcnow()).astimezone(dt.UTC)
     housekeeping(db_session, settings, now)
     _write_lock(db_session)
     due = (col(BroadcastDelivery.state) == D.PENDING) & (col(BroadcastDelivery.not_before) <= now)
@@ -336,7 +336,7 @@ def step(
     now: dt.datetime | None = None,
     clock: Callable[[], float] | None = None,
 ) -> StepResult:
-    now = now or utcnow()
+    now = (now or utcnow()).astimezone(dt.UTC)
     clock = clock or (lambda: now.timestamp())
     _write_lock(db_session)
     if outcomes:

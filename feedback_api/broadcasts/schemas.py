@@ -63,6 +63,11 @@ class BroadcastDraft(BaseModel):
         return self
 
 
+class AudienceQuery(BaseModel):
+    unit_ids: list[int] = Field(default_factory=list, max_length=50)
+    topics: list[str] = Field(default_factory=list, max_length=len(TOPICS))
+
+
 class Approval(BaseModel):
     revision: int = Field(ge=1)
 

@@ -45,7 +45,7 @@ def _unit(db_session: Session, unit_id: int) -> Unit:
 
 
 def can_view(actor: Actor) -> bool:
-    return actor.can(Action.BROADCAST) or actor.can(Action.APPROVE_BROADCAST)
+    return actor.can(Action.VIEW_BROADCASTS)
 
 
 def get_in_reach(*, db_session: Session, actor: Actor, broadcast_id: int) -> Broadcast:

@@ -52,6 +52,8 @@ def inbox(
     cursor: int | None = None,
 ):
     actor = browser.actor
+    if not actor.can(Action.VIEW_SUBMISSIONS) and actor.can(Action.BROADCAST):
+        return RedirectResponse("/officer/broadcasts", status_code=303)  # campaign staff's home
     flt = queries.InboxFilter(
         kind=kind or None,
         status=status or None,

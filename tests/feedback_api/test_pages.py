@@ -437,10 +437,15 @@ def test_leader_reads_the_detail_but_gets_no_action_forms(client, world, db, set
     assert tip.status == "new"
 
 
-def test_campaign_staff_get_403_on_the_inbox(client, world, db, settings):
+def test_campaign_staff_land_on_their_campaigns_and_get_403_on_submissions(
+    client, world, db, settings
+):
     tip = make_tip(db, settings)
     sign_in(client, "campaign.a")
-    for path in ("/officer", f"/officer/submissions/{tip.id}"):
+    home = client.get("/officer", follow_redirects=False)
+    assert home.status_code == 303 and home.headers["location"] == "/officer/broadcasts"
+    assert client.get("/officer").template.name == "officer/broadcasts.html"
+    for path in (f"/officer/submissions/{tip.id}",):
         response = client.get(path)
         assert response.status_code == 403, path
         assert response.template.name == "officer/error.html"

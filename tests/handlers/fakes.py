@@ -66,3 +66,6 @@ class MemoryFeedbackApi:
 
     async def unsubscribe(self, citizen_ref: str) -> None:
         self.subscriptions.pop(citizen_ref, None)
+
+    async def link_officer_chat(self, citizen_ref: str, code: str) -> bool:
+        return False
