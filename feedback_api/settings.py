@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     broadcast_rate_safety: float = 0.97
     broadcast_max_in_flight: int = 10  # the crash window: sends that may end "unknown"
     broadcast_max_attempts: int = 5
+    broadcast_retry_base_seconds: float = 2.0  # transient errors: base × 2^attempt, ≤ 5 min
     broadcast_expand_chunk: int = 10_000
     broadcast_timezone: str = "Asia/Ho_Chi_Minh"
     broadcast_quiet_start: str = "21:00"  # no campaign sends from here ...

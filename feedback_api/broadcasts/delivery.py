@@ -269,7 +269,7 @@ def _record(
         elif outcome.outcome == "retry" and row.attempts + 1 < settings.broadcast_max_attempts:
             row.attempts += 1
             row.state = D.PENDING
-            backoff = min(MAX_BACKOFF, 2.0**row.attempts)
+            backoff = min(MAX_BACKOFF, settings.broadcast_retry_base_seconds * 2.0**row.attempts)
             row.not_before = now + dt.timedelta(seconds=outcome.retry_after or backoff)
         else:
             row.attempts += outcome.outcome == "retry"

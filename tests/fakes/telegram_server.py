@@ -107,6 +107,16 @@ class _Failure:
 
 
 @dataclass(frozen=True)
+class _Limits:
+    per_second: int
+    per_chat_interval: float
+    retry_after: int
+
+
+_SENDS = frozenset({"sendmessage", "sendphoto", "senddocument"})
+
+
+@dataclass(frozen=True)
 class _StoredFile:
     unique_id: str
     path: str
@@ -217,6 +227,8 @@ class FakeTelegram:
         self._messages: dict[tuple[int, int], JSON] = {}  # (chat_id, message_id) -> latest
         self._update_ids, self._message_ids, self._ids = (itertools.count(1) for _ in range(3))
         self._last_token: str | None = None
+        self._limits: _Limits | None = None  # opt-in, like Telegram's flood control
+        self._blocked: set[str] = set()
         self._closing = False
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -351,6 +363,19 @@ class FakeTelegram:
         with self._lock:
             self._failures.append(rule)
 
+    def enforce_rate_limit(
+        self, per_second: int = 30, per_chat_interval: float = 1.0, retry_after: int = 1
+    ) -> None:
+        """Refuse sends like Telegram's flood control: 429 + retry_after once `per_second`
+        messages were accepted in the last second, or a chat got one within the interval."""
+        with self._lock:
+            self._limits = _Limits(per_second, per_chat_interval, retry_after)
+
+    def block(self, *chat_ids: int | str) -> None:
+        """These citizens blocked the bot: every send to them answers 403."""
+        with self._lock:
+            self._blocked.update(str(chat_id) for chat_id in chat_ids)
+
     # -- inspecting what the bot did ---------------------------------------------------------
 
     @property
@@ -406,7 +431,7 @@ class FakeTelegram:
         with self._lock:
             self.tokens.add(token)
             self._last_token = token
-            failure = self._take_failure(method, params)
+            failure = self._take_failure(method, params) or self._refusal(method, params, at)
             if failure is not None:
                 status = failure.status
                 payload = _error(status, failure.description, failure.retry_after)
@@ -430,6 +455,29 @@ class FakeTelegram:
                 if rule.times <= 0:
                     self._failures.remove(rule)
                 return rule
+        return None
+
+    def _refusal(self, method: str, params: JSON, at: float) -> _Failure | None:
+        """A blocked chat (403) or flood control (429), for messages only (lock held)."""
+        if method.lower() not in _SENDS:
+            return None
+        chat = str(params.get("chat_id"))
+        if chat in self._blocked:
+            return _Failure(method, 403, 0, 1, chat, "Forbidden: bot was blocked by the user")
+        limits = self._limits
+        if limits is None:
+            return None
+        recent = 0
+        for call in reversed(self._calls):
+            if at - call.at >= 1.0:
+                break
+            if not (call.ok and call.method.lower() in _SENDS):
+                continue
+            recent += 1
+            if str(call.chat_id) == chat and at - call.at < limits.per_chat_interval:
+                return _Failure(method, 429, limits.retry_after, 1, chat, None)
+        if recent >= limits.per_second:
+            return _Failure(method, 429, limits.retry_after, 1, None, None)
         return None
 
     def _file_content(self, path: str) -> bytes | None:
