@@ -63,6 +63,7 @@ class BroadcastWorker:
         max_in_flight: int = MAX_IN_FLIGHT,
         per_chat_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ):
         self._client = client
@@ -72,7 +73,9 @@ class BroadcastWorker:
         self._lease_seconds = lease_seconds
         self._max_in_flight = max_in_flight
         self._clock = clock
+        self._wall = wall  # send slots are wall-clock moments shared by every process
         self._sleep = sleep
+        self._hold_until = 0.0  # a 429 seen here: nothing leaves this process before then
         self._spacing = ChatSpacing(per_chat_interval, clock)
         self._images: OrderedDict[int, bytes] = OrderedDict()
 
@@ -153,6 +156,7 @@ class BroadcastWorker:
                         outcomes=reported,
                         start=want,
                         renew_seconds=self._lease_seconds if renew else None,
+                        lease_seconds=self._lease_seconds,
                     )
                     if renew:
                         renew_at = self._clock() + self._lease_seconds / 3
@@ -160,11 +164,13 @@ class BroadcastWorker:
                     if gone:
                         for job in [j for j in queue if j.delivery.id in gone]:
                             queue.remove(job)
-                    for delivery_id in result.started:
+                    slots = result.send_at or [0.0] * len(result.started)
+                    for delivery_id, send_at in zip(result.started, slots, strict=True):
                         job = jobs[delivery_id]
                         self._spacing.sent((job.contact.channel, job.contact.external_id))
                         content = contents[job.delivery.broadcast_id]
-                        busy.add(asyncio.create_task(self._attempt(job, content, outcomes)))
+                        task = self._attempt(job, content, outcomes, send_at)
+                        busy.add(asyncio.create_task(task))
                     if len(gone) < len(want):  # no token yet (or no room): wait for one
                         wait = max(result.wait, 0.001)
                 elif queue and room > 0:
@@ -191,10 +197,15 @@ class BroadcastWorker:
                 self._images.popitem(last=False)
         return self._images[broadcast_id]
 
-    async def _attempt(self, job: _Job, content: Content, outcomes: list[DeliveryOutcome]) -> None:
-        """Send once and note the outcome; never raises (one bad chat must not stop a batch)."""
+    async def _attempt(
+        self, job: _Job, content: Content, outcomes: list[DeliveryOutcome], send_at: float
+    ) -> None:
+        """Wait for the send slot, send once and note the outcome; never raises (one bad chat
+        must not stop a batch)."""
         delivery = job.delivery
         channel = self._channels[job.contact.channel]
+        while (delay := max(send_at, self._hold_until) - self._wall()) > 0:
+            await self._sleep(delay)
         try:
             await channel.deliver(
                 job.contact.external_id, content, test=delivery.test, image=self._image
@@ -209,6 +220,7 @@ class BroadcastWorker:
                 self._spacing.hold(
                     (job.contact.channel, job.contact.external_id), error.retry_after
                 )
+                self._hold_until = max(self._hold_until, self._wall() + error.retry_after)
                 outcome = DeliveryOutcome(
                     id=delivery.id,
                     outcome="rate_limited",

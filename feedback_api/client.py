@@ -166,6 +166,7 @@ class FeedbackClient:
         outcomes: list[DeliveryOutcome],
         start: list[int],
         renew_seconds: int | None = None,
+        lease_seconds: int = 60,
     ) -> StepResult:
         response = await self._request(
             "POST",
@@ -175,6 +176,7 @@ class FeedbackClient:
                 "outcomes": [o.model_dump(mode="json") for o in outcomes],
                 "start": start,
                 "renew_seconds": renew_seconds,
+                "lease_seconds": lease_seconds,
             },
         )
         return StepResult.model_validate(response.json())

@@ -71,6 +71,7 @@ def step(data: StepRequest, db: SessionDep, settings: SettingsDep, _c: ServiceCa
         outcomes=data.outcomes,
         start=data.start,
         renew_seconds=data.renew_seconds,
+        lease_seconds=data.lease_seconds,
     )
 
 

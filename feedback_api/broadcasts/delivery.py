@@ -333,6 +333,7 @@ def step(
     outcomes: list[DeliveryOutcome],
     start: list[int],
     renew_seconds: int | None = None,
+    lease_seconds: int = 60,
     now: dt.datetime | None = None,
     clock: Callable[[], float] | None = None,
 ) -> StepResult:
@@ -349,6 +350,7 @@ def step(
             .values(lease_expires_at=now + dt.timedelta(seconds=renew_seconds))
         )
     started: list[int] = []
+    send_at: list[float] = []
     dropped: list[int] = []
     wait = 0.0
     if start:
@@ -380,15 +382,18 @@ def step(
         room = max(0, settings.broadcast_max_in_flight - in_flight)
         wanted = min(room, len(ok))
         if wanted:
-            granted, wait = ratebucket.take(
+            send_at, wait = ratebucket.take(
                 db_session=db_session, settings=settings, wanted=wanted, clock=clock
             )
-            started = [r.id for r in ok[:granted]]
+            started = [r.id for r in ok[: len(send_at)]]
             if started:
                 db_session.exec(
                     update(BroadcastDelivery)
                     .where(col(BroadcastDelivery.id).in_(started))
-                    .values(state=D.SENDING)
+                    .values(
+                        state=D.SENDING,
+                        lease_expires_at=now + dt.timedelta(seconds=lease_seconds),
+                    )
                 )
     db_session.commit()
-    return StepResult(started=started, dropped=dropped, wait=min(wait, 3600.0))
+    return StepResult(started=started, send_at=send_at, dropped=dropped, wait=min(wait, 3600.0))

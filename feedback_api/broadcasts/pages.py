@@ -88,7 +88,10 @@ async def _image_from_form(form, settings) -> str | None:
     upload = form.get("image")
     if upload is None or isinstance(upload, str) or not upload.filename:
         return "" if form.get("remove_image") else None
-    content = await upload.read()
+    try:
+        content = await upload.read()
+    finally:
+        await form.close()  # the spooled upload file, now read
     if not content:
         return None
     return images.save(settings, content, upload.filename, upload.content_type)

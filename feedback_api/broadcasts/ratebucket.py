@@ -1,19 +1,21 @@
-"""The send rate shared by every worker process: one token bucket row in the database.
+"""The send rate shared by every worker process: one token bucket row in the database, handing
+out *send slots* — wall-clock moments at which one message may leave.
 
 A per-process bucket would let two workers send 2 × 30 messages/s; the limit is the bot's, so
-the bucket must be too. Each take is one short transaction that locks the bucket row (the
-first statement is an UPDATE, which takes the row lock on PostgreSQL and the write lock on
-SQLite), refills it from the time elapsed, and hands out whole tokens.
+the bucket must be too. Each take is one short transaction that locks the bucket row (the first
+statement is an UPDATE, which takes the row lock on PostgreSQL and the write lock on SQLite),
+refills it from the time elapsed, and reserves the next slots. Slots are evenly spaced (1/rate
+apart, capacity about 1/30 s of sending), so no one-second window at the platform sees more than
+the limit; reserving up to `HORIZON` seconds ahead lets a worker keep sending while its next
+round trip to the database is in flight, so the rate does not depend on that round trip.
 
-Capacity is about 1/30 s of sending (at least one token): sends leave evenly spaced, so no
-one-second window at the platform sees more than the limit. Replies to individual citizens
-are not held back by campaigns: the outbox debits the bucket when it leases them (it may go
-into debt), and campaigns wait until the debt is paid.
+Replies to individual citizens are not held back by campaigns: the outbox debits the bucket
+when it leases them (it may go into debt), and campaigns wait until the debt is paid. A 429
+pauses the bucket for everyone for `retry_after`.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 
@@ -25,6 +27,7 @@ from feedback_api.broadcasts.models import RateBucket
 from feedback_api.settings import Settings
 
 TELEGRAM = "telegram"
+HORIZON = 0.5  # seconds of future slots one take may reserve
 MAX_DEBT_SECONDS = 2.0  # replies may borrow at most this many seconds of campaign sending
 
 
@@ -55,6 +58,11 @@ def _locked(db_session: Session, name: str, rate: float, now: float) -> RateBuck
     return bucket
 
 
+def _next_slot(bucket: RateBucket, rate: float, now: float) -> float:
+    """When the next token exists (tokens below 1 are owed by earlier reservations)."""
+    return max(now, bucket.paused_until) + max(0.0, 1.0 - bucket.tokens) / rate
+
+
 def take(
     *,
     db_session: Session,
@@ -62,22 +70,24 @@ def take(
     wanted: int,
     name: str = TELEGRAM,
     clock: Callable[[], float] = time.time,
-) -> tuple[int, float]:
-    """Take up to `wanted` tokens. Returns (granted, seconds until the next token). The caller
-    commits, so the tokens and the rows they start land together."""
+    horizon: float = HORIZON,
+) -> tuple[list[float], float]:
+    """Reserve up to `wanted` send slots within `horizon` seconds. Returns (slot times as epoch
+    seconds, seconds until the next slot could be reserved). The caller commits, so the slots
+    and the deliveries they start land together."""
     rate = rate_of(settings)
     now = clock()
     bucket = _locked(db_session, name, rate, now)
-    granted = 0
-    if now >= bucket.paused_until and wanted > 0:
-        granted = min(wanted, max(0, math.floor(bucket.tokens + 1e-9)))
-        bucket.tokens -= granted
-    if now < bucket.paused_until:
-        wait = bucket.paused_until - now + max(0.0, 1 - bucket.tokens) / rate
-    else:
-        wait = max(0.0, 1 - bucket.tokens) / rate
+    slots: list[float] = []
+    while len(slots) < wanted:
+        slot = _next_slot(bucket, rate, now)
+        if slot - now > horizon:
+            break
+        slots.append(slot)
+        bucket.tokens -= 1
+    wait = max(0.0, _next_slot(bucket, rate, now) - now - horizon)
     db_session.add(bucket)
-    return granted, wait
+    return slots, wait
 
 
 def debit(
@@ -109,5 +119,7 @@ def pause(
     now = clock()
     bucket = _locked(db_session, name, rate_of(settings), now)
     bucket.paused_until = max(bucket.paused_until, now + seconds)
-    bucket.tokens = min(bucket.tokens, 0.0)
+    # Slots reserved before the 429 lie before the end of the pause (the horizon is shorter
+    # than any retry_after Telegram sends), so the count restarts from empty: no burst after.
+    bucket.tokens = 0.0
     db_session.add(bucket)

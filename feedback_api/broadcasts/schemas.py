@@ -176,12 +176,14 @@ class StepRequest(BaseModel):
     outcomes: list[DeliveryOutcome] = Field(default_factory=list, max_length=2000)
     start: list[int] = Field(default_factory=list, max_length=2000)
     renew_seconds: int | None = Field(default=None, ge=2, le=3600)
+    lease_seconds: int = Field(default=60, ge=2, le=3600)  # for the deliveries started now
 
 
 class StepResult(BaseModel):
-    started: list[int]  # now `sending`: send each exactly once
+    started: list[int]  # now `sending`: send each exactly once, at its slot
+    send_at: list[float] = Field(default_factory=list)  # each started one's slot (epoch seconds)
     dropped: list[int]  # no longer this worker's (unsubscribed, paused, cancelled, quiet hours)
-    wait: float  # seconds until the shared bucket has a token again
+    wait: float  # seconds until the shared bucket has another slot
 
 
 class LinkRequest(BaseModel):

@@ -7,9 +7,11 @@ import secrets
 
 from sqlmodel import Session, col, or_, select
 
+from feedback_api.broadcasts import ratebucket
 from feedback_api.clock import utcnow
 from feedback_api.db import is_sqlite
 from feedback_api.outbox.models import OutboxMessage, OutboxState
+from feedback_api.settings import Settings
 
 MAX_ATTEMPTS = 8
 
@@ -31,12 +33,19 @@ def enqueue(
 
 
 def lease(
-    *, db_session: Session, limit: int, lease_seconds: int, now: dt.datetime | None = None
+    *,
+    db_session: Session,
+    limit: int,
+    lease_seconds: int,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
 ) -> list[OutboxMessage]:
     """Hand out up to `limit` due messages, each under a fresh lease token.
 
     On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several senders lease concurrently without
-    taking the same rows; SQLite serialises writers, which gives the same guarantee.
+    taking the same rows; SQLite serialises writers, which gives the same guarantee. With
+    `settings`, the messages are debited from the campaigns' shared rate bucket: replies to
+    individual citizens go first, campaigns wait for the slots they used.
     """
     now = now or utcnow()
     due = or_(
@@ -59,6 +68,8 @@ def lease(
         message.lease_expires_at = now + dt.timedelta(seconds=lease_seconds)
         message.attempts += 1
         db_session.add(message)
+    if settings is not None and messages:
+        ratebucket.debit(db_session=db_session, settings=settings, count=len(messages))
     db_session.commit()
     return messages
 

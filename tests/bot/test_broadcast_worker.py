@@ -162,7 +162,7 @@ def test_a_worker_lost_mid_send_leaves_its_in_flight_deliveries_unknown_and_neve
             claim = await client.broadcast_claim(limit=20, lease_seconds=2)
             wanted = [d.id for d in claim.deliveries]
             step = await client.broadcast_step(
-                lease_token=claim.lease_token, outcomes=[], start=wanted
+                lease_token=claim.lease_token, outcomes=[], start=wanted, lease_seconds=2
             )
             return step.started  # ...and the worker dies before any outcome is reported
         finally:

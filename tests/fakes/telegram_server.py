@@ -643,6 +643,7 @@ class FakeTelegram:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a long-polling handler must never block interpreter exit
+    request_queue_size = 128  # several bots' connection pools at once: Telegram drops none
 
     def __init__(self, fake: FakeTelegram) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

@@ -289,3 +289,25 @@ def test_the_audience_is_expanded_in_chunks_without_duplicates(db, settings, tea
     ).all()
     assert campaign.expansion_done and campaign.recipients == 25
     assert len(refs) == len(set(refs)) == 25
+
+
+def test_the_shared_bucket_hands_out_evenly_spaced_slots_and_replies_go_first(db, settings):
+    from feedback_api.broadcasts import ratebucket
+
+    ten = settings.model_copy(update={"broadcast_per_second": 10.0, "broadcast_rate_safety": 1.0})
+    now = [1000.0]
+    take = lambda n: ratebucket.take(  # noqa: E731
+        db_session=db, settings=ten, wanted=n, clock=lambda: now[0]
+    )
+    slots, _ = take(20)
+    assert slots == pytest.approx([1000.0, 1000.1, 1000.2, 1000.3, 1000.4, 1000.5])  # 0.5 s ahead
+    db.commit()
+    now[0] = 1001.0
+    ratebucket.debit(db_session=db, settings=ten, count=5, clock=lambda: now[0])  # 5 replies
+    slots, _ = take(1)
+    assert slots[0] == pytest.approx(1001.5)  # the campaign waits for the replies' slots
+    ratebucket.pause(db_session=db, settings=ten, seconds=3, clock=lambda: now[0])  # a 429
+    slots, wait = take(1)
+    assert slots == [] and wait == pytest.approx(2.6)
+    now[0] = 1004.0
+    assert take(1)[0][0] == pytest.approx(1004.1)
