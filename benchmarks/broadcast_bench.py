@@ -257,6 +257,10 @@ def expansion_run(kind: str, n: int, tmp: Path) -> tuple[float, float, float]:
 
 
 def main() -> None:
+    import logging
+
+    logging.getLogger("telegram").setLevel(logging.CRITICAL)  # the naive loop's dropped 429s
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs (a minute or two)")
     args = parser.parse_args()

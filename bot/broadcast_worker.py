@@ -76,6 +76,11 @@ class BroadcastWorker:
         self._wall = wall  # send slots are wall-clock moments shared by every process
         self._sleep = sleep
         self._hold_until = 0.0  # a 429 seen here: nothing leaves this process before then
+        # Slots are evenly spaced, but a busy event loop wakes late sends together; pacing them
+        # again here keeps one worker's sends 1/rate apart at the platform, whatever the loop did.
+        self._pacer = asyncio.Lock()
+        self._last_send = 0.0
+        self._spacing_s = 0.0
         self._spacing = ChatSpacing(per_chat_interval, clock)
         self._images: OrderedDict[int, bytes] = OrderedDict()
 
@@ -146,8 +151,13 @@ class BroadcastWorker:
                 if stop is not None and stop.is_set() and queue:
                     queue.clear()  # unstarted: the lease expires and another worker takes them
                 room = self._max_in_flight - len(busy)
-                want, spacing_wait = self._next_ids(queue, room) if room > 0 else ([], 0.0)
                 renew = self._clock() >= renew_at
+                if busy and queue and room < max(1, self._max_in_flight // 2) and not renew:
+                    # Step again once half the window is free: one round trip per ~5 sends.
+                    done, _ = await asyncio.wait(busy, return_when=asyncio.FIRST_COMPLETED)
+                    busy -= done
+                    continue
+                want, spacing_wait = self._next_ids(queue, room) if room > 0 else ([], 0.0)
                 wait = 0.0
                 if want or outcomes or renew:
                     reported, outcomes[:] = list(outcomes), []
@@ -164,6 +174,7 @@ class BroadcastWorker:
                     if gone:
                         for job in [j for j in queue if j.delivery.id in gone]:
                             queue.remove(job)
+                    self._spacing_s = result.spacing
                     slots = result.send_at or [0.0] * len(result.started)
                     for delivery_id, send_at in zip(result.started, slots, strict=True):
                         job = jobs[delivery_id]
@@ -206,6 +217,12 @@ class BroadcastWorker:
         channel = self._channels[job.contact.channel]
         while (delay := max(send_at, self._hold_until) - self._wall()) > 0:
             await self._sleep(delay)
+        async with self._pacer:
+            while (
+                delay := max(self._last_send + self._spacing_s, self._hold_until) - self._wall()
+            ) > 0:
+                await self._sleep(delay)
+            self._last_send = self._wall()
         try:
             await channel.deliver(
                 job.contact.external_id, content, test=delivery.test, image=self._image

@@ -396,4 +396,10 @@ def step(
                     )
                 )
     db_session.commit()
-    return StepResult(started=started, send_at=send_at, dropped=dropped, wait=min(wait, 3600.0))
+    return StepResult(
+        started=started,
+        send_at=send_at,
+        dropped=dropped,
+        wait=min(wait, 3600.0),
+        spacing=1.0 / ratebucket.rate_of(settings),
+    )

@@ -184,6 +184,7 @@ class StepResult(BaseModel):
     send_at: list[float] = Field(default_factory=list)  # each started one's slot (epoch seconds)
     dropped: list[int]  # no longer this worker's (unsubscribed, paused, cancelled, quiet hours)
     wait: float  # seconds until the shared bucket has another slot
+    spacing: float = 0.0  # 1 / overall rate: no two sends of one worker closer than this
 
 
 class LinkRequest(BaseModel):
