@@ -26,6 +26,7 @@ runner = CliRunner()
 @pytest.fixture
 def campaign(tmp_path, monkeypatch):
     monkeypatch.setenv("LANGNGHE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "160")  # rich wraps cells to the terminal's width
     monkeypatch.setenv("LANGNGHE_BROADCAST_QUIET_START", "00:00")
     monkeypatch.setenv("LANGNGHE_BROADCAST_QUIET_END", "00:00")
     monkeypatch.delenv("LANGNGHE_DATABASE_URL", raising=False)
