@@ -9,7 +9,7 @@ from feedback_api.broadcasts.models import (
     OfficerChatLink,
     RateBucket,
 )
-from feedback_api.officers.models import ApiToken, Officer, OfficerSession
+from feedback_api.officers.models import ApiToken, LoginThrottle, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
 from feedback_api.submissions.models import Attachment, Note, Submission
 from feedback_api.subscriptions.models import Subscription
@@ -23,6 +23,7 @@ __all__ = [
     "AuditEvent",
     "Broadcast",
     "BroadcastDelivery",
+    "LoginThrottle",
     "Note",
     "Officer",
     "OfficerChatLink",

@@ -52,6 +52,8 @@ T: dict[str, str] = {
     # ask
     "ask.prompt": "Bạn muốn hỏi gì? Hãy gõ câu hỏi (có dấu hay không dấu đều được).",
     "ask.helpful": "Câu trả lời có giúp ích cho bạn không?",
+    "ask.more": "📖 Xem thêm",
+    "ask.legal_basis": "📚 Căn cứ pháp lý:\n{basis}",
     "ask.yes": "👍 Có",
     "ask.no": "👎 Chưa đúng ý",
     "ask.thanks_feedback": "Cảm ơn bạn đã phản hồi! Bạn cần hỏi thêm gì cứ nhắn nhé.",
@@ -104,6 +106,7 @@ T: dict[str, str] = {
     ),
     "tip.photo_received": "Đã nhận ảnh {count}/{limit}. Gửi tiếp hoặc bấm “Xong”.",
     "tip.photo_limit": "Bạn đã gửi đủ {limit} ảnh. Bấm “Xong” để tiếp tục.",
+    "tip.photo_rate_limited": "Bạn gửi ảnh quá nhanh. Bạn vui lòng đợi vài phút rồi gửi tiếp.",
     "tip.photo_too_large": "Ảnh/tệp này quá lớn (tối đa {limit} MB). Bạn gửi ảnh nhỏ hơn nhé.",
     "tip.photo_wrong_type": "Mình chỉ nhận ảnh, video ngắn hoặc tệp PDF. Bạn gửi lại nhé.",
     "tip.done": "Xong",

@@ -12,12 +12,12 @@ from feedback_api.broadcasts.models import Broadcast, BroadcastDelivery, Officer
 from feedback_api.subscriptions import service as subscriptions
 from feedback_api.subscriptions.schemas import SubscriptionSet
 from tests.feedback_api.conftest import PASSWORD
+from tests.feedback_api.test_pages import login_token
 
 
 def sign_in(client, username: str) -> str:
-    response = client.post(
-        "/officer/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
-    )
+    data = {"username": username, "password": PASSWORD, "login_csrf": login_token(client)}
+    response = client.post("/officer/login", data=data, follow_redirects=False)
     assert response.status_code == 303
     return client.get("/officer/broadcasts").context["csrf_token"]
 
