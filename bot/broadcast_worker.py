@@ -152,8 +152,12 @@ class BroadcastWorker:
                     queue.clear()  # unstarted: the lease expires and another worker takes them
                 room = self._max_in_flight - len(busy)
                 renew = self._clock() >= renew_at
-                if busy and queue and room < max(1, self._max_in_flight // 2) and not renew:
+                batching = self._spacing_s < 0.01  # above 100/s, round trips are the limit
+                half = max(1, self._max_in_flight // 2)
+                if batching and busy and queue and room < half and not renew:
                     # Step again once half the window is free: one round trip per ~5 sends.
+                    # (Below 100/s every free place is refilled at once, to keep slots reserved
+                    # ahead of the next round trip.)
                     done, _ = await asyncio.wait(busy, return_when=asyncio.FIRST_COMPLETED)
                     busy -= done
                     continue
