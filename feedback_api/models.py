@@ -9,6 +9,7 @@ from feedback_api.broadcasts.models import (
     OfficerChatLink,
     RateBucket,
 )
+from feedback_api.knowledge.models import KnowledgeEntry, KnowledgeRevision, UnansweredQuestion
 from feedback_api.officers.models import ApiToken, LoginThrottle, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
 from feedback_api.submissions.models import Attachment, Note, Submission
@@ -23,6 +24,8 @@ __all__ = [
     "AuditEvent",
     "Broadcast",
     "BroadcastDelivery",
+    "KnowledgeEntry",
+    "KnowledgeRevision",
     "LoginThrottle",
     "Note",
     "Officer",
@@ -32,6 +35,7 @@ __all__ = [
     "RateBucket",
     "Submission",
     "Subscription",
+    "UnansweredQuestion",
     "Unit",
     "metadata",
 ]
