@@ -10,6 +10,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from feedback_api.attachments.storage import AttachmentRejected, AttachmentStore
 from feedback_api.attachments_service import TooManyAttachments
@@ -33,6 +34,7 @@ from feedback_api.units.service import UnitError
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
+CACHEABLE_PREFIXES = ("/static/",)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -45,6 +47,13 @@ SECURITY_HEADERS = {
 }
 
 
+PAGE_ERRORS = {
+    403: lambda exc: str(exc.detail) if exc.detail != "Forbidden" else "Bạn không có quyền.",
+    404: lambda exc: "Không tìm thấy trang này.",
+    405: lambda exc: "Trang này không nhận thao tác đó.",
+}
+
+
 def _error(request: Request, status: int, message: str):
     if is_page_request(request):
         return render_error(request, status, message)
@@ -52,19 +61,31 @@ def _error(request: Request, status: int, message: str):
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    # Synchronous on purpose: an error page looks up the signed-in officer (to keep the
+    # navigation), and Starlette runs sync handlers in its thread pool.
     @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden):
+    def forbidden(request: Request, exc: Forbidden):
         return _error(request, 403, "Bạn không có quyền thực hiện thao tác này.")
 
     @app.exception_handler(NotFound)
-    async def not_found(request: Request, exc: NotFound):
+    def not_found(request: Request, exc: NotFound):
         return _error(request, 404, "Không tìm thấy.")
 
     @app.exception_handler(SubmissionError)
     @app.exception_handler(OfficerError)
     @app.exception_handler(UnitError)
-    async def rule_broken(request: Request, exc: ValueError):
+    def rule_broken(request: Request, exc: ValueError):
         return _error(request, 422, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException):
+        """Unknown pages, wrong methods and refused CSRF on a page answer a page; the API keeps
+        FastAPI's JSON."""
+        if is_page_request(request) and exc.status_code in PAGE_ERRORS:
+            return render_error(request, exc.status_code, PAGE_ERRORS[exc.status_code](exc))
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(AttachmentRejected)
     async def attachment_rejected(request: Request, exc: AttachmentRejected):
@@ -106,6 +127,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if not request.url.path.startswith(CACHEABLE_PREFIXES):
+            # Officer pages and API answers carry tips and names: never stored by the browser,
+            # so after logout the Back button fetches again (and meets the login page).
+            response.headers.setdefault("Cache-Control", "no-store")
         if request.url.path == "/docs":  # Swagger UI boots from one inline script
             response.headers["Content-Security-Policy"] = SECURITY_HEADERS[
                 "Content-Security-Policy"

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-ROLES = ("admin", "officer", "campaign", "leader")
+ROLES = ("officer", "leader", "campaign", "admin")  # least privilege first: forms default to it
+
+
+# The one strength rule for every password an officer or admin chooses.
+Password = Annotated[str, Field(min_length=10, max_length=200)]
 
 
 class OfficerCreate(BaseModel):
@@ -14,7 +19,7 @@ class OfficerCreate(BaseModel):
     full_name: str = Field(min_length=1, max_length=200)
     role: str = Field(pattern="^(admin|officer|campaign|leader)$")
     unit_id: int
-    password: str = Field(min_length=10, max_length=200)
+    password: Password
 
 
 class OfficerUpdate(BaseModel):
@@ -22,7 +27,16 @@ class OfficerUpdate(BaseModel):
     role: str | None = Field(default=None, pattern="^(admin|officer|campaign|leader)$")
     unit_id: int | None = None
     active: bool | None = None
-    password: str | None = Field(default=None, min_length=10, max_length=200)
+    password: Password | None = None
+
+
+class PasswordChange(BaseModel):
+    """An officer changing their own password: the current one, and the new one twice (a
+    mistyped new password would otherwise lock its owner out)."""
+
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: Password
+    new_password_repeat: str = Field(min_length=1, max_length=200)
 
 
 class OfficerPublic(BaseModel):
@@ -32,6 +46,7 @@ class OfficerPublic(BaseModel):
     role: str
     unit_id: int
     active: bool
+    must_change_password: bool = False
     last_login_at: dt.datetime | None
 
 

@@ -16,6 +16,7 @@ from feedback_api.deps import SessionDep
 from feedback_api.officers import service as officers
 from feedback_api.officers.schemas import ROLES, OfficerCreate, OfficerUpdate
 from feedback_api.pages.auth import PageSession, page
+from feedback_api.pages.forms import validation_message
 from feedback_api.permissions import Action, Forbidden
 from feedback_api.units import service as units
 from feedback_api.units.schemas import UnitCreate
@@ -36,6 +37,9 @@ def _officers_page(request, db, browser, *, error=None, created=None, status_cod
         officers=officers.list_officers(db_session=db, actor=browser.actor),
         units={u.id: u for u in _units_in_reach(db, browser.actor)},
         roles=ROLES,
+        # The new-officer form starts at the least privilege: an officer of the admin's unit.
+        default_role=ROLES[0],
+        default_unit_id=browser.actor.unit_id,
         error=error,
         created=created,
     )
@@ -45,37 +49,6 @@ def _officers_page(request, db, browser, *, error=None, created=None, status_cod
 def officers_page(request: Request, db: SessionDep, browser: PageSession):
     browser.actor.require(Action.MANAGE_OFFICERS)
     return _officers_page(request, db, browser)
-
-
-_FIELD_LABELS = {
-    "username": "Tên đăng nhập",
-    "full_name": "Họ tên",
-    "role": "Vai trò",
-    "unit_id": "Đơn vị",
-    "password": "Mật khẩu",
-    "code": "Mã",
-    "name": "Tên",
-    "kind": "Loại",
-    "parent_code": "Mã đơn vị cấp trên",
-}
-
-
-def _validation_message(exc: ValidationError) -> str:
-    """The form's first problem in Vietnamese (pydantic's own messages are English)."""
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first["loc"])
-    ctx = first.get("ctx") or {}
-    if first["type"] == "string_too_short" and ctx.get("min_length", 1) > 1:
-        problem = f"cần ít nhất {ctx['min_length']} ký tự"
-    elif first["type"] in ("string_too_short", "missing"):
-        problem = "chưa nhập"
-    elif first["type"] == "string_too_long":
-        problem = f"tối đa {ctx.get('max_length')} ký tự"
-    elif first["type"] == "string_pattern_mismatch":
-        problem = "có ký tự không hợp lệ"
-    else:
-        problem = "giá trị không hợp lệ"
-    return f"{_FIELD_LABELS.get(field, field)}: {problem}."
 
 
 @router.post("/officers")
@@ -100,7 +73,7 @@ def create_officer(
         )
         officers.create(db_session=db, data=data, actor=browser.actor)
     except ValidationError as exc:
-        return _officers_page(request, db, browser, error=_validation_message(exc), status_code=422)
+        return _officers_page(request, db, browser, error=validation_message(exc), status_code=422)
     except officers.OfficerError as exc:
         return _officers_page(request, db, browser, error=str(exc), status_code=422)
     return _officers_page(request, db, browser, created=username)
@@ -126,7 +99,7 @@ def update_officer(
         )
         officers.update(db_session=db, actor=browser.actor, officer_id=officer_id, data=data)
     except ValidationError as exc:
-        return _officers_page(request, db, browser, error=_validation_message(exc), status_code=422)
+        return _officers_page(request, db, browser, error=validation_message(exc), status_code=422)
     except officers.OfficerError as exc:
         return _officers_page(request, db, browser, error=str(exc), status_code=422)
     return RedirectResponse("/officer/admin/officers", status_code=303)
@@ -167,7 +140,7 @@ def create_unit(
         )
         units.create_in_reach(db_session=db, actor=browser.actor, data=data)
     except ValidationError as exc:
-        return _units_page(request, db, browser, error=_validation_message(exc), status_code=422)
+        return _units_page(request, db, browser, error=validation_message(exc), status_code=422)
     except units.UnitError as exc:
         return _units_page(request, db, browser, error=str(exc), status_code=422)
     return _units_page(request, db, browser, message=f"Đã thêm đơn vị {code}.")

@@ -14,6 +14,7 @@ from feedback_api import attachments_service
 from feedback_api.deps import SessionDep, client_ip
 from feedback_api.officers.models import Officer
 from feedback_api.pages.auth import PageSession, page
+from feedback_api.pages.landing import landing_path
 from feedback_api.permissions import Action, NotFound
 from feedback_api.submissions import queries, service
 from feedback_api.submissions.schemas import TIP_CATEGORIES, SubmissionUpdate
@@ -52,6 +53,8 @@ def inbox(
     cursor: int | None = None,
 ):
     actor = browser.actor
+    if not actor.can(Action.VIEW_SUBMISSIONS):  # e.g. campaign staff: their own home page
+        return RedirectResponse(landing_path(actor), status_code=303)
     flt = queries.InboxFilter(
         kind=kind or None,
         status=status or None,

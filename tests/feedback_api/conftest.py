@@ -35,6 +35,7 @@ PASSWORD = "mat-khau-rat-dai-123"
 TABLES = (
     "audit_event",
     "outbox_message",
+    "subscription",
     "attachment",
     "note",
     "submission",
