@@ -24,6 +24,13 @@ from feedback_api.units.service import list_units
 router = APIRouter(prefix="/officer", include_in_schema=False)
 
 
+SORT_LABELS = {
+    "newest": "Mới nhất trước",
+    "due": "Hạn xử lý gần nhất trước",
+    "priority": "Ưu tiên cao trước",
+}
+
+
 def _optional_int(value: str | None) -> int | None:
     return int(value) if value and value.strip().isascii() and value.strip().isdigit() else None
 
@@ -50,6 +57,7 @@ def inbox(
     created_to: str | None = None,
     overdue: Annotated[str | None, Query(pattern="^(|1|0)$")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str | None, Query(pattern="^(|newest|due|priority)$")] = None,
     cursor: int | None = None,
 ):
     actor = browser.actor
@@ -65,8 +73,11 @@ def inbox(
         overdue={"1": True, "0": False}.get(overdue or ""),
         q=q or None,
     )
-    rows, count, next_cursor = queries.inbox(db_session=db, actor=actor, flt=flt, before_id=cursor)
+    rows, count, next_cursor = queries.inbox(
+        db_session=db, actor=actor, flt=flt, before_id=cursor, sort=sort or "newest"
+    )
     counts = queries.status_counts(db_session=db, actor=actor, flt=flt)
+    overdue_count = queries.overdue_count(db_session=db, actor=actor, flt=flt)
     filters = {
         k: v
         for k, v in {
@@ -78,6 +89,7 @@ def inbox(
             "created_to": created_to,
             "overdue": overdue,
             "q": q,
+            "sort": sort if sort != "newest" else None,
         }.items()
         if v
     }
@@ -86,6 +98,8 @@ def inbox(
         "rows": [service.to_public(r, actor) for r in rows],
         "count": count,
         "counts": counts,
+        "overdue_count": overdue_count,
+        "sorts": SORT_LABELS,
         "filters": filters,
         "units": units,
         "next_url": f"/officer?{urlencode({**filters, 'cursor': next_cursor})}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse
@@ -111,6 +111,10 @@ def list_submissions(
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: int | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
+    sort: Annotated[
+        Literal["newest", "due", "priority"],
+        Query(description="newest first; due: open items by deadline; priority: urgent first"),
+    ] = "newest",
 ) -> SubmissionsPublic:
     flt = queries.InboxFilter(
         kind,
@@ -125,7 +129,7 @@ def list_submissions(
         q,
     )
     rows, count, next_cursor = queries.inbox(
-        db_session=db, actor=actor, flt=flt, before_id=cursor, limit=limit
+        db_session=db, actor=actor, flt=flt, before_id=cursor, limit=limit, sort=sort
     )
     return SubmissionsPublic(
         data=[service.to_public(r, actor) for r in rows], count=count, next_cursor=next_cursor

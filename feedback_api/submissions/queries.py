@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from sqlalchemy import case, or_
 from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, func, select
 
@@ -18,7 +19,8 @@ from faq.normalize import tokens
 from feedback_api.clock import start_of_local_day, utcnow
 from feedback_api.db import is_sqlite
 from feedback_api.permissions import Action, Actor
-from feedback_api.submissions.models import CLOSED, Kind, Status, Submission
+from feedback_api.submissions import tracking
+from feedback_api.submissions.models import CLOSED, Kind, Priority, Status, Submission
 from feedback_api.submissions.service import get_in_reach
 from feedback_api.units.models import Unit
 
@@ -90,10 +92,36 @@ def _scoped(db_session: Session, actor: Actor, flt: InboxFilter):
     if flt.assigned_to_id is not None:
         conditions.append(Submission.assigned_to_id == flt.assigned_to_id)
     if flt.q:
-        clause = _search_clause(db_session, flt.q)
-        if clause is not None:
-            conditions.append(clause)
+        conditions.append(_search(db_session, flt.q))
     return conditions
+
+
+def _search(db_session: Session, query_text: str):
+    """Words in the text, or a tracking code however it was typed ("ln-abcd-1234",
+    "LN ABCD 1234", "lnabcd1234"): officers paste codes citizens read out over the phone."""
+    clause = _search_clause(db_session, query_text)
+    code = tracking.canonical(query_text)
+    by_code = Submission.tracking_code == code if code else None
+    if clause is None and by_code is None:
+        return Submission.id == -1  # nothing searchable in the query: nothing matches
+    if clause is None or by_code is None:
+        return clause if by_code is None else by_code
+    return or_(by_code, clause)
+
+
+SORTS = ("newest", "due", "priority")
+_OPEN_FIRST = case((col(Submission.status).in_(OPEN), 0), else_=1)
+_PRIORITY_RANK = case(
+    {p.value: rank for rank, p in enumerate((Priority.URGENT, Priority.HIGH, Priority.NORMAL))},
+    value=col(Submission.priority),
+    else_=3,
+)
+# "due": open items first, the most overdue on top; "priority": open first, urgent first, then
+# by deadline. Both end on the id so that the order (and an offset) is stable.
+_ORDERS = {
+    "due": (_OPEN_FIRST, col(Submission.due_at), col(Submission.id)),
+    "priority": (_OPEN_FIRST, _PRIORITY_RANK, col(Submission.due_at), col(Submission.id)),
+}
 
 
 def inbox(
@@ -103,17 +131,36 @@ def inbox(
     flt: InboxFilter,
     before_id: int | None = None,
     limit: int = PAGE_SIZE,
+    sort: str = "newest",
 ) -> tuple[list[Submission], int, int | None]:
-    """One page, newest first, plus the total count and the cursor of the next page."""
+    """One page plus the total count and the cursor of the next page.
+
+    Newest first pages by id (keyset: stable while tips arrive); the deadline and priority
+    orders page by offset, and their cursor is that offset. Callers treat it as opaque."""
     limit = max(1, min(limit, MAX_PAGE))
     conditions = _scoped(db_session, actor, flt)
     page_query = select(Submission).where(*conditions)
-    if before_id is not None:
-        page_query = page_query.where(col(Submission.id) < before_id)
-    rows = list(db_session.exec(page_query.order_by(col(Submission.id).desc()).limit(limit + 1)))
+    if sort in _ORDERS:
+        offset = max(0, before_id or 0)
+        page_query = page_query.order_by(*_ORDERS[sort]).offset(offset)
+        rows = list(db_session.exec(page_query.limit(limit + 1)))
+        next_cursor = offset + limit if len(rows) > limit else None
+    else:
+        if before_id is not None:
+            page_query = page_query.where(col(Submission.id) < before_id)
+        page_query = page_query.order_by(col(Submission.id).desc())
+        rows = list(db_session.exec(page_query.limit(limit + 1)))
+        next_cursor = rows[limit - 1].id if len(rows) > limit else None
     count = db_session.exec(select(func.count()).select_from(Submission).where(*conditions)).one()
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
     return rows[:limit], count, next_cursor
+
+
+def overdue_count(*, db_session: Session, actor: Actor, flt: InboxFilter) -> int:
+    """Open items past their deadline under the current filters (status and overdue ignored),
+    for the inbox's "Quá hạn" tab."""
+    late = InboxFilter(**{**flt.__dict__, "status": None, "overdue": True})
+    conditions = _scoped(db_session, actor, late)
+    return db_session.exec(select(func.count()).select_from(Submission).where(*conditions)).one()
 
 
 def status_counts(*, db_session: Session, actor: Actor, flt: InboxFilter) -> dict[str, int]:
