@@ -91,8 +91,9 @@ def _scoped(db_session: Session, actor: Actor, flt: InboxFilter):
         conditions.append(Submission.valuable == flt.valuable)
     if flt.assigned_to_id is not None:
         conditions.append(Submission.assigned_to_id == flt.assigned_to_id)
-    if flt.q:
-        conditions.append(_search(db_session, flt.q))
+    search = _search(db_session, flt.q) if flt.q else None
+    if search is not None:
+        conditions.append(search)
     return conditions
 
 
@@ -102,9 +103,7 @@ def _search(db_session: Session, query_text: str):
     clause = _search_clause(db_session, query_text)
     code = tracking.canonical(query_text)
     by_code = Submission.tracking_code == code if code else None
-    if clause is None and by_code is None:
-        return Submission.id == -1  # nothing searchable in the query: nothing matches
-    if clause is None or by_code is None:
+    if clause is None or by_code is None:  # both None: nothing to search for, no filter
         return clause if by_code is None else by_code
     return or_(by_code, clause)
 
