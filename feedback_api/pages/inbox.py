@@ -201,17 +201,58 @@ def reply(
     return _back(submission_id, "replied")
 
 
+@router.get("/submissions/{submission_id}/duplicate")
+def confirm_duplicate(
+    submission_id: int,
+    request: Request,
+    db: SessionDep,
+    browser: PageSession,
+    duplicate_of: Annotated[str, Query(min_length=1, max_length=40)],
+):
+    """Both submissions side by side with their similarity, before anything changes: a wrong
+    "duplicate" closes a tip and tells its citizen so."""
+    actor = browser.actor
+    submission, original = service.duplicate_target(
+        db_session=db, actor=actor, submission_id=submission_id, original=duplicate_of
+    )
+    # The original's full text is read here: audited as a view, like its detail page.
+    service.view(db_session=db, actor=actor, submission_id=original.id, ip=client_ip(request))
+    units = {u.id: u for u in list_units(db_session=db)}
+    return page(
+        request,
+        "duplicate_confirm.html",
+        browser,
+        s=service.to_public(submission, actor),
+        original=service.to_public(original, actor),
+        score=queries.pair_score(submission, original),
+        units=units,
+        notice_delay_minutes=int(service.DUPLICATE_NOTICE_DELAY.total_seconds() // 60),
+    )
+
+
 @router.post("/submissions/{submission_id}/duplicate")
 def duplicate(
     submission_id: int,
     db: SessionDep,
     browser: PageSession,
     duplicate_of: Annotated[str, Form(min_length=1, max_length=40)],
+    confirm: Annotated[str, Form(max_length=1)] = "",
 ):
+    if confirm != "1":  # not from the confirmation page: show it first, change nothing
+        query = urlencode({"duplicate_of": duplicate_of})
+        return RedirectResponse(
+            f"/officer/submissions/{submission_id}/duplicate?{query}", status_code=303
+        )
     service.mark_duplicate(
         db_session=db, actor=browser.actor, submission_id=submission_id, original=duplicate_of
     )
     return _back(submission_id, "duplicate")
+
+
+@router.post("/submissions/{submission_id}/duplicate/undo")
+def undo_duplicate(submission_id: int, db: SessionDep, browser: PageSession):
+    service.undo_duplicate(db_session=db, actor=browser.actor, submission_id=submission_id)
+    return _back(submission_id, "undone")
 
 
 @router.get("/attachments/{attachment_id}")

@@ -202,6 +202,16 @@ def mark_duplicate(
     return _public(db, actor, submission)
 
 
+@router.delete(
+    "/submissions/{submission_id}/duplicate", response_model=SubmissionPublic, tags=["officers"]
+)
+def undo_duplicate(submission_id: int, db: SessionDep, actor: CurrentActor) -> SubmissionPublic:
+    """Undo "duplicate": the previous status comes back and the link goes; a notice to the
+    citizen not yet delivered is withdrawn. Idempotent."""
+    submission = service.undo_duplicate(db_session=db, actor=actor, submission_id=submission_id)
+    return _public(db, actor, submission)
+
+
 @router.get(
     "/submissions/{submission_id}/similar", response_model=list[SimilarPublic], tags=["officers"]
 )

@@ -225,3 +225,11 @@ def similar(
         score_cutoff=min_score,
     )
     return [Similar(candidates[index], round(score / 100, 3)) for _, score, index in matches]
+
+
+def pair_score(first: Submission, second: Submission) -> float:
+    """How alike two submissions are, on the scale `similar` uses (0..1): shown when an officer
+    confirms that one is a duplicate of the other."""
+    if not first.search_text or not second.search_text:
+        return 0.0
+    return round(fuzz.token_set_ratio(first.search_text, second.search_text) / 100, 3)

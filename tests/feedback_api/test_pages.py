@@ -227,6 +227,10 @@ def test_detail_page_is_audited_and_offers_similar_tips_as_duplicates(client, wo
     assert [m.submission.id for m in page.context["similar"]] == [first.id]
     assert "Đánh dấu trùng với tin này" in page.text
     assert f'name="duplicate_of" value="{first.tracking_code}"' in page.text
+    confirm = client.get(
+        f"/officer/submissions/{second.id}/duplicate", params={"duplicate_of": first.tracking_code}
+    )
+    assert confirm.template.name == "officer/duplicate_confirm.html"
     views = db.exec(
         select(AuditEvent).where(
             AuditEvent.action == "submission.view", AuditEvent.entity_id == second.id
@@ -241,6 +245,7 @@ def test_detail_page_is_audited_and_offers_similar_tips_as_duplicates(client, wo
         f"/officer/submissions/{second.id}/duplicate",
         csrf,
         duplicate_of=first.tracking_code,
+        confirm="1",
     )
     assert marked.status_code == 303
     assert marked.headers["location"] == f"/officer/submissions/{second.id}?flash=duplicate"
@@ -274,7 +279,7 @@ def test_form_posts_without_the_csrf_token_are_refused(client, world, db, settin
         "reply": (f"/officer/submissions/{tip.id}/reply", {"text": "Cảm ơn bạn"}, None, 303),
         "duplicate": (
             f"/officer/submissions/{tip.id}/duplicate",
-            {"duplicate_of": original.tracking_code},
+            {"duplicate_of": original.tracking_code, "confirm": "1"},
             None,
             303,
         ),
@@ -400,12 +405,14 @@ def test_officer_triages_through_the_forms(client, world, db, settings):
     assert elsewhere.template.name == "officer/error.html"
     assert "không thuộc đơn vị phụ trách" in elsewhere.text
 
-    itself = post_form(client, f"{detail}/duplicate", csrf, duplicate_of=tip.tracking_code)
+    itself = post_form(
+        client, f"{detail}/duplicate", csrf, duplicate_of=tip.tracking_code, confirm="1"
+    )
     assert itself.status_code == 422
     assert "không thể trùng với chính nó" in itself.text
 
     typed = original.tracking_code.lower().replace("-", " ")  # as a citizen would read it out
-    marked = post_form(client, f"{detail}/duplicate", csrf, duplicate_of=typed)
+    marked = post_form(client, f"{detail}/duplicate", csrf, duplicate_of=typed, confirm="1")
     assert marked.headers["location"] == f"{detail}?flash=duplicate"
     db.refresh(tip)
     assert (tip.status, tip.duplicate_of_id) == ("duplicate", original.id)
