@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlmodel import select
 
 from feedback_api.audit import service as audit
+from feedback_api.audit.render import ACTIONS, render_all
 from feedback_api.clock import start_of_local_day
 from feedback_api.deps import SessionDep
 from feedback_api.officers import service as officers
@@ -18,6 +19,8 @@ from feedback_api.officers.schemas import ROLES, OfficerCreate, OfficerUpdate
 from feedback_api.pages.auth import PageSession, page
 from feedback_api.pages.forms import validation_message
 from feedback_api.permissions import Action, Forbidden
+from feedback_api.submissions import tracking
+from feedback_api.submissions.models import Submission
 from feedback_api.units import service as units
 from feedback_api.units.schemas import UnitCreate
 
@@ -197,22 +200,19 @@ def audit_page(
             until = since + dt.timedelta(days=1)
         except ValueError:
             since = until = None
+    entity_type, entity = _audit_entity(db, entity_id)
     events = audit.browse(
         db_session=db,
         actor=browser.actor,
         action=action or None,
-        entity_id=int(entity_id)
-        if entity_id and entity_id.isascii() and entity_id.isdigit()
-        else None,
+        entity_type=entity_type,
+        entity_id=entity,
         actor_id=int(actor_id) if actor_id and actor_id.isascii() and actor_id.isdigit() else None,
         since=since,
         until=until,
         before_id=cursor,
     )
-    rows = [
-        (e, json.loads(e.before) if e.before else None, json.loads(e.after) if e.after else None)
-        for e in events
-    ]
+    rows = render_all(db_session=db, events=events)
     filters = {
         "action": action or "",
         "entity_id": entity_id or "",
@@ -221,5 +221,25 @@ def audit_page(
     }
     next_cursor = events[-1].id if len(events) == audit.PAGE_SIZE else None
     return page(
-        request, "admin_audit.html", browser, rows=rows, filters=filters, next_cursor=next_cursor
+        request,
+        "admin_audit.html",
+        browser,
+        rows=rows,
+        filters=filters,
+        next_cursor=next_cursor,
+        actions=ACTIONS,
+        officers=officers.list_officers(db_session=db, actor=browser.actor),
     )
+
+
+def _audit_entity(db, typed: str | None) -> tuple[str | None, int | None]:
+    """The audit filter's "record": a tracking code as officers know it ("LN-7K3M-Q9PX", any
+    case or spacing), or a record number."""
+    typed = (typed or "").strip()
+    if typed.isascii() and typed.isdigit():
+        return None, int(typed)
+    code = tracking.canonical(typed) if typed else None
+    if code is None:
+        return None, None
+    found = db.exec(select(Submission.id).where(Submission.tracking_code == code)).first()
+    return "submission", found if found is not None else -1

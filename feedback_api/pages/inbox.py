@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import select
 
 from feedback_api import attachments_service
+from feedback_api.audit.render import render_all
 from feedback_api.deps import SessionDep, client_ip
 from feedback_api.officers.models import Officer
 from feedback_api.pages.auth import PageSession, page
@@ -124,7 +125,10 @@ def detail(submission_id: int, request: Request, db: SessionDep, browser: PageSe
     attachments = attachments_service.list_for(
         db_session=db, actor=actor, submission_id=submission.id
     )
-    history = service.history(db_session=db, actor=actor, submission_id=submission.id)
+    history = render_all(
+        db_session=db,
+        events=service.history(db_session=db, actor=actor, submission_id=submission.id),
+    )
     return page(
         request,
         "detail.html",
@@ -138,7 +142,6 @@ def detail(submission_id: int, request: Request, db: SessionDep, browser: PageSe
         history=history,
         similar=queries.similar(db_session=db, actor=actor, submission_id=submission.id),
         units=[u for u in list_units(db_session=db) if actor.reaches(u.path)],
-        unit_names={u.id: u for u in list_units(db_session=db)},
         can_triage=actor.can(Action.TRIAGE),
         can_see_originals=actor.can(Action.VIEW_SEALED_ORIGINALS),
         duplicate_of=db.get(type(submission), submission.duplicate_of_id)
@@ -262,6 +265,7 @@ def attachment(
     db: SessionDep,
     browser: PageSession,
     original: bool = False,
+    thumb: bool = False,
 ):
     try:
         path, item = attachments_service.open_for(
@@ -271,6 +275,7 @@ def attachment(
             attachment_id=attachment_id,
             sealed=original,
             ip=client_ip(request),
+            thumbnail=thumb,
         )
     except FileNotFoundError:
         raise NotFound("attachment file") from None
