@@ -41,9 +41,11 @@ def site(tmp_path_factory):
             "XA,Công an xã An Bình,commune,T\n",
         )
         commune = units.get_by_code(db_session=db, code="XA")
-        for username, role, name in (
-            ("can.bo.xa", "officer", "Nguyễn Văn Xã"),
-            ("tuyen.truyen", "campaign", "Trần Thị Tuyên"),
+        province = units.get_by_code(db_session=db, code="T")
+        for username, role, name, unit in (
+            ("can.bo.xa", "officer", "Nguyễn Văn Xã", commune),
+            ("tuyen.truyen", "campaign", "Trần Thị Tuyên", commune),
+            ("quan.tri", "admin", "Lê Văn Quản", province),
         ):
             officers.create(
                 db_session=db,
@@ -52,7 +54,7 @@ def site(tmp_path_factory):
                     username=username,
                     full_name=name,
                     role=role,
-                    unit_id=commune.id,
+                    unit_id=unit.id,
                     password=PASSWORD,
                 ),
             )
@@ -148,4 +150,26 @@ def test_campaign_officer_lands_on_their_own_page(browser, site):
     _shot(page, "officer-campaign-403.png")
     page.get_by_role("button", name="Đăng xuất").click()
     page.wait_for_url(f"{server.url}/officer/login")
+    page.close()
+
+
+def test_admin_reads_the_audit_log_in_vietnamese(browser, site):
+    """Runs after the duplicate was marked and undone above (module order)."""
+    server, (code, similar) = site
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, server.url, "quan.tri")
+    page.wait_for_url(f"{server.url}/officer")
+    page.get_by_role("link", name="Nhật ký").click()
+    page.wait_for_url(f"{server.url}/officer/admin/audit")
+    table = page.locator("table.audit tbody").inner_text()
+    assert "Bỏ đánh dấu trùng" in table and f"Tin {similar}" in table
+    assert "Nguyễn Văn Xã (can.bo.xa)" in table
+    for raw in ("submission.", "{'", "#"):
+        assert raw not in table
+    _shot(page, "officer-audit-log.png")
+    page.get_by_role("link", name="Cán bộ", exact=True).click()
+    form = page.locator("section.card", has_text="Thêm cán bộ")
+    assert form.get_by_label("Vai trò").input_value() == "officer"
+    assert form.get_by_label("Đơn vị").locator("option:checked").inner_text() == "Công an tỉnh Thử"
+    _shot(page, "officer-admin-officers.png")
     page.close()
