@@ -259,6 +259,18 @@ def test_a_password_an_admin_chose_must_be_changed_at_first_login(client, world,
     signed_in = try_login(newcomer, "can.bo.moi", "admin-dat-cho-ban")
     assert signed_in.headers["location"] == "/officer/account"
 
+    # The same for a password an admin sets on an existing account.
+    post_form(
+        client,
+        f"/officer/admin/officers/{world.officers['officer_b'].id}",
+        csrf,
+        password="admin-dat-lai-cho-ban",
+    )
+    again = client.__class__(client.app)
+    assert try_login(again, "officer.b", PASSWORD).status_code == 401
+    signed_in = try_login(again, "officer.b", "admin-dat-lai-cho-ban")
+    assert signed_in.headers["location"] == "/officer/account"
+
 
 # -- pages are not kept by the browser ----------------------------------------------------------
 
