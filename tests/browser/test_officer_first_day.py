@@ -107,7 +107,7 @@ def test_after_logout_back_does_not_show_the_tip(browser, site):
 
 
 def test_marking_a_duplicate_is_confirmed_then_undone(browser, site):
-    server, (code, similar) = site
+    server, (_code, similar) = site
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     _login(page, server.url, "can.bo.xa")
     page.wait_for_url(f"{server.url}/officer")
@@ -155,7 +155,7 @@ def test_campaign_officer_lands_on_their_own_page(browser, site):
 
 def test_admin_reads_the_audit_log_in_vietnamese(browser, site):
     """Runs after the duplicate was marked and undone above (module order)."""
-    server, (code, similar) = site
+    server, (_code, similar) = site
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     _login(page, server.url, "quan.tri")
     page.wait_for_url(f"{server.url}/officer")
