@@ -351,6 +351,8 @@ def update(
     if data.status is not None:
         if data.status == "duplicate" and submission.duplicate_of_id is None:
             raise SubmissionError("dùng chức năng 'đánh dấu trùng' để chỉ ra tin gốc")
+        if data.status != Status.DUPLICATE and submission.status == Status.DUPLICATE:
+            _unlink_duplicate(db_session, submission)  # no stale link on a reopened tip
         _set_status(db_session, submission, Status(data.status))
     _record_change(db_session, actor, submission, before, "submission.update")
     db_session.commit()
@@ -491,6 +493,15 @@ def _status_before_duplicate(db_session: Session, submission: Submission) -> Sta
     return Status.NEW
 
 
+def _unlink_duplicate(db_session: Session, submission: Submission) -> None:
+    """Drop the duplicate link and withdraw the citizen's duplicate notice if still waiting."""
+    submission.duplicate_of_id = None
+    notice = STATUS_NOTICE[Status.DUPLICATE].format(code=submission.tracking_code)
+    outbox.withdraw_pending(
+        db_session=db_session, submission_id=submission.id, purpose="status", text=notice
+    )
+
+
 def undo_duplicate(*, db_session: Session, actor: Actor, submission_id: int) -> Submission:
     """Take a wrong "duplicate" back: the status it had before and no link. The citizen is not
     told anything new: a notice still waiting is withdrawn, one already sent is not followed by
@@ -503,11 +514,7 @@ def undo_duplicate(*, db_session: Session, actor: Actor, submission_id: int) -> 
     previous = _status_before_duplicate(db_session, submission)
     submission.status = previous
     submission.closed_at = utcnow() if previous in CLOSED else None
-    submission.duplicate_of_id = None
-    notice = STATUS_NOTICE[Status.DUPLICATE].format(code=submission.tracking_code)
-    outbox.withdraw_pending(
-        db_session=db_session, submission_id=submission.id, purpose="status", text=notice
-    )
+    _unlink_duplicate(db_session, submission)
     _record_change(db_session, actor, submission, before, "submission.duplicate_undo")
     db_session.commit()
     return submission

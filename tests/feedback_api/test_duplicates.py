@@ -176,3 +176,26 @@ def test_undo_through_the_api(client, world, db, settings):
     assert (
         client.delete(f"/api/v1/submissions/{tip.id}/duplicate", headers=leader).status_code == 403
     )
+
+
+def test_reopening_a_duplicate_by_status_drops_the_link_too(db, settings, world):
+    officer = actor(db, world.officers["officer_a"])
+    original = make_tip(db, settings, text="Trộm xe máy ở chợ An Bình")
+    tip = make_tip(db, settings, text="Lừa đảo bán hàng qua mạng")
+    service.mark_duplicate(
+        db_session=db, actor=officer, submission_id=tip.id, original=original.tracking_code
+    )
+    service.update(
+        db_session=db,
+        actor=officer,
+        submission_id=tip.id,
+        data=SubmissionUpdate(status="verifying"),
+    )
+    db.refresh(tip)
+    assert (tip.status, tip.duplicate_of_id, tip.closed_at) == ("verifying", None, None)
+    duplicate_notice, verifying_notice = _status_messages(db, tip.id)
+    assert (duplicate_notice.state, duplicate_notice.last_error) == (
+        "failed",
+        "withdrawn before delivery",
+    )
+    assert "trùng" in duplicate_notice.text and verifying_notice.state == "pending"
