@@ -7,8 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi.utils import is_body_allowed_for_status_code
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -83,6 +84,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         FastAPI's JSON."""
         if is_page_request(request) and exc.status_code in PAGE_ERRORS:
             return render_error(request, exc.status_code, PAGE_ERRORS[exc.status_code](exc))
+        if not is_body_allowed_for_status_code(exc.status_code):  # as FastAPI's own handler
+            return Response(status_code=exc.status_code, headers=exc.headers)
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
