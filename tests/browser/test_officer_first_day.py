@@ -173,3 +173,46 @@ def test_admin_reads_the_audit_log_in_vietnamese(browser, site):
     assert form.get_by_label("Đơn vị").locator("option:checked").inner_text() == "Công an tỉnh Thử"
     _shot(page, "officer-admin-officers.png")
     page.close()
+
+
+def test_a_new_officer_chooses_their_own_password_at_first_login(browser, site):
+    server, _codes = site
+    admin = browser.new_page()
+    _login(admin, server.url, "quan.tri")
+    admin.wait_for_url(f"{server.url}/officer")
+    admin.goto(f"{server.url}/officer/admin/officers")
+    form = admin.locator("section.card", has_text="Thêm cán bộ")
+    form.get_by_label("Tên đăng nhập").fill("can.bo.moi")
+    form.get_by_label("Họ tên").fill("Phạm Văn Mới")
+    form.get_by_label("Đơn vị").select_option(label="Công an xã An Bình")
+    form.get_by_label("Mật khẩu tạm").fill("mat-khau-tam-cua-admin")
+    form.get_by_role("button", name="Tạo tài khoản").click()
+    assert "Đã tạo tài khoản can.bo.moi." in admin.content()
+    admin.close()
+
+    page = browser.new_page()
+    page.goto(f"{server.url}/officer/login")
+    page.get_by_label("Tên đăng nhập").fill("can.bo.moi")
+    page.get_by_label("Mật khẩu").fill("mat-khau-tam-cua-admin")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"{server.url}/officer/account")
+    assert page.get_by_role("alert").is_visible()
+    assert page.locator("header nav").get_by_role("link", name="Hộp thư").count() == 0
+    page.goto(f"{server.url}/officer")
+    assert page.url.endswith("/officer/account")  # nothing else until the password is theirs
+    page.get_by_label("Mật khẩu hiện tại").fill("mat-khau-tam-cua-admin")
+    page.get_by_label("Mật khẩu mới (≥ 10 ký tự)").fill("mat-khau-cua-toi-2026")
+    page.get_by_label("Nhập lại mật khẩu mới").fill("mat-khau-cua-toi-2O26")
+    page.get_by_role("button", name="Đổi mật khẩu").click()
+    assert "Hai lần nhập mật khẩu mới không khớp." in page.content()
+    _shot(page, "officer-account-mismatch.png")
+    page.get_by_label("Mật khẩu hiện tại").fill("mat-khau-tam-cua-admin")
+    page.get_by_label("Mật khẩu mới (≥ 10 ký tự)").fill("mat-khau-cua-toi-2026")
+    page.get_by_label("Nhập lại mật khẩu mới").fill("mat-khau-cua-toi-2026")
+    page.get_by_role("button", name="Đổi mật khẩu").click()
+    page.wait_for_url(re.compile(r"flash=changed"))
+    page.locator("header nav").get_by_role("link", name="Hộp thư").click()
+    page.wait_for_url(f"{server.url}/officer")
+    assert page.get_by_role("heading", name=re.compile("Hộp thư tiếp nhận")).is_visible()
+    _shot(page, "officer-inbox-first-day.png")
+    page.close()
