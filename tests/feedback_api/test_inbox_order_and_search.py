@@ -104,15 +104,19 @@ def test_inbox_sorts_by_deadline_and_by_priority(client, world, morning):
 
 def test_api_sorts_and_pages_in_that_order(client, world, morning):
     headers = login(client, "officer.a")
-    seen, cursor = [], None
-    while True:
-        params = {"sort": "due", "limit": 2} | ({"cursor": cursor} if cursor is not None else {})
-        page = client.get("/api/v1/submissions", params=params, headers=headers).json()
-        seen += [row["tracking_code"] for row in page["data"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
-    assert seen == [morning[n] for n in ("late3", "late1", "urgent", "fresh", "closed")]
+
+    def walk(sort: str) -> list[str]:
+        seen, cursor = [], None
+        while True:
+            params = {"sort": sort, "limit": 2} | ({"cursor": cursor} if cursor else {})
+            page = client.get("/api/v1/submissions", params=params, headers=headers).json()
+            seen += [row["tracking_code"] for row in page["data"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return seen
+
+    assert walk("due") == [morning[n] for n in ("late3", "late1", "urgent", "fresh", "closed")]
+    assert walk("priority") == [morning[n] for n in ("urgent", "late1", "late3", "fresh", "closed")]
     by_priority = client.get(
         "/api/v1/submissions", params={"sort": "priority"}, headers=headers
     ).json()
