@@ -11,12 +11,15 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.utils import is_body_allowed_for_status_code
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from feedback_api import accesslog, openapi
 from feedback_api.attachments.storage import AttachmentRejected, AttachmentStore
 from feedback_api.attachments_service import TooManyAttachments
 from feedback_api.audit.api import router as audit_router
 from feedback_api.bodylimit import BodySizeLimit
+from feedback_api.clientaddr import parse_networks
 from feedback_api.db import engine_for
 from feedback_api.officers.api import router as officers_router
 from feedback_api.officers.service import OfficerError
@@ -28,6 +31,7 @@ from feedback_api.permissions import Forbidden, NotFound
 from feedback_api.ratelimit import RateLimiter
 from feedback_api.settings import Settings
 from feedback_api.submissions.api import router as submissions_router
+from feedback_api.submissions.contacts import sealer_for
 from feedback_api.submissions.service import SubmissionError
 from feedback_api.subscriptions.api import router as subscriptions_router
 from feedback_api.units.api import router as units_router
@@ -80,10 +84,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException):
-        """Unknown pages, wrong methods and refused CSRF on a page answer a page; the API keeps
-        FastAPI's JSON."""
-        if is_page_request(request) and exc.status_code in PAGE_ERRORS:
-            return render_error(request, exc.status_code, PAGE_ERRORS[exc.status_code](exc))
+        """Unknown pages, wrong methods, a refused CSRF token or login on an officer page answer
+        a page (with the navigation when signed in), never raw JSON; the API keeps FastAPI's
+        JSON."""
+        if is_page_request(request) and exc.status_code >= 400:
+            message = PAGE_ERRORS.get(exc.status_code, lambda e: str(e.detail))(exc)
+            return render_error(request, exc.status_code, message)
         if not is_body_allowed_for_status_code(exc.status_code):  # as FastAPI's own handler
             return Response(status_code=exc.status_code, headers=exc.headers)
         return JSONResponse(
@@ -102,6 +108,13 @@ def _install_error_handlers(app: FastAPI) -> None:
             status_code=422,
         )
 
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    def out_of_range(request: Request, exc: Exception):
+        # The safety net behind feedback_api.wire: a number or date the database or the
+        # calendar cannot hold is bad input (422), never a server error.
+        return _error(request, 422, "Dữ liệu không hợp lệ (giá trị ngoài phạm vi cho phép).")
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
@@ -118,10 +131,13 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    accesslog.install()
     app.state.engine = engine or engine_for(settings)
     app.state.attachment_store = AttachmentStore(
         settings.resolved_attachments_dir, max_bytes=settings.max_upload_bytes
     )
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    app.state.contact_sealer = sealer_for(settings.secret_key)
     app.state.status_limiter = RateLimiter(settings.status_lookups_per_minute)
     app.state.login_limiter = RateLimiter(30)
 
@@ -154,6 +170,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    openapi.install(app)
 
     @app.get("/docs", include_in_schema=False)
     def docs():

@@ -36,9 +36,12 @@ ACTIONS = {
     "officer.create": "Tạo tài khoản cán bộ",
     "officer.update": "Sửa tài khoản cán bộ",
     "officer.login": "Đăng nhập",
-    "officer.locked": "Tạm khóa tài khoản (đăng nhập sai nhiều lần)",
+    "officer.locked": "Tạm chặn đăng nhập (sai mật khẩu nhiều lần)",
     "officer.password_change": "Tự đổi mật khẩu",
     "officer.password_reset": "Cấp mật khẩu dùng một lần (dòng lệnh)",
+    "officer.unlock": "Mở khóa đăng nhập",
+    "token.create": "Tạo API token",
+    "token.revoke": "Thu hồi API token",
     "unit.create": "Thêm đơn vị",
     "unit.import": "Nhập danh sách đơn vị",
 }
@@ -104,6 +107,10 @@ FIELDS: dict[str, tuple[str, Callable[[object, Names], str]]] = {
     "active": ("Trạng thái tài khoản", lambda v, n: "hoạt động" if v else "đã khóa"),
     "password": ("Mật khẩu", lambda v, n: "đã đặt lại"),
     "locked_until": ("Khóa đến", lambda v, n: _when(v)),
+    "blocked_until": ("Tạm chặn đến", lambda v, n: _when(v)),
+    "address": ("Từ địa chỉ", lambda v, n: str(v)),
+    "cleared": ("Đã xóa", lambda v, n: f"{v} lượt chặn"),
+    "label": ("Nhãn", lambda v, n: str(v)),
     "code": ("Mã đơn vị", lambda v, n: str(v)),
     "name": ("Tên đơn vị", lambda v, n: str(v)),
     "kind_unit": ("Loại đơn vị", lambda v, n: UNIT_KIND.get(v, v)),
@@ -188,6 +195,8 @@ def _target(event: AuditEvent, names: Names) -> tuple[str, str | None]:
         return f"Cán bộ {names.officer(event.entity_id)}", None
     if event.entity_type == "unit":
         return names.unit(event.entity_id), None
+    if event.entity_type == "api_token":
+        return f"API token #{event.entity_id}", None
     return f"{event.entity_type} #{event.entity_id}", None
 
 

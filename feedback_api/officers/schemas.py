@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from feedback_api.wire import DbId
+
 ROLES = ("officer", "leader", "campaign", "admin")  # least privilege first: forms default to it
 
 
@@ -18,14 +20,14 @@ class OfficerCreate(BaseModel):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[a-z0-9_.-]+$")
     full_name: str = Field(min_length=1, max_length=200)
     role: str = Field(pattern="^(admin|officer|campaign|leader)$")
-    unit_id: int
+    unit_id: DbId
     password: Password
 
 
 class OfficerUpdate(BaseModel):
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     role: str | None = Field(default=None, pattern="^(admin|officer|campaign|leader)$")
-    unit_id: int | None = None
+    unit_id: DbId | None = None
     active: bool | None = None
     password: Password | None = None
 
@@ -58,3 +60,25 @@ class OfficersPublic(BaseModel):
 class TokenCreated(BaseModel):
     token: str
     label: str
+
+
+class TokenPublic(BaseModel):
+    id: int
+    label: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    live: bool = Field(description="usable now: not revoked, officer active, password unchanged")
+
+    @classmethod
+    def of(cls, record, *, live: bool) -> TokenPublic:
+        return cls(
+            id=record.id,
+            label=record.label,
+            created_at=record.created_at,
+            revoked_at=record.revoked_at,
+            live=live,
+        )
+
+
+class UnlockResult(BaseModel):
+    cleared: int

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from feedback_api.pages import account, admin, auth, campaign, inbox
+from feedback_api.pages import account, admin, auth, campaign, inbox, tokens
 
 router = APIRouter()
 router.include_router(auth.router)
@@ -10,3 +10,4 @@ router.include_router(inbox.router)
 router.include_router(account.router)
 router.include_router(campaign.router)
 router.include_router(admin.router)
+router.include_router(tokens.router)

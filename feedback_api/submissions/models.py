@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Index
+from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from feedback_api.clock import utcnow
@@ -49,7 +49,8 @@ class Submission(SQLModel, table=True):
     __table_args__ = (
         Index("ix_submission_status_unit_id", "status", "unit_id"),
         Index("ix_submission_status_due_at", "status", "due_at", "unit_id"),
-        # The inbox sorted by priority reads open items one priority at a time (migration 0005).
+        # The inbox sorted by priority reads open items one priority at a time
+        # (migration 0006_officer_day).
         Index("ix_submission_status_priority_due_at", "status", "priority", "due_at", "unit_id"),
     )
 
@@ -67,8 +68,9 @@ class Submission(SQLModel, table=True):
     latitude: float | None = None
     longitude: float | None = None
     anonymity: str = Field(max_length=16, default=Anonymity.ANONYMOUS)
-    contact_name: str | None = Field(default=None, max_length=200)
-    contact_phone: str | None = Field(default=None, max_length=32)
+    # Sealed at rest (feedback_api.submissions.contacts): AES-GCM ciphertext, never plain text.
+    contact_name: str | None = Field(default=None, sa_type=Text)
+    contact_phone: str | None = Field(default=None, sa_type=Text)
     status: str = Field(max_length=16, default=Status.NEW, index=True)
     priority: str = Field(max_length=16, default=Priority.NORMAL)
     valuable: bool = Field(default=False, index=True)

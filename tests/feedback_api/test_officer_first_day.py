@@ -18,7 +18,7 @@ from feedback_api.subscriptions import service as subscriptions
 from feedback_api.subscriptions.schemas import SubscriptionSet
 from feedback_api.units.labels import UNIT_KIND
 from tests.feedback_api.conftest import PASSWORD, login, make_tip
-from tests.feedback_api.test_pages import post_form, sign_in
+from tests.feedback_api.test_pages import login_token, post_form, sign_in
 
 NEW_PASSWORD = "mat-khau-cua-rieng-toi-2026"
 
@@ -30,7 +30,7 @@ def csrf_of(client, path: str = "/officer/account") -> str:
 def try_login(client, username: str, password: str):
     return client.post(
         "/officer/login",
-        data={"username": username, "password": password},
+        data={"username": username, "password": password, "login_csrf": login_token(client)},
         follow_redirects=False,
     )
 
@@ -79,6 +79,7 @@ def test_campaign_home_counts_subscribers_in_reach_only(client, world, db):
     nav = page.text.split("</nav>")[0]
     assert 'href="/officer/campaign"' in nav and 'href="/officer"' not in nav.split("brand")[1]
     assert 'action="/officer/logout"' in page.text
+    client.cookies.clear()
     sign_in(client, "officer.a")
     assert client.get("/officer/campaign").status_code == 403
 

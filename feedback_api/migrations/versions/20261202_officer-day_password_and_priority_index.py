@@ -2,16 +2,16 @@
 good for one login only; the officer must pick their own before anything else. And the
 (status, priority, due_at, unit_id) index behind the inbox's priority order.
 
-Revision ID: 0005_officer_day
-Revises: 0004
+Revision ID: 0006_officer_day
+Revises: 0005_security
 Create Date: 2026-12-02 06:30:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_officer_day"
-down_revision = "0004"
+revision = "0006_officer_day"
+down_revision = "0005_security"
 branch_labels = None
 depends_on = None
 
