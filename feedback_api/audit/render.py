@@ -42,6 +42,12 @@ ACTIONS = {
     "officer.unlock": "Mở khóa đăng nhập",
     "token.create": "Tạo API token",
     "token.revoke": "Thu hồi API token",
+    "knowledge.propose": "Đề xuất sửa hỏi đáp",
+    "knowledge.approve": "Duyệt sửa hỏi đáp",
+    "knowledge.reject": "Từ chối sửa hỏi đáp",
+    "knowledge.seed": "Nạp kho hỏi đáp ban đầu",
+    "knowledge.sync": "Đồng bộ kho hỏi đáp",
+    "knowledge.dismiss": "Bỏ qua câu hỏi chưa có trả lời",
     "unit.create": "Thêm đơn vị",
     "unit.import": "Nhập danh sách đơn vị",
 }
@@ -111,6 +117,16 @@ FIELDS: dict[str, tuple[str, Callable[[object, Names], str]]] = {
     "address": ("Từ địa chỉ", lambda v, n: str(v)),
     "cleared": ("Đã xóa", lambda v, n: f"{v} lượt chặn"),
     "label": ("Nhãn", lambda v, n: str(v)),
+    "slug": ("Mục hỏi đáp", lambda v, n: str(v)),
+    "version": ("Phiên bản", lambda v, n: str(v)),
+    "author": ("Người đề xuất", lambda v, n: str(v)),
+    "reason": ("Lý do", lambda v, n: _text(v)),
+    "entries": ("Số mục", lambda v, n: str(v)),
+    "added": ("Thêm", lambda v, n: str(v)),
+    "updated": ("Cập nhật", lambda v, n: str(v)),
+    "proposed": ("Đề xuất", lambda v, n: str(v)),
+    "questions": ("Câu hỏi", lambda v, n: f"{len(v)} câu" if isinstance(v, list) else str(v)),
+    "fields": ("Phần đã sửa", lambda v, n: ", ".join(map(str, v)) if isinstance(v, list) else v),
     "code": ("Mã đơn vị", lambda v, n: str(v)),
     "name": ("Tên đơn vị", lambda v, n: str(v)),
     "kind_unit": ("Loại đơn vị", lambda v, n: UNIT_KIND.get(v, v)),
@@ -166,9 +182,15 @@ def _loads(raw: str | None) -> dict:
 
 
 def _value(name: str, value, names: Names) -> str:
-    if value is None or value == "":
+    if value is None or value == "" or value == []:
         return "—"
-    return FIELDS[name][1](value, names) if name in FIELDS else _text(value)
+    if name in FIELDS:
+        return str(FIELDS[name][1](value, names))
+    if isinstance(value, list):  # never a Python repr on the page
+        return _text(", ".join(map(str, value)))
+    if isinstance(value, dict):
+        return _text("; ".join(f"{k}: {v}" for k, v in value.items()))
+    return _text(value)
 
 
 def _changes(event: AuditEvent, names: Names) -> list[Change]:
@@ -197,6 +219,10 @@ def _target(event: AuditEvent, names: Names) -> tuple[str, str | None]:
         return names.unit(event.entity_id), None
     if event.entity_type == "api_token":
         return f"API token #{event.entity_id}", None
+    if event.entity_type == "knowledge_revision":
+        return f"Bản sửa hỏi đáp #{event.entity_id}", None
+    if event.entity_type == "knowledge":
+        return "Kho hỏi đáp", None
     return f"{event.entity_type} #{event.entity_id}", None
 
 

@@ -3,7 +3,7 @@ good for one login only; the officer must pick their own before anything else. A
 (status, priority, due_at, unit_id) index behind the inbox's priority order.
 
 Revision ID: 0006_officer_day
-Revises: 0005_security
+Revises: 0005_kb_loop
 Create Date: 2026-12-02 06:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_officer_day"
-down_revision = "0005_security"
+down_revision = "0005_kb_loop"
 branch_labels = None
 depends_on = None
 
