@@ -63,7 +63,7 @@ async def answer(ctx: Ctx, question: str) -> list[OutboundMessage]:
     """Answer a free-text question (from the ask flow or from the idle state)."""
     ctx.state.goto(NAME, "answered", question=question[: ctx.deps.limits.max_text_chars])
     # The engine has already checked for an emergency and answered it first.
-    result = ctx.deps.faq.ask(question, emergency=False)
+    result = ctx.deps.faq.ask(question, emergency=None)
     if result.small_talk is not None:
         return [message(t(f"smalltalk.{result.small_talk.value}"), back_button())]
     if result.id is not None:

@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from feedback_api.submissions.models import Attachment, Submission
 from feedback_api.subscriptions.models import Subscription
+from handlers.texts import t
 from tests.handlers.conftest import jpeg
 
 
@@ -211,6 +212,23 @@ def test_emergency_from_the_idle_state(world):
     citizen = world.citizen()
     citizen.says("chay nha roi")
     assert "113" in citizen.last_text
+
+
+def test_an_emergency_gets_the_numbers_and_nothing_misleading_after_them(world):
+    citizen = world.citizen()
+    citizen.says("cuu voi co nguoi dang bop co me em")
+    [only] = citizen.last  # no FAQ guess ("lost wallet?") follows the numbers
+    assert only.text == t("emergency")
+    assert not any(b.data.startswith("ask:") for row in only.buttons for b in row)
+    assert t("emergency.report") in citizen.buttons()
+
+
+def test_self_harm_gets_a_human_sentence_and_the_lines_that_help(world):
+    citizen = world.citizen()
+    citizen.says("em không muốn sống nữa, em đã viết thư để lại cho bố mẹ rồi")
+    [only] = citizen.last
+    assert only.text == t("emergency.self_harm")
+    assert "115" in only.text and "111" in only.text
 
 
 def test_free_text_intents_start_flows(world):
