@@ -156,7 +156,7 @@ def main() -> None:
     )
 
     def top1(question: str) -> str | None:
-        result = faq.matcher.match(question)
+        result = faq.ranker.match(question)
         return result.id or (result.alternatives[0].id if result.alternatives else None)
 
     ours_top1 = sum(top1(case.question) == case.expect for case in in_scope)

@@ -1,8 +1,9 @@
 """Cross-validate the matcher on the knowledge base's own question variants.
 
 Tuning on one evaluation set risks fitting that set. Here every fourth variant of every entry is
-held out in turn, the matcher is built on the rest, and the held-out variants are asked: the
-top-1 accuracy estimates how the matcher does on phrasings it has never seen.
+held out in turn, the ranker (matcher + classifier, faq.ranking) is built on the rest, and the
+held-out variants are asked: the top-1 accuracy estimates how it does on phrasings it has never
+seen. `--matcher-only` measures the rule-based matcher alone, for comparison.
 Run: `.venv/bin/python benchmarks/faq_crossval.py [--folds 4] [--misses]`.
 """
 
@@ -17,12 +18,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from faq.knowledge import load
 from faq.matcher import Matcher
+from faq.ranking import Ranker
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--matcher-only", action="store_true")
     args = parser.parse_args()
     entries = load()
     asked = top1 = confident = 0
@@ -32,7 +35,7 @@ def main() -> None:
             keep = [q for i, q in enumerate(entry.questions) if i % args.folds != fold]
             held += [(q, entry.id) for i, q in enumerate(entry.questions) if i % args.folds == fold]
             train.append(replace(entry, questions=tuple(keep)))
-        matcher = Matcher(train)
+        matcher = Matcher(train) if args.matcher_only else Ranker(train)
         for question, expected in held:
             result = matcher.match(question)
             best = result.id or (result.alternatives[0].id if result.alternatives else None)

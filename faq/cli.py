@@ -40,7 +40,13 @@ def ask(
         return
     if answer.emergency:
         typer.echo("⚠ KHẨN CẤP — gọi ngay 113 (Công an), 114 (Cứu hỏa), 115 (Cấp cứu).")
-    if answer.entry:
+    if answer.redirect:
+        typer.echo(f"[chuyển: {answer.redirect.id}] {answer.redirect.agency}")
+        typer.echo(answer.redirect.contact)
+    elif answer.menu:
+        choices = " · ".join(label for _, label in answer.menu.choices)
+        typer.echo(f"[nhóm: {answer.menu.family}] Bạn muốn hỏi về: {choices}")
+    elif answer.entry:
         typer.echo(f"[{answer.id} · {answer.score:.2f}] {answer.entry.title}\n")
         typer.echo(answer.entry.answer)
     else:
@@ -61,7 +67,7 @@ def eval_(
         typer.echo(f"{file}: no such file", err=True)
         raise typer.Exit(2)
     faq = _load(kb)
-    cases, errors = read_cases(file, {entry.id for entry in faq.matcher.entries})
+    cases, errors = read_cases(file, {entry.id for entry in faq.entries})
     for error in errors:
         typer.echo(f"{file}: {error}", err=True)
     report, misses = evaluate(faq, cases)

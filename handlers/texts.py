@@ -75,6 +75,12 @@ T: dict[str, str] = {
         "Công an không? Câu trả lời sẽ được gửi lại cho bạn tại đây."
     ),
     "ask.send_to_officers": "📨 Gửi cho cán bộ",
+    "ask.redirect": (
+        "Việc này không thuộc Công an mà do {agency} giải quyết.\n\n"
+        "📍 Cách liên hệ: {contact}\n\n"
+        "Nếu bạn muốn hỏi điều khác về an ninh, trật tự hay thủ tục do Công an làm, cứ nhắn nhé."
+    ),
+    "ask.menu": "Bạn muốn hỏi về {topic} — việc nào dưới đây?",
     "ask.rephrase": "✏️ Hỏi lại",
     "ask.rephrase_prompt": "Bạn hãy gõ lại câu hỏi theo cách khác nhé.",
     "ask.sent": (

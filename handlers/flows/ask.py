@@ -68,6 +68,20 @@ async def answer(ctx: Ctx, question: str) -> list[OutboundMessage]:
         return [message(t(f"smalltalk.{result.small_talk.value}"), back_button())]
     if result.id is not None:
         return _entry_messages(ctx, result.id)
+    if result.redirect is not None:
+        # Another agency handles this: say who and how to reach them, politely, in one message.
+        redirect = result.redirect
+        return [
+            message(
+                t("ask.redirect", agency=redirect.agency, contact=redirect.contact),
+                Button(t("ask.rephrase"), "ask:again"),
+                back_button(),
+            )
+        ]
+    if result.menu is not None:
+        # A short question that fits a family: let the citizen pick rather than guess.
+        buttons = [Button(label, f"ask:faq:{entry_id}") for entry_id, label in result.menu.choices]
+        return [message(t("ask.menu", topic=result.menu.label), *buttons, back_button())]
     suggestions = [a for a in result.alternatives if a.score >= SUGGEST_MIN_SCORE]
     if suggestions:
         buttons = [Button(ctx.deps.faq.entry(a.id).title, f"ask:faq:{a.id}") for a in suggestions]
