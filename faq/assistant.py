@@ -9,6 +9,7 @@ from pathlib import Path
 from faq.emergency import EmergencyKind, detect
 from faq.families import Families, Family, Menu, load_families
 from faq.knowledge import DEFAULT_DIR, Entry, load
+from faq.legal import DEFAULT_DOCUMENTS, Documents, read_documents
 from faq.matcher import MAX_ALTERNATIVES, Alternative, decided
 from faq.ranking import DEFAULT_BLEND, Ranker
 from faq.services import SERVICE_PREFIX, Service, load_services
@@ -74,7 +75,8 @@ class Answer:
 
 
 class Faq:
-    """The knowledge base, the neighbouring services and the rankers, loaded once per process."""
+    """The knowledge base, the legal documents it cites, the neighbouring services and the
+    rankers, loaded once per process."""
 
     def __init__(
         self,
@@ -83,7 +85,9 @@ class Faq:
         threshold: float | None = None,
         services: Sequence[Service] | None = None,
         families: Sequence[Family] | None = None,
+        documents: Documents | None = None,
     ):
+        self.documents = documents or Documents([])
         blend = DEFAULT_BLEND if threshold is None else replace(DEFAULT_BLEND, threshold=threshold)
         self._entries = tuple(entries)
         self._by_id = {entry.id: entry for entry in self._entries}
@@ -99,14 +103,21 @@ class Faq:
         return self._entries
 
     @classmethod
-    def from_directory(cls, directory: Path = DEFAULT_DIR, **kwargs) -> Faq:
-        return cls(load(directory), **kwargs)
+    def from_directory(
+        cls, directory: Path = DEFAULT_DIR, *, documents: Path = DEFAULT_DOCUMENTS, **kwargs
+    ) -> Faq:
+        register, _ = read_documents(documents)  # load() below refuses a faulty register
+        return cls(load(directory, documents=documents), documents=register, **kwargs)
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
 
     def emergency_kind(self, text: str) -> EmergencyKind | None:
         return detect(text[:MAX_QUESTION_CHARS])
+
+    def legal_basis(self, entry: Entry) -> list[str]:
+        """The entry's citations as a citizen reads them ("Luật Cư trú 2020 (số ...), Điều 31")."""
+        return [self.documents.render(citation) for citation in entry.legal_basis]
 
     def is_emergency(self, text: str) -> bool:
         return self.emergency_kind(text) is not None

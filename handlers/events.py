@@ -57,17 +57,25 @@ class Button:
 
 @dataclass(frozen=True)
 class OutboundMessage:
+    """What the bot says. `title`, when set, is shown above `text` in bold where the channel
+    can (Telegram, the web chat) and as a plain first line elsewhere; `text` stays plain."""
+
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     request_location: bool = False
+    title: str = ""
+
+    def plain_text(self) -> str:
+        """Title and text as one plain string, for channels without formatting."""
+        return f"{self.title}\n\n{self.text}" if self.title else self.text
 
     def numbered_fallback(self) -> str:
         """The message as plain text with numbered choices, for channels without buttons."""
         choices = [button for row in self.buttons for button in row]
         if not choices:
-            return self.text
+            return self.plain_text()
         lines = [f"{number}. {button.label}" for number, button in enumerate(choices, start=1)]
-        return self.text + "\n\n" + "\n".join(lines) + "\n\n(Trả lời bằng số để chọn.)"
+        return self.plain_text() + "\n\n" + "\n".join(lines) + "\n\n(Trả lời bằng số để chọn.)"
 
 
 def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

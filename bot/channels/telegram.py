@@ -46,6 +46,7 @@ def _message_to_json(message: OutboundMessage) -> dict:
         "text": message.text,
         "request_location": message.request_location,
         "buttons": [[[b.label, b.data] for b in row] for row in message.buttons],
+        "title": message.title,
     }
 
 
@@ -54,6 +55,7 @@ def _message_from_json(raw: dict) -> OutboundMessage:
         raw["text"],
         tuple(tuple(Button(label, data) for label, data in row) for row in raw["buttons"]),
         raw.get("request_location", False),
+        raw.get("title", ""),
     )
 
 

@@ -90,7 +90,10 @@ def csrf_for(token: str) -> str:
 
 def message_json(message: OutboundMessage) -> dict:
     buttons = [[{"label": b.label, "data": b.data} for b in row] for row in message.buttons]
-    return {"text": message.text, "buttons": buttons, "request_location": message.request_location}
+    body = {"text": message.text, "buttons": buttons, "request_location": message.request_location}
+    if message.title:
+        body["title"] = message.title
+    return body
 
 
 async def _read_body(request: Request, limit: int) -> bytes | None:
@@ -140,6 +143,7 @@ def _view(row) -> dict:
         "id": row.id,
         "direction": row.direction,
         "kind": body.get("kind", "text"),
+        "title": str(body.get("title", "")),
         "text": str(body.get("text", "")),
         "buttons": body.get("buttons") or [],
         "request_location": bool(body.get("request_location")),
