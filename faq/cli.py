@@ -111,8 +111,12 @@ def eval_(
             f"out-of-scope rejection    {report.oos_rejection:.3f}\n"
             f"emergency recall          {report.emergency_recall:.3f}\n"
             f"emergency false alarms    {report.emergency_false_alarm:.3f}\n"
-            f"latency p50 / p99 (ms)    {report.p50_ms:.3f} / {report.p99_ms:.3f}"
+            f"latency p50 / p99 (ms)    {report.p50_ms:.3f} / {report.p99_ms:.3f}\n"
+            "outcomes                  "
+            + ", ".join(f"{name} {count}" for name, count in report.outcomes.items())
         )
+        for kind, figures in report.per_kind.items():
+            typer.echo(f"  kind {kind:22} {figures['accuracy']:.3f} of {figures['n']}")
     if errors:
         raise typer.Exit(1)
 

@@ -30,6 +30,8 @@ from faq.emergency_cues import (
     ACUTE,
     CRY,
     DANGER,
+    FAREWELL_LEAVING,
+    FAREWELL_OPENING,
     GENERAL,
     HABITUAL,
     HARMLESS,
@@ -40,6 +42,7 @@ from faq.emergency_cues import (
     SELF_HARM,
     SELF_HARM_ABSTRACT,
     STRONG_NOW,
+    TURN,
 )
 from faq.normalize import normalize
 
@@ -60,23 +63,42 @@ def _danger(plain: str, folded: str) -> bool:
     if legal:
         return False
     panic = bool(PANIC.search(folded))
-    past = bool(PAST.search(plain))
-    settled = past or bool(HABITUAL.search(plain)) or general
-    if past:  # only what is told after the last past marker can be happening now
-        strong_now = bool(STRONG_NOW.search(_after_past(folded)))
-    if ACUTE.search(folded):
-        if strong_now or (RECENT.search(folded) and not past and not ABSTRACT.search(plain)):
+    abstract = bool(ABSTRACT.search(plain))
+    # A story told in the past or as a habit ("hôm qua...", "ngày nào cũng...") can still turn to
+    # now ("...nhưng tối nay..., giờ..."): then only what follows the last such marker counts.
+    late = _after_settled(folded)
+    settled = late != folded
+    if settled:
+        if ACUTE.search(late) and TURN.search(late):
             return True
-        return not past and (panic or not settled)
+        return bool(DANGER.search(late) and STRONG_NOW.search(late)) and not abstract
+    if ACUTE.search(folded):
+        if _now_near_acute(folded) or (RECENT.search(folded) and not abstract):
+            return True
+        return not abstract and (panic or not general)
     if DANGER.search(folded) and (strong_now or panic):
-        return strong_now or not past
+        return not abstract
     return False
 
 
-def _after_past(folded: str) -> str:
-    """The part of a story told after its last past marker ("hôm qua ..., giờ nó đang ...")."""
-    ends = [match.end() for match in PAST.finditer(folded)]
-    return folded[ends[-1] :] if ends else folded
+def _after_settled(folded: str) -> str:
+    """The part of a story told after its last past or habitual marker ("hôm qua ..., giờ nó
+    đang ..."); the whole text when it has none."""
+    ends = [m.end() for pattern in (PAST, HABITUAL) for m in pattern.finditer(folded)]
+    return folded[max(ends) :] if ends else folded
+
+
+def _now_near_acute(folded: str) -> bool:
+    """ "Now" in the clause of the danger or the one next to it, or anywhere in a message of three
+    clauses or less. In a long story "đang" often belongs to something else ("chị đang ở nhà").
+    """
+    clauses = folded.split(" . ")
+    if len(clauses) <= 3:
+        return bool(STRONG_NOW.search(folded))
+    return any(
+        ACUTE.search(clause) and STRONG_NOW.search(" ".join(clauses[max(0, i - 1) : i + 2]))
+        for i, clause in enumerate(clauses)
+    )
 
 
 _CLAUSE_BREAK = re.compile(r"[.,;:!?\n…]+")
@@ -93,7 +115,8 @@ def detect(text: str) -> EmergencyKind | None:
     """The kind of emergency the message reads as, or None; see the module docstring."""
     plain = f" {_clauses(text)} "
     folded = HARMLESS.sub(" ", plain)  # for danger cues; context cues read the plain text
-    if SELF_HARM.search(folded) and not SELF_HARM_ABSTRACT.search(plain):
+    farewell = FAREWELL_OPENING.search(folded) and FAREWELL_LEAVING.search(folded)
+    if (SELF_HARM.search(folded) or farewell) and not SELF_HARM_ABSTRACT.search(plain):
         past = PAST.search(plain) and not STRONG_NOW.search(folded)
         if not past:
             return EmergencyKind.SELF_HARM

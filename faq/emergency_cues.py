@@ -63,6 +63,7 @@ HARMLESS = _words(
     r"luu dan|min|dan)",
     r"an treo",
     r"(?:ban|dot) phao(?: hoa)?",
+    r"(?:buu pham|hang|xe|giay to|ho so|tien|bang)(?: \w+){0,4} (?:dang )?bi giu",
 )
 
 CRY = _words(r"cuu", r"help", r"sos")
@@ -241,8 +242,8 @@ ACUTE = _words(
     r"(?:lua|chay) lan",
     r"chay (?:dung dung|ngun ngut|rao rao)",
     r"khoi lua",
-    r"(?:xi|ro|ri|mui|hoi|xi xi) ga",
-    r"binh ga (?:\w+ ){0,3}(?:xi|ro|no|chay)",
+    r"(?:xi|ro|ri|mui|hoi|xi xi) gas?",
+    r"binh gas? (?:\w+ ){0,3}(?:xi|ro|no|chay)",
     r"phat no",
     # water, floods, trapped, collapse,
     r"(?:dang|bi) chim",
@@ -285,6 +286,23 @@ ACUTE = _words(
     r"(?:tran lot|chan cuop)",
     r"bi (?:danh|dam|chem|don danh)(?: \w+){0,3} (?:trong|ngoai|o) (?:phong|nha|hem|duong|ngo|"
     r"quan)",
+    # drowning, poisoning, fire and break-ins told without the usual words,
+    r"(?:ngup|chim) (?:xuong|mat)",
+    r"khong (?:thay )?(?:ngoi|noi) len",
+    r"xin tha",
+    r"non (?:thoc|oi|lien tuc|ra mau|mua)",
+    r"(?:lim|xiu) di",
+    r"an (?:phai )?nam (?:doc|rung|la)",
+    r"boc lua",
+    r"lua (?:len|bat|lan|trum)",
+    r"(?:chay|lua) (?:len|lan) (?:tran|mai|tang)",
+    r"(?:tieng|nghe) (?:\w+ )?(?:mo|be|cay|pha) khoa",
+    r"bong nguoi",
+    r"(?:dat|dan|day|lay) xe (?:\w+ ){0,2}(?:trong|ra khoi) (?:san|nha)",
+    r"bat (?:\w+ ){0,2}tiep khach",
+    r"(?:co )?nguoi canh",
+    r"nhan (?:tin )?len",
+    r"khong biet (?:day|o day|minh dang o) (?:la )?dau",
 )
 
 DANGER = _words(
@@ -314,6 +332,10 @@ DANGER = _words(
     r"dam",
     r"sung",
     r"khong cho (?:\w+ ){0,2}(?:ve|ra ngoai|lien lac|goi dien|bo di)",
+    r"gao thet",
+    r"la het",
+    r"tieng (?:dap|do vo|dam|keu)",
+    r"im bat",
 )
 
 NOW = _words(
@@ -345,6 +367,8 @@ NOW = _words(
     r"o cong",
     r"vua",
     r"dang dien ra",
+    r"gio thi",
+    r"khac han",
 )
 STRONG_NOW = _words(r"dang", r"bay gio", r"bgio", r"luc nay", r"nay gio", r"toi gio")
 RECENT = _words(r"vua(?! du| tron)")
@@ -397,6 +421,7 @@ PAST = _words(
     r"tim (?:thay|duoc|ra) (?:\w+ )?roi",
     r"khong sao roi",
     r"da ve roi",
+    r"co lan",
 )
 HABITUAL = _words(
     r"thuong xuyen",
@@ -413,6 +438,8 @@ HABITUAL = _words(
     r"nhieu nam",
     r"lau nay",
     r"bao nam",
+    r"cu (?:say|xin|nhau|uong)",
+    r"cu (?:\w+ ){0,3}la (?:danh|chui|dap)",
 )
 GENERAL = _words(
     r"lam gi",
@@ -530,6 +557,7 @@ SELF_HARM = _words(
     r"bien mat khoi (?:the gioi|cuoc doi|cuoc song|trai dat)",
     r"khong (?:chiu|song|chiu dung) noi nua",
     r"(?:muon|se) (?:chet|di) (?:cho xong|cho rao)",
+    r"dung tim (?:con|em|toi|minh|tui|chau)",
 )
 # A question ABOUT self-harm (recognising it, the law, prevention) is not a person at risk.
 SELF_HARM_ABSTRACT = _words(
@@ -550,6 +578,9 @@ SELF_HARM_ABSTRACT = _words(
     r"tin tuc",
     r"bao chi",
     r"xuc pham",
+    r"neu (?:thay|co|gap)",
+    r"goi so (?:nao|may)",
+    r"ai do co y dinh",
 )
 
 # Questions that are plainly about reporting or preventing: even a fresh event ("vừa bị giật túi,
@@ -567,4 +598,44 @@ ABSTRACT = _words(
     r"khai bao",
     r"neu",
     r"khi (?:gap|co|xay ra|thay|bi)",
+    r"phong chay",
+    r"trang bi",
+    r"thoat hiem",
+    r"binh chua chay",
+    r"xem (?:tin|bao|clip|video|phim)",
+    r"(?:xem|doc|thay|coi) (?:\w+ ){0,3}tren (?:tivi|tv|bao|mang)",
+    r"app ngan hang",
+    r"rut (?:het )?tien",
+    r"khoa (?:tai khoan|sim|the)",
+    r"cong an co (?:giup|ho tro|tim)",
+    r"co that (?:khong|ko|k)",
+    r"tin don",
+    r"nghe noi",
+    r"co nen",
+    r"co bao (?:\w+ ){0,2}duoc",
+    r"bao cong an duoc",
+    r"goi so (?:nao|may)",
+    r"so (?:nao|may)",
+)
+
+# A farewell note: an opening ("xin lỗi", "tạm biệt") and a leaving ("con đi đây", "lần cuối")
+# in the same message, each harmless alone.
+FAREWELL_OPENING = _words(r"xin loi", r"tam biet", r"vinh biet", r"chao (?:bo me|ba me|ca nha)")
+FAREWELL_LEAVING = _words(
+    r"(?:con|em|toi|tui|minh|anh|chi) (?:di|ra di) (?:day|that roi)",
+    r"dung tim",
+    r"lan cuoi",
+    r"kiep sau",
+)
+
+# After a past or habitual story, what marks the turn to now ("...nhưng tối nay khác hẳn").
+TURN = _words(
+    r"dang",
+    r"bay gio",
+    r"luc nay",
+    r"nay gio",
+    r"gio thi",
+    r"khac han",
+    r"(?:toi|dem|sang|chieu|trua) nay",
+    r"vua (?:moi|xong|bi)",
 )
