@@ -45,7 +45,7 @@ class _Block:
 
     analyze: Callable[[str], list[str]]
     vocabulary: dict[str, int]
-    idf: np.ndarray
+    idf: list[float]  # a list: indexing numpy scalars one by one is several times slower
     offset: int
 
 
@@ -90,15 +90,18 @@ class Classifier:
         rows: list[int] = []
         values: list[float] = []
         for block in self._blocks:
-            counts = Counter(f for f in block.analyze(folded) if f in block.vocabulary)
-            if not counts:
+            vocabulary, idf = block.vocabulary, block.idf
+            indices: list[int] = []
+            weights: list[float] = []
+            for feature, count in Counter(block.analyze(folded)).items():
+                index = vocabulary.get(feature)
+                if index is not None:
+                    indices.append(index)
+                    weights.append((1 + math.log(count)) * idf[index])
+            if not indices:
                 continue
-            idx = [block.vocabulary[f] for f in counts]
-            weights = [
-                (1 + math.log(c)) * block.idf[i] for i, c in zip(idx, counts.values(), strict=True)
-            ]
             norm = math.sqrt(sum(w * w for w in weights))
-            rows.extend(block.offset + i for i in idx)
+            rows.extend(block.offset + i for i in indices)
             values.extend(w / norm for w in weights)
         if not rows:
             return self._intercept.copy()
@@ -130,7 +133,7 @@ def _fit(texts: list[str], labels: list[int], n_entries: int) -> Classifier:
             _Block(
                 analyze=vectoriser.build_analyzer(),
                 vocabulary=dict(vectoriser.vocabulary_),
-                idf=np.asarray(vectoriser.idf_),
+                idf=[float(x) for x in vectoriser.idf_],
                 offset=offset,
             )
         )
