@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from faq.emergency import EmergencyKind, detect
+from faq.emergency import EmergencyKind, detect, is_question_about_danger
+from faq.emergency_model import THRESHOLD as EMERGENCY_THRESHOLD
+from faq.emergency_model import EmergencyModel
 from faq.families import Families, Family, Menu, load_families
 from faq.knowledge import DEFAULT_DIR, Entry, load
 from faq.legal import DEFAULT_DOCUMENTS, Documents, read_documents
@@ -97,6 +99,7 @@ class Faq:
         if families is None:
             families = load_families(self._by_id)
         self.families = Families(families)
+        self.emergency_model = EmergencyModel.train(indexed)
 
     @property
     def entries(self) -> Sequence[Entry]:
@@ -113,7 +116,17 @@ class Faq:
         return self._by_id.get(entry_id)
 
     def emergency_kind(self, text: str) -> EmergencyKind | None:
-        return detect(text[:MAX_QUESTION_CHARS])
+        """The rules first; when they see nothing, the learned model's confident "yes" (not
+        for a legal or abstract question) still puts the emergency numbers first."""
+        text = text[:MAX_QUESTION_CHARS]
+        kind = detect(text)
+        if (
+            kind is None
+            and not is_question_about_danger(text)
+            and self.emergency_model.probability(text) >= EMERGENCY_THRESHOLD
+        ):
+            kind = EmergencyKind.DANGER
+        return kind
 
     def legal_basis(self, entry: Entry) -> list[str]:
         """The entry's citations as a citizen reads them ("Luật Cư trú 2020 (số ...), Điều 31")."""
@@ -130,7 +143,7 @@ class Faq:
         """
         text = text[:MAX_QUESTION_CHARS]
         if isinstance(emergency, _Unchecked):
-            emergency = detect(text)
+            emergency = self.emergency_kind(text)
         chat = small_talk(text)
         if chat is not None:
             return Answer(None, 0.0, (), emergency, small_talk=chat)

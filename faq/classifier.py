@@ -73,16 +73,7 @@ class Classifier:
     @classmethod
     def train(cls, entries: Sequence[Entry]) -> Classifier:
         texts, labels = training_texts(entries)
-        key = hashlib.sha256(
-            "\x1f".join(
-                f"{label}\x1e{text}" for label, text in zip(labels, texts, strict=True)
-            ).encode()
-        ).hexdigest()
-        with _LOCK:
-            cached = _CACHE.get(key)
-            if cached is None:
-                cached = _CACHE[key] = _fit(texts, labels, len(entries))
-        return cached
+        return fit_texts(texts, labels, len(entries))
 
     def margins(self, text: str) -> np.ndarray:
         """One score per entry (higher is better); all-intercept for text with no known feature."""
@@ -112,7 +103,23 @@ _CACHE: dict[str, Classifier] = {}
 _LOCK = threading.Lock()
 
 
-def _fit(texts: list[str], labels: list[int], n_entries: int) -> Classifier:
+def fit_texts(texts: list[str], labels: list[int], n_classes: int, *, estimator=None) -> Classifier:
+    """A classifier over folded texts, cached by content; `estimator` is a fresh scikit-learn
+    linear model (default: the linear SVM the entries use)."""
+    key = hashlib.sha256(
+        (repr(estimator) + "\x1d").encode()
+        + "\x1f".join(
+            f"{label}\x1e{text}" for label, text in zip(labels, texts, strict=True)
+        ).encode()
+    ).hexdigest()
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is None:
+            cached = _CACHE[key] = _fit(texts, labels, n_classes, estimator)
+    return cached
+
+
+def _fit(texts: list[str], labels: list[int], n_entries: int, estimator=None) -> Classifier:
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
@@ -124,7 +131,7 @@ def _fit(texts: list[str], labels: list[int], n_entries: int) -> Classifier:
         TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True),
     ]
     matrices = [v.fit_transform(texts) for v in vectorisers]
-    model = LinearSVC(C=SVM_C, random_state=SEED)
+    model = estimator if estimator is not None else LinearSVC(C=SVM_C, random_state=SEED)
     model.fit(hstack(matrices).tocsr(), labels)
     blocks = []
     offset = 0

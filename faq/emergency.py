@@ -16,7 +16,7 @@ the rules combine cues instead of trusting single words:
 - SELF-HARM cues ("không muốn sống nữa", a farewell note, "uống hết vỉ thuốc") are their own kind,
   so the citizen gets the right lines and a human sentence instead of the police numbers alone;
   they are an alarm unless the message is plainly ABOUT self-harm (recognising signs, the law).
-The cue families live in faq.emergency_cues. benchmarks/data/emergency_dev.txt holds the stories
+The cue families live in faq.emergency_cues. faq/data/emergency_stories.txt holds the stories
 these rules were developed on (danger told at length, without diacritics, in regional words).
 """
 
@@ -116,13 +116,24 @@ def detect(text: str) -> EmergencyKind | None:
     plain = f" {_clauses(text)} "
     folded = HARMLESS.sub(" ", plain)  # for danger cues; context cues read the plain text
     farewell = FAREWELL_OPENING.search(folded) and FAREWELL_LEAVING.search(folded)
-    if (SELF_HARM.search(folded) or farewell) and not SELF_HARM_ABSTRACT.search(plain):
+    if SELF_HARM.search(folded) or farewell:
+        if SELF_HARM_ABSTRACT.search(plain):
+            return None  # about self-harm (its signs, the law, a joke), not a person at risk
         past = PAST.search(plain) and not STRONG_NOW.search(folded)
         if not past:
             return EmergencyKind.SELF_HARM
     if _danger(plain, folded):
         return EmergencyKind.DANGER
     return None
+
+
+def is_question_about_danger(text: str) -> bool:
+    """A legal, general or abstract question ("bị phạt thế nào", "làm sao phòng tránh", "có
+    nên báo") rather than a call for help; the learned second opinion stays silent on these."""
+    plain = f" {_clauses(text)} "
+    return bool(
+        LEGAL_QUESTION.search(plain) or ABSTRACT.search(plain) or SELF_HARM_ABSTRACT.search(plain)
+    )
 
 
 def is_emergency(text: str) -> bool:

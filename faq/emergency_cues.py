@@ -64,6 +64,7 @@ HARMLESS = _words(
     r"an treo",
     r"(?:ban|dot) phao(?: hoa)?",
     r"(?:buu pham|hang|xe|giay to|ho so|tien|bang)(?: \w+){0,4} (?:dang )?bi giu",
+    r"dang (?:lo|ngai|ke|chu y|tin|gia)",
 )
 
 CRY = _words(r"cuu", r"help", r"sos")
@@ -581,6 +582,9 @@ SELF_HARM_ABSTRACT = _words(
     r"neu (?:thay|co|gap)",
     r"goi so (?:nao|may)",
     r"ai do co y dinh",
+    r"noi dua",
+    r"dua thoi",
+    r"co dang lo",
 )
 
 # Questions that are plainly about reporting or preventing: even a fresh event ("vừa bị giật túi,

@@ -103,17 +103,28 @@ def test_talk_about_danger_past_or_abstract_is_not_an_alarm(message):
 
 
 def _dev_set():
-    path = Path(__file__).resolve().parents[2] / "benchmarks/data/emergency_dev.txt"
+    path = Path(__file__).resolve().parents[2] / "faq/data/emergency_stories.txt"
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             label, text = line.split("|", 1)
             yield label.strip(), text.strip()
 
 
-def test_the_development_stories_are_all_caught_without_false_alarms():
+def test_the_development_stories_are_all_caught_without_false_alarms(faq):
     cases = list(_dev_set())
-    missed = [t for label, t in cases if label.startswith("+") and detect(t) is None]
-    alarms = [t for label, t in cases if label == "-" and detect(t) is not None]
-    assert len(cases) >= 150
+    missed = [t for label, t in cases if label.startswith("+") and faq.emergency_kind(t) is None]
+    alarms = [t for label, t in cases if label == "-" and faq.emergency_kind(t) is not None]
+    assert len(cases) >= 200
     assert not missed
     assert not alarms
+
+
+def test_the_learned_second_opinion_catches_danger_the_rules_do_not_name(faq):
+    message = "thằng chồng đang dí đầu con bé xuống chậu nước, em sợ quá"
+    assert detect(message) is None  # no rule names this
+    assert faq.emergency_kind(message) == EmergencyKind.DANGER
+
+
+def test_the_second_opinion_stays_silent_on_questions_about_danger(faq):
+    for message in ("cách nhận biết rò rỉ khí gas trong nhà bếp", "đánh người bị phạt thế nào"):
+        assert faq.emergency_kind(message) is None
