@@ -13,6 +13,7 @@ No evaluation set is used for training.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,6 +24,7 @@ from faq.normalize import normalize
 
 STORIES = Path(__file__).parent / "data" / "emergency_stories.txt"
 THRESHOLD = 0.7
+MAX_QUESTIONS = 4000
 SEED = 7
 
 
@@ -51,10 +53,11 @@ class EmergencyModel:
         for text, kind in read_stories():
             texts.append(normalize(text))
             labels.append(int(kind is not None))
-        for entry in questions:
-            for question in entry.questions:
-                texts.append(normalize(question))
-                labels.append(0)
+        # Enough questions to learn what "a question" looks like; a huge base adds only cost.
+        asked = (normalize(q) for entry in questions for q in entry.questions)
+        for question in itertools.islice(asked, MAX_QUESTIONS):
+            texts.append(question)
+            labels.append(0)
         estimator = LogisticRegression(
             C=10.0, class_weight="balanced", max_iter=3000, random_state=SEED
         )
