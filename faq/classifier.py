@@ -44,6 +44,7 @@ class _Block:
     """One TF-IDF vectoriser, reduced to what inference needs."""
 
     analyze: Callable[[str], list[str]]
+    kind: str  # "word" or "char": models with the same kind analyse text the same way
     vocabulary: dict[str, int]
     idf: list[float]  # a list: indexing numpy scalars one by one is several times slower
     offset: int
@@ -84,7 +85,7 @@ class Classifier:
             vocabulary, idf = block.vocabulary, block.idf
             indices: list[int] = []
             weights: list[float] = []
-            for feature, count in Counter(block.analyze(folded)).items():
+            for feature, count in _counted(block.kind, block.analyze, folded):
                 index = vocabulary.get(feature)
                 if index is not None:
                     indices.append(index)
@@ -100,6 +101,23 @@ class Classifier:
 
 
 _CACHE: dict[str, Classifier] = {}
+_ANALYSED: dict[tuple[str, str], tuple[tuple[str, int], ...]] = {}
+_ANALYSED_MAX = 256
+
+
+def _counted(kind: str, analyze, folded: str) -> tuple[tuple[str, int], ...]:
+    """The features of a text and their counts, remembered for the next model asked about the
+    same message (the ranker's classifier and the emergency model analyse it alike)."""
+    key = (kind, folded)
+    found = _ANALYSED.get(key)
+    if found is None:
+        found = tuple(Counter(analyze(folded)).items())
+        if len(_ANALYSED) >= _ANALYSED_MAX:
+            _ANALYSED.clear()
+        _ANALYSED[key] = found
+    return found
+
+
 _LOCK = threading.Lock()
 
 
@@ -135,10 +153,11 @@ def _fit(texts: list[str], labels: list[int], n_entries: int, estimator=None) ->
     model.fit(hstack(matrices).tocsr(), labels)
     blocks = []
     offset = 0
-    for vectoriser in vectorisers:
+    for kind, vectoriser in zip(("word", "char"), vectorisers, strict=True):
         blocks.append(
             _Block(
                 analyze=vectoriser.build_analyzer(),
+                kind=kind,
                 vocabulary=dict(vectoriser.vocabulary_),
                 idf=[float(x) for x in vectoriser.idf_],
                 offset=offset,

@@ -20,11 +20,12 @@ from pathlib import Path
 
 from faq.classifier import Classifier, fit_texts
 from faq.knowledge import Entry
-from faq.normalize import normalize
+from faq.normalize import normalize, tokens
 
 STORIES = Path(__file__).parent / "data" / "emergency_stories.txt"
 THRESHOLD = 0.7
 MAX_QUESTIONS = 4000
+MIN_WORDS = 6  # shorter messages are the rules' job: cries and named dangers, not stories
 SEED = 7
 
 
@@ -64,5 +65,7 @@ class EmergencyModel:
         return cls(fit_texts(texts, labels, 2, estimator=estimator))
 
     def probability(self, text: str) -> float:
+        if len(tokens(text)) < MIN_WORDS:
+            return 0.0
         margins = self._classifier.margins(text)
         return 1 / (1 + math.exp(-float(margins[1])))
