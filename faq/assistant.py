@@ -18,6 +18,7 @@ from faq.services import SERVICE_PREFIX, Service, load_services
 from faq.smalltalk import SmallTalk, small_talk
 
 MAX_QUESTION_CHARS = 2000
+EMERGENCY_ANSWER_SCORE = 0.6
 
 
 class _Unchecked:
@@ -160,6 +161,10 @@ class Faq:
         if menu is not None:
             score = entries[0].score if entries else 0.0
             return Answer(None, score, alternatives, emergency, menu=menu)
+        # After the emergency numbers only a clear answer may follow (never "lost wallet?"
+        # after "someone is strangling my mother").
+        if emergency and entries and entries[0].score < EMERGENCY_ANSWER_SCORE:
+            confident = False
         result = decided(entries, confident=confident)
         alternatives = () if emergency else result.alternatives
         entry = self.entry(result.id) if result.id else None

@@ -31,3 +31,9 @@ def test_an_emergency_never_gets_a_menu_or_suggestions(faq):
     answer = faq.ask("cứu với có người đang cầm dao đòi chém ngoài cổng căn cước")
     assert answer.emergency
     assert answer.menu is None and answer.alternatives == ()
+
+
+def test_after_an_emergency_only_a_clear_answer_follows(faq):
+    answer = faq.ask("cuu voi co nguoi dang bop co me em")
+    assert answer.emergency
+    assert answer.id is None and answer.alternatives == ()
