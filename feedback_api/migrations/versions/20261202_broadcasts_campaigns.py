@@ -1,7 +1,7 @@
 """broadcasts: campaigns, per-recipient deliveries, the shared rate bucket, officer chat links
 
 Revision ID: 0005_broadcasts
-Revises: 0005_kb_loop
+Revises: 0006_officer_day
 Create Date: 2026-12-02 06:15:37.466793
 """
 
@@ -10,7 +10,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0005_broadcasts"
-down_revision = "0005_kb_loop"
+down_revision = "0006_officer_day"
 branch_labels = None
 depends_on = None
 
