@@ -101,18 +101,25 @@ class Engine:
 
     @staticmethod
     def _numbered_choice(event: InboundEvent, state: ConversationState) -> InboundEvent:
-        """On channels without buttons, "2" means the second choice of the last message."""
+        """A choice typed instead of pressed: "2" on channels without buttons means the second
+        choice of the last message, and a button's label typed (or tapped on a keyboard that
+        sends labels as text, like Telegram's reply keyboards) means that button."""
+        if event.kind != EventKind.TEXT or not state.choices:
+            return event
         text = clean(event.text)
-        if event.kind == EventKind.TEXT and (text.isascii() and text.isdigit()) and state.choices:
+        index = -1
+        if text.isascii() and text.isdigit():
             index = int(text) - 1
-            if 0 <= index < len(state.choices):
-                return InboundEvent(
-                    event.channel,
-                    event.chat_id,
-                    EventKind.BUTTON,
-                    data=state.choices[index],
-                    event_id=event.event_id,
-                )
+        elif text in state.labels:
+            index = state.labels.index(text)
+        if 0 <= index < len(state.choices):
+            return InboundEvent(
+                event.channel,
+                event.chat_id,
+                EventKind.BUTTON,
+                data=state.choices[index],
+                event_id=event.event_id,
+            )
         return event
 
     async def _route(self, ctx: Ctx) -> list[OutboundMessage]:

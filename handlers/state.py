@@ -34,6 +34,7 @@ class ConversationState:
             "step": self.step,
             "data": self.data,
             "choices": self.choices,
+            "labels": self.labels,
             "updated_at": self.updated_at,
         }
 
@@ -45,6 +46,7 @@ class ConversationState:
             step=raw.get("step"),
             data=dict(raw.get("data") or {}),
             choices=list(raw.get("choices") or []),
+            labels=list(raw.get("labels") or []),
             updated_at=raw.get("updated_at", ""),
         )
 

@@ -19,6 +19,7 @@ from feedback_api.settings import Settings
 from feedback_api.submissions import service as submissions
 from feedback_api.submissions.models import Attachment, Submission
 from feedback_api.subscriptions.models import Subscription
+from handlers.texts import t
 from langnghe.server import build_app
 from tests.browser.conftest import LiveServer, free_port
 from tests.fakes.telegram_server import FakeTelegram
@@ -80,8 +81,17 @@ def say(telegram, text: str, chat: int = CHAT):
 
 
 def press(telegram, data: str, chat: int = CHAT):
+    """Press the inline button carrying `data` once the bot shows it (the strict fake refuses
+    a press no client could make)."""
+    telegram.wait_for_button(chat, data)
     response = telegram.deliver_webhook(telegram.callback_update(chat, data), secret=SECRET)
     assert response.status_code == 200
+
+
+def tap(telegram, label: str, chat: int = CHAT, **kwargs):
+    """Tap a reply-keyboard button: the client sends its label as text (or a location)."""
+    update = telegram.tap_reply_button(chat, label, **kwargs)
+    assert telegram.deliver_webhook(update, secret=SECRET).status_code == 200
 
 
 def wait_text(telegram, fragment: str, chat: int = CHAT, timeout: float = 10.0) -> str:
@@ -129,7 +139,7 @@ def test_citizen_reports_a_tip_with_a_photo_on_telegram(config, telegram):
         wait_text(telegram, "mô tả sự việc")
         say(telegram, "Nhóm thanh niên mua bán ma túy ở quán nước đầu ngõ 7 mỗi tối")
         wait_text(telegram, "xảy ra ở đâu")
-        telegram.deliver_webhook(telegram.location_update(CHAT, 21.03, 105.85), secret=SECRET)
+        tap(telegram, "📍 Gửi vị trí", location=(21.03, 105.85))
         wait_text(telegram, "ảnh hoặc tài liệu")
         telegram.deliver_webhook(telegram.photo_update(CHAT, jpeg_bytes()), secret=SECRET)
         wait_text(telegram, "Đã nhận ảnh 1/5")
@@ -201,7 +211,7 @@ def test_a_restart_in_the_middle_of_a_tip_report_resumes_at_the_same_step(config
     with Server(config, telegram) as server:  # a new process, same databases
         say(telegram, "Kẻ gian trộm xe máy ở bãi xe chợ An Bình nhiều lần trong tháng")
         wait_text(telegram, "xảy ra ở đâu")
-        press(telegram, "tip:skip")
+        tap(telegram, "Bỏ qua")
         press(telegram, "tip:skip")
         press(telegram, "tip:anon:anonymous")
         press(telegram, "tip:send")
@@ -255,7 +265,7 @@ def _report_quick_tip(telegram):
     say(telegram, "/start tip")
     press(telegram, "tip:cat:fraud")
     say(telegram, "Có người gọi giả danh công an bắt chuyển tiền vào tài khoản lạ")
-    press(telegram, "tip:skip")
+    tap(telegram, "Bỏ qua")
     press(telegram, "tip:skip")
     press(telegram, "tip:anon:anonymous")
     press(telegram, "tip:send")
@@ -315,3 +325,27 @@ def test_polling_mode_for_development(config, telegram):
         telegram.push_update(telegram.text_update(CHAT, "cach dang ky tam tru cho sinh vien"))
         wait_text(telegram, "tạm trú")
         assert telegram.calls("deleteWebhook")
+
+
+def test_reply_keyboard_taps_at_the_location_step_are_choices_not_places(config, telegram):
+    """The location step shows a reply keyboard; its "Bỏ qua" / "❌ Hủy" arrive as plain text
+    and must act as the buttons, never be stored as the place."""
+    with Server(config, telegram) as server:
+        say(telegram, "/start tip")
+        press(telegram, "tip:cat:fraud")
+        say(telegram, "Có người gọi giả danh công an bắt chuyển tiền vào tài khoản lạ")
+        wait_text(telegram, "xảy ra ở đâu")
+        tap(telegram, t("tip.skip"))
+        press(telegram, "tip:skip")  # the photo step: the tap moved the flow on
+        press(telegram, "tip:anon:anonymous")
+        press(telegram, "tip:send")
+        wait_text(telegram, "Mã theo dõi")
+        say(telegram, "/start tip")
+        press(telegram, "tip:cat:theft")
+        say(telegram, "Kẻ gian trộm xe máy ở bãi xe chợ An Bình nhiều lần trong tháng")
+        wait_text(telegram, "xảy ra ở đâu")
+        tap(telegram, t("tip.cancel"))
+        wait_text(telegram, t("cancelled"))
+        with server.db() as db:
+            [tip] = db.exec(select(Submission)).all()
+            assert tip.location_text is None and tip.category == "fraud"
