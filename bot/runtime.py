@@ -62,19 +62,26 @@ class BotRuntime:
         files["web"] = webchat.fetch
         channels: dict = {"web": webchat}
         telegram = None
-        if settings.telegram_token:
+        if settings.telegram_token.get_secret_value():
             telegram = TelegramChannel(
-                token=settings.telegram_token,
+                token=settings.telegram_token.get_secret_value(),
                 engine=engine,
-                updates=UpdateLog(db),
-                webhook_secret=settings.telegram_webhook_secret,
+                updates=UpdateLog(db, retention_days=settings.telegram_update_retention_days),
+                contacts=contacts,
+                webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
                 base_url=settings.telegram_api_url or None,
                 base_file_url=settings.telegram_file_url or None,
                 max_file_bytes=settings.max_photo_bytes,
             )
             files["telegram"] = telegram.fetch
             channels["telegram"] = telegram
-        sender = Sender(client, contacts, channels, global_per_second=settings.sender_per_second)
+        sender = Sender(
+            client,
+            contacts,
+            channels,
+            global_per_second=settings.sender_per_second,
+            blocked_hold_seconds=settings.sender_blocked_hold_seconds,
+        )
         return cls(settings, client, engine, contacts, webchat, telegram, sender)
 
     def mount(self, app: FastAPI) -> None:
@@ -115,6 +122,7 @@ class BotRuntime:
         while not self._stop.is_set():
             try:
                 await self.telegram.retry_pending()
+                await self.telegram.updates.prune()
             except Exception:  # keep retrying; each failure is recorded
                 log.exception("telegram retry pass failed")
             with contextlib.suppress(TimeoutError):

@@ -35,6 +35,9 @@ T: dict[str, str] = {
     "session_expired": "Phiên trước đã quá lâu nên đã kết thúc; thông tin chưa gửi đã bị hủy.",
     "too_long": "Tin nhắn quá dài (tối đa {limit} ký tự). Bạn vui lòng viết ngắn gọn hơn.",
     "empty_text": "Mình chưa đọc được nội dung. Bạn vui lòng gõ bằng chữ nhé.",
+    "unreadable": (
+        "Xin lỗi, mình không đọc được tin này. Bạn gửi lại bằng chữ hoặc ảnh giúp mình nhé."
+    ),
     "not_expected_here": "Ở bước này mình cần bạn gõ chữ hoặc bấm một lựa chọn.",
     "error_later": (
         "Xin lỗi, hệ thống đang bận. Thông tin của bạn vẫn được giữ nguyên, "

@@ -88,11 +88,6 @@ def csrf_for(token: str) -> str:
     return hmac.new(token.encode(), b"ln-chat-form", hashlib.sha256).hexdigest()[:40]
 
 
-def message_json(message: OutboundMessage) -> dict:
-    buttons = [[{"label": b.label, "data": b.data} for b in row] for row in message.buttons]
-    return {"text": message.text, "buttons": buttons, "request_location": message.request_location}
-
-
 async def _read_body(request: Request, limit: int) -> bytes | None:
     """The request body, or None when it is over `limit` (read no further than that)."""
     declared = request.headers.get("content-length")
@@ -176,7 +171,7 @@ class WebChat:
 
     async def send(self, chat_id: str, message: OutboundMessage) -> None:
         """Deliver to a web chat session: its next poll (or page load) shows the message."""
-        await asyncio.to_thread(self._insert, chat_id, "out", message_json(message))
+        await asyncio.to_thread(self._insert, chat_id, "out", message.to_json())
 
     async def fetch(self, ref: FileRef) -> bytes:
         """The bytes of a photo a citizen uploaded here."""

@@ -18,7 +18,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 @dataclass(frozen=True)
 class Limits:
-    max_text_chars: int = 3000
+    max_text_chars: int = 4096  # Telegram's own limit: whatever a client can send fits
     min_tip_chars: int = 10
     max_photos: int = 5
     max_photo_bytes: int = 10 * 1024 * 1024
