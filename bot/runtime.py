@@ -14,6 +14,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_updates import UpdateLog
 from bot.channels.webchat import WebChat
 from bot.contacts import ContactRegistry
+from bot.pending import PendingSubmissions
 from bot.sender import Sender
 from bot.settings import BotSettings
 from bot.state import SqlStateStore
@@ -35,6 +36,7 @@ class BotRuntime:
     webchat: WebChat
     telegram: TelegramChannel | None
     sender: Sender
+    pending: PendingSubmissions
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -45,12 +47,23 @@ class BotRuntime:
         db = make_bot_engine(settings.resolved_bot_database_url)
         contacts = ContactRegistry(db)
         files: dict = {}
+        channels: dict = {}  # filled below; the queue and the sender share it
+        # The flows hand over here what the API cannot take now.
+        pending = PendingSubmissions(
+            db,
+            api=client,
+            contacts=contacts,
+            channels=channels,
+            files=files,
+            max_backoff=settings.pending_submission_max_backoff_seconds,
+        )
         deps = Deps(
             faq=faq or Faq.from_directory(),
             api=client,
             citizen_refs=contacts.citizen_ref,
             files=files,
             limits=Limits(max_photo_bytes=settings.max_photo_bytes),
+            queue=pending,
         )
         engine = Engine(deps, SqlStateStore(db))
         webchat = WebChat(
@@ -60,7 +73,7 @@ class BotRuntime:
             secure_cookies=settings.secure_cookies,
         )
         files["web"] = webchat.fetch
-        channels: dict = {"web": webchat}
+        channels["web"] = webchat
         telegram = None
         if settings.telegram_token.get_secret_value():
             telegram = TelegramChannel(
@@ -82,7 +95,7 @@ class BotRuntime:
             global_per_second=settings.sender_per_second,
             blocked_hold_seconds=settings.sender_blocked_hold_seconds,
         )
-        return cls(settings, client, engine, contacts, webchat, telegram, sender)
+        return cls(settings, client, engine, contacts, webchat, telegram, sender, pending)
 
     def mount(self, app: FastAPI) -> None:
         app.include_router(self.webchat.router)
@@ -98,6 +111,13 @@ class BotRuntime:
             self._tasks.append(asyncio.create_task(self._retry_telegram()))
             if poll_telegram:
                 self._tasks.append(asyncio.create_task(self.telegram.poll(self._stop)))
+        self._tasks.append(
+            asyncio.create_task(
+                self.pending.run_forever(
+                    self._stop, every=self.settings.pending_submission_retry_seconds
+                )
+            )
+        )
         self._tasks.append(
             asyncio.create_task(
                 self.sender.run_forever(self._stop, idle_seconds=self.settings.sender_idle_seconds)

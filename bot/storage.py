@@ -69,6 +69,24 @@ telegram_updates = Table(
     Column("processed_at", DateTime(timezone=True)),
 )
 
+# Submissions the feedback API could not take yet (down, overloaded), retried with backoff
+# under their idempotency key. The row is deleted once the citizen has their tracking code, so
+# no code is kept beside a citizen reference after delivery.
+pending_submissions = Table(
+    "bot_pending_submission",
+    metadata,
+    Column("idempotency_key", String(80), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("citizen_ref", String(64), nullable=False),
+    Column("submission", JSON, nullable=False),
+    Column("files", JSON, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("tracking_code", String(32)),  # accepted, the citizen not told yet
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 webchat_messages = Table(
     "bot_webchat_message",
     metadata,

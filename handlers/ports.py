@@ -41,3 +41,11 @@ FileFetcher = Callable[[FileRef], Awaitable[bytes]]
 
 # Maps (channel, chat id) to the citizen's opaque reference (the bot's contact registry).
 CitizenRefs = Callable[[str, str], str]
+
+
+class SubmissionQueue(Protocol):
+    """Keeps a submission the feedback API could not take now (it is down, or overloaded) and
+    delivers it later under the same idempotency key, then tells the citizen its tracking code.
+    Implemented durably by the bot (bot/pending.py), so it survives restarts and never expires."""
+
+    async def keep(self, *, channel: str, data: SubmissionCreate, files: list[dict]) -> None: ...

@@ -138,6 +138,11 @@ T: dict[str, str] = {
         "✅ Công an đã tiếp nhận tin báo của bạn.\n\nMã theo dõi: {code}\n\n"
         "Hãy lưu mã này để tra cứu kết quả (mục “Tra cứu kết quả”). Cảm ơn bạn!"
     ),
+    "submission.kept": (
+        "⏳ Hệ thống tiếp nhận đang tạm gián đoạn nên chưa chuyển được ngay. Nội dung bạn gửi "
+        "đã được lưu an toàn và sẽ tự động chuyển tới Công an; mình sẽ nhắn mã theo dõi cho bạn "
+        "ngay khi được tiếp nhận. Bạn không cần gửi lại."
+    ),
     "tip.photos_failed": (
         "Lưu ý: {failed} ảnh/tệp không gửi được ({reason}). Nội dung tin báo đã được tiếp nhận."
     ),

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from faq.assistant import Faq
+from feedback_api.client import FeedbackApiError
+from feedback_api.submissions.schemas import SubmissionCreate, SubmissionReceipt
 from handlers.events import Button, EventKind, InboundEvent, OutboundMessage, rows
-from handlers.ports import CitizenRefs, FeedbackPort, FileFetcher
+from handlers.ports import CitizenRefs, FeedbackPort, FileFetcher, SubmissionQueue
 from handlers.state import ConversationState
 from handlers.texts import t
 
@@ -32,6 +34,7 @@ class Deps:
     citizen_refs: CitizenRefs
     files: Mapping[str, FileFetcher]
     limits: Limits = Limits()
+    queue: SubmissionQueue | None = None  # where a submission waits while the API is down
 
 
 @dataclass
@@ -50,6 +53,27 @@ class Ctx:
     @property
     def text(self) -> str:
         return clean(self.event.text)
+
+
+def transient(error: Exception) -> bool:
+    """The API could not take it now (unreachable, 5xx, 429); a 4xx refusal is final."""
+    if isinstance(error, FeedbackApiError):
+        return error.status >= 500 or error.status == 429
+    return True
+
+
+async def submit_or_keep(
+    ctx: Ctx, data: SubmissionCreate, files: list[dict] | None = None
+) -> SubmissionReceipt | None:
+    """Send a confirmed submission; if the API cannot take it now, hand it to the durable
+    queue (None: kept, the citizen gets the code when it is accepted). Nothing is lost."""
+    try:
+        return await ctx.deps.api.create_submission(data)
+    except Exception as error:
+        if ctx.deps.queue is None or not transient(error):
+            raise
+        await ctx.deps.queue.keep(channel=ctx.event.channel, data=data, files=files or [])
+        return None
 
 
 def clean(text: str) -> str:

@@ -14,7 +14,14 @@ import uuid
 from feedback_api.submissions.schemas import TIP_CATEGORIES, SubmissionCreate
 from handlers.events import Button, EventKind, FileRef, OutboundMessage
 from handlers.flows.ask import channel_of
-from handlers.flows.common import Ctx, back_button, cancel_button, message, unexpected
+from handlers.flows.common import (
+    Ctx,
+    back_button,
+    cancel_button,
+    message,
+    submit_or_keep,
+    unexpected,
+)
 from handlers.texts import t
 
 NAME = "tip"
@@ -186,7 +193,8 @@ def _add_photo(ctx: Ctx, file: FileRef) -> list[OutboundMessage]:
 
 async def _submit(ctx: Ctx) -> list[OutboundMessage]:
     data = ctx.state.data
-    receipt = await ctx.deps.api.create_submission(
+    receipt = await submit_or_keep(
+        ctx,
         SubmissionCreate(
             kind="tip",
             citizen_ref=ctx.citizen_ref,
@@ -200,8 +208,12 @@ async def _submit(ctx: Ctx) -> list[OutboundMessage]:
             contact_name=data.get("name"),
             contact_phone=data.get("phone"),
             idempotency_key=f"tip-{data['key']}",
-        )
+        ),
+        data.get("photos", []),
     )
+    if receipt is None:  # kept by the bot; the code follows when the API accepts it
+        ctx.state.reset()
+        return [message(t("submission.kept"), back_button())]
     messages = [message(t("tip.accepted", code=receipt.tracking_code), back_button())]
     failed, reason = await _upload_photos(ctx, receipt.tracking_code, data.get("photos", []))
     if failed:
