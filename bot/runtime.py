@@ -62,7 +62,10 @@ class BotRuntime:
             api=client,
             citizen_refs=contacts.citizen_ref,
             files=files,
-            limits=Limits(max_photo_bytes=settings.max_photo_bytes),
+            limits=Limits(
+                max_photo_bytes=settings.max_photo_bytes,
+                max_media_bytes=settings.max_media_bytes,
+            ),
             queue=pending,
         )
         engine = Engine(deps, SqlStateStore(db))
@@ -84,7 +87,7 @@ class BotRuntime:
                 webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
                 base_url=settings.telegram_api_url or None,
                 base_file_url=settings.telegram_file_url or None,
-                max_file_bytes=settings.max_photo_bytes,
+                max_file_bytes=max(settings.max_photo_bytes, settings.max_media_bytes),
             )
             files["telegram"] = telegram.fetch
             channels["telegram"] = telegram

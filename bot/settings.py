@@ -32,7 +32,8 @@ class BotSettings(BaseSettings):
     # For tests and self-hosted Bot API servers; empty means api.telegram.org.
     telegram_api_url: str = ""
     telegram_file_url: str = ""
-    max_photo_bytes: int = 10 * 1024 * 1024
+    max_photo_bytes: int = 10 * 1024 * 1024  # photos and documents
+    max_media_bytes: int = 20 * 1024 * 1024  # video and audio (Telegram's getFile limit)
     sender_per_second: float = 25.0
     sender_idle_seconds: float = 2.0
     # How long a reply to a citizen who blocked the bot waits before it is tried again.

@@ -96,7 +96,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine or engine_for(settings)
     app.state.attachment_store = AttachmentStore(
-        settings.resolved_attachments_dir, max_bytes=settings.max_upload_bytes
+        settings.resolved_attachments_dir,
+        max_bytes=settings.max_upload_bytes,
+        max_media_bytes=settings.max_media_upload_bytes,
     )
     app.state.status_limiter = RateLimiter(settings.status_lookups_per_minute)
     app.state.login_limiter = RateLimiter(30)
@@ -112,7 +114,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             ].replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
         return response
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + 256 * 1024)
+    largest = max(settings.max_upload_bytes, settings.max_media_upload_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=largest + 256 * 1024)
     _install_error_handlers(app)
     install_login_redirect(app)
     for router in (

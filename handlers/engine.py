@@ -18,20 +18,28 @@ import logging
 
 from faq.normalize import normalize
 from handlers.events import Button, EventKind, InboundEvent, OutboundMessage
-from handlers.flows import ask, opinion, subscribe, tip, track
+from handlers.flows import add, ask, opinion, subscribe, tip, track
 from handlers.flows.common import Ctx, Deps, clean, menu_message, message
 from handlers.state import ConversationState, StaleState, StateStore, now
 from handlers.texts import t
 
 log = logging.getLogger(__name__)
 
-FLOWS = {"ask": ask, "tip": tip, "opinion": opinion, "track": track, "subscribe": subscribe}
+FLOWS = {
+    "ask": ask,
+    "tip": tip,
+    "opinion": opinion,
+    "track": track,
+    "subscribe": subscribe,
+    "add": add,
+}
 MENU_STARTS = {
     "m:ask": ask.start,
     "m:tip": tip.start,
     "m:opinion": opinion.start,
     "m:track": track.start,
     "m:sub": subscribe.start,
+    "add:start": add.start,
 }
 START_PAYLOADS = {
     "ask": ask.start,
@@ -46,6 +54,7 @@ INTENTS = {
     "opinion": ("gop y", "kien nghi", "phan anh", "dien dan"),
     "track": ("tra cuu", "tra ma", "kiem tra ma", "xem ket qua"),
     "subscribe": ("dang ky nhan tin", "nhan tin tuc", "theo doi tin"),
+    "add": ("bo sung thong tin", "bo sung tin bao", "bo sung"),
 }
 INTENT_MAX_WORDS = 5
 SAVE_ATTEMPTS = 3
@@ -133,6 +142,10 @@ class Engine:
             return notice + await self._start(ctx)
         if event.kind == EventKind.COMMAND:
             return notice + await self._command(ctx)
+        if event.kind == EventKind.EDITED:
+            drafting = state.flow == "tip" and event.message_id == state.data.get("text_message")
+            if not drafting:  # an edit of something already sent: a correction for the officer
+                return notice + await add.correction(ctx)
         if event.kind == EventKind.TEXT:
             if ctx.text and self.deps.faq.is_emergency(ctx.text):
                 # Emergency numbers first; the message is still handled, so nothing is lost.

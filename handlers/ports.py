@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
+from feedback_api.submissions.schemas import (
+    AdditionCreate,
+    AdditionReceipt,
+    PublicStatus,
+    SubmissionCreate,
+    SubmissionReceipt,
+)
 from feedback_api.units.schemas import UnitsPublic
 from handlers.events import FileRef
 
@@ -30,6 +36,8 @@ class FeedbackPort(Protocol):
     ) -> PublicStatus: ...
 
     async def units(self) -> UnitsPublic: ...
+
+    async def add_to_submission(self, data: AdditionCreate) -> AdditionReceipt: ...
 
     async def subscribe(self, citizen_ref: str, *, unit_code: str, topics: list[str]) -> None: ...
 

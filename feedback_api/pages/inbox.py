@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -118,6 +119,7 @@ def detail(submission_id: int, request: Request, db: SessionDep, browser: PageSe
         assignable=service.assignable(db_session=db, unit_id=unit.id),
         notes=service.notes(db_session=db, actor=actor, submission_id=submission.id),
         attachments=attachments,
+        additions=service.additions_for(db_session=db, submission_id=submission.id),
         history=history,
         similar=queries.similar(db_session=db, actor=actor, submission_id=submission.id),
         units=[u for u in list_units(db_session=db) if actor.reaches(u.path)],
@@ -216,4 +218,9 @@ def attachment(
         )
     except FileNotFoundError:
         raise NotFound("attachment file") from None
-    return FileResponse(path, media_type=item.mime, headers={"Cache-Control": "private, no-store"})
+    headers = {"Cache-Control": "private, no-store"}
+    if not item.mime.startswith(("image/", "audio/")):
+        # Video and PDF may still carry metadata (e.g. GPS atoms): a download, never inline.
+        extension = mimetypes.guess_extension(item.mime) or ""
+        headers["Content-Disposition"] = f'attachment; filename="tep-{item.id}{extension}"'
+    return FileResponse(path, media_type=item.mime, headers=headers)

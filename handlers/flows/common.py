@@ -23,7 +23,8 @@ class Limits:
     max_text_chars: int = 4096  # Telegram's own limit: whatever a client can send fits
     min_tip_chars: int = 10
     max_photos: int = 5
-    max_photo_bytes: int = 10 * 1024 * 1024
+    max_photo_bytes: int = 10 * 1024 * 1024  # photos and documents
+    max_media_bytes: int = 20 * 1024 * 1024  # video and audio (Telegram's download limit)
     idle_expiry_minutes: int = 120
 
 

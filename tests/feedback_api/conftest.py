@@ -37,6 +37,7 @@ TABLES = (
     "outbox_message",
     "attachment",
     "note",
+    "submission_addition",
     "submission",
     "officer_session",
     "api_token",
