@@ -144,9 +144,9 @@ def press_label(telegram, label: str, chat: int = CHAT) -> None:
     )
 
 
-def jpeg_bytes() -> bytes:
+def jpeg_bytes(colour: tuple[int, int, int] = (200, 10, 10)) -> bytes:
     buffer = io.BytesIO()
-    Image.new("RGB", (24, 24), (200, 10, 10)).save(buffer, "JPEG")
+    Image.new("RGB", (24, 24), colour).save(buffer, "JPEG")
     return buffer.getvalue()
 
 
