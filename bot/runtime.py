@@ -74,6 +74,7 @@ class BotRuntime:
             db=db,
             upload_dir=settings.data_dir / "webchat-uploads",
             secure_cookies=settings.secure_cookies,
+            contacts=contacts,
         )
         files["web"] = webchat.fetch
         channels["web"] = webchat

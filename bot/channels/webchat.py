@@ -30,6 +30,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine as SqlEngine
 from starlette.datastructures import FormData, UploadFile
 
+from bot.contacts import ContactRegistry
 from bot.storage import webchat_messages
 from handlers.engine import Engine
 from handlers.events import EventKind, FileRef, InboundEvent, OutboundMessage
@@ -156,9 +157,17 @@ class WebChat:
     name = "web"
 
     def __init__(
-        self, engine: Engine, db: SqlEngine, upload_dir: Path, *, secure_cookies: bool = False
+        self,
+        engine: Engine,
+        db: SqlEngine,
+        upload_dir: Path,
+        *,
+        secure_cookies: bool = False,
+        contacts: ContactRegistry | None = None,
     ):
         self.engine = engine
+        # Warmed before the engine runs, so its citizen reference lookup never blocks the loop.
+        self.contacts = contacts
         self.db = db
         self.upload_dir = Path(upload_dir)
         self.secure_cookies = secure_cookies
@@ -235,6 +244,8 @@ class WebChat:
     async def _converse(self, chat_id: str, shown: dict, kind: EventKind, **fields) -> None:
         """Record what the citizen did, let the engine answer, record the answers."""
         row_id = await asyncio.to_thread(self._insert, chat_id, "in", shown)
+        if self.contacts is not None:
+            await self.contacts.seen(self.name, chat_id)
         event = InboundEvent(
             channel=self.name, chat_id=chat_id, kind=kind, event_id=f"web-{row_id}", **fields
         )
