@@ -27,6 +27,17 @@ from handlers.flows.common import Deps, Limits
 log = logging.getLogger(__name__)
 
 
+class _WebhookFront:
+    """Starlette middleware shape around TelegramChannel.asgi_middleware (added last, so it
+    runs first: webhook POSTs skip the officer site's middleware)."""
+
+    def __init__(self, app, channel: TelegramChannel):
+        self._call = channel.asgi_middleware(app)
+
+    async def __call__(self, scope, receive, send):
+        await self._call(scope, receive, send)
+
+
 @dataclass
 class BotRuntime:
     settings: BotSettings
@@ -105,6 +116,7 @@ class BotRuntime:
         app.include_router(self.webchat.router)
         if self.telegram is not None:
             app.include_router(self.telegram.router)
+            app.add_middleware(_WebhookFront, channel=self.telegram)
 
     async def start(self, *, poll_telegram: bool = False) -> None:
         self._stop.clear()

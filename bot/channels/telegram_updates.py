@@ -101,6 +101,9 @@ class UpdateLog:
     async def done(self, update_id: int, *, note: str | None = None) -> None:
         await asyncio.to_thread(self.done_now, update_id, note=note)
 
+    async def done_many(self, update_ids: list[int]) -> None:
+        await asyncio.to_thread(self.done_many_now, update_ids)
+
     async def failed(self, update_id: int, error: str) -> None:
         await asyncio.to_thread(self.failed_now, update_id, error)
 
@@ -197,6 +200,15 @@ class UpdateLog:
     def done_now(self, update_id: int, *, note: str | None = None) -> None:
         """Finished: the raw update, its replies and its chat are erased."""
         self._set(update_id, status="done", **self._erased(), last_error=note)
+
+    def done_many_now(self, update_ids: list[int]) -> None:
+        """Several finished updates in one statement (the channel batches them)."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(telegram_updates)
+                .where(telegram_updates.c.update_id.in_(update_ids))
+                .values(status="done", **self._erased(), last_error=None)
+            )
 
     def failed_now(self, update_id: int, error: str) -> None:
         """Back to the queue (with the replies, if the engine already produced them), or

@@ -116,6 +116,8 @@ def test_a_reused_update_id_after_the_retention_window_is_processed(config, tele
         first = telegram.text_update(CHAT, "/start")
         deliver(telegram, first)
         wait_text(telegram, "Xin chào")
+        updates = server.runtime.telegram.updates
+        assert eventually(lambda: updates.status(first["update_id"]) == "done")
         week_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=8)
         with server.runtime.telegram.updates._engine.begin() as connection:
             connection.execute(
