@@ -6,9 +6,10 @@ import asyncio
 import copy
 import datetime as dt
 from collections import OrderedDict
+from collections.abc import Callable
 
 from sqlalchemy import and_, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage import conversation_state
@@ -37,11 +38,18 @@ class SqlStateStore:
         return await asyncio.to_thread(self._load, channel, chat_id)
 
     async def save(
-        self, channel: str, chat_id: str, state: ConversationState, version: int
+        self,
+        channel: str,
+        chat_id: str,
+        state: ConversationState,
+        version: int,
+        *,
+        also: Callable[[Connection], object] | None = None,
     ) -> None:
+        """`also(connection)` runs in the same transaction (e.g. the replies owed)."""
         raw = state.to_json()
         try:
-            await asyncio.to_thread(self._save, channel, chat_id, state, version)
+            await asyncio.to_thread(self._save, channel, chat_id, state, version, also)
         except StaleState:
             self._saved.pop((channel, chat_id), None)
             raise
@@ -61,7 +69,14 @@ class SqlStateStore:
             return ConversationState(), 0
         return ConversationState.from_json(row.state), row.version
 
-    def _save(self, channel: str, chat_id: str, state: ConversationState, version: int) -> None:
+    def _save(
+        self,
+        channel: str,
+        chat_id: str,
+        state: ConversationState,
+        version: int,
+        also: Callable[[Connection], object] | None = None,
+    ) -> None:
         values = {
             "state": state.to_json(),
             "version": version + 1,
@@ -75,9 +90,11 @@ class SqlStateStore:
                             channel=channel, chat_id=chat_id, **values
                         )
                     )
-                    return
                 except IntegrityError:
                     raise StaleState(f"{channel}:{chat_id}") from None
+                if also is not None:
+                    also(connection)
+                return
             result = connection.execute(
                 update(conversation_state)
                 .where(
@@ -91,3 +108,5 @@ class SqlStateStore:
             )
             if result.rowcount != 1:
                 raise StaleState(f"{channel}:{chat_id}")
+            if also is not None:
+                also(connection)

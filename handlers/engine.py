@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from faq.normalize import normalize
 from handlers.events import Button, EventKind, InboundEvent, OutboundMessage
@@ -75,15 +76,25 @@ class Engine:
         self.deps = deps
         self.store = store
 
-    async def handle(self, event: InboundEvent) -> list[OutboundMessage]:
-        """Handle one event and persist the chat's next state (optimistic, retried)."""
+    async def handle(
+        self,
+        event: InboundEvent,
+        *,
+        save_with: Callable[[list[OutboundMessage]], object] | None = None,
+    ) -> list[OutboundMessage]:
+        """Handle one event and persist the chat's next state (optimistic, retried).
+
+        `save_with(messages)`: what the channel wants stored atomically with the state (the
+        Telegram adapter stores the replies owed, so a crash can neither lose nor repeat them);
+        it is handed to the store's save as `also`."""
         messages: list[OutboundMessage] = []
         for _attempt in range(SAVE_ATTEMPTS):
             state, version = await self.store.load(event.channel, event.chat_id)
             messages = await self.step(event, state)
             state.updated_at = now().isoformat()
+            extra = {"also": save_with(messages)} if save_with is not None else {}
             try:
-                await self.store.save(event.channel, event.chat_id, state, version)
+                await self.store.save(event.channel, event.chat_id, state, version, **extra)
                 return messages
             except StaleState:
                 continue  # another process moved this chat on: handle against its state

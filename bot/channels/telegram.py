@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_HEADER_RAW = SECRET_HEADER.lower().encode()
 WEBHOOK_PATH = "/telegram/webhook"
-FINISH_DELAY = 0.02  # seconds a "done" mark waits to share one write with others
+FINISH_DELAY = 0.25  # seconds a "done" mark waits to share one write with others
 MAX_WEBHOOK_BODY = 1024 * 1024  # an update is a few KB; Telegram's own cap is far below this
 MAX_REPLY_WAIT = 30.0
 MAX_INT = 2**63  # Telegram's integers fit in 64 bits; anything larger is not from Telegram
@@ -253,9 +253,10 @@ class TelegramChannel:
                     )
                     return True
                 payload = record.payload
-            replies, note = await self._handle(update_id, payload)
-            raw = [reply.to_json() for reply in coalesce(replies)]
-            if raw:  # stored before it is sent: a crash now re-sends, never re-runs the step
+            saved: list[list[dict]] = []
+            replies, note = await self._handle(update_id, payload, saved)
+            raw = saved[-1] if saved else [reply.to_json() for reply in coalesce(replies)]
+            if raw and not saved:  # stored before sent: a crash re-sends, never re-runs
                 await self.updates.handled(update_id, raw)
             await self._deliver_replies(update_id, chat_of(payload), raw, 0, note)
             return True
@@ -265,8 +266,12 @@ class TelegramChannel:
                 await self.updates.failed(update_id, repr(exc))
             return False
 
-    async def _handle(self, update_id: int, payload: dict) -> tuple[list[OutboundMessage], str]:
-        """The engine's answer to one update; the note says why an update was not answered."""
+    async def _handle(
+        self, update_id: int, payload: dict, saved: list[list[dict]]
+    ) -> tuple[list[OutboundMessage], str]:
+        """The engine's answer to one update; the note says why an update was not answered.
+        The replies the engine produces are stored with its state, in one transaction (their
+        JSON appended to `saved`)."""
         try:
             update = Update.de_json(payload, self.bot)
         except Exception as exc:  # a shape the pinned PTB does not know: say so, never drop
@@ -283,7 +288,13 @@ class TelegramChannel:
         await self.contacts.seen(event.channel, event.chat_id)
         if update.callback_query is not None:
             await self._acknowledge_button(update)
-        return await self.engine.handle(event), ""
+
+        def save_with(messages: list[OutboundMessage]):
+            raw = [reply.to_json() for reply in coalesce(messages)]
+            saved.append(raw)
+            return lambda connection: self.updates.handled_in(connection, update_id, raw)
+
+        return await self.engine.handle(event, save_with=save_with), ""
 
     async def _on_member_change(self, update: Update) -> None:
         """The citizen blocked (kicked) or unblocked the bot in their private chat."""

@@ -25,7 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, insert, or_, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage import telegram_updates
@@ -200,6 +200,15 @@ class UpdateLog:
     def done_now(self, update_id: int, *, note: str | None = None) -> None:
         """Finished: the raw update, its replies and its chat are erased."""
         self._set(update_id, status="done", **self._erased(), last_error=note)
+
+    def handled_in(self, connection: Connection, update_id: int, replies: list[dict]) -> None:
+        """The engine's replies, stored inside the caller's transaction (the state's save), so
+        the state moves on if and only if its replies are kept."""
+        connection.execute(
+            update(telegram_updates)
+            .where(telegram_updates.c.update_id == update_id)
+            .values(status="processing", replies=replies)
+        )
 
     def done_many_now(self, update_ids: list[int]) -> None:
         """Several finished updates in one statement (the channel batches them)."""
