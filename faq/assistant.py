@@ -7,6 +7,7 @@ from pathlib import Path
 
 from faq.emergency import is_emergency
 from faq.knowledge import DEFAULT_DIR, Entry, load
+from faq.legal import DEFAULT_DOCUMENTS, Documents, read_documents
 from faq.matcher import DEFAULT_THRESHOLD, Alternative, Matcher
 from faq.smalltalk import SmallTalk, small_talk
 
@@ -38,17 +39,31 @@ class Answer:
 
 
 class Faq:
-    """The knowledge base and its matcher, loaded once per process."""
+    """The knowledge base, its matcher and the legal documents it cites, loaded once per process."""
 
-    def __init__(self, entries: list[Entry], *, threshold: float = DEFAULT_THRESHOLD):
+    def __init__(
+        self,
+        entries: list[Entry],
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        documents: Documents | None = None,
+    ):
         self.matcher = Matcher(entries, threshold=threshold)
+        self.documents = documents or Documents([])
 
     @classmethod
-    def from_directory(cls, directory: Path = DEFAULT_DIR, **kwargs) -> Faq:
-        return cls(load(directory), **kwargs)
+    def from_directory(
+        cls, directory: Path = DEFAULT_DIR, *, documents: Path = DEFAULT_DOCUMENTS, **kwargs
+    ) -> Faq:
+        register, _ = read_documents(documents)  # load() below refuses a faulty register
+        return cls(load(directory, documents=documents), documents=register, **kwargs)
 
     def entry(self, entry_id: str) -> Entry | None:
         return self.matcher.entry(entry_id)
+
+    def legal_basis(self, entry: Entry) -> list[str]:
+        """The entry's citations as a citizen reads them ("Luật Cư trú 2020 (số ...), Điều 31")."""
+        return [self.documents.render(citation) for citation in entry.legal_basis]
 
     def is_emergency(self, text: str) -> bool:
         return is_emergency(text[:MAX_QUESTION_CHARS])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
@@ -10,13 +11,33 @@ import typer
 
 from faq.assistant import Faq
 from faq.evaluation import evaluate, read_cases
-from faq.knowledge import DEFAULT_DIR, KnowledgeBaseError, check
+from faq.knowledge import DEFAULT_DIR, KnowledgeBaseError, check, load
+from faq.legal import DEFAULT_DOCUMENTS, Finding, read_documents, review
 
 app = typer.Typer(
     help="Hỏi đáp pháp luật: the knowledge base and its matcher.", no_args_is_help=True
 )
 
 KbDir = Annotated[Path, typer.Option("--kb", help="Knowledge base directory.")]
+DocsFile = Annotated[Path, typer.Option("--documents", help="The legal documents register (YAML).")]
+Today = Annotated[
+    str | None, typer.Option("--today", help="Review as of this date (YYYY-MM-DD); default today.")
+]
+
+
+def _today(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        typer.echo(f"--today: not a date (YYYY-MM-DD): {value!r}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _findings(kb: Path, documents: Path, today: dt.date) -> list[Finding]:
+    register, _ = read_documents(documents)
+    return review(load(kb, strict=False), register, today)
 
 
 def _load(kb: Path) -> Faq:
@@ -34,7 +55,8 @@ def ask(
     kb: KbDir = DEFAULT_DIR,
 ) -> None:
     """Match one question and show the answer."""
-    answer = _load(kb).ask(text)
+    faq = _load(kb)
+    answer = faq.ask(text)
     if as_json:
         typer.echo(json.dumps(answer.as_json(), ensure_ascii=False))
         return
@@ -42,7 +64,10 @@ def ask(
         typer.echo("⚠ KHẨN CẤP — gọi ngay 113 (Công an), 114 (Cứu hỏa), 115 (Cấp cứu).")
     if answer.entry:
         typer.echo(f"[{answer.id} · {answer.score:.2f}] {answer.entry.title}\n")
-        typer.echo(answer.entry.answer)
+        typer.echo(f"{answer.entry.summary}\n\n{answer.entry.answer}")
+        basis = faq.legal_basis(answer.entry)
+        if basis:
+            typer.echo("\nCăn cứ pháp lý:\n" + "\n".join(f"• {line}" for line in basis))
     else:
         typer.echo(f"Không tìm thấy câu trả lời chắc chắn (điểm {answer.score:.2f}).")
     for alternative in answer.alternatives:
@@ -87,12 +112,49 @@ def eval_(
 
 
 @app.command("check")
-def check_(kb: KbDir = DEFAULT_DIR) -> None:
-    """Validate the knowledge base; exits non-zero and lists every fault."""
-    faults = check(kb)
+def check_(
+    kb: KbDir = DEFAULT_DIR, documents: DocsFile = DEFAULT_DOCUMENTS, today: Today = None
+) -> None:
+    """Validate the knowledge base; exits non-zero and lists every fault.
+
+    Entries citing a superseded document or not reviewed for over 12 months are warnings:
+    the answer may still be right, but the legal officer should look (`faq stale`).
+    """
+    as_of = _today(today)
+    faults = check(kb, documents=documents)
     if faults:
         typer.echo(f"{len(faults)} fault(s) in {kb}:", err=True)
         for fault in faults:
             typer.echo(f"  - {fault}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"OK: {kb} is valid.")
+    findings = _findings(kb, documents, as_of)
+    for finding in findings:
+        for reason in finding.reasons():
+            typer.echo(f"warning: {finding.entry_id}: {reason}", err=True)
+    suffix = f" ({len(findings)} entries to review: langnghe faq stale)" if findings else ""
+    typer.echo(f"OK: {kb} is valid.{suffix}")
+
+
+@app.command("stale")
+def stale(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    kb: KbDir = DEFAULT_DIR,
+    documents: DocsFile = DEFAULT_DOCUMENTS,
+    today: Today = None,
+) -> None:
+    """List the entries the legal officer should re-read: superseded citations, old reviews."""
+    as_of = _today(today)
+    findings = _findings(kb, documents, as_of)
+    if as_json:
+        payload = {"today": as_of.isoformat(), "entries": [f.as_json() for f in findings]}
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    if not findings:
+        typer.echo(f"Nothing to review as of {as_of.isoformat()}.")
+        return
+    typer.echo(f"{'id':<24} {'last reviewed':<13} reason")
+    for finding in findings:
+        for index, reason in enumerate(finding.reasons()):
+            left = f"{finding.entry_id:<24} {finding.last_reviewed.isoformat():<13}"
+            typer.echo(f"{left if index == 0 else ' ' * 38} {reason}")
+    typer.echo(f"\n{len(findings)} entries to review as of {as_of.isoformat()}.")

@@ -13,14 +13,18 @@ from pathlib import Path
 
 import yaml
 
+from faq.legal import DEFAULT_DOCUMENTS, Citation, Documents, parse_citations, read_documents
 from faq.normalize import nfc, normalize
 
 DEFAULT_DIR = Path(__file__).parent / "knowledge"
 MAX_ANSWER_CHARS = 1200
+MAX_SUMMARY_CHARS = 320  # two to four lines on a phone: it must answer, not introduce
+MAX_SUMMARY_LINES = 4
 MIN_QUESTIONS = 8
 REQUIRED_FIELDS = (
     "id",
     "title",
+    "summary",
     "answer",
     "questions",
     "keywords",
@@ -74,21 +78,32 @@ REQUIRED_IDS = (
     "mat-giayto",
     "dien-dan",
     "lien-he",
+    "gt-khong-bang-lai",
+    "tieng-on-ban-dem",
+    "tre-lac",
+    "tranh-chap-hang-xom",
+    "mat-dien-thoai",
 )
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One topic of the knowledge base, as a citizen will be answered with it."""
+    """One topic of the knowledge base, as a citizen will be answered with it.
+
+    A citizen first reads `title` and `summary` (two to four lines that answer the question);
+    `answer` holds the details, shown on request, followed by the "Căn cứ" rendered from
+    `legal_basis` (citations into faq/data/legal_documents.yaml).
+    """
 
     id: str
     title: str
     answer: str
     questions: tuple[str, ...]
     keywords: tuple[str, ...]
-    legal_basis: tuple[str, ...]
+    legal_basis: tuple[Citation, ...]
     last_reviewed: dt.date
     related: tuple[str, ...]
+    summary: str = ""
 
 
 class KnowledgeBaseError(ValueError):
@@ -121,15 +136,20 @@ def _entry_from(raw: dict, source: str, faults: list[str]) -> Entry | None:
         except ValueError:
             faults.append(f"{source}: last_reviewed is not a date (YYYY-MM-DD): {reviewed!r}")
             return None
+    n_faults = len(faults)
+    legal_basis = parse_citations(raw["legal_basis"], source, faults)
+    if len(faults) > n_faults:
+        return None
     return Entry(
         id=str(raw["id"]).strip(),
         title=nfc(str(raw["title"]).strip()),
         answer=nfc(str(raw["answer"]).strip()),
         questions=_as_tuple(raw["questions"]),
         keywords=_as_tuple(raw["keywords"]),
-        legal_basis=_as_tuple(raw["legal_basis"]),
+        legal_basis=legal_basis,
         last_reviewed=reviewed,
         related=_as_tuple(raw["related"]),
+        summary=nfc(str(raw["summary"]).strip()),
     )
 
 
@@ -138,7 +158,7 @@ def _read(paths: Iterable[Path], faults: list[str]) -> list[Entry]:
     for path in paths:
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        except (ValueError, yaml.YAMLError) as exc:  # ValueError: a date like 2025-13-01
             faults.append(f"{path.name}: not valid YAML/UTF-8: {exc}")
             continue
         if not isinstance(raw, dict):
@@ -152,8 +172,16 @@ def _read(paths: Iterable[Path], faults: list[str]) -> list[Entry]:
     return entries
 
 
-def validate(entries: list[Entry], *, required_ids: Iterable[str] = ()) -> list[str]:
-    """Every rule a reviewer would otherwise check by hand; returns one line per fault."""
+def validate(
+    entries: list[Entry],
+    *,
+    required_ids: Iterable[str] = (),
+    documents: Documents | None = None,
+) -> list[str]:
+    """Every rule a reviewer would otherwise check by hand; returns one line per fault.
+
+    With `documents`, every citation must name a document of the register.
+    """
     faults: list[str] = []
     ids = [entry.id for entry in entries]
     known = set(ids)
@@ -167,6 +195,18 @@ def validate(entries: list[Entry], *, required_ids: Iterable[str] = ()) -> list[
             faults.append(
                 f"{entry.id}: answer has {len(entry.answer)} characters (max {MAX_ANSWER_CHARS})"
             )
+        summary_lines = [line for line in entry.summary.splitlines() if line.strip()]
+        if len(entry.summary) > MAX_SUMMARY_CHARS or len(summary_lines) > MAX_SUMMARY_LINES:
+            faults.append(
+                f"{entry.id}: summary has {len(entry.summary)} characters in "
+                f"{len(summary_lines)} lines (max {MAX_SUMMARY_CHARS} in {MAX_SUMMARY_LINES})"
+            )
+        if documents is not None:
+            for citation in entry.legal_basis:
+                if citation.doc not in documents:
+                    faults.append(
+                        f"{entry.id}: cites {citation.doc!r}, which is not in the legal documents"
+                    )
         if len(entry.questions) < MIN_QUESTIONS:
             faults.append(
                 f"{entry.id}: {len(entry.questions)} question variants (min {MIN_QUESTIONS})"
@@ -185,25 +225,38 @@ def validate(entries: list[Entry], *, required_ids: Iterable[str] = ()) -> list[
     return faults
 
 
-def load(directory: Path = DEFAULT_DIR, *, strict: bool = True) -> list[Entry]:
+def load(
+    directory: Path = DEFAULT_DIR,
+    *,
+    strict: bool = True,
+    documents: Path | None = DEFAULT_DOCUMENTS,
+) -> list[Entry]:
     """Load every `*.yaml` entry of a directory, sorted by id.
 
-    With `strict`, any fault (unreadable file, missing field, duplicate...) raises
-    KnowledgeBaseError listing all of them, so a broken base never serves half its answers.
+    With `strict`, any fault (unreadable file, missing field, duplicate, a citation of a
+    document not in `documents`...) raises KnowledgeBaseError listing all of them, so a broken
+    base never serves half its answers. `documents=None` skips the citation check.
     """
     faults: list[str] = []
     entries = _read(sorted(Path(directory).glob("*.yaml")), faults)
     if strict:
-        faults.extend(validate(entries))
+        register = None
+        if documents is not None:
+            register, document_faults = read_documents(documents)
+            faults.extend(document_faults)
+        faults.extend(validate(entries, documents=register))
         if faults:
             raise KnowledgeBaseError(faults)
     return sorted(entries, key=lambda entry: entry.id)
 
 
-def check(directory: Path = DEFAULT_DIR) -> list[str]:
-    """All faults of a knowledge base directory, including the required ids."""
+def check(directory: Path = DEFAULT_DIR, *, documents: Path = DEFAULT_DOCUMENTS) -> list[str]:
+    """All faults of a knowledge base directory, including the required ids and citations."""
     faults: list[str] = []
     entries = _read(sorted(Path(directory).glob("*.yaml")), faults)
     if not entries and not faults:
         faults.append(f"{directory}: no *.yaml entries found")
-    return faults + validate(entries, required_ids=REQUIRED_IDS)
+    register, document_faults = read_documents(documents)
+    return (
+        faults + document_faults + validate(entries, required_ids=REQUIRED_IDS, documents=register)
+    )

@@ -62,17 +62,28 @@ class Button:
 
 @dataclass(frozen=True)
 class OutboundMessage:
+    """What the bot says. `title`, when set, is shown above `text` in bold where the channel
+    can (Telegram, the web chat) and as a plain first line elsewhere; `text` stays plain."""
+
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     request_location: bool = False
+    title: str = ""
+
+    def plain_text(self) -> str:
+        """Title and text as one plain string, for channels without formatting."""
+        return f"{self.title}\n\n{self.text}" if self.title else self.text
 
     def to_json(self) -> dict:
         """The one JSON form of an outbound message, shared by every channel's store."""
-        return {
+        body = {
             "text": self.text,
             "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in self.buttons],
             "request_location": self.request_location,
         }
+        if self.title:
+            body["title"] = self.title
+        return body
 
     @classmethod
     def from_json(cls, raw: dict) -> OutboundMessage:
@@ -85,15 +96,16 @@ class OutboundMessage:
             str(raw.get("text", "")),
             tuple(tuple(button(b) for b in row) for row in raw.get("buttons") or ()),
             bool(raw.get("request_location", False)),
+            str(raw.get("title", "")),
         )
 
     def numbered_fallback(self) -> str:
         """The message as plain text with numbered choices, for channels without buttons."""
         choices = [button for row in self.buttons for button in row]
         if not choices:
-            return self.text
+            return self.plain_text()
         lines = [f"{number}. {button.label}" for number, button in enumerate(choices, start=1)]
-        return self.text + "\n\n" + "\n".join(lines) + "\n\n(Trả lời bằng số để chọn.)"
+        return self.plain_text() + "\n\n" + "\n".join(lines) + "\n\n(Trả lời bằng số để chọn.)"
 
 
 def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

@@ -55,6 +55,8 @@ T: dict[str, str] = {
     # ask
     "ask.prompt": "Bạn muốn hỏi gì? Hãy gõ câu hỏi (có dấu hay không dấu đều được).",
     "ask.helpful": "Câu trả lời có giúp ích cho bạn không?",
+    "ask.more": "📖 Xem thêm",
+    "ask.legal_basis": "📚 Căn cứ pháp lý:\n{basis}",
     "ask.yes": "👍 Có",
     "ask.no": "👎 Chưa đúng ý",
     "ask.thanks_feedback": "Cảm ơn bạn đã phản hồi! Bạn cần hỏi thêm gì cứ nhắn nhé.",

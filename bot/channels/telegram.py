@@ -83,6 +83,8 @@ def coalesce(replies: list[OutboundMessage]) -> list[OutboundMessage]:
             previous is not None
             and not previous.buttons
             and not previous.request_location
+            and not previous.title
+            and not reply.title
             and len(previous.text) + 2 + len(reply.text) <= MAX_MESSAGE_CHARS
         ):
             merged[-1] = OutboundMessage(

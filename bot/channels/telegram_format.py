@@ -1,8 +1,10 @@
 """Translating between Telegram and the engine's types: Update → InboundEvent, and
 OutboundMessage → sendMessage arguments (inline keyboards, location requests, 4,096-character
-chunks split at paragraph boundaries)."""
+chunks split at paragraph boundaries, a bold title in HTML parse mode)."""
 
 from __future__ import annotations
+
+import html
 
 from telegram import (
     InlineKeyboardButton,
@@ -57,9 +59,20 @@ def reply_markup(message: OutboundMessage):
 
 
 def send_arguments(chat_id: str, message: OutboundMessage) -> list[dict]:
-    """The sendMessage calls for one outbound message (buttons go with the last chunk)."""
-    chunks = split_text(message.text)
-    calls = [{"chat_id": int(chat_id), "text": chunk} for chunk in chunks]
+    """The sendMessage calls for one outbound message (buttons go with the last chunk).
+
+    A message with a title is sent in HTML parse mode: the title in <b>, and everything (title
+    and text, which may hold "<", "&" typed by anyone) escaped, so no text is ever read as markup.
+    Untitled messages stay plain text, exactly as before.
+    """
+    if message.title:
+        body = f"<b>{html.escape(message.title, quote=False)}</b>\n\n"
+        body += html.escape(message.text, quote=False)
+        extra = {"parse_mode": "HTML"}
+    else:
+        body, extra = message.text, {}
+    chunks = split_text(body)
+    calls = [{"chat_id": int(chat_id), "text": chunk, **extra} for chunk in chunks]
     markup = reply_markup(message)
     if markup is not None:
         calls[-1]["reply_markup"] = markup

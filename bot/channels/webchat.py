@@ -136,6 +136,7 @@ def _view(row) -> dict:
         "id": row.id,
         "direction": row.direction,
         "kind": body.get("kind", "text"),
+        "title": str(body.get("title", "")),
         "text": str(body.get("text", "")),
         "buttons": body.get("buttons") or [],
         "request_location": bool(body.get("request_location")),

@@ -29,25 +29,45 @@ def prompt(ctx: Ctx) -> list[OutboundMessage]:
 
 
 def _entry_messages(ctx: Ctx, entry_id: str) -> list[OutboundMessage]:
+    """The short answer: the title in bold and the summary, then "Xem thêm" for the details.
+
+    A phone shows the whole short answer on one screen; the details (and the legal basis) come
+    only when asked for. "Xem thêm" sits on the last message, so channels without buttons offer
+    it as a numbered choice too.
+    """
     entry = ctx.deps.faq.entry(entry_id)
     if entry is None:
         return [message(t("expired_button")), *prompt(ctx)]
     ctx.state.goto(NAME, "answered", answered=entry_id)
-    extra = []
+    return [
+        OutboundMessage(entry.summary or entry.answer, title=entry.title),
+        _helpful(entry_id, more=bool(entry.summary)),
+    ]
+
+
+def _details_messages(ctx: Ctx, entry_id: str) -> list[OutboundMessage]:
+    """The details of an entry, ending with its legal basis rendered from the citations."""
+    entry = ctx.deps.faq.entry(entry_id)
+    if entry is None:
+        return [message(t("expired_button")), *prompt(ctx)]
+    ctx.state.goto(NAME, "answered", answered=entry_id)
+    text = entry.answer
+    basis = ctx.deps.faq.legal_basis(entry)
+    if basis:
+        text += "\n\n" + t("ask.legal_basis", basis="\n".join(f"• {line}" for line in basis))
+    return [OutboundMessage(text, title=entry.title), _helpful(entry_id, more=False)]
+
+
+def _helpful(entry_id: str, *, more: bool) -> OutboundMessage:
+    rows: list[tuple[Button, ...]] = []
+    if more:
+        rows.append((Button(t("ask.more"), f"ask:more:{entry_id}"),))
+    rows.append((Button(t("ask.yes"), "ask:fb:y"), Button(t("ask.no"), "ask:fb:n")))
     if entry_id in FLOW_BUTTONS:
         key, data = FLOW_BUTTONS[entry_id]
-        extra.append(Button(t(key), data))
-    return [
-        OutboundMessage(f"{entry.title}\n\n{entry.answer}"),
-        message(
-            t("ask.helpful"),
-            Button(t("ask.yes"), "ask:fb:y"),
-            Button(t("ask.no"), "ask:fb:n"),
-            *extra,
-            back_button(),
-            per_row=2,
-        ),
-    ]
+        rows.append((Button(t(key), data),))
+    rows.append((back_button(),))
+    return OutboundMessage(t("ask.helpful"), tuple(rows))
 
 
 def _offer_to_send(text_key: str) -> OutboundMessage:
@@ -110,6 +130,8 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
         data = event.data
         if data.startswith("ask:faq:"):
             return _entry_messages(ctx, data.removeprefix("ask:faq:"))
+        if data.startswith("ask:more:"):
+            return _details_messages(ctx, data.removeprefix("ask:more:"))
         if data == "ask:fb:y":
             ctx.state.reset()
             return [message(t("ask.thanks_feedback"), back_button())]

@@ -69,6 +69,10 @@ def test_citizen_asks_follows_up_and_subscribes(config, telegram):
     with Server(config, telegram) as server:
         say(telegram, "lam cccd lan dau can gi")
         wait_text(telegram, "căn cước")
+        [short] = [c for c in telegram.calls("sendMessage", CHAT) if c.params.get("parse_mode")]
+        assert short.params["text"].startswith("<b>Làm thẻ căn cước lần đầu</b>")
+        press_label(telegram, t("ask.more"))
+        wait_text(telegram, "Căn cứ pháp lý")
         say(telegram, "LN-0000-0000")
         wait_text(telegram, "Không tìm thấy")
         say(telegram, "/start sub")

@@ -40,6 +40,29 @@ def test_a_location_request_uses_a_one_time_reply_keyboard():
     assert markup.keyboard[1][0].text == "Bỏ qua"
 
 
+def test_a_title_is_bold_in_html_mode_and_everything_else_is_escaped():
+    message = OutboundMessage("Phạt 2 < 4 triệu & <b>không</b> in đậm", title="Lái xe <A1> & B")
+    [call] = send_arguments("42", message)
+    assert call["parse_mode"] == "HTML"
+    assert call["text"] == (
+        "<b>Lái xe &lt;A1&gt; &amp; B</b>\n\n"
+        "Phạt 2 &lt; 4 triệu &amp; &lt;b&gt;không&lt;/b&gt; in đậm"
+    )
+
+
+def test_an_untitled_message_stays_plain_text():
+    [call] = send_arguments("42", OutboundMessage("Giá < 5 & hơn"))
+    assert call == {"chat_id": 42, "text": "Giá < 5 & hơn"}
+
+
+def test_a_long_titled_answer_is_split_and_every_chunk_is_html():
+    message = OutboundMessage(("Chi tiết & điều kiện. " * 60 + "\n\n") * 6, title="Tiêu đề")
+    calls = send_arguments("42", message)
+    assert len(calls) > 1 and all(c["parse_mode"] == "HTML" for c in calls)
+    assert calls[0]["text"].startswith("<b>Tiêu đề</b>")
+    assert all("& " not in c["text"] for c in calls)  # no bare ampersand in any chunk
+
+
 BOT = Bot("1:x")
 
 

@@ -134,6 +134,16 @@ def test_a_question_without_diacritics_gets_the_faq_answer(client):
     assert "Cảm ơn bạn đã phản hồi" in visitor.text()
 
 
+def test_an_answer_shows_its_title_in_bold_and_the_details_on_xem_them(client):
+    visitor = Visitor(client)
+    fragment = visitor.says("hang xom hat karaoke 1h sang").text
+    assert '<strong class="title">Hàng xóm gây ồn, hát karaoke, mở loa lớn</strong>' in fragment
+    assert "Căn cứ pháp lý" not in fragment
+    details = visitor.presses("Xem thêm").text
+    assert '<strong class="title">Hàng xóm gây ồn' in details
+    assert "Căn cứ pháp lý" in details and "Nghị định 282/2025/NĐ-CP, Điều 8, Điều 9" in details
+
+
 def test_pressing_buttons_runs_a_flow_and_the_press_shows_as_the_label(client):
     visitor = Visitor(client)
     visitor.presses("Tra cứu kết quả")

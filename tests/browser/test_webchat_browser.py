@@ -21,6 +21,8 @@ pytestmark = pytest.mark.browser
 
 # Written under var/ (ignored by git); copy it to docs/ by hand to refresh the README picture.
 SCREENSHOT = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "webchat.png"
+ANSWER_SHOT = SCREENSHOT.with_name("webchat-answer.png")
+SUMMARY_SHOT = SCREENSHOT.with_name("webchat-summary.png")
 CODE = re.compile(r"LN-[0-9A-Z]{4}-[0-9A-Z]{4}")
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -155,4 +157,30 @@ def test_an_officer_reply_arrives_by_polling_and_location_can_be_shared(site, ph
     assert _messages(page).locator(".msg").count() == len(
         set(_messages(page).locator(".msg").evaluate_all("els => els.map(e => e.id)"))
     )  # no message shown twice
+    assert problems == []
+
+
+def test_a_long_answer_is_shown_from_its_bold_title_not_scrolled_to_its_end(site, phone):
+    _, url = site
+    page, problems = phone
+    page.goto(f"{url}/")
+    _expect_text(page, "Xin chào! Đây là Lắng Nghe")
+    _say(page, "Tối qua tôi để quên điện thoại trên taxi, trong máy có app ngân hàng, làm gì?")
+    _expect_text(page, "Câu trả lời có giúp ích cho bạn không?")
+    title = page.locator(".msg.out .bubble .title", has_text="Mất điện thoại").last
+    assert title.evaluate("e => getComputedStyle(e).fontWeight") in ("700", "bold")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SUMMARY_SHOT))
+
+    _press(page, "Xem thêm")
+    _expect_text(page, "Căn cứ pháp lý")
+    page.wait_for_timeout(300)  # let the scroll settle
+    details = page.locator(".msg.out", has_text="Căn cứ pháp lý").last
+    box = details.bounding_box()
+    header = page.locator("header.top").bounding_box()
+    # The start of the details is on screen, just under the sticky header...
+    assert header["height"] <= box["y"] <= header["height"] + 40, (box, header)
+    # ...because it is longer than the screen: scrolling to the end would have hidden it.
+    assert box["height"] > 844 - header["height"]
+    page.screenshot(path=str(ANSWER_SHOT))
     assert problems == []

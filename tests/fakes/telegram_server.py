@@ -136,6 +136,39 @@ def _error(status: int, description: str | None = None, retry_after: int | None 
     return payload
 
 
+_HTML_TAGS = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
+              "ins": "underline", "s": "strikethrough", "strike": "strikethrough",
+              "del": "strikethrough", "code": "code", "pre": "pre"}  # fmt: skip
+_HTML_TOKEN = re.compile(r"<(/?)([a-zA-Z-]*)>|&(lt|gt|amp|quot|#\d+);|[<>&]")
+_HTML_ENTITY = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+
+def _parse_html(text: str) -> tuple[str, list[JSON]]:
+    """Text and entities as Telegram's HTML parse mode reads them; refuses what it refuses: an
+    unknown or unclosed tag, and a bare "<", ">" or "&" that is neither a tag nor an entity."""
+    plain, entities, open_tags, position = [], [], [], 0
+    for token in _HTML_TOKEN.finditer(text):
+        plain.append(text[position : token.start()])
+        position = token.end()
+        closing, tag, entity = token.group(1), token.group(2), token.group(3)
+        offset = len("".join(plain).encode("utf-16-le")) // 2
+        if entity:
+            plain.append(_HTML_ENTITY.get(entity) or chr(int(entity[1:])))
+        elif tag is None or tag.lower() not in _HTML_TAGS:
+            raise _ApiError(400, f"Bad Request: can't parse entities: unsupported {token[0]!r}")
+        elif not closing:
+            open_tags.append((tag.lower(), offset))
+        elif not open_tags or open_tags[-1][0] != tag.lower():
+            raise _ApiError(400, f"Bad Request: can't parse entities: unmatched </{tag}>")
+        else:
+            name, start = open_tags.pop()
+            entities.append({"type": _HTML_TAGS[name], "offset": start, "length": offset - start})
+    if open_tags:
+        raise _ApiError(400, f"Bad Request: can't parse entities: <{open_tags[-1][0]}> not closed")
+    plain.append(text[position:])
+    return "".join(plain), entities
+
+
 def _coerce(name: str, value: Any) -> Any:
     if not isinstance(value, str) or name in _TEXT_FIELDS:
         return value
@@ -687,9 +720,16 @@ class FakeTelegram:
         text = p.get("text")
         if not text:
             raise _ApiError(400, "Bad Request: message text is empty")
+        content: JSON = {"text": text}
+        mode = p.get("parse_mode")
+        if mode is not None and mode != "HTML":  # the bot only ever uses HTML
+            raise _ApiError(400, f"Bad Request: unsupported parse_mode {mode!r}")
+        if mode == "HTML":
+            text, entities = _parse_html(text)
+            content = {"text": text} | ({"entities": entities} if entities else {})
         if len(text) > 4096:
             raise _ApiError(400, "Bad Request: message is too long")
-        return self._send(token, p, {"text": text})
+        return self._send(token, p, content)
 
     def _api_sendphoto(self, token: str, p: JSON, files: Files) -> JSON:
         photo = self._register_photo(self._upload(p, files, "photo").content)

@@ -448,3 +448,18 @@ def test_real_shaped_updates_parse_with_ptb(tg: FakeTelegram) -> None:
     assert parsed[10].message.from_user.is_bot
     with pytest.raises(FakeRefused):
         tg.media_update(42, "voice", b"ogg", caption="không được")
+
+
+def test_html_parse_mode_is_parsed_like_telegram_and_malformed_markup_is_refused(
+    tg: FakeTelegram,
+) -> None:
+    async def scenario(bot: Bot) -> Message:
+        for bad in ("<b>không đóng", "a < b", "x & y", "<script>x</script>", "<b>x</i>"):
+            with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+                await bot.send_message(42, bad, parse_mode="HTML")
+        return await bot.send_message(42, "<b>Tiêu đề</b>\n\n1 &lt; 2 &amp; 3", parse_mode="HTML")
+
+    sent = run_with_bot(tg, scenario)
+
+    assert sent.text == "Tiêu đề\n\n1 < 2 & 3"
+    assert [(e.type, e.offset, e.length) for e in sent.entities] == [(MessageEntity.BOLD, 0, 7)]

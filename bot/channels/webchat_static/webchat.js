@@ -24,12 +24,36 @@
     });
   }
 
+  // A long answer must be read from its start: after new messages arrive, bring the first new
+  // bot message to the top of the screen (under the sticky header); when everything new fits
+  // on the screen, this is simply the end of the page, buttons included.
+  function showNew(countBefore) {
+    var all = document.querySelectorAll("#messages .msg");
+    var answer = null;
+    for (var i = countBefore; i < all.length; i++) {
+      if (all[i].classList.contains("out")) { answer = all[i]; break; }
+    }
+    if (!answer) { scrollToEnd(); return; }
+    var header = document.querySelector(".top");
+    var offset = (header ? header.getBoundingClientRect().height : 0) + 8;
+    var top = answer.getBoundingClientRect().top + window.scrollY - offset;
+    var end = document.documentElement.scrollHeight - window.innerHeight;
+    window.scrollTo(0, Math.max(0, Math.min(top, end)));
+  }
+
+  var countBefore = 0;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "messages") {
+      countBefore = document.querySelectorAll("#messages .msg").length;
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", scrollToEnd);
 
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "messages") {
       dedupe();
-      scrollToEnd();
+      showNew(countBefore);
     }
   });
 
