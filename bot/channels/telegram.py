@@ -74,8 +74,9 @@ def _in_range(value: object, depth: int = 0) -> bool:
 
 def coalesce(replies: list[OutboundMessage]) -> list[OutboundMessage]:
     """Fewer Telegram messages for the same words: a reply without buttons is joined to the
-    next one (e.g. the welcome and the menu), when they fit in one message. One notification
-    for the citizen, one Bot API call less for us."""
+    next one (the welcome and the menu; an answer and "was this helpful?"), when the next has
+    no title of its own and both fit in one message. One notification for the citizen, one
+    Bot API call less for us."""
     merged: list[OutboundMessage] = []
     for reply in replies:
         previous = merged[-1] if merged else None
@@ -83,12 +84,14 @@ def coalesce(replies: list[OutboundMessage]) -> list[OutboundMessage]:
             previous is not None
             and not previous.buttons
             and not previous.request_location
-            and not previous.title
             and not reply.title
-            and len(previous.text) + 2 + len(reply.text) <= MAX_MESSAGE_CHARS
+            and len(previous.plain_text()) + 2 + len(reply.text) <= MAX_MESSAGE_CHARS - 64
         ):
             merged[-1] = OutboundMessage(
-                previous.text + "\n\n" + reply.text, reply.buttons, reply.request_location
+                previous.text + "\n\n" + reply.text,
+                reply.buttons,
+                reply.request_location,
+                previous.title,
             )
         else:
             merged.append(reply)
