@@ -11,7 +11,6 @@ the database). `seen` also warms an in-process cache, so the engine's synchronou
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import secrets
 from collections import OrderedDict
@@ -21,6 +20,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot import dbio
 from bot.storage import contacts
 
 
@@ -50,16 +50,16 @@ class ContactRegistry:
         if cached is not None and not cached[1]:
             self._cache.move_to_end((channel, external_id))
             return cached[0]
-        return await asyncio.to_thread(self._seen, channel, external_id)
+        return await dbio.run(self._engine, self._seen, channel, external_id)
 
     async def block(self, channel: str, external_id: str) -> None:
-        await asyncio.to_thread(self._set_blocked_chat, channel, external_id, True)
+        await dbio.run(self._engine, self._set_blocked_chat, channel, external_id, True)
 
     async def aresolve(self, citizen_ref: str) -> Contact | None:
-        return await asyncio.to_thread(self.resolve, citizen_ref)
+        return await dbio.run(self._engine, self.resolve, citizen_ref)
 
     async def aset_blocked(self, citizen_ref: str, blocked: bool = True) -> None:
-        await asyncio.to_thread(self.set_blocked, citizen_ref, blocked)
+        await dbio.run(self._engine, self.set_blocked, citizen_ref, blocked)
 
     # -- statements ---------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot import dbio
 from bot.channels.base import DeliveryError, OutboundChannel
 from bot.contacts import ContactRegistry
 from bot.storage import pending_submissions
@@ -66,7 +67,7 @@ class PendingSubmissions:
     # -- the port the flows use -------------------------------------------------------------
 
     async def keep(self, *, channel: str, data: SubmissionCreate, files: list[dict]) -> None:
-        await asyncio.to_thread(self._insert, channel, data, files)
+        await dbio.run(self._db, self._insert, channel, data, files)
 
     def _insert(self, channel: str, data: SubmissionCreate, files: list[dict]) -> None:
         key = data.idempotency_key or ""
@@ -92,12 +93,12 @@ class PendingSubmissions:
     async def run_once(self, limit: int = 20) -> int:
         """Try every kept submission that is due; how many are finished (code delivered)."""
         finished = 0
-        for row in await asyncio.to_thread(self._due, limit):
+        for row in await dbio.run(self._db, self._due, limit):
             try:
                 finished += await self._attempt(row)
             except Exception as error:  # one bad row never stalls the others
                 log.exception("kept submission %s failed", row.idempotency_key)
-                await asyncio.to_thread(self._later, row, f"{type(error).__name__}: {error}")
+                await dbio.run(self._db, self._later, row, f"{type(error).__name__}: {error}")
         return finished
 
     async def run_forever(self, stop: asyncio.Event, every: float = 10.0) -> None:
@@ -117,17 +118,17 @@ class PendingSubmissions:
                 receipt = await self._api.create_submission(data)
             except Exception as error:
                 final = not transient(error)
-                await asyncio.to_thread(self._later, row, repr(error)[:500], final)
+                await dbio.run(self._db, self._later, row, repr(error)[:500], final)
                 return 0
             code = receipt.tracking_code
-            await asyncio.to_thread(self._accepted, row.idempotency_key, code, data.kind)
+            await dbio.run(self._db, self._accepted, row.idempotency_key, code, data.kind)
             failed = await self._upload(row.channel, code, row.files or [])
             if failed:
                 log.warning("%s file(s) of kept submission %s not uploaded", failed, code)
         contact = await self._contacts.aresolve(row.citizen_ref)
         channel = self._channels.get(contact.channel) if contact else None
         if contact is None or channel is None:
-            await asyncio.to_thread(self._later, row, "no channel to tell the citizen")
+            await dbio.run(self._db, self._later, row, "no channel to tell the citizen")
             return 0
         kind = row.submission.get("kind", "tip")
         text = t("opinion.accepted" if kind == "opinion" else "tip.accepted", code=code)
@@ -135,9 +136,9 @@ class PendingSubmissions:
         try:
             await channel.send(contact.external_id, OutboundMessage(text, menu))
         except DeliveryError as error:
-            await asyncio.to_thread(self._later, row, str(error)[:500])
+            await dbio.run(self._db, self._later, row, str(error)[:500])
             return 0
-        await asyncio.to_thread(self._forget, row.idempotency_key)
+        await dbio.run(self._db, self._forget, row.idempotency_key)
         return 1
 
     async def _upload(self, channel: str, code: str, files: list[dict]) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import datetime as dt
 from collections import OrderedDict
@@ -12,6 +11,7 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot import dbio
 from bot.storage import conversation_state
 from handlers.state import ConversationState, StaleState
 
@@ -35,7 +35,7 @@ class SqlStateStore:
         cached = self._saved.get((channel, chat_id))
         if cached is not None:
             return ConversationState.from_json(copy.deepcopy(cached[0])), cached[1]
-        return await asyncio.to_thread(self._load, channel, chat_id)
+        return await dbio.run(self._engine, self._load, channel, chat_id)
 
     async def save(
         self,
@@ -49,7 +49,7 @@ class SqlStateStore:
         """`also(connection)` runs in the same transaction (e.g. the replies owed)."""
         raw = state.to_json()
         try:
-            await asyncio.to_thread(self._save, channel, chat_id, state, version, also)
+            await dbio.run(self._engine, self._save, channel, chat_id, state, version, also)
         except StaleState:
             self._saved.pop((channel, chat_id), None)
             raise

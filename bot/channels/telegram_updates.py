@@ -20,7 +20,6 @@ Every call runs in a worker thread: bot/ never blocks the event loop on the data
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
@@ -28,6 +27,7 @@ from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot import dbio
 from bot.storage import telegram_updates
 
 MAX_ATTEMPTS = 5
@@ -87,34 +87,34 @@ class UpdateLog:
     # -- async API (worker threads) --------------------------------------------------------------
 
     async def record(self, payload: dict, *, claim: bool = False) -> bool:
-        return await asyncio.to_thread(self.record_now, payload, claim=claim)
+        return await dbio.run(self._engine, self.record_now, payload, claim=claim)
 
     async def claim(self, update_id: int) -> UpdateRecord | None:
-        return await asyncio.to_thread(self.claim_now, update_id)
+        return await dbio.run(self._engine, self.claim_now, update_id)
 
     async def handled(self, update_id: int, replies: list[dict]) -> None:
-        await asyncio.to_thread(self._set, update_id, status="processing", replies=replies)
+        await dbio.run(self._engine, self._set, update_id, status="processing", replies=replies)
 
     async def sent(self, update_id: int, count: int) -> None:
-        await asyncio.to_thread(self._set, update_id, sent=count)
+        await dbio.run(self._engine, self._set, update_id, sent=count)
 
     async def done(self, update_id: int, *, note: str | None = None) -> None:
-        await asyncio.to_thread(self.done_now, update_id, note=note)
+        await dbio.run(self._engine, self.done_now, update_id, note=note)
 
     async def done_many(self, update_ids: list[int]) -> None:
-        await asyncio.to_thread(self.done_many_now, update_ids)
+        await dbio.run(self._engine, self.done_many_now, update_ids)
 
     async def failed(self, update_id: int, error: str) -> None:
-        await asyncio.to_thread(self.failed_now, update_id, error)
+        await dbio.run(self._engine, self.failed_now, update_id, error)
 
     async def quarantine(self, update_id: int, reason: str) -> None:
-        await asyncio.to_thread(self.quarantine_now, update_id, reason)
+        await dbio.run(self._engine, self.quarantine_now, update_id, reason)
 
     async def retryable(self, limit: int = 100) -> list[tuple[int, str | None]]:
-        return await asyncio.to_thread(self.retryable_now, limit)
+        return await dbio.run(self._engine, self.retryable_now, limit)
 
     async def prune(self) -> int:
-        return await asyncio.to_thread(self.prune_now)
+        return await dbio.run(self._engine, self.prune_now)
 
     # -- the statements ---------------------------------------------------------------------------
 

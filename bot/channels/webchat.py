@@ -30,6 +30,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine as SqlEngine
 from starlette.datastructures import FormData, UploadFile
 
+from bot import dbio
 from bot.contacts import ContactRegistry
 from bot.storage import webchat_messages
 from handlers.engine import Engine
@@ -181,7 +182,7 @@ class WebChat:
 
     async def send(self, chat_id: str, message: OutboundMessage) -> None:
         """Deliver to a web chat session: its next poll (or page load) shows the message."""
-        await asyncio.to_thread(self._insert, chat_id, "out", message.to_json())
+        await dbio.run(self.db, self._insert, chat_id, "out", message.to_json())
 
     async def fetch(self, ref: FileRef) -> bytes:
         """The bytes of a photo a citizen uploaded here."""
@@ -244,7 +245,7 @@ class WebChat:
 
     async def _converse(self, chat_id: str, shown: dict, kind: EventKind, **fields) -> None:
         """Record what the citizen did, let the engine answer, record the answers."""
-        row_id = await asyncio.to_thread(self._insert, chat_id, "in", shown)
+        row_id = await dbio.run(self.db, self._insert, chat_id, "in", shown)
         if self.contacts is not None:
             await self.contacts.seen(self.name, chat_id)
         event = InboundEvent(
@@ -255,8 +256,8 @@ class WebChat:
 
     async def _refuse(self, chat_id: str, refusal: _Refused) -> None:
         if refusal.shown:
-            await asyncio.to_thread(self._insert, chat_id, "in", refusal.shown)
-        await asyncio.to_thread(self._insert, chat_id, "out", {"text": refusal.text})
+            await dbio.run(self.db, self._insert, chat_id, "in", refusal.shown)
+        await dbio.run(self.db, self._insert, chat_id, "out", {"text": refusal.text})
 
     async def _on_send(self, chat_id: str, form: FormData) -> None:
         raw = form.get("text")
@@ -272,7 +273,7 @@ class WebChat:
     async def _on_press(self, chat_id: str, form: FormData) -> None:
         raw = form.get("data")
         data = raw[:64] if isinstance(raw, str) else ""
-        label = await asyncio.to_thread(self._label, chat_id, data)
+        label = await dbio.run(self.db, self._label, chat_id, data)
         shown = {"text": label, "kind": "button", "data": data}
         await self._converse(chat_id, shown, EventKind.BUTTON, data=data)
 
@@ -337,11 +338,11 @@ class WebChat:
     async def page(self, request: Request, start: str = "") -> HTMLResponse:
         token = self._token(request) or secrets.token_urlsafe(32)
         chat_id = chat_id_for(token)
-        rows = await asyncio.to_thread(self._rows, chat_id)
+        rows = await dbio.run(self.db, self._rows, chat_id)
         if not rows:  # first visit: the welcome and the menu ("/?start=tip" deep-links)
             shown = {"text": "/start", "kind": "start"}
             await self._converse(chat_id, shown, EventKind.START, data=start[:64])
-            rows = await asyncio.to_thread(self._rows, chat_id)
+            rows = await dbio.run(self.db, self._rows, chat_id)
         html = self._render("page.html", token, rows, after=rows[-1].id if rows else 0)
         response = HTMLResponse(html, headers=NO_STORE)
         response.set_cookie(COOKIE, token, secure=self.secure_cookies, **COOKIE_FLAGS)
@@ -351,7 +352,7 @@ class WebChat:
         token = self._token(request)
         if token is None:
             return Response(status_code=204, headers=NO_STORE)
-        rows = await asyncio.to_thread(self._rows, chat_id_for(token), max(after, 0), 100)
+        rows = await dbio.run(self.db, self._rows, chat_id_for(token), max(after, 0), 100)
         if not rows:
             return Response(status_code=204, headers=NO_STORE)
         return self._fragment(token, rows, rows[-1].id)
@@ -381,11 +382,11 @@ class WebChat:
             text = self._too_large_photo() if photo else TEXT["too_large"].format(limit=limit)
             if not htmx:  # its form token is in the body we refused to read: store nothing
                 return HTMLResponse(text, status_code=413, headers=NO_STORE)
-            since = await asyncio.to_thread(self._last_id, chat_id)
+            since = await dbio.run(self.db, self._last_id, chat_id)
             await self._refuse(
                 chat_id, _Refused(413, text, {"text": TEXT["photo" if photo else "big"]})
             )
-            rows = await asyncio.to_thread(self._rows, chat_id, since)
+            rows = await dbio.run(self.db, self._rows, chat_id, since)
             return self._fragment(token, rows, None, status=413)
         replayed = Request(request.scope, _replay(body))
         async with replayed.form(max_files=1, max_fields=10, max_part_size=MAX_BODY) as form:
@@ -394,7 +395,7 @@ class WebChat:
             if not (htmx or valid):
                 return HTMLResponse(TEXT["forbidden"], status_code=403, headers=NO_STORE)
             after, status = _int(form.get("after")), 200
-            since = after if after is not None else await asyncio.to_thread(self._last_id, chat_id)
+            since = after if after is not None else await dbio.run(self.db, self._last_id, chat_id)
             try:
                 await on_post(chat_id, form)
             except _Refused as refusal:
@@ -402,7 +403,7 @@ class WebChat:
                 status = refusal.status
         if not htmx:
             return RedirectResponse("/#cuoi", status_code=303, headers=NO_STORE)
-        rows = await asyncio.to_thread(self._rows, chat_id, since)
+        rows = await dbio.run(self.db, self._rows, chat_id, since)
         # The page's cursor moves on only if it said where it was: then the list has no gap.
         cursor = rows[-1].id if after is not None and rows else None
         return self._fragment(token, rows, cursor, status=status)
