@@ -68,11 +68,13 @@ class BotRuntime:
             files=files,
             max_backoff=settings.pending_submission_max_backoff_seconds,
         )
+        release: dict = {}
         deps = Deps(
             faq=faq or Faq.from_directory(),
             api=client,
             citizen_refs=contacts.citizen_ref,
             files=files,
+            release=release,
             limits=Limits(
                 max_photo_bytes=settings.max_photo_bytes,
                 max_media_bytes=settings.max_media_bytes,
@@ -84,10 +86,12 @@ class BotRuntime:
             engine=engine,
             db=db,
             upload_dir=settings.data_dir / "webchat-uploads",
-            secure_cookies=settings.secure_cookies,
+            secure_cookies=settings.cookie_secure,
+            secret=settings.secret_key,
             contacts=contacts,
         )
         files["web"] = webchat.fetch
+        release["web"] = webchat.release
         channels["web"] = webchat
         telegram = None
         if settings.telegram_token.get_secret_value():

@@ -44,7 +44,10 @@ class BotSettings(BaseSettings):
     # A submission the feedback API could not take is retried with backoff up to this pause.
     pending_submission_max_backoff_seconds: float = 600.0
     pending_submission_retry_seconds: float = 10.0
-    secure_cookies: bool = False
+    # The same variables as the server's (feedback_api.settings): LANGNGHE_COOKIE_SECURE sets
+    # the Secure flag of the web chat cookie; LANGNGHE_SECRET_KEY signs web chat sessions.
+    cookie_secure: bool = False
+    secret_key: str = ""
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> BotSettings:

@@ -13,13 +13,15 @@ Why it is built this way:
   contradicts it is refused, since that is how disguised HTML or programs slip past people.
 * Nothing is written until every check has passed, and each write is atomic (temp file in the
   target directory + os.replace): a rejection or a crash never leaves half a file.
+* Decoding is bounded before it starts: the pixel count is read from the header and checked
+  against `max_pixels` (the decoded budget); a JPEG up to four times larger is decoded at half
+  scale (DCT scaling, a quarter of the pixels and memory), since officers need the picture, not
+  50 megapixels. A 150 KB PNG claiming 6000×6600 pixels costs nothing.
+* PDF and video (MP4/MOV) get an officer-facing copy with their metadata removed (scrub.py:
+  pypdf for PDF info/XMP; udta/meta/uuid boxes blanked in video, where phones put GPS).
+* Audio (a Telegram voice message is Ogg Opus; MP3, M4A) gets an officer-facing copy without
+  its tags (mutagen, a maintained library: ID3, Vorbis comments, MP4 metadata atoms).
 
-* Audio (a Telegram voice message is Ogg Opus; MP3, M4A) gets a public copy without its tags
-  (mutagen, a maintained library, removes ID3 / Vorbis comments / MP4 metadata atoms).
-  Video (MP4/MOV) loses its iTunes-style metadata the same way where mutagen can read it.
-
-Out of scope: PDF is stored as-is, and a video's other atoms (which can hold GPS) are not
-rewritten: officers get those as downloads, with a warning that metadata may remain.
 Pure module: no database, no web framework. Callers record the returned StoredAttachment.
 """
 
@@ -37,6 +39,8 @@ from typing import BinaryIO, Literal
 
 import mutagen
 from PIL import Image, ImageCms, ImageOps
+
+from feedback_api.attachments.scrub import ScrubError, scrub_iso_media, scrub_pdf
 
 RejectionCode = Literal["too_large", "unsupported_type", "type_mismatch", "corrupt", "empty"]
 
@@ -111,8 +115,8 @@ MOV = _kind("video/quicktime", ".mov .qt")
 OGG = _kind("audio/ogg", ".ogg .oga .opus", "audio/opus application/ogg audio/x-opus+ogg")
 MP3 = _kind("audio/mpeg", ".mp3", "audio/mp3 audio/mpeg3")
 M4A = _kind("audio/mp4", ".m4a", "audio/x-m4a audio/m4a audio/aac")
-# Stored with tags removed by mutagen (audio: required; video: where mutagen can parse it).
-_TAGGED = (OGG, MP3, M4A, MP4, MOV)
+_AUDIO = (OGG, MP3, M4A)  # officer copy without tags (mutagen)
+_MEDIA = (*_AUDIO, MP4, MOV)  # the larger size limit
 
 # ISO-BMFF brands we accept. HEIC/AVIF photos share the 'ftyp' box but are images Pillow cannot
 # decode (so their metadata could not be stripped): their brands are deliberately absent.
@@ -148,8 +152,8 @@ def _sniff(data: bytes) -> _Kind | None:
 
 
 def _without_tags(data: bytes, kind: _Kind) -> bytes:
-    """The bytes without their metadata tags. Audio mutagen cannot read is refused as corrupt
-    (we would not know what it carries); video it cannot read is kept as-is (see above)."""
+    """Audio without its metadata tags. Audio mutagen cannot read is refused as corrupt (we
+    would not know what it carries)."""
     buffer = io.BytesIO(data)
     try:
         parsed = mutagen.File(buffer)
@@ -159,9 +163,7 @@ def _without_tags(data: bytes, kind: _Kind) -> bytes:
             buffer.seek(0)
             parsed.delete(buffer)
     except Exception as error:  # mutagen raises many types on hostile input
-        if kind in (MP4, MOV):
-            return data
-        raise _reject("corrupt", f"audio unreadable: {error!r}") from None
+        raise _reject("corrupt", f"audio {kind.mime} unreadable: {error!r}") from None
     return buffer.getvalue()
 
 
@@ -244,7 +246,7 @@ class AttachmentStore:
         *,
         max_bytes: int = 10 * 1024 * 1024,
         max_media_bytes: int | None = None,
-        max_pixels: int = 40_000_000,
+        max_pixels: int = 16_000_000,
     ) -> None:
         self.root = Path(root)
         self.max_bytes = max_bytes  # images and documents
@@ -269,7 +271,7 @@ class AttachmentStore:
         kind = _sniff(original)
         if kind is None:
             raise _reject("unsupported_type", f"magic {original[:8]!r}")
-        limit = self.max_media_bytes if kind in _TAGGED else self.max_bytes
+        limit = self.max_media_bytes if kind in _MEDIA else self.max_bytes
         if len(original) > limit:
             raise _reject("too_large", f"more than {limit} bytes", limit=_human_size(limit))
         _check_claims(kind, claimed_name, claimed_type)
@@ -279,7 +281,13 @@ class AttachmentStore:
         else:
             if kind is PDF and b"%%EOF" not in original[-1024:]:
                 raise _reject("corrupt", "PDF without %%EOF trailer (truncated upload?)")
-            public = _without_tags(original, kind) if kind in _TAGGED else original
+            try:
+                if kind in _AUDIO:
+                    public = _without_tags(original, kind)
+                else:
+                    public = scrub_pdf(original) if kind is PDF else scrub_iso_media(original)
+            except ScrubError as exc:
+                raise _reject("corrupt", str(exc)) from exc
         sha, public_sha = hashlib.sha256(original).hexdigest(), hashlib.sha256(public).hexdigest()
         self._write_once(self.root / "sealed" / sha[:2] / sha, original)
         self._write_once(self.root / "public" / public_sha[:2] / public_sha, public)
@@ -336,6 +344,12 @@ class AttachmentStore:
         )
         try:
             with Image.open(io.BytesIO(data), formats=[kind.pil_format]) as im:
+                declared = im.width * im.height  # from the header: nothing decoded yet
+                scalable = kind is JPEG and declared <= 4 * self.max_pixels
+                if declared > self.max_pixels and not scalable:
+                    raise too_many
+                if declared > self.max_pixels:  # JPEG: decode at half scale, a quarter of it
+                    im.draft(im.mode, ((im.width + 1) // 2, (im.height + 1) // 2))
                 if im.width * im.height > self.max_pixels:
                     raise too_many
                 im.load()  # raises on truncated or corrupt data

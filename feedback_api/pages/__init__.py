@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from feedback_api.pages import admin, auth, inbox
+from feedback_api.pages import admin, auth, inbox, tokens
 
 router = APIRouter()
 router.include_router(auth.router)
 router.include_router(inbox.router)
 router.include_router(admin.router)
+router.include_router(tokens.router)

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from faq.assistant import Faq
 from feedback_api.client import FeedbackApiError
 from feedback_api.submissions.schemas import SubmissionCreate, SubmissionReceipt
 from handlers.events import Button, EventKind, InboundEvent, OutboundMessage, rows
-from handlers.ports import CitizenRefs, FeedbackPort, FileFetcher, SubmissionQueue
+from handlers.ports import (
+    CitizenRefs,
+    FeedbackPort,
+    FileFetcher,
+    FileReleaser,
+    SubmissionQueue,
+)
 from handlers.state import ConversationState
 from handlers.texts import t
 
@@ -36,6 +42,9 @@ class Deps:
     files: Mapping[str, FileFetcher]
     limits: Limits = Limits()
     queue: SubmissionQueue | None = None  # where a submission waits while the API is down
+    # Per channel: forget a file the citizen sent once no draft refers to it any more (the tip
+    # was sent, so the original now lives in the sealed store, or the draft ended).
+    release: Mapping[str, FileReleaser] = field(default_factory=dict)
 
 
 @dataclass

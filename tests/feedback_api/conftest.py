@@ -41,6 +41,7 @@ TABLES = (
     "submission",
     "officer_session",
     "api_token",
+    "login_throttle",
     "officer",
     "unit",
 )
