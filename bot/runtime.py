@@ -23,6 +23,7 @@ from faq.assistant import Faq
 from feedback_api.client import FeedbackClient
 from handlers.engine import Engine
 from handlers.flows.common import Deps, Limits
+from handlers.knowledge import LiveFaq
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class BotRuntime:
     telegram: TelegramChannel | None
     sender: Sender
     pending: PendingSubmissions
+    faq: LiveFaq
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -68,9 +70,16 @@ class BotRuntime:
             files=files,
             max_backoff=settings.pending_submission_max_backoff_seconds,
         )
+        # The shipped YAML answers until the live base (officers' approved edits) is loaded.
+        live = LiveFaq(
+            faq or Faq.from_directory(),
+            client,
+            check_seconds=settings.knowledge_check_seconds,
+            wait_seconds=settings.knowledge_wait_seconds,
+        )
         release: dict = {}
         deps = Deps(
-            faq=faq or Faq.from_directory(),
+            faq=live,
             api=client,
             citizen_refs=contacts.citizen_ref,
             files=files,
@@ -80,6 +89,7 @@ class BotRuntime:
                 max_media_bytes=settings.max_media_bytes,
             ),
             queue=pending,
+            refresh_faq=live.refresh_if_due,
         )
         engine = Engine(deps, SqlStateStore(db))
         webchat = WebChat(
@@ -114,7 +124,7 @@ class BotRuntime:
             global_per_second=settings.sender_per_second,
             blocked_hold_seconds=settings.sender_blocked_hold_seconds,
         )
-        return cls(settings, client, engine, contacts, webchat, telegram, sender, pending)
+        return cls(settings, client, engine, contacts, webchat, telegram, sender, pending, live)
 
     def mount(self, app: FastAPI) -> None:
         app.include_router(self.webchat.router)
@@ -124,6 +134,7 @@ class BotRuntime:
 
     async def start(self, *, poll_telegram: bool = False) -> None:
         self._stop.clear()
+        await self.faq.refresh()  # the first citizen already gets the live knowledge base
         if self.telegram is not None:
             await self.telegram.start(
                 webhook_url=None if poll_telegram else self.settings.webhook_url

@@ -44,6 +44,10 @@ class BotSettings(BaseSettings):
     # A submission the feedback API could not take is retried with backoff up to this pause.
     pending_submission_max_backoff_seconds: float = 600.0
     pending_submission_retry_seconds: float = 10.0
+    # How often (at most, and only when messages arrive) the live FAQ's version is checked.
+    knowledge_check_seconds: float = 10.0
+    # How long the message that noticed a new version waits for the rebuilt FAQ (else: next one).
+    knowledge_wait_seconds: float = 1.0
     # The same variables as the server's (feedback_api.settings): LANGNGHE_COOKIE_SECURE sets
     # the Secure flag of the web chat cookie; LANGNGHE_SECRET_KEY signs web chat sessions.
     cookie_secure: bool = False

@@ -94,6 +94,8 @@ class Engine:
         `save_with(messages)`: what the channel wants stored atomically with the state (the
         Telegram adapter stores the replies owed, so a crash can neither lose nor repeat them);
         it is handed to the store's save as `also`."""
+        if self.deps.refresh_faq is not None:
+            await self.deps.refresh_faq()
         messages: list[OutboundMessage] = []
         for _attempt in range(SAVE_ATTEMPTS):
             state, version = await self.store.load(event.channel, event.chat_id)

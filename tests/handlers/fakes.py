@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 
 from feedback_api.client import NotFoundError
+from feedback_api.knowledge.schemas import UnansweredCreate
 from feedback_api.submissions.schemas import (
     AdditionCreate,
     AdditionReceipt,
@@ -23,6 +24,7 @@ class MemoryFeedbackApi:
         self.uploads: list[tuple[str, int]] = []
         self.additions: list[AdditionCreate] = []
         self.subscriptions: dict[str, tuple[str, list[str]]] = {}
+        self.unanswered: list[UnansweredCreate] = []
         self._codes = (f"LN-{n:04d}-TEST" for n in itertools.count(1000))
 
     async def create_submission(self, data: SubmissionCreate) -> SubmissionReceipt:
@@ -84,3 +86,6 @@ class MemoryFeedbackApi:
 
     async def unsubscribe(self, citizen_ref: str) -> None:
         self.subscriptions.pop(citizen_ref, None)
+
+    async def record_unanswered(self, data: UnansweredCreate) -> None:
+        self.unanswered.append(data)
