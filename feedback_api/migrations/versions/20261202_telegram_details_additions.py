@@ -2,7 +2,7 @@
 submission_addition (corrections of edited messages, "Bổ sung thông tin" by tracking code)
 
 Revision ID: 0005_telegram
-Revises: 0005_kb_loop
+Revises: 0006_officer_day
 Create Date: 2026-12-02 06:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0005_telegram"
-down_revision = "0005_kb_loop"
+down_revision = "0006_officer_day"
 branch_labels = None
 depends_on = None
 
