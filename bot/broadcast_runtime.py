@@ -33,9 +33,10 @@ class BroadcastDelivery:
         if webchat is not None:
             channels["web"] = PlainBroadcast(webchat)
         bot = None
-        if settings.telegram_token:
+        token = settings.telegram_token.get_secret_value()
+        if token:
             bot = Bot(
-                settings.telegram_token,
+                token,
                 base_url=settings.telegram_api_url or TELEGRAM_API,
                 request=HTTPXRequest(connection_pool_size=MAX_IN_FLIGHT + 2, pool_timeout=5.0),
             )

@@ -15,6 +15,8 @@ from feedback_api.broadcasts.schemas import Claim, DeliveryOutcome, LinkResult, 
 from feedback_api.knowledge.schemas import KnowledgeSnapshot, UnansweredCreate
 from feedback_api.outbox.schemas import AckResult, LeasedMessages
 from feedback_api.submissions.schemas import (
+    AdditionCreate,
+    AdditionReceipt,
     AttachmentPublic,
     PublicStatus,
     SubmissionCreate,
@@ -89,6 +91,13 @@ class FeedbackClient:
             "POST", "/api/v1/intake/submissions", json=data.model_dump(mode="json")
         )
         return SubmissionReceipt.model_validate(response.json())
+
+    async def add_to_submission(self, data: AdditionCreate) -> AdditionReceipt:
+        """A correction or an addition from the citizen; NotFoundError if not theirs."""
+        response = await self._request(
+            "POST", "/api/v1/intake/additions", json=data.model_dump(mode="json")
+        )
+        return AdditionReceipt.model_validate(response.json())
 
     async def upload_attachment(
         self,

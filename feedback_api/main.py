@@ -147,7 +147,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     accesslog.install()
     app.state.engine = engine or engine_for(settings)
     app.state.attachment_store = AttachmentStore(
-        settings.resolved_attachments_dir, max_bytes=settings.max_upload_bytes
+        settings.resolved_attachments_dir,
+        max_bytes=settings.max_upload_bytes,
+        max_media_bytes=settings.max_media_upload_bytes,
     )
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.contact_sealer = sealer_for(settings.secret_key)
@@ -169,7 +171,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             ].replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
         return response
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + 256 * 1024)
+    largest = max(settings.max_upload_bytes, settings.max_media_upload_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=largest + 256 * 1024)
     _install_error_handlers(app)
     install_login_redirect(app)
     for router in (

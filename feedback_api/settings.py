@@ -54,6 +54,8 @@ class Settings(BaseSettings):
 
     max_text_chars: int = 5000
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Video and audio (Telegram lets a bot download up to 20 MB): their own, larger limit.
+    max_media_upload_bytes: int = 20 * 1024 * 1024
     max_attachments_per_submission: int = 5
     status_lookups_per_minute: int = 10
 

@@ -129,7 +129,7 @@ def serve(
     from bot.settings import BotSettings
 
     bot_settings = BotSettings()
-    if bot_settings.telegram_token:
+    if bot_settings.telegram_token.get_secret_value():
         mode = "webhook" if bot_settings.public_url else "polling"
         typer.echo(f"  Telegram:               bật ({mode})")
     else:
@@ -165,7 +165,7 @@ def bot(
         typer.echo("Webhook mode is served by `langnghe serve`; use --polling here.", err=True)
         raise typer.Exit(2)
     bot_settings = BotSettings()
-    if not bot_settings.telegram_token:
+    if not bot_settings.telegram_token.get_secret_value():
         typer.echo("Set LANGNGHE_TELEGRAM_TOKEN first.", err=True)
         raise typer.Exit(2)
     settings = _settings()

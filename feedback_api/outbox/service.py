@@ -137,6 +137,16 @@ def ack(
     if outcome == "sent":
         message.state = OutboxState.SENT
         message.sent_at = now
+    elif (
+        outcome == "blocked"
+        and retry_after is not None
+        and message.purpose != "broadcast"
+        and message.attempts < MAX_ATTEMPTS
+    ):
+        # A reply to a citizen who blocked the bot is held, not dropped: if they unblock it
+        # within the attempts, it reaches them. (Broadcasts to them simply end.)
+        message.state = OutboxState.PENDING
+        message.not_before = now + dt.timedelta(seconds=retry_after)
     elif outcome == "retry" and message.attempts < MAX_ATTEMPTS:
         message.state = OutboxState.PENDING
         backoff = retry_after if retry_after is not None else min(3600, 2**message.attempts)

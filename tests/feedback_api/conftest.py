@@ -46,6 +46,7 @@ TABLES = (
     "subscription",
     "attachment",
     "note",
+    "submission_addition",
     "submission",
     "officer_session",
     "api_token",
