@@ -7,10 +7,12 @@ import secrets
 
 from sqlmodel import Session, col, or_, select
 
+from feedback_api.broadcasts import ratebucket
 from feedback_api.clock import utcnow
 from feedback_api.db import is_sqlite
 from feedback_api.officers.security import same_secret
 from feedback_api.outbox.models import OutboxMessage, OutboxState
+from feedback_api.settings import Settings
 
 MAX_ATTEMPTS = 8
 
@@ -22,22 +24,68 @@ def enqueue(
     text: str,
     purpose: str,
     submission_id: int | None = None,
+    not_before: dt.datetime | None = None,
 ) -> OutboxMessage:
-    """Queue a message; the caller commits (so a reply and its message land together)."""
+    """Queue a message; the caller commits (so a reply and its message land together).
+    `not_before` holds it back, e.g. while an officer may still undo what it announces."""
     message = OutboxMessage(
         citizen_ref=citizen_ref, text=text, purpose=purpose, submission_id=submission_id
     )
+    if not_before is not None:
+        message.not_before = not_before
     db_session.add(message)
     return message
 
 
+def already_queued(*, db_session: Session, submission_id: int, purpose: str, text: str) -> bool:
+    """Whether this very message about this submission is queued, being sent or sent (a failed
+    one does not count): the citizen is not told the same thing twice."""
+    found = db_session.exec(
+        select(OutboxMessage.id).where(
+            OutboxMessage.submission_id == submission_id,
+            OutboxMessage.purpose == purpose,
+            OutboxMessage.text == text,
+            col(OutboxMessage.state) != OutboxState.FAILED,
+        )
+    ).first()
+    return found is not None
+
+
+def withdraw_pending(*, db_session: Session, submission_id: int, purpose: str, text: str) -> int:
+    """Withdraw this message if no sender holds it yet (pending): it is marked failed with the
+    reason, so the outbox still shows what was nearly sent. Returns how many were withdrawn. A
+    leased or sent message is out of our hands and stays."""
+    pending = list(
+        db_session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.submission_id == submission_id,
+                OutboxMessage.purpose == purpose,
+                OutboxMessage.text == text,
+                OutboxMessage.state == OutboxState.PENDING,
+            )
+        )
+    )
+    for message in pending:
+        message.state = OutboxState.FAILED
+        message.last_error = "withdrawn before delivery"
+        db_session.add(message)
+    return len(pending)
+
+
 def lease(
-    *, db_session: Session, limit: int, lease_seconds: int, now: dt.datetime | None = None
+    *,
+    db_session: Session,
+    limit: int,
+    lease_seconds: int,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
 ) -> list[OutboxMessage]:
     """Hand out up to `limit` due messages, each under a fresh lease token.
 
     On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several senders lease concurrently without
-    taking the same rows; SQLite serialises writers, which gives the same guarantee.
+    taking the same rows; SQLite serialises writers, which gives the same guarantee. With
+    `settings`, the messages are debited from the campaigns' shared rate bucket: replies to
+    individual citizens go first, campaigns wait for the slots they used.
     """
     now = now or utcnow()
     due = or_(
@@ -60,6 +108,8 @@ def lease(
         message.lease_expires_at = now + dt.timedelta(seconds=lease_seconds)
         message.attempts += 1
         db_session.add(message)
+    if settings is not None and messages:
+        ratebucket.debit(db_session=db_session, settings=settings, count=len(messages))
     db_session.commit()
     return messages
 
@@ -87,6 +137,16 @@ def ack(
     if outcome == "sent":
         message.state = OutboxState.SENT
         message.sent_at = now
+    elif (
+        outcome == "blocked"
+        and retry_after is not None
+        and message.purpose != "broadcast"
+        and message.attempts < MAX_ATTEMPTS
+    ):
+        # A reply to a citizen who blocked the bot is held, not dropped: if they unblock it
+        # within the attempts, it reaches them. (Broadcasts to them simply end.)
+        message.state = OutboxState.PENDING
+        message.not_before = now + dt.timedelta(seconds=retry_after)
     elif outcome == "retry" and message.attempts < MAX_ATTEMPTS:
         message.state = OutboxState.PENDING
         backoff = retry_after if retry_after is not None else min(3600, 2**message.attempts)

@@ -7,6 +7,8 @@ REST API and the web view cannot disagree on who may do what.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import secrets
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -28,8 +30,10 @@ from feedback_api.submissions.models import (
     Priority,
     Status,
     Submission,
+    SubmissionAddition,
 )
 from feedback_api.submissions.schemas import (
+    AdditionCreate,
     PublicStatus,
     SubmissionCreate,
     SubmissionPublic,
@@ -159,6 +163,7 @@ def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -
             contact_name=sealer.seal(data.contact_name) if named else None,
             contact_phone=sealer.seal(data.contact_phone) if named else None,
             search_text=_search_text(data),
+            details=data.details.model_dump(mode="json") if data.details else None,
             due_at=deadlines.due_at(kind, now, settings),
             created_at=now,
             updated_at=now,
@@ -309,23 +314,38 @@ def to_public(
         created_at=submission.created_at,
         updated_at=submission.updated_at,
         attachment_count=attachment_count,
+        details=submission.details,
     )
 
 
+# A duplicate notice waits this long before the sender may deliver it: an officer who undoes
+# a wrong "duplicate" within the window takes it back before the citizen reads it.
+DUPLICATE_NOTICE_DELAY = dt.timedelta(minutes=15)
+
+
 def _set_status(db_session: Session, submission: Submission, status: Status) -> None:
+    """Change the status and tell the citizen, once: a notice already queued or sent for this
+    submission is never queued again (a status undone and redone does not repeat itself)."""
     if submission.status == status:
         return
     submission.status = status
     submission.closed_at = utcnow() if status in CLOSED else None
     notice = STATUS_NOTICE.get(status)
-    if notice:
-        outbox.enqueue(
-            db_session=db_session,
-            citizen_ref=submission.citizen_ref,
-            text=notice.format(code=submission.tracking_code),
-            purpose="status",
-            submission_id=submission.id,
-        )
+    if notice is None:
+        return
+    text = notice.format(code=submission.tracking_code)
+    if outbox.already_queued(
+        db_session=db_session, submission_id=submission.id, purpose="status", text=text
+    ):
+        return
+    outbox.enqueue(
+        db_session=db_session,
+        citizen_ref=submission.citizen_ref,
+        text=text,
+        purpose="status",
+        submission_id=submission.id,
+        not_before=utcnow() + DUPLICATE_NOTICE_DELAY if status == Status.DUPLICATE else None,
+    )
 
 
 def update(
@@ -360,6 +380,8 @@ def update(
     if data.status is not None:
         if data.status == "duplicate" and submission.duplicate_of_id is None:
             raise SubmissionError("dùng chức năng 'đánh dấu trùng' để chỉ ra tin gốc")
+        if data.status != Status.DUPLICATE and submission.status == Status.DUPLICATE:
+            _unlink_duplicate(db_session, submission)  # no stale link on a reopened tip
         _set_status(db_session, submission, Status(data.status))
     _record_change(db_session, actor, submission, before, "submission.update")
     db_session.commit()
@@ -459,10 +481,11 @@ def reply(*, db_session: Session, actor: Actor, submission_id: int, text: str) -
     return submission
 
 
-def mark_duplicate(
+def duplicate_target(
     *, db_session: Session, actor: Actor, submission_id: int, original: str
-) -> Submission:
-    """Link a submission to the one it repeats and close it as a duplicate."""
+) -> tuple[Submission, Submission]:
+    """The submission and the original it would be linked to (the root of the original's own
+    duplicate chain), checked but not changed: what the confirmation page shows."""
     actor.require(Action.TRIAGE)
     submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
     target = (
@@ -479,9 +502,116 @@ def mark_duplicate(
             raise SubmissionError("liên kết trùng tạo thành vòng lặp")
         seen.add(cursor.id)
         cursor = db_session.get(Submission, cursor.duplicate_of_id)
+    return submission, cursor
+
+
+def mark_duplicate(
+    *, db_session: Session, actor: Actor, submission_id: int, original: str
+) -> Submission:
+    """Link a submission to the one it repeats and close it as a duplicate. The citizen's
+    notice waits DUPLICATE_NOTICE_DELAY, so an undo soon after takes it back unsent."""
+    submission, root = duplicate_target(
+        db_session=db_session, actor=actor, submission_id=submission_id, original=original
+    )
     before = _snapshot(submission)
-    submission.duplicate_of_id = cursor.id
+    submission.duplicate_of_id = root.id
     _set_status(db_session, submission, Status.DUPLICATE)
     _record_change(db_session, actor, submission, before, "submission.duplicate")
     db_session.commit()
     return submission
+
+
+def _status_before_duplicate(db_session: Session, submission: Submission) -> Status:
+    """The status the submission had when it was last marked a duplicate (the audit log holds
+    it; a re-link from one original to another did not change the status and is skipped)."""
+    for event in reversed(
+        audit.history(db_session=db_session, entity_type="submission", entity_id=submission.id)
+    ):
+        if event.action == "submission.duplicate" and event.before:
+            previous = json.loads(event.before).get("status")
+            if previous and previous != Status.DUPLICATE:
+                return Status(previous)
+    return Status.NEW
+
+
+def _unlink_duplicate(db_session: Session, submission: Submission) -> None:
+    """Drop the duplicate link and withdraw the citizen's duplicate notice if still waiting."""
+    submission.duplicate_of_id = None
+    notice = STATUS_NOTICE[Status.DUPLICATE].format(code=submission.tracking_code)
+    outbox.withdraw_pending(
+        db_session=db_session, submission_id=submission.id, purpose="status", text=notice
+    )
+
+
+def undo_duplicate(*, db_session: Session, actor: Actor, submission_id: int) -> Submission:
+    """Take a wrong "duplicate" back: the status it had before and no link. The citizen is not
+    told anything new: a notice still waiting is withdrawn, one already sent is not followed by
+    a correction. Idempotent: a submission that is not a duplicate is returned unchanged."""
+    actor.require(Action.TRIAGE)
+    submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
+    if submission.status != Status.DUPLICATE:
+        return submission
+    before = _snapshot(submission)
+    previous = _status_before_duplicate(db_session, submission)
+    submission.status = previous
+    submission.closed_at = utcnow() if previous in CLOSED else None
+    _unlink_duplicate(db_session, submission)
+    _record_change(db_session, actor, submission, before, "submission.duplicate_undo")
+    db_session.commit()
+    return submission
+
+
+# -- the citizen adds to their own submission --------------------------------------------------
+
+RECENT_FOR_EDITS = 50  # an edit is matched against the citizen's latest submissions
+
+
+def add_from_citizen(*, db_session: Session, data: AdditionCreate) -> Submission:
+    """Record a correction or an addition from the submission's own citizen. The original text
+    is never changed: officers see what was first sent and what was added, with times.
+    NotFound (no hint it exists) when the code or message is not this citizen's."""
+    submission = None
+    if data.tracking_code:
+        code = tracking.canonical(data.tracking_code)
+        found = (
+            code
+            and db_session.exec(select(Submission).where(Submission.tracking_code == code)).first()
+        )
+        if found and secrets.compare_digest(found.citizen_ref, data.citizen_ref):
+            submission = found
+    else:
+        recent = db_session.exec(
+            select(Submission)
+            .where(Submission.citizen_ref == data.citizen_ref)
+            .order_by(col(Submission.id).desc())
+            .limit(RECENT_FOR_EDITS)
+        ).all()
+        submission = next(
+            (s for s in recent if data.message_id in (s.details or {}).get("message_ids", [])),
+            None,
+        )
+    if submission is None:
+        raise NotFound("submission")
+    db_session.add(SubmissionAddition(submission_id=submission.id, kind=data.kind, text=data.text))
+    submission.updated_at = utcnow()
+    db_session.add(submission)
+    audit.record(
+        db_session=db_session,
+        actor=None,
+        action=f"submission.{data.kind}",
+        entity_type="submission",
+        entity_id=submission.id,
+    )
+    db_session.commit()
+    return submission
+
+
+def additions_for(*, db_session: Session, submission_id: int) -> list[SubmissionAddition]:
+    """Oldest first (the caller has already checked the submission is in the actor's reach)."""
+    return list(
+        db_session.exec(
+            select(SubmissionAddition)
+            .where(SubmissionAddition.submission_id == submission_id)
+            .order_by(col(SubmissionAddition.id))
+        ).all()
+    )

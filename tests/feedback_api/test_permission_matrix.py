@@ -117,6 +117,12 @@ def _check_duplicate(site, role, scope, response):
     assert response.json()["duplicate_of_id"] == site.target(scope).original
 
 
+def _check_undone(site, role, scope, response):
+    _check_is_the_tip(site, role, scope, response)
+    assert response.json()["status"] != "duplicate"
+    assert response.json()["duplicate_of_id"] is None
+
+
 def _check_similar(site, role, scope, response):
     assert site.target(scope).original in [row["id"] for row in response.json()]
 
@@ -166,6 +172,15 @@ def _check_me(site, role, scope, response):
     assert response.json()["username"] == ROLE_USER[role]
 
 
+def _check_broadcasts(site, role, scope, response):
+    assert response.json()["count"] == len(response.json()["data"])
+
+
+def _check_created_broadcast(site, role, scope, response):
+    body = response.json()
+    assert body["status"] == "draft" and body["author_id"] == site.officer_ids[ROLE_USER[role]]
+
+
 SEE, TRIAGE = Action.VIEW_SUBMISSIONS, Action.TRIAGE
 TIP = "/api/v1/submissions/{submission_id}"
 ENDPOINTS = {
@@ -211,6 +226,14 @@ ENDPOINTS = {
         unit_bound=True,
         body=lambda site, scope: {"duplicate_of": site.target(scope).original_code},
         check=_check_duplicate,
+    ),
+    "submission.undo_duplicate": Endpoint(
+        "DELETE",
+        TIP + "/duplicate",
+        200,
+        before_scope=(TRIAGE, SEE),
+        unit_bound=True,
+        check=_check_undone,
     ),
     "submission.similar": Endpoint(
         "GET", TIP + "/similar", 200, before_scope=(SEE,), unit_bound=True, check=_check_similar
@@ -293,6 +316,29 @@ ENDPOINTS = {
         check=_check_token,
     ),
     "officers.me": Endpoint("GET", "/api/v1/officers/me", 200, check=_check_me),
+    "broadcasts.list": Endpoint(
+        "GET",
+        "/api/v1/broadcasts",
+        200,
+        before_scope=(Action.VIEW_BROADCASTS,),
+        check=_check_broadcasts,
+    ),
+    "broadcasts.create": Endpoint(
+        "POST",
+        "/api/v1/broadcasts",
+        201,
+        before_scope=(Action.BROADCAST,),
+        body=lambda site, scope: {"title": "Kiểm tra quyền", "text": "Nội dung chiến dịch"},
+        check=_check_created_broadcast,
+    ),
+    "broadcasts.count": Endpoint(
+        "POST",
+        "/api/v1/broadcasts/count",
+        200,
+        before_scope=(Action.BROADCAST,),
+        body=lambda site, scope: {"topics": ["security"]},
+        check=lambda site, role, scope, response: response.json()["count"] >= 0,
+    ),
     "tokens.list": Endpoint("GET", "/api/v1/officers/me/tokens", 200),
     "officers.unlock": Endpoint(
         "POST",
@@ -405,6 +451,8 @@ ENDPOINTS.update(
 # Officer-facing routes deliberately left out of the matrix.
 NOT_IN_MATRIX = {
     ("POST", "/api/v1/auth/logout"),  # ends the session the other rows share
+    # changes the caller's own password (every role may): test_officer_first_day.py
+    ("POST", "/api/v1/officers/me/password"),
     # Only ever one's own token: test_security.py checks another's id answers 404.
     ("DELETE", "/api/v1/officers/me/tokens/{token_id}"),
 }
@@ -480,6 +528,16 @@ MATRIX = [
     ("submission.duplicate", "campaign",  "own",   403),
     ("submission.duplicate", "campaign",  "other", 403),
     ("submission.duplicate", "anonymous", "own",   401),
+
+    ("submission.undo_duplicate", "admin",     "own",   200),
+    ("submission.undo_duplicate", "admin",     "other", 200),
+    ("submission.undo_duplicate", "officer",   "own",   200),
+    ("submission.undo_duplicate", "officer",   "other", 404),
+    ("submission.undo_duplicate", "leader",    "own",   403),
+    ("submission.undo_duplicate", "leader",    "other", 403),
+    ("submission.undo_duplicate", "campaign",  "own",   403),
+    ("submission.undo_duplicate", "campaign",  "other", 403),
+    ("submission.undo_duplicate", "anonymous", "own",   401),
 
     ("submission.similar",   "admin",     "own",   200),
     ("submission.similar",   "admin",     "other", 200),
@@ -565,6 +623,24 @@ MATRIX = [
     ("officers.me",          "leader",    "-",     200),
     ("officers.me",          "campaign",  "-",     200),
     ("officers.me",          "anonymous", "-",     401),
+
+    ("broadcasts.list",      "admin",     "-",     200),
+    ("broadcasts.list",      "officer",   "-",     403),
+    ("broadcasts.list",      "leader",    "-",     200),
+    ("broadcasts.list",      "campaign",  "-",     200),
+    ("broadcasts.list",      "anonymous", "-",     401),
+
+    ("broadcasts.create",    "admin",     "-",     201),
+    ("broadcasts.create",    "officer",   "-",     403),
+    ("broadcasts.create",    "leader",    "-",     403),
+    ("broadcasts.create",    "campaign",  "-",     201),
+    ("broadcasts.create",    "anonymous", "-",     401),
+
+    ("broadcasts.count",     "admin",     "-",     200),
+    ("broadcasts.count",     "officer",   "-",     403),
+    ("broadcasts.count",     "leader",    "-",     403),
+    ("broadcasts.count",     "campaign",  "-",     200),
+    ("broadcasts.count",     "anonymous", "-",     401),
 
     ("tokens.list",          "admin",     "-",     200),
     ("tokens.list",          "officer",   "-",     200),
@@ -659,6 +735,22 @@ BOT_ONLY = [
     ("outbox.ack",      "officer-token", 401),
     ("outbox.ack",      "anonymous",     401),
     ("outbox.ack",      "bot",           200),
+
+    ("broadcast.claim", "admin",         401),
+    ("broadcast.claim", "officer",       401),
+    ("broadcast.claim", "leader",        401),
+    ("broadcast.claim", "campaign",      401),
+    ("broadcast.claim", "officer-token", 401),
+    ("broadcast.claim", "anonymous",     401),
+    ("broadcast.claim", "bot",           200),
+
+    ("broadcast.link",  "admin",         401),
+    ("broadcast.link",  "officer",       401),
+    ("broadcast.link",  "leader",        401),
+    ("broadcast.link",  "campaign",      401),
+    ("broadcast.link",  "officer-token", 401),
+    ("broadcast.link",  "anonymous",     401),
+    ("broadcast.link",  "bot",           200),
 
     ("knowledge.live",   "admin",         401),
     ("knowledge.live",   "officer",       401),
@@ -919,6 +1011,11 @@ def _bot_call(site: Site, name: str, caller: str):
         )
     if name == "outbox.lease":
         return client.post("/api/v1/outbox/lease", json={"limit": 5}, headers=headers)
+    if name == "broadcast.claim":
+        return client.post("/api/v1/broadcast-work/claim", json={"limit": 5}, headers=headers)
+    if name == "broadcast.link":
+        body = {"citizen_ref": "cref_matrix_link_1", "code": "000000"}
+        return client.post("/api/v1/broadcast-work/links", json=body, headers=headers)
     if name == "knowledge.live":
         return client.get("/api/v1/knowledge", headers=headers)
     if name == "intake.unanswered":
@@ -953,6 +1050,10 @@ def test_bot_only_endpoints_answer_the_service_token_alone(site, endpoint, calle
         assert body["version"] >= 1 and body["changed"] is True
     elif endpoint == "outbox.lease":
         assert isinstance(body["data"], list)
+    elif endpoint == "broadcast.claim":
+        assert body["deliveries"] == []
+    elif endpoint == "broadcast.link":
+        assert body == {"linked": False}
     else:
         assert body == {"id": site.leased[0], "state": "sent", "accepted": True}
 

@@ -2,7 +2,7 @@
 commune; and the commune a citizen asked to be remembered for next time
 
 Revision ID: 0005_routing
-Revises: 0005_kb_loop
+Revises: 0005_telegram
 Create Date: 2026-12-02 06:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0005_routing"
-down_revision = "0005_kb_loop"
+down_revision = "0005_telegram"
 branch_labels = None
 depends_on = None
 
