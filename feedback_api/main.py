@@ -30,6 +30,7 @@ from feedback_api.submissions.service import SubmissionError
 from feedback_api.subscriptions.api import router as subscriptions_router
 from feedback_api.units.api import router as units_router
 from feedback_api.units.service import UnitError
+from feedback_api.zalo.api import router as zalo_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -122,6 +123,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         units_router,
         officers_router,
         audit_router,
+        zalo_router,
         pages_router,
     ):
         app.include_router(router)

@@ -8,6 +8,7 @@ from feedback_api.outbox.models import OutboxMessage
 from feedback_api.submissions.models import Attachment, Note, Submission
 from feedback_api.subscriptions.models import Subscription
 from feedback_api.units.models import Unit
+from feedback_api.zalo.models import ZaloCredentials
 
 metadata = SQLModel.metadata
 
@@ -22,5 +23,6 @@ __all__ = [
     "Submission",
     "Subscription",
     "Unit",
+    "ZaloCredentials",
     "metadata",
 ]

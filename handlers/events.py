@@ -65,6 +65,29 @@ class OutboundMessage:
     request_location: bool = False
     title: str = ""
 
+    def to_json(self) -> dict:
+        """The one JSON form of an outbound message, shared by every channel's store."""
+        return {
+            "text": self.text,
+            "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in self.buttons],
+            "request_location": self.request_location,
+            "title": self.title,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict) -> OutboundMessage:
+        def button(value) -> Button:  # [label, data] pairs: records written before the codec
+            return (
+                Button(value["label"], value["data"]) if isinstance(value, dict) else Button(*value)
+            )
+
+        return cls(
+            str(raw.get("text", "")),
+            tuple(tuple(button(b) for b in row) for row in raw.get("buttons") or ()),
+            bool(raw.get("request_location", False)),
+            str(raw.get("title", "")),
+        )
+
     def plain_text(self) -> str:
         """Title and text as one plain string, for channels without formatting."""
         return f"{self.title}\n\n{self.text}" if self.title else self.text

@@ -114,6 +114,8 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
     elif step == "location":
         if event.kind == EventKind.LOCATION and event.latitude is not None:
             data["latitude"], data["longitude"] = event.latitude, event.longitude
+            if ctx.text:  # a shared place's name (Zalo sends it with the coordinates)
+                data["location_text"] = ctx.text[:500]
             return _goto(ctx, "photos")
         if event.kind == EventKind.TEXT and ctx.text:
             data["location_text"] = ctx.text[:500]

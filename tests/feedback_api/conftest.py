@@ -42,6 +42,7 @@ TABLES = (
     "api_token",
     "officer",
     "unit",
+    "zalo_credentials",
 )
 
 
