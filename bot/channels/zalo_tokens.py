@@ -44,6 +44,7 @@ class TokenKeeper:
         *,
         margin_seconds: float = 3600.0,
         lease_seconds: int = 30,
+        failure_pause_seconds: float = 300.0,
         wait_step: float = 0.25,
         now: Callable[[], dt.datetime] = _utcnow,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
@@ -58,6 +59,10 @@ class TokenKeeper:
         self.holder = "bot-" + secrets.token_hex(8)
         self._cached: ZaloTokensPublic | None = None
         self._lock = asyncio.Lock()  # one refresh at a time inside this process
+        # After a failed refresh, the same pair is not tried again for a while (Zalo would
+        # refuse it again); a new pair (another generation) is tried at once.
+        self._failure_pause = dt.timedelta(seconds=failure_pause_seconds)
+        self._failed: tuple[int, dt.datetime] | None = None
 
     async def seed(self, *, access_token: str, refresh_token: str, expires_in: int) -> bool:
         """First tokens from the environment, taken only while the store holds none."""
@@ -100,6 +105,9 @@ class TokenKeeper:
                 raise NoTokens("no Zalo tokens stored")
             if latest.generation != generation:  # refreshed meanwhile (here or elsewhere)
                 return latest
+            failed = self._failed
+            if failed and failed[0] == generation and self._now() - failed[1] < self._failure_pause:
+                raise NoTokens("the last refresh of this pair failed; waiting for a new one")
             lease = await self._client.zalo_lease(
                 holder=self.holder, lease_seconds=self._lease_seconds
             )
@@ -110,6 +118,7 @@ class TokenKeeper:
             except (ZaloApiError, httpx.HTTPError) as error:
                 log.error("Zalo token refresh failed: %s", error)
                 await self._client.zalo_refresh_failed(holder=self.holder, error=str(error))
+                self._failed = (generation, self._now())
                 self._cached = None
                 raise NoTokens(f"refresh failed: {error}") from error
             stored = await self._client.zalo_refreshed(
