@@ -187,3 +187,44 @@ def test_a_citizen_outside_the_window_is_skipped_with_the_reason(zalo_world_fact
             assert message.last_error.startswith("skipped: outside_window")
 
     zalo_world_factory(scenario)
+
+
+def test_the_server_switches_zalo_on_from_its_settings_and_takes_the_first_tokens(tmp_path, zalo):
+    """As `make run`: a live server (lifespan on) with the three credentials and the first
+    tokens in its settings; a signed event over real HTTP gets its answer from the fake OA."""
+    import time
+
+    import httpx
+
+    from feedback_api.bootstrap import prepare
+    from feedback_api.db import make_engine
+    from feedback_api.settings import Settings
+    from langnghe.server import build_app
+    from tests.bot.zalo_world import zalo_settings
+    from tests.browser.conftest import LiveServer
+
+    settings = Settings(environment="test", data_dir=tmp_path, _env_file=None)
+    engine = make_engine(settings.resolved_database_url)
+    prepare(engine)
+    access, refresh = zalo.issue_tokens()
+    bot_settings = zalo_settings(
+        tmp_path, zalo, zalo_access_token=access, zalo_refresh_token=refresh
+    )
+    without = build_app(settings, zalo_settings(tmp_path, zalo, zalo_app_id=""))
+    assert "/zalo/webhook" not in {getattr(route, "path", "") for route in without.routes}
+    assert without.state.bot.zalo is None
+    app = build_app(settings, bot_settings, poll_telegram=False, zalo_transport=zalo.transport())
+    with LiveServer(app) as live:
+        body, headers = zalo.signed(zalo.text_event(USER, "xin chào"))
+        assert (
+            httpx.post(live.url + "/zalo/webhook", content=body, headers=headers).status_code == 200
+        )
+        bad = httpx.post(
+            live.url + "/zalo/webhook", content=body, headers={"X-ZEvent-Signature": "x"}
+        )
+        assert bad.status_code == 401
+        deadline = time.monotonic() + 10
+        while not zalo.texts(USER) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert zalo.texts(USER)
+    engine.dispose()

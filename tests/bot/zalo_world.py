@@ -91,17 +91,16 @@ class ZaloWorld:
 
 
 def zalo_settings(tmp_path, zalo: FakeZalo, **extra) -> BotSettings:
-    return BotSettings(
-        data_dir=tmp_path,
-        zalo_app_id=zalo.app_id,
-        zalo_app_secret=zalo.app_secret,
-        zalo_oa_secret_key=zalo.oa_secret_key,
-        zalo_api_url=zalo.base_url,
-        zalo_oauth_url=zalo.oauth_url,
-        zalo_media_hosts="media.zalo.test",
-        _env_file=None,
-        **extra,
-    )
+    values = {
+        "data_dir": tmp_path,
+        "zalo_app_id": zalo.app_id,
+        "zalo_app_secret": zalo.app_secret,
+        "zalo_oa_secret_key": zalo.oa_secret_key,
+        "zalo_api_url": zalo.base_url,
+        "zalo_oauth_url": zalo.oauth_url,
+        "zalo_media_hosts": "media.zalo.test",
+    }
+    return BotSettings(_env_file=None, **(values | extra))
 
 
 @pytest.fixture
