@@ -228,3 +228,19 @@ def test_the_server_switches_zalo_on_from_its_settings_and_takes_the_first_token
             time.sleep(0.1)
         assert zalo.texts(USER)
     engine.dispose()
+
+
+def test_an_anonymous_visitor_is_answered_in_their_conversation(zalo_world_factory, zalo):
+    async def scenario(world: ZaloWorld):
+        anonymous = "7700000000000000001"
+        await world.post(zalo.anonymous_event(anonymous, "lam cccd lan dau can gi"))
+        assert any(x.startswith("Làm thẻ căn cước") for x in zalo.anonymous_texts(anonymous))
+        contacts = world.bot.contacts
+        # not the same citizen as a follower who happens to have the same id
+        conversation = next(iter(zalo.conversations))
+        anonymous_chat = f"anon:{anonymous}:{conversation}"
+        assert contacts.citizen_ref("zalo", anonymous_chat) != contacts.citizen_ref(
+            "zalo", anonymous
+        )
+
+    zalo_world_factory(scenario)

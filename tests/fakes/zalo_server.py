@@ -7,7 +7,8 @@ code (headers, JSON and form encoding, multipart upload) and tests never touch o
 
 Strict where Zalo is strict, so a test cannot pass on something the real platform refuses:
 - every OA call needs the `access_token` header of a live token: unknown → -216, expired → -220;
-- `POST /v3.0/oa/message/cs` takes exactly `{"recipient": {"user_id"}, "message": {...}}`; the
+- `POST /v3.0/oa/message/cs` takes exactly `{"recipient": {"user_id"}, "message": {...}}` (or,
+  in an anonymous conversation the fake started, `{"anonymous_id", "conversation_id"}`); the
   message is text (1-2,000 characters), text with at most 5 `oa.query.*`/`oa.open.url` buttons,
   or a media template of an uploaded image; anything else → -201;
 - a user who never followed, or unfollowed, → -213; no message from the user for 7 days → -230
@@ -98,6 +99,7 @@ class FakeZalo:
     _refresh: set[str] = field(default_factory=set)
     _errors: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
     _msg_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    conversations: dict[str, str] = field(default_factory=dict)  # anonymous: conversation → id
     refresh_delay: float = 0.0  # seconds the token endpoint takes (concurrency tests)
 
     base_url = "https://openapi.zalo.test"
@@ -130,7 +132,7 @@ class FakeZalo:
             for call in self.calls
             if call.path == "/v3.0/oa/message/cs"
             and call.error == 0
-            and user_id in (None, call.body["recipient"]["user_id"])
+            and user_id in (None, call.body["recipient"].get("user_id"))
         ]
 
     def texts(self, user_id: str | None = None) -> list[str]:
@@ -169,6 +171,22 @@ class FakeZalo:
         if message is not None:
             payload["message"] = {"msg_id": "m" + secrets.token_hex(8), **message}
         return payload | extra
+
+    def anonymous_event(self, anonymous_id: str, text: str) -> JSON:
+        """An anonymous visitor (not a follower) writes; answers go to that conversation."""
+        conversation = "conv" + secrets.token_hex(6)
+        self.conversations[conversation] = anonymous_id
+        message = {"text": text, "conversation_id": conversation}
+        return self.event("anonymous_send_text", anonymous_id, message)
+
+    def anonymous_texts(self, anonymous_id: str) -> list[str]:
+        return [
+            call.body["message"]["text"]
+            for call in self.calls
+            if call.path == "/v3.0/oa/message/cs"
+            and call.error == 0
+            and call.body["recipient"].get("anonymous_id") == anonymous_id
+        ]
 
     def text_event(self, user_id: str, text: str) -> JSON:
         return self.event("user_send_text", user_id, {"text": text})
@@ -228,7 +246,9 @@ class FakeZalo:
         except ValueError:
             return self._answer(path, request.headers, None, -201)
         error = self._token_error(request) or self._pop(path) or _message_error(body, self)
-        if not error:
+        if not error and "anonymous_id" in body["recipient"]:
+            pass  # an anonymous conversation the fake started (checked by _message_error)
+        elif not error:
             user = self.users.get(body["recipient"]["user_id"])
             if user is None or not user.follower:
                 error = -213
@@ -294,14 +314,21 @@ class FakeZalo:
         return queue.popleft() if queue else 0
 
 
+def _recipient_ok(recipient: Any, zalo: FakeZalo) -> bool:
+    if not isinstance(recipient, dict):
+        return False
+    if set(recipient) == {"anonymous_id", "conversation_id"}:
+        return zalo.conversations.get(recipient["conversation_id"]) == recipient["anonymous_id"]
+    user_id = recipient.get("user_id")
+    return set(recipient) == {"user_id"} and isinstance(user_id, str) and user_id.isdigit()
+
+
 def _message_error(body: Any, zalo: FakeZalo) -> int:
     """-201 unless the body has exactly the shape Zalo accepts for a consultation message."""
     if not isinstance(body, dict) or set(body) != {"recipient", "message"}:
         return -201
     recipient, message = body["recipient"], body["message"]
-    if not isinstance(recipient, dict) or set(recipient) != {"user_id"}:
-        return -201
-    if not isinstance(recipient["user_id"], str) or not recipient["user_id"].isdigit():
+    if not _recipient_ok(recipient, zalo):
         return -201
     if not isinstance(message, dict) or not message or not set(message) <= {"text", "attachment"}:
         return -201
