@@ -23,6 +23,7 @@ from bot.storage import zalo_events
 
 MAX_ATTEMPTS = 5
 CLAIM_SECONDS = 120
+REPLY_HORIZON = dt.timedelta(days=1)  # a stored answer is still worth delivering this long
 
 
 def _now() -> dt.datetime:
@@ -63,9 +64,14 @@ class ZaloEventLog:
             return False
 
     def _due(self, now: dt.datetime):
+        """Claimable: waiting, failed, or stuck in an expired claim; within its attempts, or
+        (answer already stored, only its delivery pending: no token yet, Zalo down) for a day."""
         table = zalo_events.c
         return and_(
-            table.attempts < MAX_ATTEMPTS,
+            or_(
+                table.attempts < MAX_ATTEMPTS,
+                and_(table.replies.is_not(None), table.received_at > now - REPLY_HORIZON),
+            ),
             or_(
                 table.status.in_(("pending", "failed", "handled")),
                 and_(table.status == "processing", table.claimed_until < now),
