@@ -258,3 +258,30 @@ def test_a_future_timestamp_is_as_stale_as_an_old_one(zalo):
             now_ms=int(zalo.now.timestamp() * 1000) - 3_600_000,
             max_age_seconds=300,
         )
+
+
+def test_zalo_gets_its_200_at_once_even_when_handling_is_slow(zalo_world_factory, zalo):
+    """Record first, process after: the answer to Zalo does not wait for the engine."""
+    import asyncio
+    import time
+
+    async def scenario(world: ZaloWorld):
+        engine = world.bot.zalo.engine
+        original = engine.handle
+
+        async def slow(event):
+            await asyncio.sleep(3)
+            return await original(event)
+
+        engine.handle = slow
+        body, headers = zalo.signed(zalo.text_event(USER, "xin chào"))
+        started = time.monotonic()
+        response = await world.http.post("/zalo/webhook", content=body, headers=headers)
+        answered = time.monotonic() - started
+        assert response.status_code == 200 and answered < 2.0
+        assert zalo.sent() == []  # not handled yet
+        await world.bot.zalo.wait_idle()
+        assert zalo.texts(USER)  # handled afterwards
+        print(f"webhook answered in {answered * 1000:.1f} ms with a 3 s engine")
+
+    zalo_world_factory(scenario)
