@@ -44,7 +44,7 @@ class Rejected(Exception):
 @dataclass(frozen=True)
 class Verified:
     payload: dict
-    key: str  # idempotency key: message.msg_id, or event + user + timestamp
+    key: str  # idempotency key: message.msg_id, or a hash of event, user and timestamp
     chat_id: str | None  # the citizen's chat, None for events about no one
 
 
@@ -90,8 +90,9 @@ def verify(
     event_name = str(payload.get("event_name", ""))[:40]
     if isinstance(msg_id, str) and 0 < len(msg_id) <= MAX_MSG_ID:
         key = f"msg:{msg_id}"
-    else:
-        key = f"{event_name}:{chat or '-'}:{timestamp}"
+    else:  # follow/unfollow carry no msg_id; the key must not name the citizen
+        digest = hashlib.sha256(f"{event_name}:{chat}:{timestamp}".encode()).hexdigest()
+        key = f"ev:{digest[:40]}"
     return Verified(payload, key, chat)
 
 

@@ -5,7 +5,7 @@ from the record when handling failed.
 States, as for Telegram updates: pending → processing (claimed, with a deadline) → handled (the
 engine's replies stored) → done (replies sent). A retry after "handled" only sends the replies
 not yet sent. Claims are single UPDATE … RETURNING statements, so processes may share the
-table. The payload (it identifies the citizen) is erased once the event is done.
+table. The payload and chat id (they identify the citizen) are erased once the event is done.
 
 Synchronous statements: the channel runs them in a worker thread.
 """
@@ -107,6 +107,7 @@ class ZaloEventLog:
             key,
             status="done",
             payload={},
+            chat_id=None,
             replies=None,
             sent=sent,
             processed_at=_now(),

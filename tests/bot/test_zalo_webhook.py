@@ -109,10 +109,12 @@ def test_our_own_echoes_and_receipts_are_acknowledged_and_ignored(zalo_world_fac
 def test_the_bot_keeps_nothing_identifying_after_processing(zalo_world_factory, zalo):
     async def scenario(world: ZaloWorld):
         await world.say("Tôi muốn tố giác người hàng xóm buôn ma túy")
+        await world.post(world.zalo.event("follow", USER))
         with world.bot.zalo.events._engine.begin() as connection:
             rows = connection.execute(sa.select(zalo_events)).all()
-        assert [row.payload for row in rows] == [{}]
-        assert all(row.status == "done" for row in rows)
+        assert [row.payload for row in rows] == [{}, {}]
+        assert all(row.status == "done" and row.chat_id is None for row in rows)
+        assert not any(USER in row.key for row in rows)
 
     zalo_world_factory(scenario)
 
