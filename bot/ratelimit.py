@@ -8,6 +8,7 @@ the sender does. Both take an injected clock, so tests run in fake time without 
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 # Delays below a microsecond are rounding noise (0.04 s × 25/s is not exactly 1.0 in floating
@@ -80,3 +81,37 @@ class ChatSpacing:
         """Forget chats whose spacing has elapsed, so the map does not grow with every citizen."""
         now = self._clock()
         self._next = {chat: until for chat, until in self._next.items() if until > now}
+
+
+class KeyedLimiter:
+    """`limit` actions per `window` seconds for each key (e.g. a web chat session), in memory
+    bounded by `max_keys`: keys are kept in last-use order, idle ones (refilled, so equal to no
+    entry) are dropped from the front and the least recently used go past `max_keys`."""
+
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float], *, max_keys: int = 10_000
+    ):
+        if limit < 1 or window <= 0 or max_keys < 1:
+            raise ValueError("limit, window and max_keys must be positive")
+        self.limit, self.window, self.max_keys = limit, window, max_keys
+        self._rate = limit / window
+        self._clock = clock
+        self._buckets: OrderedDict[Hashable, tuple[float, float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def allow(self, key: Hashable) -> bool:
+        now = self._clock()
+        while self._buckets:  # forget idle keys, oldest first: O(1) amortised, never a scan
+            _tokens, stamp = next(iter(self._buckets.values()))
+            if now - stamp < self.window:
+                break
+            self._buckets.popitem(last=False)
+        tokens, stamp = self._buckets.pop(key, (float(self.limit), now))
+        tokens = min(float(self.limit), tokens + max(0.0, now - stamp) * self._rate)
+        allowed = tokens >= 1.0
+        self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
+        while len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
+        return allowed

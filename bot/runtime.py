@@ -55,11 +55,13 @@ class BotRuntime:
         db = make_bot_engine(settings.resolved_bot_database_url)
         contacts = ContactRegistry(db)
         files: dict = {}
+        release: dict = {}
         deps = Deps(
             faq=faq or Faq.from_directory(),
             api=client,
             citizen_refs=contacts.citizen_ref,
             files=files,
+            release=release,
             limits=Limits(max_photo_bytes=settings.max_photo_bytes),
         )
         engine = Engine(deps, SqlStateStore(db))
@@ -67,9 +69,11 @@ class BotRuntime:
             engine=engine,
             db=db,
             upload_dir=settings.data_dir / "webchat-uploads",
-            secure_cookies=settings.secure_cookies,
+            secure_cookies=settings.cookie_secure,
+            secret=settings.secret_key,
         )
         files["web"] = webchat.fetch
+        release["web"] = webchat.release
         channels: dict = {"web": webchat}
         telegram = None
         if settings.telegram_token:

@@ -26,7 +26,10 @@ class BotSettings(BaseSettings):
     sender_per_second: float = 25.0
     sender_idle_seconds: float = 2.0
     telegram_retry_seconds: float = 15.0
-    secure_cookies: bool = False
+    # The same variables as the server's (feedback_api.settings): LANGNGHE_COOKIE_SECURE sets
+    # the Secure flag of the web chat cookie; LANGNGHE_SECRET_KEY signs web chat sessions.
+    cookie_secure: bool = False
+    secret_key: str = ""
 
     # Zalo Official Account. The webhook is served once the three credentials are set; messages
     # go out once tokens exist (the two token variables are read at the first start only: the

@@ -7,7 +7,6 @@ accept with `CurrentActor`, `BrowserActor` or `ServiceCaller`.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -16,7 +15,9 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
+from feedback_api.clientaddr import client_address
 from feedback_api.officers import service as officers
+from feedback_api.officers.security import same_secret
 from feedback_api.permissions import Actor
 from feedback_api.settings import Settings
 
@@ -39,7 +40,13 @@ SessionDep = Annotated[Session, Depends(get_db)]
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The verified client address (see feedback_api.clientaddr): what rate limits, lockouts
+    and the audit log key on. Never a header the client chose, unless a trusted proxy set it."""
+    return client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        request.app.state.trusted_proxies,
+    )
 
 
 def _bearer(request: Request) -> str | None:
@@ -68,7 +75,7 @@ def _browser_session(request: Request, db: Session) -> BrowserSession | None:
 
 def _check_csrf(request: Request, expected: str, form_token: str | None = None) -> None:
     supplied = request.headers.get(CSRF_HEADER) or form_token or ""
-    if not secrets.compare_digest(supplied, expected):
+    if not same_secret(supplied, expected):
         raise HTTPException(403, "Phiên làm việc không hợp lệ (CSRF). Vui lòng tải lại trang.")
 
 
@@ -104,13 +111,37 @@ async def current_actor(request: Request, db: SessionDep) -> Actor:
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
+def browser_actor(request: Request, actor: CurrentActor) -> Actor:
+    """An officer signed in with a browser session (CSRF checked): never an API token, so a
+    token cannot be used to make more tokens."""
+    if _bearer(request):
+        raise HTTPException(403, "Thao tác này cần phiên đăng nhập, không dùng được API token.")
+    return actor
+
+
+BrowserActor = Annotated[Actor, Depends(browser_actor)]
+
+
 def require_service(request: Request, settings: SettingsDep) -> None:
     token = _bearer(request)
-    if not token or not secrets.compare_digest(token, settings.service_token):
+    if not same_secret(token, settings.service_token):
         raise HTTPException(401, "Invalid service token", headers={"WWW-Authenticate": "Bearer"})
 
 
 ServiceCaller = Annotated[None, Depends(require_service)]
+
+
+def is_service(request: Request, settings: Settings) -> bool:
+    token = _bearer(request)
+    return same_secret(token, settings.service_token)
+
+
+def lookup_key(request: Request, settings: Settings) -> str:
+    """The rate-limit key of a public lookup: the citizen the bot names, else the client."""
+    citizen = request.headers.get("x-citizen-ref", "")
+    if citizen and is_service(request, settings):
+        return "citizen:" + citizen[:80]
+    return "ip:" + client_ip(request)
 
 
 def optional_browser_session(request: Request, db: SessionDep) -> BrowserSession | None:
@@ -123,7 +154,7 @@ OptionalBrowser = Annotated[BrowserSession | None, Depends(optional_browser_sess
 async def service_or_actor(request: Request, db: SessionDep, settings: SettingsDep) -> Actor | None:
     """The bot (None) or a signed-in officer; anyone else gets 401."""
     token = _bearer(request)
-    if token and secrets.compare_digest(token, settings.service_token):
+    if same_secret(token, settings.service_token):
         return None
     return await current_actor(request, db)
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from feedback_api import accesslog, openapi
 from feedback_api.attachments.storage import AttachmentRejected, AttachmentStore
 from feedback_api.attachments_service import TooManyAttachments
 from feedback_api.audit.api import router as audit_router
 from feedback_api.bodylimit import BodySizeLimit
+from feedback_api.clientaddr import parse_networks
 from feedback_api.db import engine_for
 from feedback_api.officers.api import router as officers_router
 from feedback_api.officers.service import OfficerError
@@ -26,6 +31,7 @@ from feedback_api.permissions import Forbidden, NotFound
 from feedback_api.ratelimit import RateLimiter
 from feedback_api.settings import Settings
 from feedback_api.submissions.api import router as submissions_router
+from feedback_api.submissions.contacts import sealer_for
 from feedback_api.submissions.service import SubmissionError
 from feedback_api.subscriptions.api import router as subscriptions_router
 from feedback_api.units.api import router as units_router
@@ -79,6 +85,20 @@ def _install_error_handlers(app: FastAPI) -> None:
             status_code=422,
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        # A refused CSRF token or login on an officer page is a page too, never raw JSON.
+        if is_page_request(request) and exc.status_code >= 400:
+            return render_error(request, exc.status_code, str(exc.detail))
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception):
+        # The safety net behind feedback_api.wire: a number or date the database or the
+        # calendar cannot hold is bad input (422), never a server error.
+        return _error(request, 422, "Dữ liệu không hợp lệ (giá trị ngoài phạm vi cho phép).")
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
@@ -95,10 +115,13 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    accesslog.install()
     app.state.engine = engine or engine_for(settings)
     app.state.attachment_store = AttachmentStore(
         settings.resolved_attachments_dir, max_bytes=settings.max_upload_bytes
     )
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    app.state.contact_sealer = sealer_for(settings.secret_key)
     app.state.status_limiter = RateLimiter(settings.status_lookups_per_minute)
     app.state.login_limiter = RateLimiter(30)
 
@@ -128,6 +151,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    openapi.install(app)
 
     @app.get("/docs", include_in_schema=False)
     def docs():

@@ -25,10 +25,13 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, secret_key: str | None = None) -> None:
+    """Migrate to `revision`. `secret_key` seals data a migration encrypts (0005: contacts);
+    without it the migration reads LANGNGHE_SECRET_KEY like the server does."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes["secret_key"] = secret_key
         command.upgrade(config, revision)
 
 

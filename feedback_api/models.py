@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from feedback_api.audit.models import AuditEvent
-from feedback_api.officers.models import ApiToken, Officer, OfficerSession
+from feedback_api.officers.models import ApiToken, LoginThrottle, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
 from feedback_api.submissions.models import Attachment, Note, Submission
 from feedback_api.subscriptions.models import Subscription
@@ -16,6 +16,7 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "LoginThrottle",
     "Note",
     "Officer",
     "OfficerSession",

@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from feedback_api.clientaddr import parse_networks
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
 DEFAULT_SERVICE_TOKEN = "dev-only-service-token"
@@ -40,7 +42,13 @@ class Settings(BaseSettings):
     opinion_deadline_days: int = 30
 
     session_hours: int = 12
+    # The one switch for the Secure flag on every cookie (officer session and web chat):
+    # LANGNGHE_COOKIE_SECURE. Production refuses to start without it (cookies over plain HTTP
+    # would hand sessions to anyone on the network).
     cookie_secure: bool = False
+    # Addresses/networks of reverse proxies whose X-Forwarded-For is believed
+    # (LANGNGHE_TRUSTED_PROXIES='["10.0.0.2"]'); empty: none, loopback included.
+    trusted_proxies: list[str] = Field(default_factory=list)
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
 
@@ -51,7 +59,6 @@ class Settings(BaseSettings):
 
     telegram_token: str = ""
     telegram_webhook_secret: str = ""
-    extra_origins: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _refuse_default_secrets_outside_development(self) -> Settings:
@@ -69,7 +76,18 @@ class Settings(BaseSettings):
                     f"Refusing to start in production with a default or short secret: "
                     f"set {', '.join(weak)} to a random value of at least 32 characters."
                 )
+            if not self.cookie_secure:
+                raise InsecureSettingsError(
+                    "Refusing to start in production with insecure cookies: serve over HTTPS "
+                    "and set LANGNGHE_COOKIE_SECURE=true."
+                )
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        parse_networks(value)  # raises ValueError on an entry that is not an address/network
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 
 from faq.normalize import normalize
-from handlers.events import Button, EventKind, InboundEvent, OutboundMessage
+from handlers.events import Button, EventKind, FileRef, InboundEvent, OutboundMessage
 from handlers.flows import ask, opinion, subscribe, tip, track
 from handlers.flows.common import Ctx, Deps, clean, menu_message, message
 from handlers.state import ConversationState, StaleState, StateStore, now
@@ -51,6 +51,13 @@ INTENT_MAX_WORDS = 5
 SAVE_ATTEMPTS = 3
 
 
+def _draft_files(state: ConversationState) -> set[str]:
+    photos = state.data.get("photos") if isinstance(state.data, dict) else None
+    return {
+        str(p["id"]) for p in photos or () if isinstance(p, dict) and isinstance(p.get("id"), str)
+    }
+
+
 def _intent(text: str) -> str | None:
     folded = normalize(text)
     if not folded or len(folded.split()) > INTENT_MAX_WORDS:
@@ -71,13 +78,15 @@ class Engine:
         messages: list[OutboundMessage] = []
         for _attempt in range(SAVE_ATTEMPTS):
             state, version = await self.store.load(event.channel, event.chat_id)
+            held = _draft_files(state)
             messages = await self.step(event, state)
             state.updated_at = now().isoformat()
             try:
                 await self.store.save(event.channel, event.chat_id, state, version)
-                return messages
             except StaleState:
                 continue  # another process moved this chat on: handle against its state
+            await self._release(event.channel, held - _draft_files(state))
+            return messages
         log.warning("could not save state for %s:%s", event.channel, event.chat_id)
         return messages
 
@@ -143,6 +152,16 @@ class Engine:
         if state.flow in FLOWS and not free_text_after_answer:
             return notice + await FLOWS[state.flow].handle(ctx)
         return notice + await self._idle(ctx)
+
+    async def _release(self, channel: str, file_ids: set[str]) -> None:
+        """Files no draft refers to any more: sent (the original is sealed server-side now) or
+        abandoned (cancel, restart, expiry). The channel deletes its copy."""
+        release = self.deps.release.get(channel)
+        for file_id in sorted(file_ids) if release else ():
+            try:
+                await release(FileRef(file_id))
+            except Exception:
+                log.exception("could not release file %s on %s", file_id, channel)
 
     def _prompt(self, ctx: Ctx) -> list[OutboundMessage]:
         flow = FLOWS.get(ctx.state.flow or "")

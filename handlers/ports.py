@@ -39,5 +39,8 @@ class FeedbackPort(Protocol):
 # Downloads a file the citizen sent, given the channel's reference to it.
 FileFetcher = Callable[[FileRef], Awaitable[bytes]]
 
+# Deletes the channel's copy of a file the citizen sent, once no draft needs it.
+FileReleaser = Callable[[FileRef], Awaitable[None]]
+
 # Maps (channel, chat id) to the citizen's opaque reference (the bot's contact registry).
 CitizenRefs = Callable[[str, str], str]

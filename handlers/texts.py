@@ -106,6 +106,7 @@ T: dict[str, str] = {
     ),
     "tip.photo_received": "Đã nhận ảnh {count}/{limit}. Gửi tiếp hoặc bấm “Xong”.",
     "tip.photo_limit": "Bạn đã gửi đủ {limit} ảnh. Bấm “Xong” để tiếp tục.",
+    "tip.photo_rate_limited": "Bạn gửi ảnh quá nhanh. Bạn vui lòng đợi vài phút rồi gửi tiếp.",
     "tip.photo_too_large": "Ảnh/tệp này quá lớn (tối đa {limit} MB). Bạn gửi ảnh nhỏ hơn nhé.",
     "tip.photo_wrong_type": "Mình chỉ nhận ảnh, video ngắn hoặc tệp PDF. Bạn gửi lại nhé.",
     "tip.done": "Xong",

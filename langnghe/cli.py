@@ -141,7 +141,15 @@ def serve(
         typer.echo("\n  Tài khoản quản trị đầu tiên (chỉ hiện MỘT lần, hãy đổi mật khẩu):")
         typer.echo(f"    tên đăng nhập: {first_admin.username}")
         typer.echo(f"    mật khẩu:      {first_admin.password}\n")
-    uvicorn.run(build_app(settings), host=host, port=port, log_level="info")
+    # Proxy headers are read by feedback_api.clientaddr from trusted proxies only; uvicorn's
+    # own handling would believe any loopback peer.
+    uvicorn.run(
+        build_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 @app.command()

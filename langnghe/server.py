@@ -36,6 +36,14 @@ def build_app(
     configured, else by polling (development). Zalo's webhook is served when the OA's
     credentials are set (`zalo_transport`: tests reach a fake Zalo through it)."""
     bot_settings = bot_settings or BotSettings()
+    # One process, one policy: the web chat signs its sessions with the server's secret (unless
+    # the bot has its own) and sets the Secure flag exactly when the officer cookies do.
+    bot_settings = bot_settings.model_copy(
+        update={
+            "cookie_secure": settings.cookie_secure,
+            "secret_key": bot_settings.secret_key or settings.secret_key,
+        }
+    )
     app = create_app(settings)
     runtime = BotRuntime.build(
         bot_settings, feedback_client(app, settings, bot_settings), zalo_transport=zalo_transport

@@ -35,8 +35,11 @@ def test_a_web_chat_tip_arrives_in_the_officer_inbox(tmp_path):
             reply = citizen.post("/chat/press", data={"data": data}, headers=HTMX)
         code = re.search(r"LN-[0-9A-Z]{4}-[0-9A-Z]{4}", reply.text).group(0)
     with TestClient(app) as officer:
+        form = officer.get("/officer/login")
+        token = re.search(r'name="login_csrf" value="([^"]+)"', form.text).group(1)
         login = officer.post(
-            "/officer/login", data={"username": admin.username, "password": admin.password}
+            "/officer/login",
+            data={"username": admin.username, "password": admin.password, "login_csrf": token},
         )
         assert login.status_code == 200 and login.url.path == "/officer"
         assert code in login.text  # the tip is in the admin's inbox

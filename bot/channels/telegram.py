@@ -131,7 +131,9 @@ class TelegramChannel:
 
     async def webhook(self, request: Request) -> Response:
         supplied = request.headers.get(SECRET_HEADER, "")
-        if not self.webhook_secret or not secrets.compare_digest(supplied, self.webhook_secret):
+        if not self.webhook_secret or not secrets.compare_digest(
+            supplied.encode(), self.webhook_secret.encode()
+        ):
             return Response(status_code=403)
         try:
             payload = await request.json()

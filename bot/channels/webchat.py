@@ -1,7 +1,10 @@
 """The built-in web chat: the page a citizen sees at "/" when no messaging platform is set up.
 
-A browser session is an anonymous random token in the "ln_chat" cookie; the chat id the engine
-and the contact registry see is a hash of it, so the database never holds a usable cookie. The
+A browser session is an anonymous random token in the "ln_chat" cookie, signed by the server
+(HMAC with a key derived from the server's secret): a token the client made up is refused and a
+new session is issued, so nobody can choose (or plant) a chat id. The chat id the engine and the
+contact registry see is a hash of the token, so the database never holds a usable cookie. Photo
+uploads are rate-limited per session. The
 conversation is kept in `bot_webchat_message` (both directions): the page renders it, htmx polls
 it for officers' replies, and `send()` (the sender's channel) appends to it.
 
@@ -14,12 +17,15 @@ cookie is SameSite=Lax as well. All text is rendered by autoescaping Jinja2.
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import math
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -30,6 +36,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine as SqlEngine
 from starlette.datastructures import FormData, UploadFile
 
+from bot.ratelimit import KeyedLimiter
 from bot.storage import webchat_messages
 from handlers.engine import Engine
 from handlers.events import EventKind, FileRef, InboundEvent, OutboundMessage
@@ -54,7 +61,10 @@ STORED_TEXT = 4000  # an over-long message is answered by the engine; we keep on
 COMMANDS = {"start", "help", "cancel", "menu", "stop"}
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 NO_STORE = {"Cache-Control": "no-store"}
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$")
+PHOTOS_PER_WINDOW = 10  # per session: a tip takes up to 5, and a citizen may retry a few
+PHOTO_WINDOW_SECONDS = 600.0
+SWEEP_EVERY_SECONDS = 600.0  # how often uploads of expired drafts are looked for
 _FILE_ID = re.compile(r"^[0-9a-f]{32}\.(?:jpg|png|gif|webp)$")
 TEXT = {
     "forbidden": "Yêu cầu không hợp lệ hoặc phiên trò chuyện đã hết hạn. "
@@ -165,12 +175,26 @@ class WebChat:
     name = "web"
 
     def __init__(
-        self, engine: Engine, db: SqlEngine, upload_dir: Path, *, secure_cookies: bool = False
+        self,
+        engine: Engine,
+        db: SqlEngine,
+        upload_dir: Path,
+        *,
+        secure_cookies: bool = False,
+        secret: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.engine = engine
         self.db = db
         self.upload_dir = Path(upload_dir)
         self.secure_cookies = secure_cookies
+        # No secret configured (tests, a one-off process): sessions last as long as the process.
+        material = secret.encode() if secret else secrets.token_bytes(32)
+        self._signing_key = hmac.new(material, b"ln-chat-session-v1", hashlib.sha256).digest()
+        self.photo_limiter = KeyedLimiter(PHOTOS_PER_WINDOW, PHOTO_WINDOW_SECONDS, clock)
+        # A draft lives `idle_expiry_minutes` after its last step; its photos an hour longer.
+        self.upload_lifetime = (engine.deps.limits.idle_expiry_minutes + 60) * 60.0
+        self._swept_at = 0.0
         self.max_photo_bytes = engine.deps.limits.max_photo_bytes
         self.templates = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True)
         self.templates.globals["max_photo_bytes"] = self.max_photo_bytes
@@ -187,6 +211,25 @@ class WebChat:
         if not _FILE_ID.match(ref.channel_file_id):
             raise LookupError(f"not a web chat file id: {ref.channel_file_id!r}")
         return await asyncio.to_thread((self.upload_dir / ref.channel_file_id).read_bytes)
+
+    async def release(self, ref: FileRef) -> None:
+        """Delete a photo no draft needs: the tip was sent (the feedback API keeps the sealed
+        original and a cleaned copy) or the draft ended. Photos carry GPS; none linger here."""
+        if _FILE_ID.match(ref.channel_file_id):
+            await asyncio.to_thread((self.upload_dir / ref.channel_file_id).unlink, True)
+
+    def sweep(self, now: float | None = None) -> int:
+        """Delete uploads older than a draft can live (drafts that expired unseen)."""
+        now = time.time() if now is None else now
+        deadline = now - self.upload_lifetime
+        removed = 0
+        for path in self.upload_dir.glob("*"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < deadline:
+                    path.unlink()
+                    removed += 1
+        self._swept_at = now
+        return removed
 
     # --- storage --------------------------------------------------------------------------
 
@@ -233,6 +276,8 @@ class WebChat:
 
     def _store_photo(self, content: bytes, extension: str) -> str:
         self.upload_dir.mkdir(parents=True, exist_ok=True)
+        if time.time() - self._swept_at > SWEEP_EVERY_SECONDS:
+            self.sweep()
         file_id = secrets.token_hex(16) + extension
         partial = self.upload_dir / (file_id + ".part")
         partial.write_bytes(content)
@@ -282,6 +327,8 @@ class WebChat:
 
     async def _on_photo(self, chat_id: str, form: FormData) -> None:
         shown = {"text": TEXT["photo"], "kind": "photo"}
+        if not self.photo_limiter.allow(chat_id):
+            raise _Refused(429, t("tip.photo_rate_limited"), shown)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise _Refused(422, TEXT["no_file"], shown)
@@ -315,10 +362,26 @@ class WebChat:
             self._router = router
         return self._router
 
-    @staticmethod
-    def _token(request: Request) -> str | None:
+    def _signature(self, nonce: str) -> str:
+        digest = hmac.new(self._signing_key, nonce.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def new_token(self) -> str:
+        """A fresh session token: a random nonce and the server's signature of it."""
+        nonce = secrets.token_urlsafe(32)
+        return f"{nonce}.{self._signature(nonce)}"
+
+    def _token(self, request: Request) -> str | None:
+        """The session token, only if this server issued it."""
         token = request.cookies.get(COOKIE, "")
-        return token if _TOKEN.match(token) else None
+        if not _TOKEN.match(token):
+            return None
+        nonce, _, signature = token.partition(".")
+        return (
+            token
+            if hmac.compare_digest(signature.encode(), self._signature(nonce).encode())
+            else None
+        )
 
     def _render(self, template: str, token: str, rows: list, **context) -> str:
         messages = [_view(row) for row in rows]
@@ -332,7 +395,7 @@ class WebChat:
         return HTMLResponse(html, status_code=status, headers=NO_STORE)
 
     async def page(self, request: Request, start: str = "") -> HTMLResponse:
-        token = self._token(request) or secrets.token_urlsafe(32)
+        token = self._token(request) or self.new_token()
         chat_id = chat_id_for(token)
         rows = await asyncio.to_thread(self._rows, chat_id)
         if not rows:  # first visit: the welcome and the menu ("/?start=tip" deep-links)
@@ -387,7 +450,9 @@ class WebChat:
         replayed = Request(request.scope, _replay(body))
         async with replayed.form(max_files=1, max_fields=10, max_part_size=MAX_BODY) as form:
             sent = form.get("csrf_token")
-            valid = isinstance(sent, str) and hmac.compare_digest(sent, csrf_for(token))
+            valid = isinstance(sent, str) and hmac.compare_digest(
+                sent.encode(), csrf_for(token).encode()
+            )
             if not (htmx or valid):
                 return HTMLResponse(TEXT["forbidden"], status_code=403, headers=NO_STORE)
             after, status = _int(form.get("after")), 200

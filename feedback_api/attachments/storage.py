@@ -14,8 +14,12 @@ Why it is built this way:
 * Nothing is written until every check has passed, and each write is atomic (temp file in the
   target directory + os.replace): a rejection or a crash never leaves half a file.
 
-Out of scope: PDF and video (MP4/MOV) are stored as-is and their public copy is the same bytes;
-their metadata (PDF info/XMP, video atoms, which can also hold GPS) is NOT removed.
+* Decoding is bounded before it starts: the pixel count is read from the header and checked
+  against `max_pixels` (the decoded budget); a JPEG up to four times larger is decoded at half
+  scale (DCT scaling, a quarter of the pixels and memory), since officers need the picture, not
+  50 megapixels. A 150 KB PNG claiming 6000×6600 pixels costs nothing.
+* PDF and video (MP4/MOV) get an officer-facing copy with their metadata removed (scrub.py:
+  pypdf for PDF info/XMP; udta/meta/uuid boxes blanked in video, where phones put GPS).
 Pure module: no database, no web framework. Callers record the returned StoredAttachment.
 """
 
@@ -32,6 +36,8 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Literal
 
 from PIL import Image, ImageCms, ImageOps
+
+from feedback_api.attachments.scrub import ScrubError, scrub_iso_media, scrub_pdf
 
 RejectionCode = Literal["too_large", "unsupported_type", "type_mismatch", "corrupt", "empty"]
 
@@ -205,7 +211,7 @@ class AttachmentStore:
     """Content-addressed store: root/sealed/<sha[:2]>/<sha> and root/public/<sha[:2]>/<sha>."""
 
     def __init__(
-        self, root: Path, *, max_bytes: int = 10 * 1024 * 1024, max_pixels: int = 40_000_000
+        self, root: Path, *, max_bytes: int = 10 * 1024 * 1024, max_pixels: int = 16_000_000
     ) -> None:
         self.root = Path(root)
         self.max_bytes = max_bytes
@@ -236,7 +242,10 @@ class AttachmentStore:
         else:
             if kind is PDF and b"%%EOF" not in original[-1024:]:
                 raise _reject("corrupt", "PDF without %%EOF trailer (truncated upload?)")
-            public = original
+            try:
+                public = scrub_pdf(original) if kind is PDF else scrub_iso_media(original)
+            except ScrubError as exc:
+                raise _reject("corrupt", str(exc)) from exc
         sha, public_sha = hashlib.sha256(original).hexdigest(), hashlib.sha256(public).hexdigest()
         self._write_once(self.root / "sealed" / sha[:2] / sha, original)
         self._write_once(self.root / "public" / public_sha[:2] / public_sha, public)
@@ -293,6 +302,12 @@ class AttachmentStore:
         )
         try:
             with Image.open(io.BytesIO(data), formats=[kind.pil_format]) as im:
+                declared = im.width * im.height  # from the header: nothing decoded yet
+                scalable = kind is JPEG and declared <= 4 * self.max_pixels
+                if declared > self.max_pixels and not scalable:
+                    raise too_many
+                if declared > self.max_pixels:  # JPEG: decode at half scale, a quarter of it
+                    im.draft(im.mode, ((im.width + 1) // 2, (im.height + 1) // 2))
                 if im.width * im.height > self.max_pixels:
                     raise too_many
                 im.load()  # raises on truncated or corrupt data

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from fastapi import APIRouter, Query
 from feedback_api.audit import service
 from feedback_api.audit.schemas import AuditEventPublic, AuditEventsPublic
 from feedback_api.deps import CurrentActor, SessionDep
+from feedback_api.wire import DbId, Moment
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -35,12 +35,12 @@ def browse(
     db: SessionDep,
     actor: CurrentActor,
     action: Annotated[str | None, Query(max_length=64)] = None,
-    actor_id: int | None = None,
+    actor_id: DbId | None = None,
     entity_type: Annotated[str | None, Query(max_length=32)] = None,
-    entity_id: int | None = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    cursor: int | None = None,
+    entity_id: DbId | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    cursor: DbId | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AuditEventsPublic:
     events = service.browse(

@@ -9,20 +9,24 @@ from pydantic import BaseModel, Field
 
 from feedback_api.deps import (
     SESSION_COOKIE,
+    BrowserActor,
     CurrentActor,
     SessionDep,
     SettingsDep,
     client_ip,
 )
-from feedback_api.officers import service
+from feedback_api.officers import service, tokens
 from feedback_api.officers.schemas import (
     OfficerCreate,
     OfficerPublic,
     OfficersPublic,
     OfficerUpdate,
     TokenCreated,
+    TokenPublic,
+    UnlockResult,
 )
 from feedback_api.settings import Settings
+from feedback_api.wire import DbId
 
 router = APIRouter(prefix="/api/v1", tags=["officers"])
 
@@ -66,6 +70,9 @@ def login_officer(request: Request, db, settings: Settings, username: str, passw
         lockout=dt.timedelta(minutes=settings.login_lockout_minutes),
         ip=client_ip(request),
     )
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # no session fixation: whatever session the browser carried ends here
+        service.end_session(db_session=db, token=previous)
     session = service.start_session(
         db_session=db,
         officer=officer,
@@ -79,6 +86,8 @@ def login_officer(request: Request, db, settings: Settings, username: str, passw
 def login(
     data: LoginRequest, request: Request, response: Response, db: SessionDep, settings: SettingsDep
 ) -> LoginResult:
+    """Sign in for scripts and single-page clients. JSON only (application/json): a cross-site
+    HTML form cannot send that without a CORS preflight, which this server never grants."""
     try:
         officer, session = login_officer(request, db, settings, data.username, data.password)
     except service.LoginError as exc:
@@ -106,13 +115,39 @@ def me(db: SessionDep, actor: CurrentActor) -> OfficerPublic:
 
 
 @router.post("/officers/me/tokens", status_code=201, response_model=TokenCreated)
-def create_token(data: TokenRequest, db: SessionDep, actor: CurrentActor) -> TokenCreated:
-    """An API token for the officer's own scripts; shown once, stored only as a hash."""
+def create_token(data: TokenRequest, db: SessionDep, actor: BrowserActor) -> TokenCreated:
+    """An API token for the officer's own scripts; shown once, stored only as a hash.
+
+    Browser sessions only: a token cannot make tokens. Ends when the password changes."""
     officer = service.get_by_username(db_session=db, username=actor.username)
     return TokenCreated(
-        token=service.create_api_token(db_session=db, officer=officer, label=data.label),
+        token=service.create_api_token(
+            db_session=db, officer=officer, label=data.label, actor=actor
+        ),
         label=data.label,
     )
+
+
+@router.get("/officers/me/tokens", response_model=list[TokenPublic])
+def list_tokens(db: SessionDep, actor: CurrentActor) -> list[TokenPublic]:
+    """The officer's own tokens (never the secret itself), live or not."""
+    officer = service.get_by_username(db_session=db, username=actor.username)
+    return [
+        TokenPublic.of(record, live=tokens.is_live(record, officer))
+        for record in tokens.list_own(db_session=db, actor=actor)
+    ]
+
+
+@router.delete("/officers/me/tokens/{token_id}", status_code=204)
+def revoke_token(token_id: DbId, db: SessionDep, actor: CurrentActor) -> None:
+    """Revoke one of the officer's own tokens (audited); a token may revoke itself."""
+    tokens.revoke_own(db_session=db, actor=actor, token_id=token_id)
+
+
+@router.post("/officers/{officer_id}/unlock", response_model=UnlockResult)
+def unlock_officer(officer_id: DbId, db: SessionDep, actor: CurrentActor) -> UnlockResult:
+    """Clear an account's login backoff (admins, audited)."""
+    return UnlockResult(cleared=service.unlock(db_session=db, actor=actor, officer_id=officer_id))
 
 
 @router.get("/officers", response_model=OfficersPublic)
@@ -132,7 +167,7 @@ def create_officer(data: OfficerCreate, db: SessionDep, actor: CurrentActor) -> 
 
 @router.patch("/officers/{officer_id}", response_model=OfficerPublic)
 def update_officer(
-    officer_id: int, data: OfficerUpdate, db: SessionDep, actor: CurrentActor
+    officer_id: DbId, data: OfficerUpdate, db: SessionDep, actor: CurrentActor
 ) -> OfficerPublic:
     officer = service.update(db_session=db, actor=actor, officer_id=officer_id, data=data)
     return OfficerPublic.model_validate(officer, from_attributes=True)

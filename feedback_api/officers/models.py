@@ -46,6 +46,10 @@ class OfficerSession(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
+    """A token works only while its officer is active and still has the password the token was
+    made under (`credential_stamp`, a hash of the password hash): a password change or reset
+    ends every token, and deactivation revokes them for good (reactivation revives none)."""
+
     __tablename__ = "api_token"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -55,3 +59,18 @@ class ApiToken(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     last_used_at: dt.datetime | None = None
     revoked: bool = False
+    revoked_at: dt.datetime | None = None
+    credential_stamp: str | None = Field(default=None, max_length=64)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per (username, client address): wrong passwords slow down the address that
+    sends them, with a growing delay, and never lock the account's owner out from elsewhere."""
+
+    __tablename__ = "login_throttle"
+
+    username: str = Field(primary_key=True, max_length=64)
+    address: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    blocked_until: dt.datetime | None = None
+    updated_at: dt.datetime = Field(default_factory=utcnow, index=True)

@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from feedback_api.wire import DbId
+
 ROLES = ("admin", "officer", "campaign", "leader")
 
 
@@ -13,14 +15,14 @@ class OfficerCreate(BaseModel):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[a-z0-9_.-]+$")
     full_name: str = Field(min_length=1, max_length=200)
     role: str = Field(pattern="^(admin|officer|campaign|leader)$")
-    unit_id: int
+    unit_id: DbId
     password: str = Field(min_length=10, max_length=200)
 
 
 class OfficerUpdate(BaseModel):
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     role: str | None = Field(default=None, pattern="^(admin|officer|campaign|leader)$")
-    unit_id: int | None = None
+    unit_id: DbId | None = None
     active: bool | None = None
     password: str | None = Field(default=None, min_length=10, max_length=200)
 
@@ -43,3 +45,25 @@ class OfficersPublic(BaseModel):
 class TokenCreated(BaseModel):
     token: str
     label: str
+
+
+class TokenPublic(BaseModel):
+    id: int
+    label: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    live: bool = Field(description="usable now: not revoked, officer active, password unchanged")
+
+    @classmethod
+    def of(cls, record, *, live: bool) -> TokenPublic:
+        return cls(
+            id=record.id,
+            label=record.label,
+            created_at=record.created_at,
+            revoked_at=record.revoked_at,
+            live=live,
+        )
+
+
+class UnlockResult(BaseModel):
+    cleared: int

@@ -44,3 +44,11 @@ def dummy_hash() -> str:
     """A hash to verify against when the username is unknown, so that the response time does
     not tell an attacker which usernames exist. Made on first use, not at import."""
     return hash_password("not-a-real-password-but-same-cost")
+
+
+def same_secret(supplied: str | None, expected: str | None) -> bool:
+    """Constant-time comparison of two secrets as UTF-8 bytes. `secrets.compare_digest` on str
+    raises TypeError for non-ASCII text, which any client can send (a 500, not a refusal)."""
+    if not supplied or not expected:
+        return False
+    return secrets.compare_digest(supplied.encode(), expected.encode())

@@ -10,7 +10,8 @@ from sqlmodel import Session, col, delete, select
 
 from feedback_api.audit import service as audit
 from feedback_api.clock import utcnow
-from feedback_api.officers.models import ApiToken, Officer, OfficerSession, Role
+from feedback_api.officers import throttle, tokens
+from feedback_api.officers.models import Officer, OfficerSession, Role
 from feedback_api.officers.schemas import OfficerCreate, OfficerUpdate
 from feedback_api.officers.security import (
     dummy_hash,
@@ -130,6 +131,7 @@ def update(*, db_session: Session, actor: Actor, officer_id: int, data: OfficerU
         db_session.exec(delete(OfficerSession).where(OfficerSession.officer_id == officer.id))
     if changes.get("active") is False:
         db_session.exec(delete(OfficerSession).where(OfficerSession.officer_id == officer.id))
+        tokens.revoke_all(db_session=db_session, officer_id=officer.id)
     db_session.add(officer)
     after = {
         "full_name": officer.full_name,
@@ -160,25 +162,29 @@ def authenticate(
     lockout: dt.timedelta,
     ip: str | None = None,
 ) -> Officer:
-    """Check a password; after `max_failures` wrong ones the account locks for `lockout`.
+    """Check a password, with backoff per (username, address) (see officers.throttle).
 
-    The same message answers an unknown user, a wrong password and a locked account, and an
-    unknown user costs one argon2 verification too, so neither words nor timing reveal accounts.
+    After `max_failures` wrong passwords from one address, that address waits `lockout`
+    (doubling with each further failure) before trying that account again; the owner elsewhere
+    is not affected. The same message answers an unknown user, a wrong password and a throttled
+    address, and each costs one argon2 verification, so neither words nor timing reveal accounts.
     """
     refused = LoginError("Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa.")
-    officer = get_by_username(db_session=db_session, username=username.strip().lower())
-    now = utcnow()
-    if officer is None or not officer.active:
+    name = username.strip().lower()
+    officer = get_by_username(db_session=db_session, username=name)
+    if throttle.blocked(db_session=db_session, username=name, address=ip):
         verify_password(dummy_hash(), password)
         raise refused
-    if officer.locked_until and officer.locked_until > now:
-        verify_password(dummy_hash(), password)
-        raise refused
-    if not verify_password(officer.password_hash, password):
-        officer.failed_logins += 1
-        if officer.failed_logins >= max_failures:
-            officer.locked_until = now + lockout
-            officer.failed_logins = 0
+    known = officer is not None and officer.active
+    if not verify_password(officer.password_hash if known else dummy_hash(), password) or not known:
+        record = throttle.failed(
+            db_session=db_session,
+            username=name,
+            address=ip,
+            free_failures=max_failures,
+            base_wait=lockout,
+        )
+        if officer is not None and record.failures == max_failures:
             audit.record(
                 db_session=db_session,
                 actor=None,
@@ -186,19 +192,44 @@ def authenticate(
                 entity_type="officer",
                 entity_id=officer.id,
                 ip=ip,
-                after={"locked_until": officer.locked_until.isoformat()},
+                after={"blocked_until": record.blocked_until.isoformat(), "address": ip},
             )
-        db_session.add(officer)
         db_session.commit()
         raise refused
     if needs_rehash(officer.password_hash):
         officer.password_hash = hash_password(password)
-    officer.failed_logins = 0
-    officer.locked_until = None
-    officer.last_login_at = now
+    throttle.succeeded(db_session=db_session, username=name, address=ip)
+    officer.last_login_at = utcnow()
     db_session.add(officer)
     db_session.commit()
     return officer
+
+
+def unlock(*, db_session: Session, actor: Actor, officer_id: int) -> int:
+    """Clear every login backoff of an account (an admin's action, audited)."""
+    actor.require(Action.MANAGE_OFFICERS)
+    officer = get_in_reach(db_session=db_session, actor=actor, officer_id=officer_id)
+    cleared = throttle.clear(db_session=db_session, username=officer.username)
+    officer.failed_logins, officer.locked_until = 0, None
+    db_session.add(officer)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="officer.unlock",
+        entity_type="officer",
+        entity_id=officer.id,
+        after={"cleared": cleared},
+    )
+    db_session.commit()
+    return cleared
+
+
+def is_throttled(*, db_session: Session, username: str) -> bool:
+    now = utcnow()
+    return any(
+        r.blocked_until and r.blocked_until > now
+        for r in throttle.records(db_session=db_session, username=username)
+    )
 
 
 @dataclass(frozen=True)
@@ -248,18 +279,12 @@ def end_session(*, db_session: Session, token: str) -> None:
     db_session.commit()
 
 
-def create_api_token(*, db_session: Session, officer: Officer, label: str = "") -> str:
-    token = "lnk_" + new_token()
-    db_session.add(ApiToken(token_hash=token_hash(token), officer_id=officer.id, label=label))
-    db_session.commit()
-    return token
+def create_api_token(
+    *, db_session: Session, officer: Officer, label: str = "", actor: Actor | None = None
+) -> str:
+    actor = actor or actor_for(db_session=db_session, officer=officer)
+    return tokens.create(db_session=db_session, officer=officer, actor=actor, label=label)
 
 
 def officer_for_api_token(*, db_session: Session, token: str) -> Officer | None:
-    record = db_session.exec(
-        select(ApiToken).where(ApiToken.token_hash == token_hash(token))
-    ).first()
-    if record is None or record.revoked:
-        return None
-    officer = db_session.get(Officer, record.officer_id)
-    return officer if officer and officer.active else None
+    return tokens.officer_for(db_session=db_session, token=token)

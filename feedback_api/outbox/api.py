@@ -15,6 +15,7 @@ from feedback_api.outbox.schemas import (
 )
 from feedback_api.permissions import NotFound
 from feedback_api.subscriptions import service as subscriptions
+from feedback_api.wire import DbId
 
 router = APIRouter(prefix="/api/v1/outbox", tags=["outbox"])
 
@@ -29,7 +30,7 @@ def lease(data: LeaseRequest, db: SessionDep, _caller: ServiceCaller) -> LeasedM
 
 
 @router.post("/{message_id}/ack", response_model=AckResult)
-def ack(message_id: int, data: AckRequest, db: SessionDep, _caller: ServiceCaller) -> AckResult:
+def ack(message_id: DbId, data: AckRequest, db: SessionDep, _caller: ServiceCaller) -> AckResult:
     message, accepted = service.ack(
         db_session=db,
         message_id=message_id,

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, or_, select
 
 from feedback_api.clock import utcnow
 from feedback_api.db import is_sqlite
+from feedback_api.officers.security import same_secret
 from feedback_api.outbox.models import OutboxMessage, OutboxState
 
 MAX_ATTEMPTS = 8
@@ -78,9 +79,7 @@ def ack(
     message = db_session.get(OutboxMessage, message_id)
     if message is None:
         return None, False
-    if message.state != OutboxState.LEASED or not secrets.compare_digest(
-        message.lease_token or "", lease_token
-    ):
+    if message.state != OutboxState.LEASED or not same_secret(lease_token, message.lease_token):
         return message, False
     message.lease_token = None
     message.lease_expires_at = None

@@ -2,11 +2,12 @@
 
 from fastapi import APIRouter
 
-from feedback_api.pages import admin, auth, inbox
+from feedback_api.pages import admin, auth, inbox, tokens
 from feedback_api.zalo import pages as zalo_pages
 
 router = APIRouter()
 router.include_router(auth.router)
 router.include_router(inbox.router)
 router.include_router(admin.router)
+router.include_router(tokens.router)
 router.include_router(zalo_pages.router)

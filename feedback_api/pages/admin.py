@@ -19,6 +19,7 @@ from feedback_api.pages.auth import PageSession, page
 from feedback_api.permissions import Action, Forbidden
 from feedback_api.units import service as units
 from feedback_api.units.schemas import UnitCreate
+from feedback_api.wire import DbId
 
 router = APIRouter(prefix="/officer/admin", include_in_schema=False)
 
@@ -28,12 +29,16 @@ def _units_in_reach(db, actor):
 
 
 def _officers_page(request, db, browser, *, error=None, created=None, status_code=200):
+    people = officers.list_officers(db_session=db, actor=browser.actor)
     return page(
         request,
         "admin_officers.html",
         browser,
         status_code=status_code,
-        officers=officers.list_officers(db_session=db, actor=browser.actor),
+        officers=people,
+        throttled={
+            o.id for o in people if officers.is_throttled(db_session=db, username=o.username)
+        },
         units={u.id: u for u in _units_in_reach(db, browser.actor)},
         roles=ROLES,
         error=error,
@@ -108,7 +113,7 @@ def create_officer(
 
 @router.post("/officers/{officer_id}")
 def update_officer(
-    officer_id: int,
+    officer_id: DbId,
     request: Request,
     db: SessionDep,
     browser: PageSession,
@@ -129,6 +134,13 @@ def update_officer(
         return _officers_page(request, db, browser, error=_validation_message(exc), status_code=422)
     except officers.OfficerError as exc:
         return _officers_page(request, db, browser, error=str(exc), status_code=422)
+    return RedirectResponse("/officer/admin/officers", status_code=303)
+
+
+@router.post("/officers/{officer_id}/unlock")
+def unlock_officer(officer_id: DbId, db: SessionDep, browser: PageSession):
+    """Clear an account's login backoff (audited as officer.unlock)."""
+    officers.unlock(db_session=db, actor=browser.actor, officer_id=officer_id)
     return RedirectResponse("/officer/admin/officers", status_code=303)
 
 
@@ -215,7 +227,7 @@ def audit_page(
     entity_id: str | None = None,
     actor_id: str | None = None,
     day: str | None = None,
-    cursor: int | None = None,
+    cursor: DbId | None = None,
 ):
     since = until = None
     if day:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -17,6 +18,7 @@ from feedback_api.deps import (
 )
 from feedback_api.officers import service as officers
 from feedback_api.officers.api import login_officer, set_session_cookie
+from feedback_api.officers.security import same_secret
 from feedback_api.pages.templating import templates
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
@@ -57,11 +59,41 @@ def page(
     )
 
 
+LOGIN_COOKIE = "ln_login"
+LOGIN_EXPIRED = "Trang đăng nhập đã hết hạn hoặc không hợp lệ. Vui lòng đăng nhập lại."
+
+
+def _login_page(request: Request, settings, *, status_code=200, error=None, username=""):
+    """The login form with a fresh login-CSRF token, also set as a strict cookie: a login POST
+    must carry both (double submit), which a cross-site form cannot, so nobody can sign a
+    victim's browser into the attacker's account."""
+    token = secrets.token_urlsafe(24)
+    response = page(
+        request,
+        "login.html",
+        None,
+        status_code=status_code,
+        error=error,
+        username=username,
+        login_csrf=token,
+    )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="strict",
+        path="/officer/login",
+    )
+    return response
+
+
 @router.get("/login")
-def login_form(request: Request, browser: OptionalBrowser):
+def login_form(request: Request, settings: SettingsDep, browser: OptionalBrowser):
     if browser is not None:
         return RedirectResponse("/officer", status_code=303)
-    return page(request, "login.html", None, error=None, username="")
+    return _login_page(request, settings)
 
 
 @router.post("/login")
@@ -71,13 +103,20 @@ def login_submit(
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
+    login_csrf: Annotated[str, Form(max_length=64)] = "",
 ):
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not same_secret(login_csrf, expected):
+        return _login_page(
+            request, settings, status_code=403, error=LOGIN_EXPIRED, username=username
+        )
     try:
         _officer, session = login_officer(request, db, settings, username, password)
     except officers.LoginError as exc:
-        return page(request, "login.html", None, status_code=401, error=str(exc), username=username)
+        return _login_page(request, settings, status_code=401, error=str(exc), username=username)
     response = RedirectResponse("/officer", status_code=303)
     set_session_cookie(response, session.token, settings)
+    response.delete_cookie(LOGIN_COOKIE, path="/officer/login")
     return response
 
 

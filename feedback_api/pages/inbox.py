@@ -7,10 +7,12 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
+from pydantic import TypeAdapter, ValidationError
 from sqlmodel import select
 
 from feedback_api import attachments_service
+from feedback_api.attachments.serving import file_response
 from feedback_api.deps import SessionDep, client_ip
 from feedback_api.officers.models import Officer
 from feedback_api.pages.auth import PageSession, page
@@ -19,18 +21,22 @@ from feedback_api.submissions import queries, service
 from feedback_api.submissions.schemas import TIP_CATEGORIES, SubmissionUpdate
 from feedback_api.units.models import Unit
 from feedback_api.units.service import list_units
+from feedback_api.wire import Day, DbId
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 
 
 def _optional_int(value: str | None) -> int | None:
-    return int(value) if value and value.strip().isascii() and value.strip().isdigit() else None
+    try:
+        return TypeAdapter(DbId).validate_python(int(value.strip())) if value else None
+    except (ValueError, ValidationError):
+        return None
 
 
 def _optional_date(value: str | None) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
+        return TypeAdapter(Day).validate_python(dt.date.fromisoformat(value)) if value else None
+    except (ValueError, ValidationError):
         return None
 
 
@@ -49,7 +55,7 @@ def inbox(
     created_to: str | None = None,
     overdue: Annotated[str | None, Query(pattern="^(|1|0)$")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    cursor: int | None = None,
+    cursor: DbId | None = None,
 ):
     actor = browser.actor
     flt = queries.InboxFilter(
@@ -97,7 +103,7 @@ def inbox(
 
 
 @router.get("/submissions/{submission_id}")
-def detail(submission_id: int, request: Request, db: SessionDep, browser: PageSession):
+def detail(submission_id: DbId, request: Request, db: SessionDep, browser: PageSession):
     actor = browser.actor
     submission = service.view(
         db_session=db, actor=actor, submission_id=submission_id, ip=client_ip(request)
@@ -112,7 +118,12 @@ def detail(submission_id: int, request: Request, db: SessionDep, browser: PageSe
         request,
         "detail.html",
         browser,
-        s=service.to_public(submission, actor, attachment_count=len(attachments)),
+        s=service.to_public(
+            submission,
+            actor,
+            attachment_count=len(attachments),
+            contacts=request.app.state.contact_sealer,
+        ),
         unit=unit,
         officers=officers,
         assignable=service.assignable(db_session=db, unit_id=unit.id),
@@ -130,14 +141,14 @@ def detail(submission_id: int, request: Request, db: SessionDep, browser: PageSe
     )
 
 
-def _back(submission_id: int, flash: str = "") -> RedirectResponse:
+def _back(submission_id: DbId, flash: str = "") -> RedirectResponse:
     suffix = f"?flash={flash}" if flash else ""
     return RedirectResponse(f"/officer/submissions/{submission_id}{suffix}", status_code=303)
 
 
 @router.post("/submissions/{submission_id}/update")
 def update(
-    submission_id: int,
+    submission_id: DbId,
     db: SessionDep,
     browser: PageSession,
     status: Annotated[str, Form()] = "",
@@ -160,7 +171,7 @@ def update(
 
 @router.post("/submissions/{submission_id}/note")
 def note(
-    submission_id: int,
+    submission_id: DbId,
     db: SessionDep,
     browser: PageSession,
     text: Annotated[str, Form(min_length=1, max_length=5000)],
@@ -173,7 +184,7 @@ def note(
 
 @router.post("/submissions/{submission_id}/reply")
 def reply(
-    submission_id: int,
+    submission_id: DbId,
     db: SessionDep,
     browser: PageSession,
     text: Annotated[str, Form(min_length=1, max_length=3000)],
@@ -186,7 +197,7 @@ def reply(
 
 @router.post("/submissions/{submission_id}/duplicate")
 def duplicate(
-    submission_id: int,
+    submission_id: DbId,
     db: SessionDep,
     browser: PageSession,
     duplicate_of: Annotated[str, Form(min_length=1, max_length=40)],
@@ -199,7 +210,7 @@ def duplicate(
 
 @router.get("/attachments/{attachment_id}")
 def attachment(
-    attachment_id: int,
+    attachment_id: DbId,
     request: Request,
     db: SessionDep,
     browser: PageSession,
@@ -216,4 +227,4 @@ def attachment(
         )
     except FileNotFoundError:
         raise NotFound("attachment file") from None
-    return FileResponse(path, media_type=item.mime, headers={"Cache-Control": "private, no-store"})
+    return file_response(path, item, sealed=original)

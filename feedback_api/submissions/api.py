@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 
 from feedback_api import attachments_service
-from feedback_api.deps import CurrentActor, ServiceCaller, SessionDep, SettingsDep, client_ip
+from feedback_api.attachments.serving import file_response
+from feedback_api.deps import (
+    CurrentActor,
+    ServiceCaller,
+    SessionDep,
+    SettingsDep,
+    client_ip,
+    lookup_key,
+)
 from feedback_api.permissions import NotFound
 from feedback_api.submissions import queries, service
 from feedback_api.submissions.schemas import (
@@ -26,6 +33,7 @@ from feedback_api.submissions.schemas import (
     SubmissionsPublic,
     SubmissionUpdate,
 )
+from feedback_api.wire import Day, DbId
 
 router = APIRouter(prefix="/api/v1")
 
@@ -77,14 +85,19 @@ def upload_attachment(
 
 
 @router.get("/status/{code}", response_model=PublicStatus, tags=["public"])
-def status_lookup(code: str, request: Request, db: SessionDep) -> PublicStatus:
+def status_lookup(
+    code: Annotated[str, Path(max_length=32)],
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+) -> PublicStatus:
     """Status and public reply by tracking code; rate-limited per caller against guessing.
 
-    The bot looks codes up on behalf of many citizens from one address, so it names the
-    citizen (X-Citizen-Ref) and the limit applies per citizen instead.
+    The limit applies per verified client address. Only the bot (holding the service token),
+    which looks codes up on behalf of many citizens from one address, may name the citizen
+    (X-Citizen-Ref) so the limit applies per citizen instead; anyone else's header is ignored.
     """
-    key = request.headers.get("x-citizen-ref") or client_ip(request)
-    if not request.app.state.status_limiter.allow(key[:80]):
+    if not request.app.state.status_limiter.allow(lookup_key(request, settings)):
         raise HTTPException(
             429,
             "Bạn tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.",
@@ -101,15 +114,15 @@ def list_submissions(
     status: Annotated[
         str | None, Query(pattern="^(new|verifying|forwarded|resolved|rejected|duplicate)$")
     ] = None,
-    unit_id: int | None = None,
+    unit_id: DbId | None = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
-    created_from: dt.date | None = None,
-    created_to: dt.date | None = None,
+    created_from: Day | None = None,
+    created_to: Day | None = None,
     overdue: bool | None = None,
     valuable: bool | None = None,
-    assigned_to_id: int | None = None,
+    assigned_to_id: DbId | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    cursor: int | None = None,
+    cursor: DbId | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
 ) -> SubmissionsPublic:
     flt = queries.InboxFilter(
@@ -139,17 +152,21 @@ def _public(db, actor, submission) -> SubmissionPublic:
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionPublic, tags=["officers"])
 def get_submission(
-    submission_id: int, request: Request, db: SessionDep, actor: CurrentActor
+    submission_id: DbId, request: Request, db: SessionDep, actor: CurrentActor
 ) -> SubmissionPublic:
+    """One submission, with contact details where the role may see them (the view is audited)."""
     submission = service.view(
         db_session=db, actor=actor, submission_id=submission_id, ip=client_ip(request)
     )
-    return _public(db, actor, submission)
+    count = attachments_service.count_for(db_session=db, submission_id=submission.id)
+    return service.to_public(
+        submission, actor, attachment_count=count, contacts=request.app.state.contact_sealer
+    )
 
 
 @router.patch("/submissions/{submission_id}", response_model=SubmissionPublic, tags=["officers"])
 def update_submission(
-    submission_id: int, data: SubmissionUpdate, db: SessionDep, actor: CurrentActor
+    submission_id: DbId, data: SubmissionUpdate, db: SessionDep, actor: CurrentActor
 ) -> SubmissionPublic:
     submission = service.update(db_session=db, actor=actor, submission_id=submission_id, data=data)
     return _public(db, actor, submission)
@@ -158,7 +175,7 @@ def update_submission(
 @router.get(
     "/submissions/{submission_id}/notes", response_model=list[NotePublic], tags=["officers"]
 )
-def list_notes(submission_id: int, db: SessionDep, actor: CurrentActor):
+def list_notes(submission_id: DbId, db: SessionDep, actor: CurrentActor):
     notes = service.notes(db_session=db, actor=actor, submission_id=submission_id)
     return [NotePublic.model_validate(n, from_attributes=True) for n in notes]
 
@@ -169,7 +186,7 @@ def list_notes(submission_id: int, db: SessionDep, actor: CurrentActor):
     response_model=NotePublic,
     tags=["officers"],
 )
-def add_note(submission_id: int, data: NoteCreate, db: SessionDep, actor: CurrentActor):
+def add_note(submission_id: DbId, data: NoteCreate, db: SessionDep, actor: CurrentActor):
     note = service.add_note(db_session=db, actor=actor, submission_id=submission_id, text=data.text)
     return NotePublic.model_validate(note, from_attributes=True)
 
@@ -178,7 +195,7 @@ def add_note(submission_id: int, data: NoteCreate, db: SessionDep, actor: Curren
     "/submissions/{submission_id}/reply", response_model=SubmissionPublic, tags=["officers"]
 )
 def reply(
-    submission_id: int, data: ReplyCreate, db: SessionDep, actor: CurrentActor
+    submission_id: DbId, data: ReplyCreate, db: SessionDep, actor: CurrentActor
 ) -> SubmissionPublic:
     submission = service.reply(
         db_session=db, actor=actor, submission_id=submission_id, text=data.text
@@ -190,7 +207,7 @@ def reply(
     "/submissions/{submission_id}/duplicate", response_model=SubmissionPublic, tags=["officers"]
 )
 def mark_duplicate(
-    submission_id: int, data: DuplicateMark, db: SessionDep, actor: CurrentActor
+    submission_id: DbId, data: DuplicateMark, db: SessionDep, actor: CurrentActor
 ) -> SubmissionPublic:
     submission = service.mark_duplicate(
         db_session=db, actor=actor, submission_id=submission_id, original=data.duplicate_of
@@ -201,7 +218,7 @@ def mark_duplicate(
 @router.get(
     "/submissions/{submission_id}/similar", response_model=list[SimilarPublic], tags=["officers"]
 )
-def similar(submission_id: int, db: SessionDep, actor: CurrentActor):
+def similar(submission_id: DbId, db: SessionDep, actor: CurrentActor):
     return [
         SimilarPublic(
             id=s.submission.id,
@@ -221,7 +238,7 @@ def similar(submission_id: int, db: SessionDep, actor: CurrentActor):
     response_model=list[AttachmentPublic],
     tags=["officers"],
 )
-def list_attachments(submission_id: int, db: SessionDep, actor: CurrentActor):
+def list_attachments(submission_id: DbId, db: SessionDep, actor: CurrentActor):
     return [
         AttachmentPublic.model_validate(a, from_attributes=True)
         for a in attachments_service.list_for(
@@ -230,7 +247,7 @@ def list_attachments(submission_id: int, db: SessionDep, actor: CurrentActor):
     ]
 
 
-def _file(request: Request, db, actor, attachment_id: int, sealed: bool) -> FileResponse:
+def _file(request: Request, db, actor, attachment_id: DbId, sealed: bool) -> FileResponse:
     try:
         path, attachment = attachments_service.open_for(
             db_session=db,
@@ -242,24 +259,16 @@ def _file(request: Request, db, actor, attachment_id: int, sealed: bool) -> File
         )
     except FileNotFoundError:
         raise NotFound("attachment file") from None
-    return FileResponse(
-        path,
-        media_type=attachment.mime,
-        headers={
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": "inline",
-        },
-    )
+    return file_response(path, attachment, sealed=sealed)
 
 
 @router.get("/attachments/{attachment_id}", tags=["officers"])
-def attachment_file(attachment_id: int, request: Request, db: SessionDep, actor: CurrentActor):
+def attachment_file(attachment_id: DbId, request: Request, db: SessionDep, actor: CurrentActor):
     """The officer copy, with GPS and other metadata stripped."""
     return _file(request, db, actor, attachment_id, sealed=False)
 
 
 @router.get("/attachments/{attachment_id}/original", tags=["officers"])
-def attachment_original(attachment_id: int, request: Request, db: SessionDep, actor: CurrentActor):
+def attachment_original(attachment_id: DbId, request: Request, db: SessionDep, actor: CurrentActor):
     """The sealed original, byte for byte as the citizen sent it (admins only, audited)."""
     return _file(request, db, actor, attachment_id, sealed=True)

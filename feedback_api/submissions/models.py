@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Index
+from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from feedback_api.clock import utcnow
@@ -65,8 +65,9 @@ class Submission(SQLModel, table=True):
     latitude: float | None = None
     longitude: float | None = None
     anonymity: str = Field(max_length=16, default=Anonymity.ANONYMOUS)
-    contact_name: str | None = Field(default=None, max_length=200)
-    contact_phone: str | None = Field(default=None, max_length=32)
+    # Sealed at rest (feedback_api.submissions.contacts): AES-GCM ciphertext, never plain text.
+    contact_name: str | None = Field(default=None, sa_type=Text)
+    contact_phone: str | None = Field(default=None, sa_type=Text)
     status: str = Field(max_length=16, default=Status.NEW, index=True)
     priority: str = Field(max_length=16, default=Priority.NORMAL)
     valuable: bool = Field(default=False, index=True)

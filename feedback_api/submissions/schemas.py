@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
+
+from feedback_api.wire import DbId, Moment
 
 KindName = Literal["tip", "question", "opinion"]
 StatusName = Literal["new", "verifying", "forwarded", "resolved", "rejected", "duplicate"]
@@ -26,10 +29,18 @@ MAX_TEXT = 5000
 
 
 def _clean_text(value: str | None) -> str | None:
-    """Strip control characters (except newlines and tabs) that would corrupt views/exports."""
+    """Strip control characters (except newlines and tabs) that would corrupt views/exports,
+    and invisible format characters (right-to-left overrides, zero-width spaces and joiners,
+    byte-order marks: Unicode category Cf) that make a name or category read differently from
+    what it is, e.g. "‮gnp.exe" shown as "exe.png"."""
     if value is None:
         return None
-    cleaned = "".join(ch for ch in value if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
+    cleaned = "".join(
+        ch
+        for ch in value
+        if ch in "\n\t"
+        or (ch >= " " and ch != "\x7f" and unicodedata.category(ch) not in ("Cc", "Cf"))
+    )
     return cleaned.strip()
 
 
@@ -51,7 +62,9 @@ class SubmissionCreate(BaseModel):
     contact_phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 .-]{6,20}$")
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=80)
 
-    _clean = field_validator("text", "location_text", "contact_name", "topic")(_clean_text)
+    _clean = field_validator("text", "location_text", "contact_name", "topic", "category")(
+        _clean_text
+    )
 
     @model_validator(mode="after")
     def _rules(self) -> SubmissionCreate:
@@ -87,7 +100,8 @@ class PublicStatus(BaseModel):
 
 
 class SubmissionPublic(BaseModel):
-    """An officer's view of a submission. Contact fields are None unless the role may see them."""
+    """An officer's view of a submission. Contact fields are None except in the (audited)
+    detail view, and there only for roles that may see them; lists never carry them."""
 
     id: int
     tracking_code: str
@@ -127,11 +141,13 @@ class SubmissionUpdate(BaseModel):
     status: StatusName | None = None
     priority: PriorityName | None = None
     valuable: bool | None = None
-    assigned_to_id: int | None = None
+    assigned_to_id: DbId | None = None
     unassign: bool = False
-    unit_id: int | None = None
+    unit_id: DbId | None = None
     category: str | None = Field(default=None, max_length=40)
-    due_at: dt.datetime | None = None
+    due_at: Moment | None = None
+
+    _clean = field_validator("category")(_clean_text)
 
 
 class NoteCreate(BaseModel):

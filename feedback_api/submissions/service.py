@@ -19,6 +19,7 @@ from feedback_api.outbox import service as outbox
 from feedback_api.permissions import Action, Actor, NotFound
 from feedback_api.settings import Settings
 from feedback_api.submissions import deadlines, labels, tracking
+from feedback_api.submissions.contacts import ContactSealer, sealer_for
 from feedback_api.submissions.models import (
     CLOSED,
     Anonymity,
@@ -126,6 +127,7 @@ def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -
     now = utcnow()
     kind = Kind(data.kind)
     named = data.anonymity != "anonymous"
+    sealer = sealer_for(settings.secret_key)
     for _attempt in range(5):
         submission = Submission(
             tracking_code=tracking.new_code(),
@@ -141,8 +143,8 @@ def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -
             latitude=data.latitude,
             longitude=data.longitude,
             anonymity=Anonymity(data.anonymity),
-            contact_name=data.contact_name if named else None,
-            contact_phone=data.contact_phone if named else None,
+            contact_name=sealer.seal(data.contact_name) if named else None,
+            contact_phone=sealer.seal(data.contact_phone) if named else None,
             search_text=_search_text(data),
             due_at=deadlines.due_at(kind, now, settings),
             created_at=now,
@@ -257,10 +259,14 @@ def to_public(
     actor: Actor,
     *,
     attachment_count: int = 0,
+    contacts: ContactSealer | None = None,
     now: dt.datetime | None = None,
 ) -> SubmissionPublic:
+    """The officer's view. Contact details appear only when `contacts` (the sealer that opens
+    them) is given, which only the audited detail view does, and only if the role may see
+    them: lists and the answers to changes never carry them, so no bulk read reveals anyone."""
     now = now or utcnow()
-    show_contact = contact_visible(actor, submission)
+    show_contact = contacts is not None and contact_visible(actor, submission)
     return SubmissionPublic(
         id=submission.id,
         tracking_code=submission.tracking_code,
@@ -274,8 +280,8 @@ def to_public(
         latitude=submission.latitude,
         longitude=submission.longitude,
         anonymity=str(submission.anonymity),
-        contact_name=submission.contact_name if show_contact else None,
-        contact_phone=submission.contact_phone if show_contact else None,
+        contact_name=contacts.open(submission.contact_name) if show_contact else None,
+        contact_phone=contacts.open(submission.contact_phone) if show_contact else None,
         status=str(submission.status),
         priority=str(submission.priority),
         valuable=submission.valuable,

@@ -19,7 +19,11 @@ from feedback_api.zalo.schemas import (
 router = APIRouter(prefix="/api/v1/zalo", tags=["zalo"])
 
 
-@router.get("/tokens", response_model=ZaloTokensPublic)
+@router.get(
+    "/tokens",
+    response_model=ZaloTokensPublic,
+    responses={404: {"description": "No tokens stored yet (or not readable with this secret)"}},
+)
 def tokens(db: SessionDep, settings: SettingsDep, _caller: ServiceCaller) -> ZaloTokensPublic:
     found = service.tokens(db_session=db, secret=settings.secret_key)
     if found is None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from faq.assistant import Faq
 from handlers.events import Button, EventKind, InboundEvent, OutboundMessage, rows
-from handlers.ports import CitizenRefs, FeedbackPort, FileFetcher
+from handlers.ports import CitizenRefs, FeedbackPort, FileFetcher, FileReleaser
 from handlers.state import ConversationState
 from handlers.texts import t
 
@@ -32,6 +32,9 @@ class Deps:
     citizen_refs: CitizenRefs
     files: Mapping[str, FileFetcher]
     limits: Limits = Limits()
+    # Per channel: forget a file the citizen sent once no draft refers to it any more (the tip
+    # was sent, so the original now lives in the sealed store, or the draft ended).
+    release: Mapping[str, FileReleaser] = field(default_factory=dict)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from faq.assistant import Faq
 from feedback_api.outbox import service as outbox
 from feedback_api.submissions.models import Attachment, Submission
 from handlers.events import Button, FileRef, OutboundMessage
+from handlers.texts import t
 from tests.bot.webchat_fixtures import ChatSite, jpeg, migrated_api_db, page_cursor
 
 HX = {"HX-Request": "true"}
@@ -118,7 +119,7 @@ def test_cookies_are_secure_when_configured_and_a_forged_cookie_starts_afresh(si
         page = client.get("/", headers={"Cookie": f"{COOKIE}=not-a-token"})
         cookie = page.headers["set-cookie"]
         assert "Secure" in cookie and "Xin chào!" in page.text
-        assert re.match(rf"{COOKIE}=[A-Za-z0-9_-]{{43}};", cookie)
+        assert re.match(rf"{COOKIE}=[A-Za-z0-9_-]{{43}}\.[A-Za-z0-9_-]{{43}};", cookie)
         client.portal.call(site.api.aclose)
 
 
@@ -285,3 +286,82 @@ def test_static_files_are_vendored_and_nothing_else_is_served(client):
     assert client.get("/chat/static/webchat.js").status_code == 200
     assert client.get("/chat/static/..%2Fwebchat.py").status_code == 404
     assert client.get("/chat/static/page.html").status_code == 404
+
+
+def test_a_session_token_the_client_invents_is_refused_and_a_new_one_issued(client):
+    invented = "A" * 43  # the shape the old server accepted from anyone
+    page = client.get("/", headers={"Cookie": f"{COOKIE}={invented}"})
+    issued = page.cookies.get(COOKIE)
+    assert issued and issued != invented and "." in issued  # nonce.signature
+    forged = issued.split(".")[0] + "." + "B" * 43  # right shape, signature not the server's
+    client.cookies.clear()
+    refused = client.post(
+        "/chat/send", data={"text": "xin chào"}, headers={**HX, "Cookie": f"{COOKIE}={forged}"}
+    )
+    assert refused.status_code == 403
+
+
+def test_photo_uploads_are_rate_limited_per_chat_session(client):
+    visitor = Visitor(client)
+    visitor.presses("Tố giác")
+    statuses = [
+        visitor.post("/chat/photo", files={"file": ("a.jpg", jpeg(), "image/jpeg")}).status_code
+        for _ in range(11)
+    ]
+    assert 429 not in statuses[:10] and statuses[10] == 429
+    assert t("tip.photo_rate_limited") in visitor.text()
+    other = Visitor(TestClient(client.app))  # another session is not affected
+    other.presses("Tố giác")
+    assert other.post("/chat/photo", files={"file": ("a.jpg", jpeg())}).status_code != 429
+
+
+def _uploads(site) -> list:
+    return (
+        sorted(p.name for p in site.chat.upload_dir.glob("*"))
+        if site.chat.upload_dir.exists()
+        else []
+    )
+
+
+def test_photos_leave_the_web_chat_when_the_tip_is_sent(client, site):
+    visitor = Visitor(client)
+    visitor.presses("Tố giác")
+    visitor.presses("Trộm cắp")
+    visitor.says("Kẻ gian bẻ khóa xe máy trước chợ An Bình vào ban đêm")
+    visitor.presses("Bỏ qua")
+    visitor.post("/chat/photo", files={"file": ("a.jpg", jpeg(), "image/jpeg")})
+    assert len(_uploads(site)) == 1
+    visitor.presses("Xong")
+    visitor.presses("Ẩn danh")
+    visitor.presses("Gửi tin")
+    assert _uploads(site) == []  # the sealed original now lives in the feedback API only
+    with site.api_db() as db:
+        assert len(db.exec(select(Attachment)).all()) == 1
+
+
+def test_photos_of_a_cancelled_draft_are_deleted(client, site):
+    visitor = Visitor(client)
+    visitor.presses("Tố giác")
+    visitor.presses("Trộm cắp")
+    visitor.says("Kẻ gian bẻ khóa xe máy trước chợ An Bình vào ban đêm")
+    visitor.presses("Bỏ qua")
+    visitor.post("/chat/photo", files={"file": ("a.jpg", jpeg(), "image/jpeg")})
+    assert len(_uploads(site)) == 1
+    visitor.says("/cancel")
+    assert _uploads(site) == []
+
+
+def test_uploads_of_drafts_that_expired_unseen_are_swept(site):
+    import os
+    import time
+
+    site.chat.upload_dir.mkdir(parents=True, exist_ok=True)
+    old, fresh = (
+        site.chat.upload_dir / ("a" * 32 + ".jpg"),
+        site.chat.upload_dir / ("b" * 32 + ".jpg"),
+    )
+    old.write_bytes(jpeg())
+    fresh.write_bytes(jpeg())
+    long_ago = time.time() - site.chat.upload_lifetime - 1
+    os.utime(old, (long_ago, long_ago))
+    assert site.chat.sweep() == 1 and _uploads(site) == [fresh.name]

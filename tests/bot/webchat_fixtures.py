@@ -63,17 +63,20 @@ class ChatSite:
         self.bot_db = make_bot_engine(f"sqlite:///{tmp / 'bot.db'}")
         self.contacts = ContactRegistry(self.bot_db)
         files: dict = {}
+        release: dict = {}
         deps = Deps(
             faq=faq,
             api=self.api,
             citizen_refs=self.contacts.citizen_ref,
             files=files,
+            release=release,
             limits=Limits(),
         )
         self.store = MemoryStateStore()
         self.engine = Engine(deps, self.store)
         self.chat = WebChat(engine=self.engine, db=self.bot_db, upload_dir=tmp / "uploads")
         files["web"] = self.chat.fetch
+        release["web"] = self.chat.release
         self.app = self.api_app if combined else FastAPI()
         self.app.include_router(self.chat.router)
 

@@ -40,6 +40,7 @@ TABLES = (
     "submission",
     "officer_session",
     "api_token",
+    "login_throttle",
     "officer",
     "unit",
     "zalo_credentials",

@@ -20,6 +20,13 @@ from PIL.PngImagePlugin import PngInfo
 
 from feedback_api.attachments import storage
 from feedback_api.attachments.storage import AttachmentRejected, AttachmentStore, StoredAttachment
+from tests.feedback_api.media_samples import (
+    AUTHOR,
+    GPS_ISO6709,
+    MEDIA,
+    pdf_with_metadata,
+    video_with_gps,
+)
 
 MIB = 1024 * 1024
 GPS_IFD = 0x8825
@@ -27,9 +34,9 @@ ORIENTATION = 0x0112
 MAKE = 0x010F
 HANOI_GPS = {1: "N", 2: (21.0, 1.0, 42.0), 3: "E", 4: (105.0, 50.0, 3.0)}
 XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF>secret-xmp</rdf:RDF></x:xmpmeta>'
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08mdat"
-MOV = b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  " + b"\x00\x00\x00\x08wide"
+PDF = pdf_with_metadata()
+MP4 = video_with_gps(b"mp42")
+MOV = video_with_gps(b"qt  ")
 HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00\x00\x00\x08meta"
 HTML = b"<!DOCTYPE html><html><body><script>alert('pwned')</script></body></html>"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
@@ -224,7 +231,7 @@ def test_the_same_photo_sent_twice_is_stored_once(store):
     assert files_under(store.root) == sorted([sealed, store.public_path(first.public_sha256)])
 
 
-def test_a_pdf_and_videos_are_kept_as_they_are(store):
+def test_a_pdf_and_videos_are_sealed_as_sent_and_reach_officers_without_metadata(store):
     for data, name, mime, ext in (
         (PDF, "don-to-giac.pdf", "application/pdf", ".pdf"),
         (MP4, "clip.mp4", "video/mp4", ".mp4"),
@@ -232,9 +239,20 @@ def test_a_pdf_and_videos_are_kept_as_they_are(store):
     ):
         stored = store.store(data, claimed_name=name)
         assert (stored.mime, stored.extension) == (mime, ext)
-        assert stored.public_sha256 == stored.sha256 and stored.public_size == stored.size
         assert (stored.width, stored.height) == (None, None)
-        assert store.public_path(stored.public_sha256).read_bytes() == data
+        assert store.sealed_path(stored.sha256).read_bytes() == data
+        public = store.public_path(stored.public_sha256).read_bytes()
+        for secret in (AUTHOR.encode(), b"Scanner", b"xmpmeta", GPS_ISO6709, b"com.apple"):
+            assert secret not in public, (name, secret)
+    video = store.public_path(store.store(MP4).public_sha256).read_bytes()
+    assert len(video) == len(MP4) and video.endswith(MEDIA)  # offsets unchanged: still plays
+
+
+def test_a_pdf_keeps_its_pages(store):
+    from pypdf import PdfReader
+
+    public = store.public_path(store.store(PDF).public_sha256).read_bytes()
+    assert len(PdfReader(io.BytesIO(public)).pages) == 1
 
 
 def test_the_result_cannot_be_altered_after_the_fact(store):
@@ -341,7 +359,7 @@ def test_a_huge_picture_is_refused_before_it_is_decoded(tmp_path):
     bomb = png_bomb(100_000, 100_000)
     refused = rejection(AttachmentStore(tmp_path), bomb)
     assert refused.code == "too_large"
-    assert refused.message_vi.startswith("Ảnh có độ phân giải quá lớn (tối đa 40 triệu điểm ảnh)")
+    assert refused.message_vi.startswith("Ảnh có độ phân giải quá lớn (tối đa 16 triệu điểm ảnh)")
 
     refused = rejection(AttachmentStore(tmp_path, max_pixels=100), encode(two_tone(), "PNG"))
     assert refused.code == "too_large"

@@ -95,10 +95,27 @@ def test_production_refuses_default_or_short_secrets():
         Settings(environment="production", _env_file=None)
     with pytest.raises(ValidationError, match="LANGNGHE_SERVICE_TOKEN"):
         Settings(environment="production", secret_key="s" * 40, _env_file=None)
-    ok = Settings(
-        environment="production", secret_key="s" * 40, service_token="t" * 40, _env_file=None
-    )
+    strong = {"secret_key": "s" * 40, "service_token": "t" * 40}
+    with pytest.raises(ValidationError, match="LANGNGHE_COOKIE_SECURE"):
+        Settings(environment="production", **strong, _env_file=None)
+    ok = Settings(environment="production", **strong, cookie_secure=True, _env_file=None)
     assert ok.environment == "production"
+
+
+def test_one_variable_sets_the_secure_flag_of_every_cookie(monkeypatch, tmp_path):
+    from bot.settings import BotSettings
+
+    monkeypatch.setenv("LANGNGHE_COOKIE_SECURE", "true")
+    monkeypatch.setenv("LANGNGHE_SECURE_COOKIES", "false")  # the old duplicate: ignored now
+    assert Settings(_env_file=None).cookie_secure is True
+    assert BotSettings(_env_file=None).cookie_secure is True
+    assert not hasattr(Settings(_env_file=None), "extra_origins")
+
+
+def test_trusted_proxies_must_be_addresses_or_networks():
+    with pytest.raises(ValidationError):
+        Settings(trusted_proxies=["not-an-address"], _env_file=None)
+    assert Settings(trusted_proxies=["10.0.0.0/8", "::1"], _env_file=None).trusted_proxies
 
 
 def test_serve_refuses_to_start_in_production_with_defaults(data_dir, monkeypatch):

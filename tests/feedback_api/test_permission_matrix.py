@@ -288,11 +288,20 @@ ENDPOINTS = {
         check=_check_token,
     ),
     "officers.me": Endpoint("GET", "/api/v1/officers/me", 200, check=_check_me),
+    "tokens.list": Endpoint("GET", "/api/v1/officers/me/tokens", 200),
+    "officers.unlock": Endpoint(
+        "POST",
+        "/api/v1/officers/{officer_id}/unlock",
+        200,
+        before_scope=(Action.MANAGE_OFFICERS,),
+    ),
 }
 
 # Officer-facing routes deliberately left out of the matrix.
 NOT_IN_MATRIX = {
     ("POST", "/api/v1/auth/logout"),  # ends the session the other rows share
+    # Only ever one's own token: test_security.py checks another's id answers 404.
+    ("DELETE", "/api/v1/officers/me/tokens/{token_id}"),
 }
 
 
@@ -451,6 +460,19 @@ MATRIX = [
     ("officers.me",          "leader",    "-",     200),
     ("officers.me",          "campaign",  "-",     200),
     ("officers.me",          "anonymous", "-",     401),
+
+    ("tokens.list",          "admin",     "-",     200),
+    ("tokens.list",          "officer",   "-",     200),
+    ("tokens.list",          "leader",    "-",     200),
+    ("tokens.list",          "campaign",  "-",     200),
+    ("tokens.list",          "anonymous", "-",     401),
+
+    ("officers.unlock",      "admin",     "own",   200),
+    ("officers.unlock",      "admin",     "other", 200),
+    ("officers.unlock",      "officer",   "own",   403),
+    ("officers.unlock",      "leader",    "own",   403),
+    ("officers.unlock",      "campaign",  "own",   403),
+    ("officers.unlock",      "anonymous", "own",   401),
 ]
 
 BOT_ONLY = [
