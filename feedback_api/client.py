@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from feedback_api.knowledge.schemas import KnowledgeSnapshot, UnansweredCreate
 from feedback_api.outbox.schemas import AckResult, LeasedMessages
 from feedback_api.submissions.schemas import (
     AttachmentPublic,
@@ -121,6 +122,16 @@ class FeedbackClient:
 
     async def unsubscribe(self, citizen_ref: str) -> None:
         await self._request("DELETE", f"/api/v1/intake/subscriptions/{citizen_ref}")
+
+    async def knowledge(self, *, since: int | None = None) -> KnowledgeSnapshot:
+        """The live FAQ base, or `changed=False` when `since` is still the live version."""
+        params = {} if since is None else {"since": since}
+        response = await self._request("GET", "/api/v1/knowledge", params=params)
+        return KnowledgeSnapshot.model_validate(response.json())
+
+    async def record_unanswered(self, data: UnansweredCreate) -> None:
+        """Report a question the FAQ did not answer (the text only, never who asked)."""
+        await self._request("POST", "/api/v1/intake/unanswered", json=data.model_dump(mode="json"))
 
     async def lease_outbox(self, *, limit: int = 50, lease_seconds: int = 60) -> LeasedMessages:
         response = await self._request(

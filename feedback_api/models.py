@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from feedback_api.audit.models import AuditEvent
+from feedback_api.knowledge.models import KnowledgeEntry, KnowledgeRevision, UnansweredQuestion
 from feedback_api.officers.models import ApiToken, LoginThrottle, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
 from feedback_api.submissions.models import Attachment, Note, Submission
@@ -16,6 +17,8 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "KnowledgeEntry",
+    "KnowledgeRevision",
     "LoginThrottle",
     "Note",
     "Officer",
@@ -23,6 +26,7 @@ __all__ = [
     "OutboxMessage",
     "Submission",
     "Subscription",
+    "UnansweredQuestion",
     "Unit",
     "ZaloCredentials",
     "metadata",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from feedback_api.knowledge.schemas import UnansweredCreate
 from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
 from feedback_api.units.schemas import UnitsPublic
 from handlers.events import FileRef
@@ -34,6 +35,8 @@ class FeedbackPort(Protocol):
     async def subscribe(self, citizen_ref: str, *, unit_code: str, topics: list[str]) -> None: ...
 
     async def unsubscribe(self, citizen_ref: str) -> None: ...
+
+    async def record_unanswered(self, data: UnansweredCreate) -> None: ...
 
 
 # Downloads a file the citizen sent, given the channel's reference to it.

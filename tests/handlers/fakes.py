@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 
 from feedback_api.client import NotFoundError
+from feedback_api.knowledge.schemas import UnansweredCreate
 from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
 from feedback_api.units.schemas import UnitPublic, UnitsPublic
 
@@ -16,6 +17,7 @@ class MemoryFeedbackApi:
         self.by_key: dict[str, SubmissionReceipt] = {}
         self.uploads: list[tuple[str, int]] = []
         self.subscriptions: dict[str, tuple[str, list[str]]] = {}
+        self.unanswered: list[UnansweredCreate] = []
         self._codes = (f"LN-{n:04d}-TEST" for n in itertools.count(1000))
 
     async def create_submission(self, data: SubmissionCreate) -> SubmissionReceipt:
@@ -66,3 +68,6 @@ class MemoryFeedbackApi:
 
     async def unsubscribe(self, citizen_ref: str) -> None:
         self.subscriptions.pop(citizen_ref, None)
+
+    async def record_unanswered(self, data: UnansweredCreate) -> None:
+        self.unanswered.append(data)

@@ -1,7 +1,7 @@
 """zalo_credentials: the Zalo OA's token pair, sealed at rest, with its refresh lease
 
 Revision ID: 0005_zalo
-Revises: 0005_security
+Revises: 0005_kb_loop
 Create Date: 2026-12-02 07:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0005_zalo"
-down_revision = "0005_security"
+down_revision = "0005_kb_loop"
 branch_labels = None
 depends_on = None
 
