@@ -2,12 +2,14 @@
 
 from fastapi import APIRouter
 
-from feedback_api.pages import admin, auth, inbox, tokens
+from feedback_api.pages import account, admin, auth, campaign, inbox, tokens
 from feedback_api.zalo import pages as zalo_pages
 
 router = APIRouter()
 router.include_router(auth.router)
 router.include_router(inbox.router)
+router.include_router(account.router)
+router.include_router(campaign.router)
 router.include_router(admin.router)
 router.include_router(tokens.router)
 router.include_router(zalo_pages.router)

@@ -1,7 +1,7 @@
 """zalo_credentials: the Zalo OA's token pair, sealed at rest, with its refresh lease
 
-Revision ID: 0005_zalo
-Revises: 0005_kb_loop
+Revision ID: 0007_zalo
+Revises: 0006_officer_day
 Create Date: 2026-12-02 07:00:00
 """
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0005_zalo"
-down_revision = "0005_kb_loop"
+revision = "0007_zalo"
+down_revision = "0006_officer_day"
 branch_labels = None
 depends_on = None
 
