@@ -8,12 +8,16 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
+import httpx
 from fastapi import FastAPI
 
 from bot.broadcast_runtime import BroadcastDelivery
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_updates import UpdateLog
 from bot.channels.webchat import WebChat
+from bot.channels.zalo import ZaloChannel
+from bot.channels.zalo_setup import build_zalo, seed_zalo_tokens
+from bot.channels.zalo_tokens import NoTokens
 from bot.contacts import ContactRegistry
 from bot.pending import PendingSubmissions
 from bot.sender import Sender
@@ -52,12 +56,18 @@ class BotRuntime:
     broadcasts: BroadcastDelivery
     pending: PendingSubmissions
     faq: LiveFaq
+    zalo: ZaloChannel | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     @classmethod
     def build(
-        cls, settings: BotSettings, client: FeedbackClient, *, faq: Faq | None = None
+        cls,
+        settings: BotSettings,
+        client: FeedbackClient,
+        *,
+        faq: Faq | None = None,
+        zalo_transport: httpx.AsyncBaseTransport | None = None,
     ) -> BotRuntime:
         db = make_bot_engine(settings.resolved_bot_database_url)
         contacts = ContactRegistry(db)
@@ -119,6 +129,11 @@ class BotRuntime:
             )
             files["telegram"] = telegram.fetch
             channels["telegram"] = telegram
+        zalo = None
+        if settings.zalo_enabled:
+            zalo = build_zalo(settings, engine, db, client, contacts, transport=zalo_transport)
+            files["zalo"] = zalo.fetch
+            channels["zalo"] = zalo
         sender = Sender(
             client,
             contacts,
@@ -128,7 +143,17 @@ class BotRuntime:
         )
         broadcasts = BroadcastDelivery.build(settings, client, contacts, webchat)
         return cls(
-            settings, client, engine, contacts, webchat, telegram, sender, broadcasts, pending, live
+            settings,
+            client,
+            engine,
+            contacts,
+            webchat,
+            telegram,
+            sender,
+            broadcasts,
+            pending,
+            live,
+            zalo,
         )
 
     def mount(self, app: FastAPI) -> None:
@@ -136,6 +161,8 @@ class BotRuntime:
         if self.telegram is not None:
             app.include_router(self.telegram.router)
             app.add_middleware(_WebhookFront, channel=self.telegram)
+        if self.zalo is not None:
+            app.include_router(self.zalo.router)
 
     async def start(self, *, poll_telegram: bool = False) -> None:
         self._stop.clear()
@@ -147,6 +174,8 @@ class BotRuntime:
             self._tasks.append(asyncio.create_task(self._retry_telegram()))
             if poll_telegram:
                 self._tasks.append(asyncio.create_task(self.telegram.poll(self._stop)))
+        if self.zalo is not None:
+            self._tasks.append(asyncio.create_task(self._keep_zalo()))
         self._tasks.append(
             asyncio.create_task(
                 self.pending.run_forever(
@@ -186,6 +215,8 @@ class BotRuntime:
             await self.telegram.wait_idle()
             await self.telegram.stop()
         await self.broadcasts.close()
+        if self.zalo is not None:
+            await self.zalo.stop()
         await self.client.aclose()
 
     async def _retry_telegram(self) -> None:
@@ -198,3 +229,19 @@ class BotRuntime:
                 log.exception("telegram retry pass failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.settings.telegram_retry_seconds)
+
+    async def _keep_zalo(self) -> None:
+        """Zalo: first tokens from the environment, then a pass every few seconds that refreshes
+        the token ahead of expiry, retries failed events from their record and prunes old ones."""
+        await seed_zalo_tokens(self.settings, self.zalo)
+        while not self._stop.is_set():
+            try:
+                await self.zalo.retry_pending()
+                await asyncio.to_thread(self.zalo.events.prune)
+                await self.zalo.tokens.ensure_fresh()
+            except NoTokens as error:  # recorded (and shown to officers) by the keeper
+                log.debug("Zalo tokens not usable yet: %s", error)
+            except Exception:  # keep going; each failure is recorded
+                log.exception("Zalo upkeep pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.settings.zalo_retry_seconds)

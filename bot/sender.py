@@ -1,9 +1,12 @@
 """The sender: delivers feedback_api's outbox (officers' replies, status notices) to citizens.
 
 It leases a batch, resolves each opaque citizen reference to a chat through the contact
-registry (feedback_api never knows chat ids), delivers within Telegram's limits and acks every
-message with its outcome. Progress lives in the outbox, not in this process: a crash only lets
-the leases expire, and the messages are handed out again.
+registry (feedback_api never knows chat ids), delivers within each platform's limits and acks
+every message with its outcome. A channel with rules of its own (Zalo: the consultation window,
+quotas) is asked `admit` first; a message its rules forbid is acked "failed" with the reason
+("skipped: outside_window …"), so it is counted and never sent in breach. Progress lives in
+the outbox, not in this process: a crash only lets the leases expire, and the messages are
+handed out again.
 
 One scheduler per batch decides what may go now: a global token bucket and one message per
 second per chat. Sends to different chats run concurrently (at most one in flight per chat,
@@ -156,12 +159,22 @@ class Sender:
         the batch. A short 429 puts the job back at the front of its chat's queue."""
         chat = (job.contact.channel, job.contact.external_id)
         message = job.message
+        channel = self._channels[job.contact.channel]
+        outbound = OutboundMessage(text=message.text)
         try:
-            await self._channels[job.contact.channel].send(
-                job.contact.external_id, OutboundMessage(text=message.text)
-            )
+            # A channel with rules of its own (Zalo's window and quotas) is asked first.
+            admit = getattr(channel, "admit", None)
+            refusal = None
+            if admit is not None:
+                refusal = await admit(job.contact.external_id, outbound, purpose=message.purpose)
+            if refusal is not None:
+                await self._refused(message, refusal)
+                return
+            await channel.send(job.contact.external_id, outbound)
         except DeliveryError as error:
-            if error.blocked:
+            if error.skipped:  # the platform's rules forbid it: recorded, never retried
+                await self._ack(message, "failed", f"skipped: {error.skipped} ({error})")
+            elif error.blocked:
                 await self._contacts.aset_blocked(message.citizen_ref)
                 await self._blocked(message, str(error))
                 for later in queues.pop(chat, ()):  # the rest for this chat is undeliverable
@@ -193,6 +206,14 @@ class Sender:
         unblock the bot (or write again) before the outbox's attempts run out."""
         hold = None if message.purpose == "broadcast" else self._blocked_hold
         await self._ack(message, "blocked", error, retry_after=hold)
+
+    async def _refused(self, message: LeasedMessage, refusal) -> None:
+        """Not now (`retry_after`: a quota for today) or not at all (outside the window, a
+        type a broadcast may not use): the reason is recorded with the outcome."""
+        if refusal.retry_after is not None:
+            await self._ack(message, "retry", str(refusal), retry_after=refusal.retry_after)
+        else:
+            await self._ack(message, "failed", str(refusal))
 
     async def _hand_back(self, jobs: deque[_Job], wait: float) -> None:
         """The chat (or the whole bot) may not send again within this lease: return its

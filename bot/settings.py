@@ -59,6 +59,30 @@ class BotSettings(BaseSettings):
     cookie_secure: bool = False
     secret_key: str = ""
 
+    # Zalo Official Account. The webhook is served once the three credentials are set; messages
+    # go out once tokens exist (the two token variables are read at the first start only: the
+    # database holds the pair from then on, refreshed automatically; or paste it on the admin
+    # page /officer/admin/zalo).
+    zalo_app_id: str = ""
+    zalo_app_secret: SecretStr = SecretStr("")
+    zalo_oa_secret_key: SecretStr = SecretStr("")
+    zalo_access_token: SecretStr = SecretStr("")
+    zalo_refresh_token: SecretStr = SecretStr("")
+    zalo_api_url: str = "https://openapi.zalo.me"
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
+    # Files citizens send are downloaded over HTTPS from these hosts (and their subdomains) only.
+    zalo_media_hosts: str = "zdn.vn,zadn.vn,zalo.me,zaloapp.com"
+    zalo_webhook_max_age_seconds: float = 300.0  # older (or future) event timestamps: refused
+    zalo_token_refresh_margin_seconds: float = 3600.0  # refresh this long before expiry
+    zalo_retry_seconds: float = 15.0
+    # Zalo's rules (bot/channels/zalo_rules.py): consultation window after the citizen's last
+    # message, messages per citizen and per OA per local day (0: no limit), and which message
+    # types (text, buttons, image) a broadcast may use.
+    zalo_window_days: float = 7.0
+    zalo_user_daily_quota: int = 8
+    zalo_daily_quota: int = 0
+    zalo_broadcast_types: str = "text"
+
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> BotSettings:
         if self.environment != "production":
@@ -84,3 +108,11 @@ class BotSettings(BaseSettings):
     @property
     def webhook_url(self) -> str | None:
         return f"{self.public_url.rstrip('/')}/telegram/webhook" if self.public_url else None
+
+    @property
+    def zalo_enabled(self) -> bool:
+        return bool(
+            self.zalo_app_id
+            and self.zalo_app_secret.get_secret_value()
+            and self.zalo_oa_secret_key.get_secret_value()
+        )

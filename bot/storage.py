@@ -97,6 +97,42 @@ webchat_messages = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# Zalo events as received (bot/channels/zalo_log.py): recorded before the 200, processed once
+# per key (message.msg_id; Zalo resends). The payload is erased once processed.
+zalo_events = Table(
+    "bot_zalo_event",
+    metadata,
+    Column("key", String(120), primary_key=True),
+    Column("chat_id", String(80)),
+    Column("payload", JSON, nullable=False),
+    # pending → processing → handled (replies stored) → done, or failed (retried)
+    Column("status", String(12), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("replies", JSON),
+    Column("sent", Integer, nullable=False, default=0),
+    Column("received_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("processed_at", DateTime(timezone=True)),
+)
+
+# What Zalo's rules need to know about each citizen: when they last wrote (the consultation
+# window), and how many messages the OA sent them per local day (quotas).
+zalo_users = Table(
+    "bot_zalo_user",
+    metadata,
+    Column("user_id", String(80), primary_key=True),
+    Column("last_inbound_at", DateTime(timezone=True)),
+)
+
+zalo_quota = Table(
+    "bot_zalo_quota",
+    metadata,
+    Column("scope", String(80), primary_key=True),  # a user id, or "*" for the whole OA
+    Column("day", String(10), primary_key=True),  # local (Vietnam) date, ISO
+    Column("count", Integer, nullable=False, default=0),
+)
+
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()

@@ -23,6 +23,7 @@ from feedback_api.submissions.schemas import (
     SubmissionReceipt,
 )
 from feedback_api.units.schemas import UnitMatch, UnitMatches, UnitsPublic
+from feedback_api.zalo.schemas import ZaloLease, ZaloTokensPublic
 
 
 class FeedbackApiError(Exception):
@@ -249,3 +250,58 @@ class FeedbackClient:
             json={"citizen_ref": citizen_ref, "code": code},
         )
         return LinkResult.model_validate(response.json()).linked
+
+    # -- the Zalo OA's tokens (bot/channels/zalo_tokens.py) ----------------------------------
+
+    async def zalo_tokens(self) -> ZaloTokensPublic | None:
+        try:
+            response = await self._request("GET", "/api/v1/zalo/tokens")
+        except NotFoundError:
+            return None
+        return ZaloTokensPublic.model_validate(response.json())
+
+    async def zalo_initial_tokens(
+        self, *, access_token: str, refresh_token: str, expires_in: int
+    ) -> bool:
+        body = {"access_token": access_token, "refresh_token": refresh_token}
+        response = await self._request(
+            "POST", "/api/v1/zalo/tokens/initial", json=body | {"expires_in": expires_in}
+        )
+        return bool(response.json()["stored"])
+
+    async def zalo_lease(self, *, holder: str, lease_seconds: int) -> ZaloLease:
+        response = await self._request(
+            "POST",
+            "/api/v1/zalo/tokens/lease",
+            json={"holder": holder, "lease_seconds": lease_seconds},
+        )
+        return ZaloLease.model_validate(response.json())
+
+    async def zalo_refreshed(
+        self,
+        *,
+        holder: str,
+        generation: int,
+        access_token: str,
+        refresh_token: str,
+        expires_in: int,
+    ) -> bool:
+        response = await self._request(
+            "POST",
+            "/api/v1/zalo/tokens/refreshed",
+            json={
+                "holder": holder,
+                "generation": generation,
+                "access_token": access_token,
+                "refresh_token": refresh_token,
+                "expires_in": expires_in,
+            },
+        )
+        return bool(response.json()["stored"])
+
+    async def zalo_refresh_failed(self, *, holder: str, error: str) -> None:
+        await self._request(
+            "POST",
+            "/api/v1/zalo/tokens/refresh-failed",
+            json={"holder": holder, "error": error[:500] or "?"},
+        )

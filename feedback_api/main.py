@@ -43,6 +43,7 @@ from feedback_api.subscriptions.api import router as subscriptions_router
 from feedback_api.units.api import remembered_router
 from feedback_api.units.api import router as units_router
 from feedback_api.units.service import UnitError
+from feedback_api.zalo.api import router as zalo_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -187,6 +188,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         broadcasts_router,
         broadcast_work_router,
         knowledge_router,
+        zalo_router,
         pages_router,
         knowledge_pages_router,
     ):

@@ -15,6 +15,7 @@ from feedback_api.outbox.models import OutboxMessage
 from feedback_api.submissions.models import Attachment, Note, Submission
 from feedback_api.subscriptions.models import Subscription
 from feedback_api.units.models import RememberedUnit, Unit, UnitBoundary
+from feedback_api.zalo.models import ZaloCredentials
 
 metadata = SQLModel.metadata
 
@@ -39,5 +40,6 @@ __all__ = [
     "UnansweredQuestion",
     "Unit",
     "UnitBoundary",
+    "ZaloCredentials",
     "metadata",
 ]

@@ -70,20 +70,14 @@ class OutboundMessage:
     request_location: bool = False
     title: str = ""
 
-    def plain_text(self) -> str:
-        """Title and text as one plain string, for channels without formatting."""
-        return f"{self.title}\n\n{self.text}" if self.title else self.text
-
     def to_json(self) -> dict:
         """The one JSON form of an outbound message, shared by every channel's store."""
-        body = {
+        return {
             "text": self.text,
             "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in self.buttons],
             "request_location": self.request_location,
+            "title": self.title,
         }
-        if self.title:
-            body["title"] = self.title
-        return body
 
     @classmethod
     def from_json(cls, raw: dict) -> OutboundMessage:
@@ -98,6 +92,10 @@ class OutboundMessage:
             bool(raw.get("request_location", False)),
             str(raw.get("title", "")),
         )
+
+    def plain_text(self) -> str:
+        """Title and text as one plain string, for channels without formatting."""
+        return f"{self.title}\n\n{self.text}" if self.title else self.text
 
     def numbered_fallback(self) -> str:
         """The message as plain text with numbered choices, for channels without buttons."""

@@ -134,6 +134,13 @@ def serve(
         typer.echo(f"  Telegram:               bật ({mode})")
     else:
         typer.echo("  Telegram:               tắt (đặt LANGNGHE_TELEGRAM_TOKEN để bật)")
+    if bot_settings.zalo_enabled:
+        typer.echo(f"  Zalo OA:                bật (webhook {base}/zalo/webhook)")
+    else:
+        typer.echo(
+            "  Zalo OA:                tắt (đặt LANGNGHE_ZALO_APP_ID, LANGNGHE_ZALO_APP_SECRET,"
+            " LANGNGHE_ZALO_OA_SECRET_KEY để bật)"
+        )
     if first_admin:
         typer.echo("\n  Tài khoản quản trị đầu tiên (chỉ hiện MỘT lần, hãy đổi mật khẩu):")
         typer.echo(f"    tên đăng nhập: {first_admin.username}")

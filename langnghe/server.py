@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
 from bot.runtime import BotRuntime
@@ -31,9 +32,11 @@ def build_app(
     bot_settings: BotSettings | None = None,
     *,
     poll_telegram: bool | None = None,
+    zalo_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """The whole server. Telegram runs when a token is set: by webhook when a public URL is
-    configured, else by polling (development)."""
+    configured, else by polling (development). Zalo's webhook is served when the OA's
+    credentials are set (`zalo_transport`: tests reach a fake Zalo through it)."""
     bot_settings = bot_settings or BotSettings()
     # One process, one policy: the web chat signs its sessions with the server's secret (unless
     # the bot has its own) and sets the Secure flag exactly when the officer cookies do.
@@ -44,7 +47,9 @@ def build_app(
         }
     )
     app = create_app(settings)
-    runtime = BotRuntime.build(bot_settings, feedback_client(app, settings, bot_settings))
+    runtime = BotRuntime.build(
+        bot_settings, feedback_client(app, settings, bot_settings), zalo_transport=zalo_transport
+    )
     runtime.mount(app)
     app.state.bot = runtime
     polling = poll_telegram if poll_telegram is not None else not bot_settings.public_url

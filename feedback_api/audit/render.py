@@ -48,8 +48,21 @@ ACTIONS = {
     "knowledge.seed": "Nạp kho hỏi đáp ban đầu",
     "knowledge.sync": "Đồng bộ kho hỏi đáp",
     "knowledge.dismiss": "Bỏ qua câu hỏi chưa có trả lời",
+    "broadcast.create": "Soạn chiến dịch",
+    "broadcast.edit": "Sửa chiến dịch",
+    "broadcast.approve": "Duyệt chiến dịch",
+    "broadcast.start": "Bắt đầu gửi chiến dịch",
+    "broadcast.finish": "Chiến dịch gửi xong",
+    "broadcast.pause": "Tạm dừng chiến dịch",
+    "broadcast.resume": "Tiếp tục chiến dịch",
+    "broadcast.cancel": "Hủy chiến dịch",
+    "broadcast.test_send": "Gửi thử chiến dịch",
+    "officer.link_code": "Tạo mã liên kết Telegram của cán bộ",
+    "officer.link_chat": "Liên kết Telegram của cán bộ",
+    "zalo.tokens_replaced": "Thay token Zalo OA",
     "unit.create": "Thêm đơn vị",
     "unit.import": "Nhập danh sách đơn vị",
+    "unit.import_boundaries": "Nhập ranh giới đơn vị",
 }
 SYSTEM = "Hệ thống"
 

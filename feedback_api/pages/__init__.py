@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from feedback_api.broadcasts import pages as broadcasts
 from feedback_api.pages import account, admin, auth, campaign, inbox, tokens
+from feedback_api.zalo import pages as zalo_pages
 
 router = APIRouter()
 router.include_router(auth.router)
@@ -13,3 +14,4 @@ router.include_router(campaign.router)
 router.include_router(admin.router)
 router.include_router(tokens.router)
 router.include_router(broadcasts.router)
+router.include_router(zalo_pages.router)

@@ -10,40 +10,28 @@ is not sealed (a row written before migration 0005) is returned as it is.
 
 from __future__ import annotations
 
-import base64
-import os
 from functools import lru_cache
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from feedback_api.sealing import PREFIX, Sealer, Unreadable
 
-PREFIX = "v1:"
 UNREADABLE = "[không giải mã được]"
 
 
 class ContactSealer:
     def __init__(self, secret: str):
-        key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"langnghe contact v1"
-        ).derive(secret.encode())
-        self._aead = AESGCM(key)
+        self._sealer = Sealer(secret, info=b"langnghe contact v1", associated_data=b"contact")
 
     def seal(self, value: str | None) -> str | None:
         if value is None or value.startswith(PREFIX):
             return value
-        nonce = os.urandom(12)
-        sealed = nonce + self._aead.encrypt(nonce, value.encode(), b"contact")
-        return PREFIX + base64.urlsafe_b64encode(sealed).decode()
+        return self._sealer.seal(value)
 
     def open(self, value: str | None) -> str | None:
         if value is None or not value.startswith(PREFIX):
             return value
         try:
-            raw = base64.urlsafe_b64decode(value[len(PREFIX) :])
-            return self._aead.decrypt(raw[:12], raw[12:], b"contact").decode()
-        except (InvalidTag, ValueError):
+            return self._sealer.open(value)
+        except Unreadable:
             return UNREADABLE  # sealed under another secret: say so, never crash a page
 
 

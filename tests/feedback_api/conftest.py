@@ -55,6 +55,7 @@ TABLES = (
     "remembered_unit",
     "unit_boundary",
     "unit",
+    "zalo_credentials",
 )
 
 

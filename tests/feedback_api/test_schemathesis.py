@@ -33,7 +33,7 @@ from feedback_api.settings import Settings
 from feedback_api.units import service as units
 from tests.feedback_api.conftest import PASSWORD, SERVICE_TOKEN, make_tip
 
-SERVICE_PATHS = ("/api/v1/intake", "/api/v1/outbox", "/api/v1/status")
+SERVICE_PATHS = ("/api/v1/intake", "/api/v1/outbox", "/api/v1/status", "/api/v1/zalo")
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
