@@ -145,9 +145,9 @@ def _delivery_acknowledged(_mapper, _connection, target: OutboxMessage) -> None:
 def allowed(request: Request) -> bool:
     settings = request.app.state.settings
     header = request.headers.get("authorization", "")
-    if settings.metrics_token and header.lower().startswith("bearer "):
-        if same_secret(header[7:].strip(), settings.metrics_token):
-            return True
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    if settings.metrics_token and token and same_secret(token, settings.metrics_token):
+        return True
     networks = parse_networks(settings.metrics_allow)
     if not networks:
         return False
