@@ -26,7 +26,7 @@ from feedback_api.knowledge.pages import router as knowledge_pages_router
 from feedback_api.knowledge.service import KnowledgeError
 from feedback_api.officers.api import router as officers_router
 from feedback_api.officers.service import OfficerError
-from feedback_api.ops import metrics
+from feedback_api.ops import logs, metrics
 from feedback_api.ops.health import router as health_router
 from feedback_api.outbox.api import router as outbox_router
 from feedback_api.pages import router as pages_router
@@ -169,6 +169,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         return response
 
     metrics.install(app)
+    logs.install(app)
+    if settings.log_format == "json":
+        logs.configure_json()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + 256 * 1024)
     _install_error_handlers(app)
     install_login_redirect(app)

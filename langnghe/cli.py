@@ -145,6 +145,8 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        # JSON logs are configured by create_app (feedback_api.ops.logs); uvicorn keeps out.
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         proxy_headers=False,
     )
 
