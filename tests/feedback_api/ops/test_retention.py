@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from feedback_api import attachments_service
 from feedback_api.attachments.storage import AttachmentStore
 from feedback_api.audit.models import AuditEvent
+from feedback_api.audit.render import ACTIONS, render_all
 from feedback_api.ops import retention
 from feedback_api.outbox import service as outbox
 from feedback_api.settings import Settings
@@ -113,6 +114,10 @@ def test_old_rejected_tips_are_purged_with_their_files_and_nothing_else(db, sett
     assert len(purges) == 1
     assert f"[{old.id}]" in purges[0].after
     assert "Tin sai" not in purges[0].after  # ids and counts, never the tip's content
+    (shown,) = render_all(db_session=db, events=purges)
+    assert shown.label == ACTIONS["retention.purge"]
+    assert "Tố giác, tin báo — Không đủ căn cứ xử lý" in shown.summary
+    assert f"1 tin (#{old.id})" in shown.summary
 
     again = retention.purge(db_session=db, rules=RULES, attachments_root=store.root, now=NOW)
     assert again.submissions == 0
