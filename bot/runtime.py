@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 
+from bot.broadcast_runtime import BroadcastDelivery
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_updates import UpdateLog
 from bot.channels.webchat import WebChat
 from bot.contacts import ContactRegistry
+from bot.pending import PendingSubmissions
 from bot.sender import Sender
 from bot.settings import BotSettings
 from bot.state import SqlStateStore
@@ -27,6 +29,17 @@ from handlers.knowledge import LiveFaq
 log = logging.getLogger(__name__)
 
 
+class _WebhookFront:
+    """Starlette middleware shape around TelegramChannel.asgi_middleware (added last, so it
+    runs first: webhook POSTs skip the officer site's middleware)."""
+
+    def __init__(self, app, channel: TelegramChannel):
+        self._call = channel.asgi_middleware(app)
+
+    async def __call__(self, scope, receive, send):
+        await self._call(scope, receive, send)
+
+
 @dataclass
 class BotRuntime:
     settings: BotSettings
@@ -36,6 +49,8 @@ class BotRuntime:
     webchat: WebChat
     telegram: TelegramChannel | None
     sender: Sender
+    broadcasts: BroadcastDelivery
+    pending: PendingSubmissions
     faq: LiveFaq
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task] = field(default_factory=list)
@@ -47,6 +62,16 @@ class BotRuntime:
         db = make_bot_engine(settings.resolved_bot_database_url)
         contacts = ContactRegistry(db)
         files: dict = {}
+        channels: dict = {}  # filled below; the queue and the sender share it
+        # The flows hand over here what the API cannot take now.
+        pending = PendingSubmissions(
+            db,
+            api=client,
+            contacts=contacts,
+            channels=channels,
+            files=files,
+            max_backoff=settings.pending_submission_max_backoff_seconds,
+        )
         # The shipped YAML answers until the live base (officers' approved edits) is loaded.
         live = LiveFaq(
             faq or Faq.from_directory(),
@@ -61,7 +86,11 @@ class BotRuntime:
             citizen_refs=contacts.citizen_ref,
             files=files,
             release=release,
-            limits=Limits(max_photo_bytes=settings.max_photo_bytes),
+            limits=Limits(
+                max_photo_bytes=settings.max_photo_bytes,
+                max_media_bytes=settings.max_media_bytes,
+            ),
+            queue=pending,
             refresh_faq=live.refresh_if_due,
         )
         engine = Engine(deps, SqlStateStore(db))
@@ -71,30 +100,42 @@ class BotRuntime:
             upload_dir=settings.data_dir / "webchat-uploads",
             secure_cookies=settings.cookie_secure,
             secret=settings.secret_key,
+            contacts=contacts,
         )
         files["web"] = webchat.fetch
         release["web"] = webchat.release
-        channels: dict = {"web": webchat}
+        channels["web"] = webchat
         telegram = None
-        if settings.telegram_token:
+        if settings.telegram_token.get_secret_value():
             telegram = TelegramChannel(
-                token=settings.telegram_token,
+                token=settings.telegram_token.get_secret_value(),
                 engine=engine,
-                updates=UpdateLog(db),
-                webhook_secret=settings.telegram_webhook_secret,
+                updates=UpdateLog(db, retention_days=settings.telegram_update_retention_days),
+                contacts=contacts,
+                webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
                 base_url=settings.telegram_api_url or None,
                 base_file_url=settings.telegram_file_url or None,
-                max_file_bytes=settings.max_photo_bytes,
+                max_file_bytes=max(settings.max_photo_bytes, settings.max_media_bytes),
             )
             files["telegram"] = telegram.fetch
             channels["telegram"] = telegram
-        sender = Sender(client, contacts, channels, global_per_second=settings.sender_per_second)
-        return cls(settings, client, engine, contacts, webchat, telegram, sender, live)
+        sender = Sender(
+            client,
+            contacts,
+            channels,
+            global_per_second=settings.sender_per_second,
+            blocked_hold_seconds=settings.sender_blocked_hold_seconds,
+        )
+        broadcasts = BroadcastDelivery.build(settings, client, contacts, webchat)
+        return cls(
+            settings, client, engine, contacts, webchat, telegram, sender, broadcasts, pending, live
+        )
 
     def mount(self, app: FastAPI) -> None:
         app.include_router(self.webchat.router)
         if self.telegram is not None:
             app.include_router(self.telegram.router)
+            app.add_middleware(_WebhookFront, channel=self.telegram)
 
     async def start(self, *, poll_telegram: bool = False) -> None:
         self._stop.clear()
@@ -108,9 +149,30 @@ class BotRuntime:
                 self._tasks.append(asyncio.create_task(self.telegram.poll(self._stop)))
         self._tasks.append(
             asyncio.create_task(
+                self.pending.run_forever(
+                    self._stop, every=self.settings.pending_submission_retry_seconds
+                )
+            )
+        )
+        self._tasks.append(
+            asyncio.create_task(
                 self.sender.run_forever(self._stop, idle_seconds=self.settings.sender_idle_seconds)
             )
         )
+        if self.settings.broadcast_worker_in_server:
+            await self.broadcasts.start(self._stop, self._tasks)
+
+    async def start_delivery_only(self) -> None:
+        """`langnghe worker`: the outbox sender and the broadcast worker, no webhook/polling."""
+        self._stop.clear()
+        if self.telegram is not None:
+            await self.telegram.start(webhook_url=None)
+        self._tasks.append(
+            asyncio.create_task(
+                self.sender.run_forever(self._stop, idle_seconds=self.settings.sender_idle_seconds)
+            )
+        )
+        await self.broadcasts.start(self._stop, self._tasks)
 
     async def stop(self) -> None:
         self._stop.set()
@@ -123,6 +185,7 @@ class BotRuntime:
         if self.telegram is not None:
             await self.telegram.wait_idle()
             await self.telegram.stop()
+        await self.broadcasts.close()
         await self.client.aclose()
 
     async def _retry_telegram(self) -> None:
@@ -130,6 +193,7 @@ class BotRuntime:
         while not self._stop.is_set():
             try:
                 await self.telegram.retry_pending()
+                await self.telegram.updates.prune()
             except Exception:  # keep retrying; each failure is recorded
                 log.exception("telegram retry pass failed")
             with contextlib.suppress(TimeoutError):

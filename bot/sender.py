@@ -58,6 +58,7 @@ class Sender:
         batch: int = 50,
         lease_seconds: int = 60,
         max_inline_wait: float = 20.0,
+        blocked_hold_seconds: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ):
@@ -67,6 +68,7 @@ class Sender:
         self._batch = batch
         self._lease_seconds = lease_seconds
         self._max_inline_wait = max_inline_wait
+        self._blocked_hold = blocked_hold_seconds
         self._clock = clock
         self._sleep = sleep
         # Both outlive a batch, so back-to-back batches stay within the limits too.
@@ -98,11 +100,11 @@ class Sender:
         deadline = self._clock() + self._lease_seconds - ACK_MARGIN
         queues: dict[Chat, deque[_Job]] = {}
         for message in leased.data:
-            contact = self._contacts.resolve(message.citizen_ref)
+            contact = await self._contacts.aresolve(message.citizen_ref)
             if contact is None:
                 await self._ack(message, "failed", "unknown citizen reference")
             elif contact.blocked:
-                await self._ack(message, "blocked", "the citizen blocked the bot")
+                await self._blocked(message)
             elif contact.channel not in self._channels:  # misconfigured: keep it for later
                 await self._ack(message, "retry", f"no channel {contact.channel!r} configured")
             else:
@@ -160,10 +162,10 @@ class Sender:
             )
         except DeliveryError as error:
             if error.blocked:
-                self._contacts.set_blocked(message.citizen_ref)
-                await self._ack(message, "blocked", str(error))
+                await self._contacts.aset_blocked(message.citizen_ref)
+                await self._blocked(message, str(error))
                 for later in queues.pop(chat, ()):  # the rest for this chat is undeliverable
-                    await self._ack(later.message, "blocked", "the citizen blocked the bot")
+                    await self._blocked(later.message)
             elif error.retry_after is not None:
                 # Telegram does not say whether a 429 is about this chat or the whole bot,
                 # so the chat and the bucket both hold for retry_after.
@@ -183,6 +185,14 @@ class Sender:
             await self._ack(message, "retry", f"{type(error).__name__}: {error}")
         else:
             await self._ack(message, "sent")
+
+    async def _blocked(
+        self, message: LeasedMessage, error: str = "the citizen blocked the bot"
+    ) -> None:
+        """Blocked: a broadcast ends there; a reply is held, and reaches the citizen if they
+        unblock the bot (or write again) before the outbox's attempts run out."""
+        hold = None if message.purpose == "broadcast" else self._blocked_hold
+        await self._ack(message, "blocked", error, retry_after=hold)
 
     async def _hand_back(self, jobs: deque[_Job], wait: float) -> None:
         """The chat (or the whole bot) may not send again within this lease: return its

@@ -1,30 +1,55 @@
-"""Settings of the bot side (LANGNGHE_* variables, like the server's), passed in, never global."""
+"""Settings of the bot side (LANGNGHE_* variables, like the server's), passed in, never global.
+
+Secrets are SecretStr (never printed in a repr or a log line), and in production the bot refuses
+to start with a default or short service token or webhook secret, as the server does.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from feedback_api.settings import DEFAULT_SERVICE_TOKEN, InsecureSettingsError
+
+MIN_SECRET_CHARS = 32
 
 
 class BotSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LANGNGHE_", env_file=".env", extra="ignore")
 
+    environment: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path("var")
     bot_database_url: str = ""
     # Empty: the bot talks to the feedback API inside the same process (ASGI transport).
     feedback_api_url: str = ""
-    service_token: str = "dev-only-service-token"
+    service_token: SecretStr = SecretStr(DEFAULT_SERVICE_TOKEN)
     public_url: str = ""
-    telegram_token: str = ""
-    telegram_webhook_secret: str = ""
+    telegram_token: SecretStr = SecretStr("")
+    telegram_webhook_secret: SecretStr = SecretStr("")
     # For tests and self-hosted Bot API servers; empty means api.telegram.org.
     telegram_api_url: str = ""
     telegram_file_url: str = ""
-    max_photo_bytes: int = 10 * 1024 * 1024
+    max_photo_bytes: int = 10 * 1024 * 1024  # photos and documents
+    max_media_bytes: int = 20 * 1024 * 1024  # video and audio (Telegram's getFile limit)
     sender_per_second: float = 25.0
     sender_idle_seconds: float = 2.0
+    # How long a reply to a citizen who blocked the bot waits before it is tried again.
+    sender_blocked_hold_seconds: float = 900.0
     telegram_retry_seconds: float = 15.0
+    # Broadcast delivery: `make run` runs one worker inside the server process; more run as
+    # `langnghe worker` processes (they share the rate through the database).
+    broadcast_worker_in_server: bool = True
+    broadcast_batch: int = 200
+    broadcast_lease_seconds: int = 60
+    broadcast_idle_seconds: float = 1.0
+    # Days a processed update's record (id and state only) is kept for duplicate detection.
+    telegram_update_retention_days: float = 7
+    # A submission the feedback API could not take is retried with backoff up to this pause.
+    pending_submission_max_backoff_seconds: float = 600.0
+    pending_submission_retry_seconds: float = 10.0
     # How often (at most, and only when messages arrive) the live FAQ's version is checked.
     knowledge_check_seconds: float = 10.0
     # How long the message that noticed a new version waits for the rebuilt FAQ (else: next one).
@@ -33,6 +58,24 @@ class BotSettings(BaseSettings):
     # the Secure flag of the web chat cookie; LANGNGHE_SECRET_KEY signs web chat sessions.
     cookie_secure: bool = False
     secret_key: str = ""
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> BotSettings:
+        if self.environment != "production":
+            return self
+        weak = []
+        token = self.service_token.get_secret_value()
+        if self.feedback_api_url and (token == DEFAULT_SERVICE_TOKEN or len(token) < 32):
+            weak.append("LANGNGHE_SERVICE_TOKEN")
+        secret = self.telegram_webhook_secret.get_secret_value()
+        if self.telegram_token.get_secret_value() and self.public_url and len(secret) < 32:
+            weak.append("LANGNGHE_TELEGRAM_WEBHOOK_SECRET")
+        if weak:
+            raise InsecureSettingsError(
+                "Refusing to start in production with a default or short secret: set "
+                f"{', '.join(weak)} to a random value of at least {MIN_SECRET_CHARS} characters."
+            )
+        return self
 
     @property
     def resolved_bot_database_url(self) -> str:

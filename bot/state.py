@@ -2,33 +2,61 @@
 
 from __future__ import annotations
 
-import asyncio
+import copy
 import datetime as dt
+from collections import OrderedDict
+from collections.abc import Callable
 
 from sqlalchemy import and_, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot import dbio
 from bot.storage import conversation_state
 from handlers.state import ConversationState, StaleState
+
+CACHE_SIZE = 10_000
 
 
 class SqlStateStore:
     """handlers.state.StateStore on the `bot_conversation` table (optimistic versions).
 
-    Calls run in a worker thread so a slow disk never stalls the event loop.
+    Calls run in a worker thread so a slow disk never stalls the event loop. What this process
+    saved last is remembered per chat, so the next event's load costs no database round trip;
+    if another process moved the chat on meanwhile, the versioned save fails (StaleState), the
+    memory is dropped and the engine reloads from the database — correctness never rests on it.
     """
 
     def __init__(self, engine: Engine):
         self._engine = engine
+        self._saved: OrderedDict[tuple[str, str], tuple[dict, int]] = OrderedDict()
 
     async def load(self, channel: str, chat_id: str) -> tuple[ConversationState, int]:
-        return await asyncio.to_thread(self._load, channel, chat_id)
+        cached = self._saved.get((channel, chat_id))
+        if cached is not None:
+            return ConversationState.from_json(copy.deepcopy(cached[0])), cached[1]
+        return await dbio.run(self._engine, self._load, channel, chat_id)
 
     async def save(
-        self, channel: str, chat_id: str, state: ConversationState, version: int
+        self,
+        channel: str,
+        chat_id: str,
+        state: ConversationState,
+        version: int,
+        *,
+        also: Callable[[Connection], object] | None = None,
     ) -> None:
-        await asyncio.to_thread(self._save, channel, chat_id, state, version)
+        """`also(connection)` runs in the same transaction (e.g. the replies owed)."""
+        raw = state.to_json()
+        try:
+            await dbio.run(self._engine, self._save, channel, chat_id, state, version, also)
+        except StaleState:
+            self._saved.pop((channel, chat_id), None)
+            raise
+        self._saved[(channel, chat_id)] = (copy.deepcopy(raw), version + 1)
+        self._saved.move_to_end((channel, chat_id))
+        while len(self._saved) > CACHE_SIZE:
+            self._saved.popitem(last=False)
 
     def _load(self, channel: str, chat_id: str) -> tuple[ConversationState, int]:
         with self._engine.begin() as connection:
@@ -41,7 +69,14 @@ class SqlStateStore:
             return ConversationState(), 0
         return ConversationState.from_json(row.state), row.version
 
-    def _save(self, channel: str, chat_id: str, state: ConversationState, version: int) -> None:
+    def _save(
+        self,
+        channel: str,
+        chat_id: str,
+        state: ConversationState,
+        version: int,
+        also: Callable[[Connection], object] | None = None,
+    ) -> None:
         values = {
             "state": state.to_json(),
             "version": version + 1,
@@ -55,9 +90,11 @@ class SqlStateStore:
                             channel=channel, chat_id=chat_id, **values
                         )
                     )
-                    return
                 except IntegrityError:
                     raise StaleState(f"{channel}:{chat_id}") from None
+                if also is not None:
+                    also(connection)
+                return
             result = connection.execute(
                 update(conversation_state)
                 .where(
@@ -71,3 +108,5 @@ class SqlStateStore:
             )
             if result.rowcount != 1:
                 raise StaleState(f"{channel}:{chat_id}")
+            if also is not None:
+                also(connection)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -22,6 +23,8 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import Engine
 
@@ -51,9 +54,11 @@ conversation_state = Table(
 telegram_updates = Table(
     "bot_telegram_update",
     metadata,
-    Column("update_id", Integer, primary_key=True, autoincrement=False),
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    # The raw update, only until it is processed ({} afterwards): it identifies the sender.
     Column("payload", JSON, nullable=False),
-    # pending → processing → done, or failed (retried from the record)
+    Column("chat_id", String(32)),  # until processed: keeps retries in their chat's order
+    # pending → processing → handled → done, failed (retried) or quarantined (with reason)
     Column("status", String(12), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("claimed_until", DateTime(timezone=True)),
@@ -62,6 +67,24 @@ telegram_updates = Table(
     Column("sent", Integer, nullable=False, default=0),  # how many replies went out
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("processed_at", DateTime(timezone=True)),
+)
+
+# Submissions the feedback API could not take yet (down, overloaded), retried with backoff
+# under their idempotency key. The row is deleted once the citizen has their tracking code, so
+# no code is kept beside a citizen reference after delivery.
+pending_submissions = Table(
+    "bot_pending_submission",
+    metadata,
+    Column("idempotency_key", String(80), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("citizen_ref", String(64), nullable=False),
+    Column("submission", JSON, nullable=False),
+    Column("files", JSON, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("tracking_code", String(32)),  # accepted, the citizen not told yet
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 webchat_messages = Table(
@@ -96,4 +119,22 @@ def make_bot_engine(url: str) -> Engine:
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         engine = create_engine(url, pool_pre_ping=True)
     metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """create_all never alters an existing table: add the nullable columns added since (the
+    bot's tables are few and change only additively)."""
+    existing = inspect(engine)
+    with engine.begin() as connection:
+        for table in metadata.sorted_tables:
+            if not existing.has_table(table.name):
+                continue
+            present = {column["name"] for column in existing.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present and column.nullable:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    connection.execute(
+                        text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+                    )

@@ -11,9 +11,12 @@ from typing import Any
 
 import httpx
 
+from feedback_api.broadcasts.schemas import Claim, DeliveryOutcome, LinkResult, StepResult
 from feedback_api.knowledge.schemas import KnowledgeSnapshot, UnansweredCreate
 from feedback_api.outbox.schemas import AckResult, LeasedMessages
 from feedback_api.submissions.schemas import (
+    AdditionCreate,
+    AdditionReceipt,
     AttachmentPublic,
     PublicStatus,
     SubmissionCreate,
@@ -89,6 +92,13 @@ class FeedbackClient:
         )
         return SubmissionReceipt.model_validate(response.json())
 
+    async def add_to_submission(self, data: AdditionCreate) -> AdditionReceipt:
+        """A correction or an addition from the citizen; NotFoundError if not theirs."""
+        response = await self._request(
+            "POST", "/api/v1/intake/additions", json=data.model_dump(mode="json")
+        )
+        return AdditionReceipt.model_validate(response.json())
+
     async def upload_attachment(
         self,
         tracking_code: str,
@@ -158,3 +168,48 @@ class FeedbackClient:
             },
         )
         return AckResult.model_validate(response.json())
+
+    # -- broadcasts (delivery workers) ------------------------------------------------------------
+
+    async def broadcast_claim(self, *, limit: int = 200, lease_seconds: int = 60) -> Claim:
+        response = await self._request(
+            "POST",
+            "/api/v1/broadcast-work/claim",
+            json={"limit": limit, "lease_seconds": lease_seconds},
+        )
+        return Claim.model_validate(response.json())
+
+    async def broadcast_step(
+        self,
+        *,
+        lease_token: str,
+        outcomes: list[DeliveryOutcome],
+        start: list[int],
+        renew_seconds: int | None = None,
+        lease_seconds: int = 60,
+    ) -> StepResult:
+        response = await self._request(
+            "POST",
+            "/api/v1/broadcast-work/step",
+            json={
+                "lease_token": lease_token,
+                "outcomes": [o.model_dump(mode="json") for o in outcomes],
+                "start": start,
+                "renew_seconds": renew_seconds,
+                "lease_seconds": lease_seconds,
+            },
+        )
+        return StepResult.model_validate(response.json())
+
+    async def broadcast_image(self, broadcast_id: int) -> bytes:
+        response = await self._request("GET", f"/api/v1/broadcast-work/{broadcast_id}/image")
+        return response.content
+
+    async def link_officer_chat(self, citizen_ref: str, code: str) -> bool:
+        """Redeem an officer's one-time code (`/lienket 123456`) for this chat."""
+        response = await self._request(
+            "POST",
+            "/api/v1/broadcast-work/links",
+            json={"citizen_ref": citizen_ref, "code": code},
+        )
+        return LinkResult.model_validate(response.json()).linked

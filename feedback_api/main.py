@@ -19,6 +19,9 @@ from feedback_api.attachments.storage import AttachmentRejected, AttachmentStore
 from feedback_api.attachments_service import TooManyAttachments
 from feedback_api.audit.api import router as audit_router
 from feedback_api.bodylimit import BodySizeLimit
+from feedback_api.broadcasts.api import router as broadcasts_router
+from feedback_api.broadcasts.api import work as broadcast_work_router
+from feedback_api.broadcasts.service import BroadcastError
 from feedback_api.clientaddr import parse_networks
 from feedback_api.db import engine_for
 from feedback_api.knowledge.api import router as knowledge_router
@@ -81,6 +84,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     def not_found(request: Request, exc: NotFound):
         return _error(request, 404, "Không tìm thấy.")
 
+    @app.exception_handler(BroadcastError)
     @app.exception_handler(SubmissionError)
     @app.exception_handler(OfficerError)
     @app.exception_handler(UnitError)
@@ -146,7 +150,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     accesslog.install()
     app.state.engine = engine or engine_for(settings)
     app.state.attachment_store = AttachmentStore(
-        settings.resolved_attachments_dir, max_bytes=settings.max_upload_bytes
+        settings.resolved_attachments_dir,
+        max_bytes=settings.max_upload_bytes,
+        max_media_bytes=settings.max_media_upload_bytes,
     )
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.contact_sealer = sealer_for(settings.secret_key)
@@ -172,7 +178,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     logs.install(app)
     if settings.log_format == "json":
         logs.configure_json()
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + 256 * 1024)
+    largest = max(settings.max_upload_bytes, settings.max_media_upload_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=largest + 256 * 1024)
     _install_error_handlers(app)
     install_login_redirect(app)
     for router in (
@@ -184,6 +191,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         units_router,
         officers_router,
         audit_router,
+        broadcasts_router,
+        broadcast_work_router,
         knowledge_router,
         pages_router,
         knowledge_pages_router,

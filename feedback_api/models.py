@@ -3,6 +3,12 @@
 from sqlmodel import SQLModel
 
 from feedback_api.audit.models import AuditEvent
+from feedback_api.broadcasts.models import (
+    Broadcast,
+    BroadcastDelivery,
+    OfficerChatLink,
+    RateBucket,
+)
 from feedback_api.knowledge.models import KnowledgeEntry, KnowledgeRevision, UnansweredQuestion
 from feedback_api.officers.models import ApiToken, LoginThrottle, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
@@ -16,13 +22,17 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "Broadcast",
+    "BroadcastDelivery",
     "KnowledgeEntry",
     "KnowledgeRevision",
     "LoginThrottle",
     "Note",
     "Officer",
+    "OfficerChatLink",
     "OfficerSession",
     "OutboxMessage",
+    "RateBucket",
     "Submission",
     "Subscription",
     "UnansweredQuestion",

@@ -48,6 +48,8 @@ DESCRIPTIONS = {
     429: "Too many requests; retry later",
 }
 RATE_LIMITED = {"status_lookup", "login"}
+# Routes that look a record up from their body, not their path (the citizen's own submission).
+FOUND_BY_BODY = {"add_from_citizen"}
 FILES = {"attachment_file", "attachment_original"}
 
 
@@ -70,7 +72,7 @@ def _error_codes(route: APIRoute, method: str) -> list[int]:
         codes.add(401)
     if _depends_on(route.dependant, {current_actor, service_or_actor}):
         codes.add(403)
-    if route.dependant.path_params:
+    if route.dependant.path_params or route.name in FOUND_BY_BODY:
         codes.add(404)
     if route.body_field is not None or method in {"POST", "PUT", "PATCH"}:
         codes.update((400, 413))  # 400: a body that is not even JSON / multipart

@@ -21,6 +21,8 @@ class Action(StrEnum):
     MANAGE_UNITS = "manage_units"
     VIEW_AUDIT = "view_audit"
     BROADCAST = "broadcast"
+    APPROVE_BROADCAST = "approve_broadcast"
+    VIEW_BROADCASTS = "view_broadcasts"
     VIEW_REPORTS = "view_reports"
     # Propose, approve and reject edits of the live FAQ; read the unanswered questions.
     EDIT_KNOWLEDGE = "edit_knowledge"
@@ -39,8 +41,15 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.EDIT_KNOWLEDGE,
         }
     ),
-    "leader": frozenset({Action.VIEW_SUBMISSIONS, Action.VIEW_REPORTS}),
-    "campaign": frozenset({Action.BROADCAST, Action.VIEW_REPORTS}),
+    "leader": frozenset(
+        {
+            Action.VIEW_SUBMISSIONS,
+            Action.VIEW_REPORTS,
+            Action.VIEW_BROADCASTS,
+            Action.APPROVE_BROADCAST,
+        }
+    ),
+    "campaign": frozenset({Action.BROADCAST, Action.VIEW_BROADCASTS, Action.VIEW_REPORTS}),
 }
 
 

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
 
     max_text_chars: int = 5000
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Video and audio (Telegram lets a bot download up to 20 MB): their own, larger limit.
+    max_media_upload_bytes: int = 20 * 1024 * 1024
     max_attachments_per_submission: int = 5
     status_lookups_per_minute: int = 10
 
@@ -71,6 +73,20 @@ class Settings(BaseSettings):
 
     telegram_token: str = ""
     telegram_webhook_secret: str = ""
+
+    # Broadcasts: the overall send rate shared by every worker process (Telegram allows about
+    # 30 messages/s per bot); `broadcast_rate_safety` keeps a margin for network jitter so no
+    # one-second window at the platform exceeds the limit.
+    broadcast_per_second: float = 30.0
+    broadcast_rate_safety: float = 0.97
+    broadcast_max_in_flight: int = 10  # the crash window: sends that may end "unknown"
+    broadcast_max_attempts: int = 5
+    broadcast_retry_base_seconds: float = 2.0  # transient errors: base × 2^attempt, ≤ 5 min
+    broadcast_expand_chunk: int = 10_000
+    broadcast_timezone: str = "Asia/Ho_Chi_Minh"
+    broadcast_quiet_start: str = "21:00"  # no campaign sends from here ...
+    broadcast_quiet_end: str = "07:00"  # ... to here (local time); equal values: no quiet hours
+    broadcast_max_image_bytes: int = 5 * 1024 * 1024
 
     @model_validator(mode="after")
     def _refuse_default_secrets_outside_development(self) -> Settings:

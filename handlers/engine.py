@@ -17,24 +17,33 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from faq.emergency import EmergencyKind
 from faq.normalize import normalize
 from handlers.events import Button, EventKind, FileRef, InboundEvent, OutboundMessage
-from handlers.flows import ask, opinion, subscribe, tip, track
+from handlers.flows import add, ask, link, opinion, subscribe, tip, track
 from handlers.flows.common import Ctx, Deps, clean, menu_message, message
 from handlers.state import ConversationState, StaleState, StateStore, now
 from handlers.texts import t
 
 log = logging.getLogger(__name__)
 
-FLOWS = {"ask": ask, "tip": tip, "opinion": opinion, "track": track, "subscribe": subscribe}
+FLOWS = {
+    "ask": ask,
+    "tip": tip,
+    "opinion": opinion,
+    "track": track,
+    "subscribe": subscribe,
+    "add": add,
+}
 MENU_STARTS = {
     "m:ask": ask.start,
     "m:tip": tip.start,
     "m:opinion": opinion.start,
     "m:track": track.start,
     "m:sub": subscribe.start,
+    "add:start": add.start,
 }
 START_PAYLOADS = {
     "ask": ask.start,
@@ -49,6 +58,7 @@ INTENTS = {
     "opinion": ("gop y", "kien nghi", "phan anh", "dien dan"),
     "track": ("tra cuu", "tra ma", "kiem tra ma", "xem ket qua"),
     "subscribe": ("dang ky nhan tin", "nhan tin tuc", "theo doi tin"),
+    "add": ("bo sung thong tin", "bo sung tin bao", "bo sung"),
 }
 INTENT_MAX_WORDS = 5
 SAVE_ATTEMPTS = 3
@@ -76,8 +86,17 @@ class Engine:
         self.deps = deps
         self.store = store
 
-    async def handle(self, event: InboundEvent) -> list[OutboundMessage]:
-        """Handle one event and persist the chat's next state (optimistic, retried)."""
+    async def handle(
+        self,
+        event: InboundEvent,
+        *,
+        save_with: Callable[[list[OutboundMessage]], object] | None = None,
+    ) -> list[OutboundMessage]:
+        """Handle one event and persist the chat's next state (optimistic, retried).
+
+        `save_with(messages)`: what the channel wants stored atomically with the state (the
+        Telegram adapter stores the replies owed, so a crash can neither lose nor repeat them);
+        it is handed to the store's save as `also`."""
         if self.deps.refresh_faq is not None:
             await self.deps.refresh_faq()
         messages: list[OutboundMessage] = []
@@ -86,8 +105,9 @@ class Engine:
             held = _draft_files(state)
             messages = await self.step(event, state)
             state.updated_at = now().isoformat()
+            extra = {"also": save_with(messages)} if save_with is not None else {}
             try:
-                await self.store.save(event.channel, event.chat_id, state, version)
+                await self.store.save(event.channel, event.chat_id, state, version, **extra)
             except StaleState:
                 continue  # another process moved this chat on: handle against its state
             await self._release(event.channel, held - _draft_files(state))
@@ -115,18 +135,25 @@ class Engine:
 
     @staticmethod
     def _numbered_choice(event: InboundEvent, state: ConversationState) -> InboundEvent:
-        """On channels without buttons, "2" means the second choice of the last message."""
+        """A choice typed instead of pressed: "2" on channels without buttons means the second
+        choice of the last message, and a button's label typed (or tapped on a keyboard that
+        sends labels as text, like Telegram's reply keyboards) means that button."""
+        if event.kind != EventKind.TEXT or not state.choices:
+            return event
         text = clean(event.text)
-        if event.kind == EventKind.TEXT and (text.isascii() and text.isdigit()) and state.choices:
+        index = -1
+        if text.isascii() and text.isdigit():
             index = int(text) - 1
-            if 0 <= index < len(state.choices):
-                return InboundEvent(
-                    event.channel,
-                    event.chat_id,
-                    EventKind.BUTTON,
-                    data=state.choices[index],
-                    event_id=event.event_id,
-                )
+        elif text in state.labels:
+            index = state.labels.index(text)
+        if 0 <= index < len(state.choices):
+            return InboundEvent(
+                event.channel,
+                event.chat_id,
+                EventKind.BUTTON,
+                data=state.choices[index],
+                event_id=event.event_id,
+            )
         return event
 
     async def _route(self, ctx: Ctx) -> list[OutboundMessage]:
@@ -140,6 +167,14 @@ class Engine:
             return notice + await self._start(ctx)
         if event.kind == EventKind.COMMAND:
             return notice + await self._command(ctx)
+        if event.kind == EventKind.TEXT and subscribe.is_stop_request(ctx.text):
+            return notice + await subscribe.stop(ctx)  # opt-out wins wherever the citizen is
+        if event.kind == EventKind.TEXT and link.code_in(ctx.text) is not None:
+            return notice + await link.redeem(ctx, link.code_in(ctx.text) or "")
+        if event.kind == EventKind.EDITED:
+            drafting = state.flow == "tip" and event.message_id == state.data.get("text_message")
+            if not drafting:  # an edit of something already sent: a correction for the officer
+                return notice + await add.correction(ctx)
         if event.kind == EventKind.TEXT:
             kind = self.deps.faq.emergency_kind(ctx.text) if ctx.text else None
             if kind is not None:
@@ -205,6 +240,8 @@ class Engine:
             return [message(t("cancelled")), menu_message()]
         if command == "stop":
             return await subscribe.stop(ctx)
+        if command == "lienket":
+            return await link.redeem(ctx, ctx.event.text)
         if command == "start":
             return await self._start(ctx)
         ctx.state.reset()

@@ -19,6 +19,7 @@ class EventKind(StrEnum):
     CONTACT = "contact"
     START = "start"  # /start, with an optional deep-link payload in `data`
     COMMAND = "command"  # /help, /cancel, /stop, /menu ... (`data` is the command name)
+    EDITED = "edited"  # the citizen corrected an earlier message (`message_id`) to `text`
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ class InboundEvent:
     file: FileRef | None = None
     phone: str | None = None
     event_id: str = ""  # the channel's id for this event (Telegram update_id), for idempotency
+    message_id: str = ""  # the channel's id of the citizen's message, so an edit can find it
+    # What the message carried besides its words, for the officer: {"links": [{text, url}],
+    # "forwarded_from": {kind, sender, date}, "venue": {title, address}, "album": id}.
+    details: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,31 @@ class OutboundMessage:
     def plain_text(self) -> str:
         """Title and text as one plain string, for channels without formatting."""
         return f"{self.title}\n\n{self.text}" if self.title else self.text
+
+    def to_json(self) -> dict:
+        """The one JSON form of an outbound message, shared by every channel's store."""
+        body = {
+            "text": self.text,
+            "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in self.buttons],
+            "request_location": self.request_location,
+        }
+        if self.title:
+            body["title"] = self.title
+        return body
+
+    @classmethod
+    def from_json(cls, raw: dict) -> OutboundMessage:
+        def button(value) -> Button:  # [label, data] pairs: records written before the codec
+            return (
+                Button(value["label"], value["data"]) if isinstance(value, dict) else Button(*value)
+            )
+
+        return cls(
+            str(raw.get("text", "")),
+            tuple(tuple(button(b) for b in row) for row in raw.get("buttons") or ()),
+            bool(raw.get("request_location", False)),
+            str(raw.get("title", "")),
+        )
 
     def numbered_fallback(self) -> str:
         """The message as plain text with numbered choices, for channels without buttons."""

@@ -7,7 +7,13 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from feedback_api.knowledge.schemas import UnansweredCreate
-from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
+from feedback_api.submissions.schemas import (
+    AdditionCreate,
+    AdditionReceipt,
+    PublicStatus,
+    SubmissionCreate,
+    SubmissionReceipt,
+)
 from feedback_api.units.schemas import UnitsPublic
 from handlers.events import FileRef
 
@@ -32,10 +38,13 @@ class FeedbackPort(Protocol):
 
     async def units(self) -> UnitsPublic: ...
 
+    async def add_to_submission(self, data: AdditionCreate) -> AdditionReceipt: ...
+
     async def subscribe(self, citizen_ref: str, *, unit_code: str, topics: list[str]) -> None: ...
 
     async def unsubscribe(self, citizen_ref: str) -> None: ...
 
+    async def link_officer_chat(self, citizen_ref: str, code: str) -> bool: ...
     async def record_unanswered(self, data: UnansweredCreate) -> None: ...
 
 
@@ -47,3 +56,11 @@ FileReleaser = Callable[[FileRef], Awaitable[None]]
 
 # Maps (channel, chat id) to the citizen's opaque reference (the bot's contact registry).
 CitizenRefs = Callable[[str, str], str]
+
+
+class SubmissionQueue(Protocol):
+    """Keeps a submission the feedback API could not take now (it is down, or overloaded) and
+    delivers it later under the same idempotency key, then tells the citizen its tracking code.
+    Implemented durably by the bot (bot/pending.py), so it survives restarts and never expires."""
+
+    async def keep(self, *, channel: str, data: SubmissionCreate, files: list[dict]) -> None: ...

@@ -34,6 +34,7 @@ class ConversationState:
             "step": self.step,
             "data": self.data,
             "choices": self.choices,
+            "labels": self.labels,
             "updated_at": self.updated_at,
         }
 
@@ -45,6 +46,7 @@ class ConversationState:
             step=raw.get("step"),
             data=dict(raw.get("data") or {}),
             choices=list(raw.get("choices") or []),
+            labels=list(raw.get("labels") or []),
             updated_at=raw.get("updated_at", ""),
         )
 
@@ -73,9 +75,16 @@ class StateStore(Protocol):
     async def load(self, channel: str, chat_id: str) -> tuple[ConversationState, int]: ...
 
     async def save(
-        self, channel: str, chat_id: str, state: ConversationState, version: int
+        self,
+        channel: str,
+        chat_id: str,
+        state: ConversationState,
+        version: int,
+        *,
+        also: object = None,
     ) -> None:
-        """Save if the stored version is still `version`, else raise StaleState."""
+        """Save if the stored version is still `version`, else raise StaleState. `also`:
+        something the channel stores in the same transaction (store-specific)."""
 
 
 class MemoryStateStore:
@@ -90,7 +99,13 @@ class MemoryStateStore:
         return ConversationState.from_json(raw), version
 
     async def save(
-        self, channel: str, chat_id: str, state: ConversationState, version: int
+        self,
+        channel: str,
+        chat_id: str,
+        state: ConversationState,
+        version: int,
+        *,
+        also: object = None,
     ) -> None:
         async with self._lock:
             _, current = self._states.get((channel, chat_id), ({}, 0))

@@ -35,6 +35,9 @@ T: dict[str, str] = {
     "session_expired": "Phiên trước đã quá lâu nên đã kết thúc; thông tin chưa gửi đã bị hủy.",
     "too_long": "Tin nhắn quá dài (tối đa {limit} ký tự). Bạn vui lòng viết ngắn gọn hơn.",
     "empty_text": "Mình chưa đọc được nội dung. Bạn vui lòng gõ bằng chữ nhé.",
+    "unreadable": (
+        "Xin lỗi, mình không đọc được tin này. Bạn gửi lại bằng chữ hoặc ảnh giúp mình nhé."
+    ),
     "not_expected_here": "Ở bước này mình cần bạn gõ chữ hoặc bấm một lựa chọn.",
     "error_later": (
         "Xin lỗi, hệ thống đang bận. Thông tin của bạn vẫn được giữ nguyên, "
@@ -128,7 +131,7 @@ T: dict[str, str] = {
     "tip.photo_limit": "Bạn đã gửi đủ {limit} ảnh. Bấm “Xong” để tiếp tục.",
     "tip.photo_rate_limited": "Bạn gửi ảnh quá nhanh. Bạn vui lòng đợi vài phút rồi gửi tiếp.",
     "tip.photo_too_large": "Ảnh/tệp này quá lớn (tối đa {limit} MB). Bạn gửi ảnh nhỏ hơn nhé.",
-    "tip.photo_wrong_type": "Mình chỉ nhận ảnh, video ngắn hoặc tệp PDF. Bạn gửi lại nhé.",
+    "tip.photo_wrong_type": "Mình chỉ nhận ảnh, video, ghi âm hoặc tệp PDF. Bạn gửi lại nhé.",
     "tip.done": "Xong",
     "tip.anonymity": (
         "Bạn muốn gửi tin theo cách nào?\n\n"
@@ -157,6 +160,33 @@ T: dict[str, str] = {
     "tip.accepted": (
         "✅ Công an đã tiếp nhận tin báo của bạn.\n\nMã theo dõi: {code}\n\n"
         "Hãy lưu mã này để tra cứu kết quả (mục “Tra cứu kết quả”). Cảm ơn bạn!"
+    ),
+    "submission.kept": (
+        "⏳ Hệ thống tiếp nhận đang tạm gián đoạn nên chưa chuyển được ngay. Nội dung bạn gửi "
+        "đã được lưu an toàn và sẽ tự động chuyển tới Công an; mình sẽ nhắn mã theo dõi cho bạn "
+        "ngay khi được tiếp nhận. Bạn không cần gửi lại."
+    ),
+    "tip.file_kept_describe": (
+        "Mình đã nhận tệp của bạn. Bạn mô tả thêm sự việc bằng chữ giúp mình nhé."
+    ),
+    "tip.text_added": "Mình đã thêm nội dung này vào tin báo.",
+    "tip.edited": "Mình đã cập nhật nội dung theo tin bạn vừa sửa.",
+    "edit.not_applied": (
+        "Mình chỉ cập nhật được phần mô tả tin báo. Nếu cần, bạn gửi nội dung mới nhé."
+    ),
+    "edit.sent": (
+        "Mình đã chuyển phần bạn sửa tới cán bộ (mã {code}); nội dung ban đầu vẫn được giữ."
+    ),
+    "add.button": "➕ Bổ sung thông tin",
+    "add.ask_code": "Bạn gõ mã theo dõi của tin cần bổ sung (vd. LN-7K3M-Q9PX):",
+    "add.ask_content": "Bạn gửi nội dung bổ sung (chữ, ảnh, video, ghi âm hoặc tệp):",
+    "add.more": "Mình đã nhận. Bạn gửi thêm, hoặc bấm “Gửi bổ sung” khi xong.",
+    "add.send": "📨 Gửi bổ sung",
+    "add.files_only": "(Người dân gửi bổ sung {count} tệp đính kèm.)",
+    "add.done": "✅ Đã chuyển phần bổ sung tới cán bộ xử lý tin {code}. Cảm ơn bạn!",
+    "add.not_found": (
+        "Không tìm thấy tin nào của bạn với mã này. Bạn kiểm tra lại mã (chỉ bổ sung được "
+        "cho tin chính bạn đã gửi)."
     ),
     "tip.photos_failed": (
         "Lưu ý: {failed} ảnh/tệp không gửi được ({reason}). Nội dung tin báo đã được tiếp nhận."
@@ -216,6 +246,15 @@ T: dict[str, str] = {
         "Đã hủy đăng ký. Bạn sẽ không nhận tin nữa. Gửi /start để quay lại bất cứ lúc nào."
     ),
     "sub.no_units": "Hiện chưa có danh sách xã/phường. Bạn vui lòng thử lại sau.",
+    # broadcasts (campaign messages) and linking an officer's own chat for test sends
+    "bc.unsubscribe": "🔕 Hủy đăng ký nhận tin",
+    "bc.test_prefix": "[GỬI THỬ] ",
+    "bc.links_heading": "Liên kết:",
+    "link.ok": "✅ Đã liên kết tài khoản cán bộ với cuộc trò chuyện này để nhận bản gửi thử.",
+    "link.bad_code": (
+        "Mã liên kết không đúng hoặc đã hết hạn. Vui lòng lấy mã mới trên trang cán bộ."
+    ),
+    "link.usage": "Gửi /lienket kèm mã 6 số lấy từ trang cán bộ, ví dụ: /lienket 123456",
 }
 
 

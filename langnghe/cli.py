@@ -129,7 +129,7 @@ def serve(
     from bot.settings import BotSettings
 
     bot_settings = BotSettings()
-    if bot_settings.telegram_token:
+    if bot_settings.telegram_token.get_secret_value():
         mode = "webhook" if bot_settings.public_url else "polling"
         typer.echo(f"  Telegram:               bật ({mode})")
     else:
@@ -167,7 +167,7 @@ def bot(
         typer.echo("Webhook mode is served by `langnghe serve`; use --polling here.", err=True)
         raise typer.Exit(2)
     bot_settings = BotSettings()
-    if not bot_settings.telegram_token:
+    if not bot_settings.telegram_token.get_secret_value():
         typer.echo("Set LANGNGHE_TELEGRAM_TOKEN first.", err=True)
         raise typer.Exit(2)
     settings = _settings()
@@ -181,6 +181,44 @@ def bot(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
+
+
+@app.command()
+def worker(
+    lease_seconds: Annotated[
+        int | None, typer.Option(help="Lease of a claimed batch (default: settings).")
+    ] = None,
+) -> None:
+    """Deliver campaigns and queued replies as a process of its own (run several on PostgreSQL:
+    they share the work and the overall rate through the database)."""
+    from langnghe.worker import run
+
+    run(_settings(), lease_seconds=lease_seconds)
+
+
+broadcasts_app = typer.Typer(help="Campaigns to subscribers.", no_args_is_help=True)
+app.add_typer(broadcasts_app, name="broadcasts")
+
+
+@broadcasts_app.command("list")
+def broadcasts_list() -> None:
+    """Every campaign with its status and recipients."""
+    from langnghe.broadcasts_cli import print_list
+
+    print_list(_settings())
+
+
+@broadcasts_app.command("status")
+def broadcasts_status(
+    broadcast_id: int,
+    follow: Annotated[bool, typer.Option("--follow", help="Refresh until it ends.")] = False,
+) -> None:
+    """Progress of one campaign: a progress bar, counts per outcome, rate and ETA."""
+    from langnghe.broadcasts_cli import print_status
+
+    if not print_status(_settings(), broadcast_id, follow=follow):
+        typer.echo(f"No campaign #{broadcast_id}.", err=True)
+        raise typer.Exit(1)
 
 
 @faq_app.command("export")

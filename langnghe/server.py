@@ -20,7 +20,9 @@ from feedback_api.settings import Settings
 
 def feedback_client(app: FastAPI, settings: Settings, bot_settings: BotSettings) -> FeedbackClient:
     if bot_settings.feedback_api_url:
-        return FeedbackClient.remote(bot_settings.feedback_api_url, bot_settings.service_token)
+        return FeedbackClient.remote(
+            bot_settings.feedback_api_url, bot_settings.service_token.get_secret_value()
+        )
     return FeedbackClient.in_process(app, settings.service_token)
 
 

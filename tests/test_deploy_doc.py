@@ -47,7 +47,7 @@ def _resolve(words: list[str]):
 
 def test_the_guide_names_the_operations_commands():
     named = {" ".join(_resolve(words)[0]) for words, _, _ in _commands()}
-    assert {"serve", "db upgrade", "backup", "restore", "purge", "bot"} <= named
+    assert {"serve", "db upgrade", "backup", "restore", "purge", "bot", "worker"} <= named
 
 
 @pytest.mark.parametrize("words,options,line", _commands(), ids=lambda v: str(v)[:60])

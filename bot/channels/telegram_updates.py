@@ -2,9 +2,20 @@
 exactly once, and retried from the record when handling failed.
 
 States: pending → processing (claimed, with a deadline) → handled (the engine's replies are
-stored) → done (replies sent). A retry after "handled" only re-sends the replies not yet sent,
-so a crash between the engine and Telegram neither repeats the conversation step nor loses the
-answer. Claims are atomic UPDATEs, so several processes may share the table.
+stored) → done (replies sent); or quarantined (its handling failed MAX_ATTEMPTS times, or the
+record itself is unusable), with the reason kept so one bad record never stalls the others.
+A retry after "handled" only re-sends the replies not yet sent, so a crash between the engine
+and Telegram neither repeats the conversation step nor loses the answer. Claims are atomic
+UPDATEs, so several processes may share the table.
+
+Informant safety: the raw update (names, usernames, phone numbers of shared contacts, the
+text of a tip) is kept only until it is processed; a done or quarantined record keeps its id,
+state, times and reason, nothing else — not its replies (which may hold a tracking code) and
+not its chat. Records are pruned after `retention_days`; a reused update_id (Telegram restarts
+the sequence after a week without updates, or for a new token) is a new update once the old
+record is outside that window.
+
+Every call runs in a worker thread: bot/ never blocks the event loop on the database.
 """
 
 from __future__ import annotations
@@ -12,18 +23,26 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot import dbio
 from bot.storage import telegram_updates
 
 MAX_ATTEMPTS = 5
 CLAIM_SECONDS = 120
+UPDATE_KINDS = ("message", "edited_message", "callback_query", "my_chat_member")
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is not None and moment.tzinfo is None:  # SQLite gives back naive UTC
+        return moment.replace(tzinfo=dt.UTC)
+    return moment
 
 
 @dataclass(frozen=True)
@@ -34,44 +53,109 @@ class UpdateRecord:
     attempts: int
     replies: list | None
     sent: int
+    chat_id: str | None
 
 
-def chat_of(payload: dict) -> str | None:
-    """The chat an update belongs to (a message's chat, or the presser of a button)."""
-    callback = payload.get("callback_query") or {}
-    message = payload.get("message") or callback.get("message")
-    if message and message.get("chat"):
-        return str(message["chat"]["id"])
-    sender = callback.get("from")
-    return str(sender["id"]) if sender else None
+def chat_of(payload: object) -> str | None:
+    """The private chat an update belongs to, or None (groups, channels, malformed records).
+
+    Defensive on purpose: it reads stored records, and a malformed one must not raise."""
+    if not isinstance(payload, dict):
+        return None
+    for kind in UPDATE_KINDS:
+        body = payload.get(kind)
+        if not isinstance(body, dict):
+            continue
+        if kind == "callback_query":
+            body = body.get("message")
+            if not isinstance(body, dict):
+                return None
+        chat = body.get("chat")
+        if isinstance(chat, dict) and chat.get("type") == "private":
+            chat_id = chat.get("id")
+            if isinstance(chat_id, int) and not isinstance(chat_id, bool):
+                return str(chat_id)
+        return None
+    return None
 
 
 class UpdateLog:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, *, retention_days: float = 7):
         self._engine = engine
+        self.window = dt.timedelta(days=retention_days)
 
-    def record(self, payload: dict) -> bool:
-        """Store a received update; False if this update_id was already received."""
+    # -- async API (worker threads) --------------------------------------------------------------
+
+    async def record(self, payload: dict, *, claim: bool = False) -> bool:
+        return await dbio.run(self._engine, self.record_now, payload, claim=claim)
+
+    async def claim(self, update_id: int) -> UpdateRecord | None:
+        return await dbio.run(self._engine, self.claim_now, update_id)
+
+    async def handled(self, update_id: int, replies: list[dict]) -> None:
+        await dbio.run(self._engine, self._set, update_id, status="processing", replies=replies)
+
+    async def sent(self, update_id: int, count: int) -> None:
+        await dbio.run(self._engine, self._set, update_id, sent=count)
+
+    async def done(self, update_id: int, *, note: str | None = None) -> None:
+        await dbio.run(self._engine, self.done_now, update_id, note=note)
+
+    async def done_many(self, update_ids: list[int]) -> None:
+        await dbio.run(self._engine, self.done_many_now, update_ids)
+
+    async def failed(self, update_id: int, error: str) -> None:
+        await dbio.run(self._engine, self.failed_now, update_id, error)
+
+    async def quarantine(self, update_id: int, reason: str) -> None:
+        await dbio.run(self._engine, self.quarantine_now, update_id, reason)
+
+    async def retryable(self, limit: int = 100) -> list[tuple[int, str | None]]:
+        return await dbio.run(self._engine, self.retryable_now, limit)
+
+    async def prune(self) -> int:
+        return await dbio.run(self._engine, self.prune_now)
+
+    # -- the statements ---------------------------------------------------------------------------
+
+    def record_now(self, payload: dict, *, claim: bool = False) -> bool:
+        """Store a received update; False if this update_id was already received within the
+        retention window. With `claim`, it is stored already claimed by the caller (one write
+        instead of two on the hot path)."""
+        now = _now()
+        values = {
+            "update_id": int(payload["update_id"]),
+            "payload": payload,
+            "chat_id": chat_of(payload),
+            "status": "processing" if claim else "pending",
+            "attempts": 1 if claim else 0,
+            "claimed_until": now + dt.timedelta(seconds=CLAIM_SECONDS) if claim else None,
+            "sent": 0,
+            "received_at": now,
+        }
         try:
             with self._engine.begin() as connection:
-                connection.execute(
-                    insert(telegram_updates).values(
-                        update_id=int(payload["update_id"]),
-                        payload=payload,
-                        status="pending",
-                        attempts=0,
-                        sent=0,
-                        received_at=_now(),
-                    )
-                )
+                connection.execute(insert(telegram_updates).values(**values))
             return True
         except IntegrityError:
-            return False
+            pass
+        # Known id: a redelivery within the window, or a reused id after it (processed anew).
+        table = telegram_updates.c
+        with self._engine.begin() as connection:
+            replaced = connection.execute(
+                update(telegram_updates)
+                .where(
+                    table.update_id == values["update_id"],
+                    table.received_at < now - self.window,
+                    table.status.in_(("done", "quarantined")),
+                )
+                .values(**values, replies=None, last_error=None, processed_at=None)
+            ).rowcount
+        return replaced == 1
 
-    def claim(self, update_id: int) -> UpdateRecord | None:
-        """Take the update for processing, unless done, dead, or claimed by someone else.
-
-        One UPDATE ... RETURNING: the claim and the read are a single round trip."""
+    def claim_now(self, update_id: int) -> UpdateRecord | None:
+        """Take the update for processing, unless done, quarantined, or claimed by someone
+        else. One UPDATE ... RETURNING: the claim and the read are a single round trip."""
         now = _now()
         table = telegram_updates.c
         with self._engine.begin() as connection:
@@ -80,7 +164,6 @@ class UpdateLog:
                 .where(
                     and_(
                         table.update_id == update_id,
-                        table.attempts < MAX_ATTEMPTS,
                         or_(
                             table.status.in_(("pending", "failed", "handled")),
                             and_(table.status == "processing", table.claimed_until < now),
@@ -99,53 +182,75 @@ class UpdateLog:
                     table.attempts,
                     table.replies,
                     table.sent,
+                    table.chat_id,
                 )
             ).first()
         if row is None:
             return None
         return UpdateRecord(
-            row.update_id, row.payload, row.status, row.attempts, row.replies, row.sent or 0
+            row.update_id,
+            row.payload if isinstance(row.payload, dict) else {},
+            row.status,
+            row.attempts,
+            row.replies,
+            row.sent or 0,
+            row.chat_id,
         )
 
-    def handled(self, update_id: int, replies: list[dict]) -> None:
-        self._set(update_id, status="processing", replies=replies)
+    def done_now(self, update_id: int, *, note: str | None = None) -> None:
+        """Finished: the raw update, its replies and its chat are erased."""
+        self._set(update_id, status="done", **self._erased(), last_error=note)
 
-    def sent(self, update_id: int, count: int) -> None:
-        self._set(update_id, sent=count)
-
-    def done(self, update_id: int, sent: int = 0) -> None:
-        """Finished: every reply (`sent` of them) is out."""
-        self._set(
-            update_id,
-            status="done",
-            processed_at=_now(),
-            claimed_until=None,
-            last_error=None,
-            sent=sent,
+    def handled_in(self, connection: Connection, update_id: int, replies: list[dict]) -> None:
+        """The engine's replies, stored inside the caller's transaction (the state's save), so
+        the state moves on if and only if its replies are kept."""
+        connection.execute(
+            update(telegram_updates)
+            .where(telegram_updates.c.update_id == update_id)
+            .values(status="processing", replies=replies)
         )
 
-    def failed(self, update_id: int, error: str) -> None:
-        """Back to the queue (with the replies, if the engine already produced them)."""
+    def done_many_now(self, update_ids: list[int]) -> None:
+        """Several finished updates in one statement (the channel batches them)."""
         with self._engine.begin() as connection:
-            replies = connection.execute(
-                select(telegram_updates.c.replies).where(telegram_updates.c.update_id == update_id)
-            ).scalar()
+            connection.execute(
+                update(telegram_updates)
+                .where(telegram_updates.c.update_id.in_(update_ids))
+                .values(status="done", **self._erased(), last_error=None)
+            )
+
+    def failed_now(self, update_id: int, error: str) -> None:
+        """Back to the queue (with the replies, if the engine already produced them), or
+        quarantined once it has had its MAX_ATTEMPTS."""
+        table = telegram_updates.c
+        with self._engine.begin() as connection:
+            row = connection.execute(
+                select(table.replies, table.attempts).where(table.update_id == update_id)
+            ).first()
+        if row is None:
+            return
+        if row.attempts >= MAX_ATTEMPTS:
+            self.quarantine_now(update_id, f"gave up after {row.attempts} attempts: {error}")
+            return
         self._set(
             update_id,
-            status="handled" if replies is not None else "failed",
+            status="handled" if row.replies is not None else "failed",
             claimed_until=None,
             last_error=error[:1000],
         )
 
-    def retryable(self, limit: int = 100) -> list[tuple[int, str | None]]:
+    def quarantine_now(self, update_id: int, reason: str) -> None:
+        """Set aside with its reason (for an operator), erased like a processed update."""
+        self._set(update_id, status="quarantined", **self._erased(), last_error=reason[:1000])
+
+    def retryable_now(self, limit: int = 100) -> list[tuple[int, str | None]]:
         """(update_id, chat id) of updates to (re)process: failed, handled but not all sent,
         or stuck in an expired claim; the chat id keeps a retry in its chat's order."""
         table = telegram_updates.c
         now = _now()
         query = (
-            select(table.update_id, table.payload)
+            select(table.update_id, table.chat_id)
             .where(
-                table.attempts < MAX_ATTEMPTS,
                 or_(
                     table.status.in_(("pending", "failed", "handled")),
                     and_(table.status == "processing", table.claimed_until < now),
@@ -155,13 +260,43 @@ class UpdateLog:
             .limit(limit)
         )
         with self._engine.begin() as connection:
-            return [(row.update_id, chat_of(row.payload)) for row in connection.execute(query)]
+            return [(row.update_id, row.chat_id) for row in connection.execute(query)]
+
+    def prune_now(self) -> int:
+        """Forget finished records older than the retention window."""
+        table = telegram_updates.c
+        with self._engine.begin() as connection:
+            return connection.execute(
+                delete(telegram_updates).where(
+                    table.received_at < _now() - self.window,
+                    table.status.in_(("done", "quarantined")),
+                )
+            ).rowcount
 
     def status(self, update_id: int) -> str | None:
         with self._engine.begin() as connection:
             return connection.execute(
                 select(telegram_updates.c.status).where(telegram_updates.c.update_id == update_id)
             ).scalar()
+
+    def reason(self, update_id: int) -> str | None:
+        with self._engine.begin() as connection:
+            return connection.execute(
+                select(telegram_updates.c.last_error).where(
+                    telegram_updates.c.update_id == update_id
+                )
+            ).scalar()
+
+    @staticmethod
+    def _erased() -> dict:
+        return {
+            "payload": {},
+            "replies": None,
+            "chat_id": None,
+            "sent": 0,
+            "claimed_until": None,
+            "processed_at": _now(),
+        }
 
     def _set(self, update_id: int, **values) -> None:
         with self._engine.begin() as connection:

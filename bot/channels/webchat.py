@@ -36,6 +36,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine as SqlEngine
 from starlette.datastructures import FormData, UploadFile
 
+from bot import dbio
+from bot.contacts import ContactRegistry
 from bot.ratelimit import KeyedLimiter
 from bot.storage import webchat_messages
 from handlers.engine import Engine
@@ -96,14 +98,6 @@ def chat_id_for(token: str) -> str:
 
 def csrf_for(token: str) -> str:
     return hmac.new(token.encode(), b"ln-chat-form", hashlib.sha256).hexdigest()[:40]
-
-
-def message_json(message: OutboundMessage) -> dict:
-    buttons = [[{"label": b.label, "data": b.data} for b in row] for row in message.buttons]
-    body = {"text": message.text, "buttons": buttons, "request_location": message.request_location}
-    if message.title:
-        body["title"] = message.title
-    return body
 
 
 async def _read_body(request: Request, limit: int) -> bytes | None:
@@ -181,10 +175,13 @@ class WebChat:
         upload_dir: Path,
         *,
         secure_cookies: bool = False,
+        contacts: ContactRegistry | None = None,
         secret: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.engine = engine
+        # Warmed before the engine runs, so its citizen reference lookup never blocks the loop.
+        self.contacts = contacts
         self.db = db
         self.upload_dir = Path(upload_dir)
         self.secure_cookies = secure_cookies
@@ -204,7 +201,7 @@ class WebChat:
 
     async def send(self, chat_id: str, message: OutboundMessage) -> None:
         """Deliver to a web chat session: its next poll (or page load) shows the message."""
-        await asyncio.to_thread(self._insert, chat_id, "out", message_json(message))
+        await dbio.run(self.db, self._insert, chat_id, "out", message.to_json())
 
     async def fetch(self, ref: FileRef) -> bytes:
         """The bytes of a photo a citizen uploaded here."""
@@ -288,7 +285,9 @@ class WebChat:
 
     async def _converse(self, chat_id: str, shown: dict, kind: EventKind, **fields) -> None:
         """Record what the citizen did, let the engine answer, record the answers."""
-        row_id = await asyncio.to_thread(self._insert, chat_id, "in", shown)
+        row_id = await dbio.run(self.db, self._insert, chat_id, "in", shown)
+        if self.contacts is not None:
+            await self.contacts.seen(self.name, chat_id)
         event = InboundEvent(
             channel=self.name, chat_id=chat_id, kind=kind, event_id=f"web-{row_id}", **fields
         )
@@ -297,8 +296,8 @@ class WebChat:
 
     async def _refuse(self, chat_id: str, refusal: _Refused) -> None:
         if refusal.shown:
-            await asyncio.to_thread(self._insert, chat_id, "in", refusal.shown)
-        await asyncio.to_thread(self._insert, chat_id, "out", {"text": refusal.text})
+            await dbio.run(self.db, self._insert, chat_id, "in", refusal.shown)
+        await dbio.run(self.db, self._insert, chat_id, "out", {"text": refusal.text})
 
     async def _on_send(self, chat_id: str, form: FormData) -> None:
         raw = form.get("text")
@@ -314,7 +313,7 @@ class WebChat:
     async def _on_press(self, chat_id: str, form: FormData) -> None:
         raw = form.get("data")
         data = raw[:64] if isinstance(raw, str) else ""
-        label = await asyncio.to_thread(self._label, chat_id, data)
+        label = await dbio.run(self.db, self._label, chat_id, data)
         shown = {"text": label, "kind": "button", "data": data}
         await self._converse(chat_id, shown, EventKind.BUTTON, data=data)
 
@@ -397,11 +396,11 @@ class WebChat:
     async def page(self, request: Request, start: str = "") -> HTMLResponse:
         token = self._token(request) or self.new_token()
         chat_id = chat_id_for(token)
-        rows = await asyncio.to_thread(self._rows, chat_id)
+        rows = await dbio.run(self.db, self._rows, chat_id)
         if not rows:  # first visit: the welcome and the menu ("/?start=tip" deep-links)
             shown = {"text": "/start", "kind": "start"}
             await self._converse(chat_id, shown, EventKind.START, data=start[:64])
-            rows = await asyncio.to_thread(self._rows, chat_id)
+            rows = await dbio.run(self.db, self._rows, chat_id)
         html = self._render("page.html", token, rows, after=rows[-1].id if rows else 0)
         response = HTMLResponse(html, headers=NO_STORE)
         response.set_cookie(COOKIE, token, secure=self.secure_cookies, **COOKIE_FLAGS)
@@ -411,7 +410,7 @@ class WebChat:
         token = self._token(request)
         if token is None:
             return Response(status_code=204, headers=NO_STORE)
-        rows = await asyncio.to_thread(self._rows, chat_id_for(token), max(after, 0), 100)
+        rows = await dbio.run(self.db, self._rows, chat_id_for(token), max(after, 0), 100)
         if not rows:
             return Response(status_code=204, headers=NO_STORE)
         return self._fragment(token, rows, rows[-1].id)
@@ -441,11 +440,11 @@ class WebChat:
             text = self._too_large_photo() if photo else TEXT["too_large"].format(limit=limit)
             if not htmx:  # its form token is in the body we refused to read: store nothing
                 return HTMLResponse(text, status_code=413, headers=NO_STORE)
-            since = await asyncio.to_thread(self._last_id, chat_id)
+            since = await dbio.run(self.db, self._last_id, chat_id)
             await self._refuse(
                 chat_id, _Refused(413, text, {"text": TEXT["photo" if photo else "big"]})
             )
-            rows = await asyncio.to_thread(self._rows, chat_id, since)
+            rows = await dbio.run(self.db, self._rows, chat_id, since)
             return self._fragment(token, rows, None, status=413)
         replayed = Request(request.scope, _replay(body))
         async with replayed.form(max_files=1, max_fields=10, max_part_size=MAX_BODY) as form:
@@ -456,7 +455,7 @@ class WebChat:
             if not (htmx or valid):
                 return HTMLResponse(TEXT["forbidden"], status_code=403, headers=NO_STORE)
             after, status = _int(form.get("after")), 200
-            since = after if after is not None else await asyncio.to_thread(self._last_id, chat_id)
+            since = after if after is not None else await dbio.run(self.db, self._last_id, chat_id)
             try:
                 await on_post(chat_id, form)
             except _Refused as refusal:
@@ -464,7 +463,7 @@ class WebChat:
                 status = refusal.status
         if not htmx:
             return RedirectResponse("/#cuoi", status_code=303, headers=NO_STORE)
-        rows = await asyncio.to_thread(self._rows, chat_id, since)
+        rows = await dbio.run(self.db, self._rows, chat_id, since)
         # The page's cursor moves on only if it said where it was: then the list has no gap.
         cursor = rows[-1].id if after is not None and rows else None
         return self._fragment(token, rows, cursor, status=status)

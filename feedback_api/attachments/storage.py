@@ -13,13 +13,15 @@ Why it is built this way:
   contradicts it is refused, since that is how disguised HTML or programs slip past people.
 * Nothing is written until every check has passed, and each write is atomic (temp file in the
   target directory + os.replace): a rejection or a crash never leaves half a file.
-
 * Decoding is bounded before it starts: the pixel count is read from the header and checked
   against `max_pixels` (the decoded budget); a JPEG up to four times larger is decoded at half
   scale (DCT scaling, a quarter of the pixels and memory), since officers need the picture, not
   50 megapixels. A 150 KB PNG claiming 6000×6600 pixels costs nothing.
 * PDF and video (MP4/MOV) get an officer-facing copy with their metadata removed (scrub.py:
   pypdf for PDF info/XMP; udta/meta/uuid boxes blanked in video, where phones put GPS).
+* Audio (a Telegram voice message is Ogg Opus; MP3, M4A) gets an officer-facing copy without
+  its tags (mutagen, a maintained library: ID3, Vorbis comments, MP4 metadata atoms).
+
 Pure module: no database, no web framework. Callers record the returned StoredAttachment.
 """
 
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Literal
 
+import mutagen
 from PIL import Image, ImageCms, ImageOps
 
 from feedback_api.attachments.scrub import ScrubError, scrub_iso_media, scrub_pdf
@@ -51,7 +54,7 @@ _MESSAGES_VI: dict[str, str] = {
     "too_many_pixels": "Ảnh có độ phân giải quá lớn (tối đa {limit} điểm ảnh). "
     "Vui lòng gửi ảnh nhỏ hơn.",
     "unsupported_type": "Định dạng tệp không được hỗ trợ. Vui lòng gửi ảnh (JPG, PNG, WebP, GIF), "
-    "video (MP4, MOV) hoặc tệp PDF.",
+    "video (MP4, MOV), ghi âm (OGG, MP3, M4A) hoặc tệp PDF.",
     "type_mismatch": "Tên hoặc loại tệp không khớp với nội dung tệp. "
     "Vui lòng gửi lại đúng tệp gốc, không đổi đuôi tệp.",
     "corrupt": "Tệp bị hỏng hoặc không đầy đủ nên không mở được. Vui lòng gửi lại tệp.",
@@ -109,6 +112,11 @@ GIF = _kind("image/gif", ".gif", "", "GIF")
 PDF = _kind("application/pdf", ".pdf", "application/x-pdf")
 MP4 = _kind("video/mp4", ".mp4 .m4v", "video/x-m4v")
 MOV = _kind("video/quicktime", ".mov .qt")
+OGG = _kind("audio/ogg", ".ogg .oga .opus", "audio/opus application/ogg audio/x-opus+ogg")
+MP3 = _kind("audio/mpeg", ".mp3", "audio/mp3 audio/mpeg3")
+M4A = _kind("audio/mp4", ".m4a", "audio/x-m4a audio/m4a audio/aac")
+_AUDIO = (OGG, MP3, M4A)  # officer copy without tags (mutagen)
+_MEDIA = (*_AUDIO, MP4, MOV)  # the larger size limit
 
 # ISO-BMFF brands we accept. HEIC/AVIF photos share the 'ftyp' box but are images Pillow cannot
 # decode (so their metadata could not be stripped): their brands are deliberately absent.
@@ -132,9 +140,31 @@ def _sniff(data: bytes) -> _Kind | None:
         brand = data[8:12]
         if brand in _MOV_BRANDS:
             return MOV
+        if brand == b"M4A ":
+            return M4A
         if brand in _MP4_BRANDS:
             return MP4
+    if data.startswith(b"OggS"):
+        return OGG
+    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+        return MP3
     return None
+
+
+def _without_tags(data: bytes, kind: _Kind) -> bytes:
+    """Audio without its metadata tags. Audio mutagen cannot read is refused as corrupt (we
+    would not know what it carries)."""
+    buffer = io.BytesIO(data)
+    try:
+        parsed = mutagen.File(buffer)
+        if parsed is None:
+            raise mutagen.MutagenError("not recognised")
+        if parsed.tags is not None:
+            buffer.seek(0)
+            parsed.delete(buffer)
+    except Exception as error:  # mutagen raises many types on hostile input
+        raise _reject("corrupt", f"audio {kind.mime} unreadable: {error!r}") from None
+    return buffer.getvalue()
 
 
 def _check_claims(kind: _Kind, claimed_name: str | None, claimed_type: str | None) -> None:
@@ -211,10 +241,16 @@ class AttachmentStore:
     """Content-addressed store: root/sealed/<sha[:2]>/<sha> and root/public/<sha[:2]>/<sha>."""
 
     def __init__(
-        self, root: Path, *, max_bytes: int = 10 * 1024 * 1024, max_pixels: int = 16_000_000
+        self,
+        root: Path,
+        *,
+        max_bytes: int = 10 * 1024 * 1024,
+        max_media_bytes: int | None = None,
+        max_pixels: int = 16_000_000,
     ) -> None:
         self.root = Path(root)
-        self.max_bytes = max_bytes
+        self.max_bytes = max_bytes  # images and documents
+        self.max_media_bytes = max_media_bytes or max_bytes  # video and audio
         self.max_pixels = max_pixels
 
     def store(
@@ -229,12 +265,15 @@ class AttachmentStore:
         Raises AttachmentRejected (and writes nothing) for anything we will not keep.
         Storing the same content again returns the same result and adds no file.
         """
-        original = self._read_limited(data)
+        original = self._read_limited(data, max(self.max_bytes, self.max_media_bytes))
         if not original:
             raise _reject("empty", "no bytes")
         kind = _sniff(original)
         if kind is None:
             raise _reject("unsupported_type", f"magic {original[:8]!r}")
+        limit = self.max_media_bytes if kind in _MEDIA else self.max_bytes
+        if len(original) > limit:
+            raise _reject("too_large", f"more than {limit} bytes", limit=_human_size(limit))
         _check_claims(kind, claimed_name, claimed_type)
         width = height = None
         if kind.pil_format is not None:
@@ -243,7 +282,10 @@ class AttachmentStore:
             if kind is PDF and b"%%EOF" not in original[-1024:]:
                 raise _reject("corrupt", "PDF without %%EOF trailer (truncated upload?)")
             try:
-                public = scrub_pdf(original) if kind is PDF else scrub_iso_media(original)
+                if kind in _AUDIO:
+                    public = _without_tags(original, kind)
+                else:
+                    public = scrub_pdf(original) if kind is PDF else scrub_iso_media(original)
             except ScrubError as exc:
                 raise _reject("corrupt", str(exc)) from exc
         sha, public_sha = hashlib.sha256(original).hexdigest(), hashlib.sha256(public).hexdigest()
@@ -271,19 +313,19 @@ class AttachmentStore:
             raise FileNotFoundError(str(path))
         return path
 
-    def _read_limited(self, data: bytes | BinaryIO) -> bytes:
+    def _read_limited(self, data: bytes | BinaryIO, max_bytes: int) -> bytes:
         """At most max_bytes + 1 bytes: enough to know a stream is too big, never all of it."""
         if isinstance(data, bytes | bytearray | memoryview):
             buf = memoryview(data).tobytes()
         else:
-            chunks, got, wanted = [], 0, self.max_bytes + 1
+            chunks, got, wanted = [], 0, max_bytes + 1
             while got < wanted and (chunk := data.read(min(_CHUNK, wanted - got))):
                 chunks.append(chunk)
                 got += len(chunk)
             buf = b"".join(chunks)
-        if len(buf) > self.max_bytes:
-            limit = _human_size(self.max_bytes)
-            raise _reject("too_large", f"more than {self.max_bytes} bytes", limit=limit)
+        if len(buf) > max_bytes:
+            limit = _human_size(max_bytes)
+            raise _reject("too_large", f"more than {max_bytes} bytes", limit=limit)
         return buf
 
     def _public_image(self, data: bytes, kind: _Kind) -> tuple[bytes, int, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from feedback_api.deps import ServiceCaller, SessionDep
+from feedback_api.deps import ServiceCaller, SessionDep, SettingsDep
 from feedback_api.outbox import service
 from feedback_api.outbox.schemas import (
     AckRequest,
@@ -21,8 +21,12 @@ router = APIRouter(prefix="/api/v1/outbox", tags=["outbox"])
 
 
 @router.post("/lease", response_model=LeasedMessages)
-def lease(data: LeaseRequest, db: SessionDep, _caller: ServiceCaller) -> LeasedMessages:
-    messages = service.lease(db_session=db, limit=data.limit, lease_seconds=data.lease_seconds)
+def lease(
+    data: LeaseRequest, db: SessionDep, settings: SettingsDep, _caller: ServiceCaller
+) -> LeasedMessages:
+    messages = service.lease(
+        db_session=db, limit=data.limit, lease_seconds=data.lease_seconds, settings=settings
+    )
     return LeasedMessages(
         data=[LeasedMessage.model_validate(m, from_attributes=True) for m in messages],
         count=len(messages),

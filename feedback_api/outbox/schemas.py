@@ -30,7 +30,8 @@ class LeasedMessages(BaseModel):
 
 class AckRequest(BaseModel):
     """`retry` puts the message back after `retry_after` seconds; `failed` gives up on it;
-    `blocked` means the citizen blocked the bot (they are then unsubscribed by the bot side)."""
+    `blocked` means the citizen blocked the bot (they are then unsubscribed); with
+    `retry_after`, a reply (not a broadcast) is held that long in case they unblock."""
 
     lease_token: str = Field(min_length=8, max_length=64)
     outcome: Literal["sent", "retry", "failed", "blocked"]

@@ -7,10 +7,12 @@ import secrets
 
 from sqlmodel import Session, col, or_, select
 
+from feedback_api.broadcasts import ratebucket
 from feedback_api.clock import utcnow
 from feedback_api.db import is_sqlite
 from feedback_api.officers.security import same_secret
 from feedback_api.outbox.models import OutboxMessage, OutboxState
+from feedback_api.settings import Settings
 
 MAX_ATTEMPTS = 8
 
@@ -71,12 +73,19 @@ def withdraw_pending(*, db_session: Session, submission_id: int, purpose: str, t
 
 
 def lease(
-    *, db_session: Session, limit: int, lease_seconds: int, now: dt.datetime | None = None
+    *,
+    db_session: Session,
+    limit: int,
+    lease_seconds: int,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
 ) -> list[OutboxMessage]:
     """Hand out up to `limit` due messages, each under a fresh lease token.
 
     On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several senders lease concurrently without
-    taking the same rows; SQLite serialises writers, which gives the same guarantee.
+    taking the same rows; SQLite serialises writers, which gives the same guarantee. With
+    `settings`, the messages are debited from the campaigns' shared rate bucket: replies to
+    individual citizens go first, campaigns wait for the slots they used.
     """
     now = now or utcnow()
     due = or_(
@@ -99,6 +108,8 @@ def lease(
         message.lease_expires_at = now + dt.timedelta(seconds=lease_seconds)
         message.attempts += 1
         db_session.add(message)
+    if settings is not None and messages:
+        ratebucket.debit(db_session=db_session, settings=settings, count=len(messages))
     db_session.commit()
     return messages
 
@@ -126,6 +137,16 @@ def ack(
     if outcome == "sent":
         message.state = OutboxState.SENT
         message.sent_at = now
+    elif (
+        outcome == "blocked"
+        and retry_after is not None
+        and message.purpose != "broadcast"
+        and message.attempts < MAX_ATTEMPTS
+    ):
+        # A reply to a citizen who blocked the bot is held, not dropped: if they unblock it
+        # within the attempts, it reaches them. (Broadcasts to them simply end.)
+        message.state = OutboxState.PENDING
+        message.not_before = now + dt.timedelta(seconds=retry_after)
     elif outcome == "retry" and message.attempts < MAX_ATTEMPTS:
         message.state = OutboxState.PENDING
         backoff = retry_after if retry_after is not None else min(3600, 2**message.attempts)

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from feedback_api.broadcasts import pages as broadcasts
 from feedback_api.pages import account, admin, auth, campaign, inbox, tokens
 
 router = APIRouter()
@@ -11,3 +12,4 @@ router.include_router(account.router)
 router.include_router(campaign.router)
 router.include_router(admin.router)
 router.include_router(tokens.router)
+router.include_router(broadcasts.router)

@@ -150,6 +150,7 @@ def detail(submission_id: DbId, request: Request, db: SessionDep, browser: PageS
         assignable=service.assignable(db_session=db, unit_id=unit.id),
         notes=service.notes(db_session=db, actor=actor, submission_id=submission.id),
         attachments=attachments,
+        additions=service.additions_for(db_session=db, submission_id=submission.id),
         history=history,
         similar=queries.similar(db_session=db, actor=actor, submission_id=submission.id),
         units=[u for u in list_units(db_session=db) if actor.reaches(u.path)],

@@ -2,7 +2,7 @@
 
 Derived from the permission table, so a role that gains or loses an action moves with it:
 whoever may read submissions lands on the inbox (officers, leaders, admins); whoever may only
-broadcast lands on the campaign page; anyone else on their own account page.
+broadcast lands on the campaign list; anyone else on their own account page.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from feedback_api.permissions import Action, Actor
 
 INBOX = "/officer"
-CAMPAIGN = "/officer/campaign"
+CAMPAIGN = "/officer/broadcasts"
 ACCOUNT = "/officer/account"
 
 

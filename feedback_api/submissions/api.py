@@ -20,6 +20,8 @@ from feedback_api.deps import (
 from feedback_api.permissions import NotFound
 from feedback_api.submissions import queries, service
 from feedback_api.submissions.schemas import (
+    AdditionCreate,
+    AdditionReceipt,
     AttachmentPublic,
     DuplicateMark,
     NoteCreate,
@@ -82,6 +84,14 @@ def upload_attachment(
         max_per_submission=settings.max_attachments_per_submission,
     )
     return AttachmentPublic.model_validate(attachment, from_attributes=True)
+
+
+@router.post("/intake/additions", status_code=201, response_model=AdditionReceipt, tags=["intake"])
+def add_from_citizen(data: AdditionCreate, db: SessionDep, _caller: ServiceCaller):
+    """A correction (an edited message) or more information (by tracking code) from the
+    submission's own citizen; 404 when it is not theirs."""
+    submission = service.add_from_citizen(db_session=db, data=data)
+    return AdditionReceipt(tracking_code=submission.tracking_code, kind=data.kind)
 
 
 @router.get("/status/{code}", response_model=PublicStatus, tags=["public"])

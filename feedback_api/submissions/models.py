@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Index, Text
+from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from feedback_api.clock import utcnow
@@ -82,6 +82,21 @@ class Submission(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
     updated_at: dt.datetime = Field(default_factory=utcnow)
     closed_at: dt.datetime | None = None
+    # Links, forward origins, venue, message ids (SubmissionDetails), as the citizen sent them.
+    details: dict | None = Field(default=None, sa_column=Column(JSON))
+
+
+class SubmissionAddition(SQLModel, table=True):
+    """Something the citizen added later: a correction of a message that is part of the
+    submission (the original text stays as it was) or more information by tracking code."""
+
+    __tablename__ = "submission_addition"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    kind: str = Field(max_length=16)  # correction / addition
+    text: str
+    created_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class Note(SQLModel, table=True):

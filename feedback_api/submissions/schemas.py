@@ -44,6 +44,37 @@ def _clean_text(value: str | None) -> str | None:
     return cleaned.strip()
 
 
+class LinkDetail(BaseModel):
+    """A link hidden behind text (Telegram text_link): the words shown and where they lead."""
+
+    text: str = Field(max_length=200)
+    url: str = Field(max_length=2000)
+
+
+class ForwardDetail(BaseModel):
+    """Where a forwarded message came from (a scam message's sender, a channel), as given."""
+
+    kind: str = Field(max_length=20)  # user, hidden_user, chat, channel
+    sender: str = Field(max_length=200)
+    date: dt.datetime | None = None
+
+
+class VenueDetail(BaseModel):
+    title: str = Field(max_length=200)
+    address: str = Field(max_length=300)
+
+
+class SubmissionDetails(BaseModel):
+    """What the citizen's messages carried besides their words, kept as fields officers see.
+    `message_ids`: the channel's ids of the messages that make up the text (no chat id), so an
+    edit the citizen makes later reaches this submission as a correction."""
+
+    links: list[LinkDetail] = Field(default_factory=list, max_length=20)
+    forwarded_from: list[ForwardDetail] = Field(default_factory=list, max_length=20)
+    venue: VenueDetail | None = None
+    message_ids: list[str] = Field(default_factory=list, max_length=50)
+
+
 class SubmissionCreate(BaseModel):
     """What the bot sends when a citizen confirms a tip, question or opinion."""
 
@@ -61,6 +92,7 @@ class SubmissionCreate(BaseModel):
     contact_name: str | None = Field(default=None, max_length=200)
     contact_phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 .-]{6,20}$")
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=80)
+    details: SubmissionDetails | None = None
 
     _clean = field_validator("text", "location_text", "contact_name", "topic", "category")(
         _clean_text
@@ -129,6 +161,7 @@ class SubmissionPublic(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     attachment_count: int = 0
+    details: SubmissionDetails | None = None
 
 
 class SubmissionsPublic(BaseModel):
@@ -191,4 +224,39 @@ class AttachmentPublic(BaseModel):
     size: int
     width: int | None
     height: int | None
+    created_at: dt.datetime
+
+
+AdditionKind = Literal["correction", "addition"]
+
+
+class AdditionCreate(BaseModel):
+    """More from the citizen about an earlier submission of theirs: a correction (they edited a
+    message that is part of it: `message_id`) or an addition ("Bổ sung thông tin": by
+    `tracking_code`). Only the submission's own citizen reference can add to it."""
+
+    citizen_ref: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    kind: AdditionKind
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    tracking_code: str | None = Field(default=None, max_length=20)
+    message_id: str | None = Field(default=None, max_length=32)
+
+    _clean = field_validator("text")(_clean_text)
+
+    @model_validator(mode="after")
+    def _target(self) -> AdditionCreate:
+        if not (self.tracking_code or self.message_id):
+            raise ValueError("tracking_code or message_id is required")
+        return self
+
+
+class AdditionReceipt(BaseModel):
+    tracking_code: str
+    kind: AdditionKind
+
+
+class AdditionPublic(BaseModel):
+    id: int
+    kind: AdditionKind
+    text: str
     created_at: dt.datetime

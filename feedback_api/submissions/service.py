@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -29,8 +30,10 @@ from feedback_api.submissions.models import (
     Priority,
     Status,
     Submission,
+    SubmissionAddition,
 )
 from feedback_api.submissions.schemas import (
+    AdditionCreate,
     PublicStatus,
     SubmissionCreate,
     SubmissionPublic,
@@ -147,6 +150,7 @@ def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -
             contact_name=sealer.seal(data.contact_name) if named else None,
             contact_phone=sealer.seal(data.contact_phone) if named else None,
             search_text=_search_text(data),
+            details=data.details.model_dump(mode="json") if data.details else None,
             due_at=deadlines.due_at(kind, now, settings),
             created_at=now,
             updated_at=now,
@@ -295,6 +299,7 @@ def to_public(
         created_at=submission.created_at,
         updated_at=submission.updated_at,
         attachment_count=attachment_count,
+        details=submission.details,
     )
 
 
@@ -524,3 +529,59 @@ def undo_duplicate(*, db_session: Session, actor: Actor, submission_id: int) -> 
     _record_change(db_session, actor, submission, before, "submission.duplicate_undo")
     db_session.commit()
     return submission
+
+
+# -- the citizen adds to their own submission --------------------------------------------------
+
+RECENT_FOR_EDITS = 50  # an edit is matched against the citizen's latest submissions
+
+
+def add_from_citizen(*, db_session: Session, data: AdditionCreate) -> Submission:
+    """Record a correction or an addition from the submission's own citizen. The original text
+    is never changed: officers see what was first sent and what was added, with times.
+    NotFound (no hint it exists) when the code or message is not this citizen's."""
+    submission = None
+    if data.tracking_code:
+        code = tracking.canonical(data.tracking_code)
+        found = (
+            code
+            and db_session.exec(select(Submission).where(Submission.tracking_code == code)).first()
+        )
+        if found and secrets.compare_digest(found.citizen_ref, data.citizen_ref):
+            submission = found
+    else:
+        recent = db_session.exec(
+            select(Submission)
+            .where(Submission.citizen_ref == data.citizen_ref)
+            .order_by(col(Submission.id).desc())
+            .limit(RECENT_FOR_EDITS)
+        ).all()
+        submission = next(
+            (s for s in recent if data.message_id in (s.details or {}).get("message_ids", [])),
+            None,
+        )
+    if submission is None:
+        raise NotFound("submission")
+    db_session.add(SubmissionAddition(submission_id=submission.id, kind=data.kind, text=data.text))
+    submission.updated_at = utcnow()
+    db_session.add(submission)
+    audit.record(
+        db_session=db_session,
+        actor=None,
+        action=f"submission.{data.kind}",
+        entity_type="submission",
+        entity_id=submission.id,
+    )
+    db_session.commit()
+    return submission
+
+
+def additions_for(*, db_session: Session, submission_id: int) -> list[SubmissionAddition]:
+    """Oldest first (the caller has already checked the submission is in the actor's reach)."""
+    return list(
+        db_session.exec(
+            select(SubmissionAddition)
+            .where(SubmissionAddition.submission_id == submission_id)
+            .order_by(col(SubmissionAddition.id))
+        ).all()
+    )

@@ -8,8 +8,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from faq.assistant import Faq
+from feedback_api.client import FeedbackApiError
+from feedback_api.submissions.schemas import SubmissionCreate, SubmissionReceipt
 from handlers.events import Button, EventKind, InboundEvent, OutboundMessage, rows
-from handlers.ports import CitizenRefs, FeedbackPort, FileFetcher, FileReleaser
+from handlers.ports import (
+    CitizenRefs,
+    FeedbackPort,
+    FileFetcher,
+    FileReleaser,
+    SubmissionQueue,
+)
 from handlers.state import ConversationState
 from handlers.texts import t
 
@@ -18,10 +26,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 @dataclass(frozen=True)
 class Limits:
-    max_text_chars: int = 3000
+    max_text_chars: int = 4096  # Telegram's own limit: whatever a client can send fits
     min_tip_chars: int = 10
     max_photos: int = 5
-    max_photo_bytes: int = 10 * 1024 * 1024
+    max_photo_bytes: int = 10 * 1024 * 1024  # photos and documents
+    max_media_bytes: int = 20 * 1024 * 1024  # video and audio (Telegram's download limit)
     idle_expiry_minutes: int = 120
 
 
@@ -32,6 +41,7 @@ class Deps:
     citizen_refs: CitizenRefs
     files: Mapping[str, FileFetcher]
     limits: Limits = Limits()
+    queue: SubmissionQueue | None = None  # where a submission waits while the API is down
     # Called before each event: lets the live knowledge base swap in an approved edit.
     refresh_faq: Callable[[], Awaitable[None]] | None = None
     # Per channel: forget a file the citizen sent once no draft refers to it any more (the tip
@@ -55,6 +65,27 @@ class Ctx:
     @property
     def text(self) -> str:
         return clean(self.event.text)
+
+
+def transient(error: Exception) -> bool:
+    """The API could not take it now (unreachable, 5xx, 429); a 4xx refusal is final."""
+    if isinstance(error, FeedbackApiError):
+        return error.status >= 500 or error.status == 429
+    return True
+
+
+async def submit_or_keep(
+    ctx: Ctx, data: SubmissionCreate, files: list[dict] | None = None
+) -> SubmissionReceipt | None:
+    """Send a confirmed submission; if the API cannot take it now, hand it to the durable
+    queue (None: kept, the citizen gets the code when it is accepted). Nothing is lost."""
+    try:
+        return await ctx.deps.api.create_submission(data)
+    except Exception as error:
+        if ctx.deps.queue is None or not transient(error):
+            raise
+        await ctx.deps.queue.keep(channel=ctx.event.channel, data=data, files=files or [])
+        return None
 
 
 def clean(text: str) -> str:

@@ -7,7 +7,14 @@ import uuid
 from feedback_api.submissions.schemas import SubmissionCreate
 from handlers.events import Button, EventKind, OutboundMessage
 from handlers.flows.ask import channel_of
-from handlers.flows.common import Ctx, back_button, cancel_button, message, unexpected
+from handlers.flows.common import (
+    Ctx,
+    back_button,
+    cancel_button,
+    message,
+    submit_or_keep,
+    unexpected,
+)
 from handlers.texts import t
 
 NAME = "opinion"
@@ -71,7 +78,8 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
         if button == "op:skip":
             return _goto(ctx, "review")
     elif step == "review" and button == "op:send":
-        receipt = await ctx.deps.api.create_submission(
+        receipt = await submit_or_keep(
+            ctx,
             SubmissionCreate(
                 kind="opinion",
                 citizen_ref=ctx.citizen_ref,
@@ -81,8 +89,10 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
                 anonymity="named" if data.get("name") else "anonymous",
                 contact_name=data.get("name"),
                 idempotency_key=f"op-{data['key']}",
-            )
+            ),
         )
         ctx.state.reset()
+        if receipt is None:  # kept by the bot; the code follows when the API accepts it
+            return [message(t("submission.kept"), back_button())]
         return [message(t("opinion.accepted", code=receipt.tracking_code), back_button())]
     return unexpected(ctx, prompt(ctx))

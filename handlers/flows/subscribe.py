@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from rapidfuzz import fuzz, process
 
 from faq.normalize import normalize
@@ -101,6 +103,33 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
                 )
             ]
     return unexpected(ctx, prompt(ctx))
+
+
+# Typed opt-outs honoured anywhere in the conversation. Plain "dung" is not one: without
+# diacritics it is also "đúng" (yes), so only the diacritic spelling "dừng" counts.
+STOP_WORDS = frozenset(
+    {
+        "/stop",
+        "stop",
+        "dừng",
+        "dừng lại",
+        "dừng nhận tin",
+        "ngừng nhận tin",
+        "huỷ đăng ký",
+        "hủy đăng ký",
+        "huỷ đăng kí",
+        "hủy đăng kí",
+        "huy dang ky",
+        "huy dang ki",
+        "dung nhan tin",
+        "ngung nhan tin",
+    }
+)
+
+
+def is_stop_request(text: str) -> bool:
+    words = " ".join(unicodedata.normalize("NFC", text or "").lower().split()).strip(" .!")
+    return words in STOP_WORDS
 
 
 async def stop(ctx: Ctx) -> list[OutboundMessage]:

@@ -11,15 +11,23 @@ from __future__ import annotations
 import re
 import uuid
 
-from feedback_api.submissions.schemas import TIP_CATEGORIES, SubmissionCreate
+from feedback_api.submissions.schemas import TIP_CATEGORIES, SubmissionCreate, SubmissionDetails
 from handlers.events import Button, EventKind, FileRef, OutboundMessage
 from handlers.flows.ask import channel_of
-from handlers.flows.common import Ctx, back_button, cancel_button, message, unexpected
+from handlers.flows.common import (
+    Ctx,
+    back_button,
+    cancel_button,
+    message,
+    submit_or_keep,
+    unexpected,
+)
 from handlers.texts import t
 
 NAME = "tip"
 _PHONE = re.compile(r"^\+?[0-9][0-9 .-]{7,18}[0-9]$")
-ACCEPTED_MIME = ("image/", "video/", "application/pdf")
+ACCEPTED_MIME = ("image/", "video/", "audio/", "application/pdf")
+MEDIA_MIME = ("video/", "audio/")  # their own, larger size limit
 
 
 def _skip() -> Button:
@@ -103,17 +111,31 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
         if category in TIP_CATEGORIES:
             data["category"] = category
             return _goto(ctx, "describe")
+    elif event.kind == EventKind.EDITED:
+        return _edited(ctx)
+    elif step == "describe" and event.kind in (EventKind.PHOTO, EventKind.FILE) and event.file:
+        # Evidence sent before the words: keep it; its caption can be the description.
+        refused = _store_file(ctx, event.file)
+        if refused is not None:
+            return [refused, *prompt(ctx)]
+        if len(ctx.text) >= ctx.deps.limits.min_tip_chars:
+            _describe(ctx, ctx.text)
+            return _goto(ctx, "location")
+        return [message(t("tip.file_kept_describe")), *prompt(ctx)]
     elif step == "describe" and event.kind == EventKind.TEXT:
         text = ctx.text
         if len(text) > ctx.deps.limits.max_text_chars:
             return [message(t("too_long", limit=ctx.deps.limits.max_text_chars)), *prompt(ctx)]
         if len(text) < ctx.deps.limits.min_tip_chars:
             return [message(t("tip.describe_more")), *prompt(ctx)]
-        data["text"] = text
+        _describe(ctx, text)
         return _goto(ctx, "location")
     elif step == "location":
         if event.kind == EventKind.LOCATION and event.latitude is not None:
             data["latitude"], data["longitude"] = event.latitude, event.longitude
+            if ctx.text:  # a venue: its name and address
+                data["location_text"] = ctx.text[:500]
+            _keep_details(ctx)
             return _goto(ctx, "photos")
         if event.kind == EventKind.TEXT and ctx.text:
             data["location_text"] = ctx.text[:500]
@@ -123,6 +145,9 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
     elif step == "photos":
         if event.kind in (EventKind.PHOTO, EventKind.FILE) and event.file is not None:
             return _add_photo(ctx, event.file)
+        if event.kind == EventKind.TEXT and ctx.text:  # more words: they belong to the tip
+            _add_text(ctx, ctx.text)
+            return [message(t("tip.text_added")), *prompt(ctx)]
         if button in ("tip:done", "tip:skip"):
             return _goto(ctx, "anonymity")
     elif step == "anonymity" and button and button.startswith("tip:anon:"):
@@ -152,28 +177,86 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
     return unexpected(ctx, prompt(ctx))
 
 
-def _add_photo(ctx: Ctx, file: FileRef) -> list[OutboundMessage]:
+def _keep_details(ctx: Ctx) -> None:
+    """Links hidden behind text, a forward's origin, a venue: kept for the officer."""
+    extra = ctx.event.details or {}
+    details = ctx.state.data.setdefault("details", {})
+    details.setdefault("links", []).extend(extra.get("links", []))
+    if extra.get("forwarded_from"):
+        details.setdefault("forwarded_from", []).append(extra["forwarded_from"])
+    if extra.get("venue"):
+        details["venue"] = extra["venue"]
+
+
+def _describe(ctx: Ctx, text: str) -> None:
+    """The description, and which message it came from (so the citizen can correct it)."""
+    ctx.state.data["text"] = text
+    ctx.state.data["text_message"] = ctx.event.message_id
+    _keep_details(ctx)
+    _remember_message(ctx)
+
+
+def _add_text(ctx: Ctx, text: str) -> None:
+    """A caption or more words after the description: appended, never dropped."""
+    data = ctx.state.data
+    room = ctx.deps.limits.max_text_chars - len(data.get("text", "")) - 2
+    if room > 0:
+        data["text"] = (data.get("text", "") + "\n\n" + text[:room]).strip()
+    _keep_details(ctx)
+    _remember_message(ctx)
+
+
+def _remember_message(ctx: Ctx) -> None:
+    if ctx.event.message_id:
+        ids = ctx.state.data.setdefault("details", {}).setdefault("message_ids", [])
+        if ctx.event.message_id not in ids:
+            ids.append(ctx.event.message_id)
+
+
+def _edited(ctx: Ctx) -> list[OutboundMessage]:
+    """The citizen corrected their description before sending: the draft takes the new text."""
+    data = ctx.state.data
+    if ctx.event.message_id and ctx.event.message_id == data.get("text_message"):
+        text = ctx.text
+        if ctx.deps.limits.min_tip_chars <= len(text) <= ctx.deps.limits.max_text_chars:
+            data["text"] = text
+            return [message(t("tip.edited")), *prompt(ctx)]
+    return [message(t("edit.not_applied")), *prompt(ctx)]
+
+
+def _store_file(ctx: Ctx, file: FileRef) -> OutboundMessage | None:
+    """Keep a file for the tip, or say why not (limit, size for its type, type)."""
     limits, photos = ctx.deps.limits, ctx.state.data.setdefault("photos", [])
     if len(photos) >= limits.max_photos:
-        return [
-            message(
-                t("tip.photo_limit", limit=limits.max_photos), Button(t("tip.done"), "tip:done")
-            )
-        ]
-    if file.size is not None and file.size > limits.max_photo_bytes:
-        return [
-            message(
-                t("tip.photo_too_large", limit=limits.max_photo_bytes // (1024 * 1024)),
-                Button(
-                    t("tip.done") if photos else t("tip.skip"), "tip:done" if photos else "tip:skip"
-                ),
-            )
-        ]
+        return message(
+            t("tip.photo_limit", limit=limits.max_photos), Button(t("tip.done"), "tip:done")
+        )
+    media = bool(file.mime and file.mime.startswith(MEDIA_MIME))
+    limit = limits.max_media_bytes if media else limits.max_photo_bytes
+    if file.size is not None and file.size > limit:
+        return message(
+            t("tip.photo_too_large", limit=limit // (1024 * 1024)),
+            Button(
+                t("tip.done") if photos else t("tip.skip"), "tip:done" if photos else "tip:skip"
+            ),
+        )
     if file.mime and not file.mime.startswith(ACCEPTED_MIME):
-        return [message(t("tip.photo_wrong_type"))]
+        return message(t("tip.photo_wrong_type"))
     photos.append(
         {"id": file.channel_file_id, "size": file.size, "mime": file.mime, "name": file.name}
     )
+    return None
+
+
+def _add_photo(ctx: Ctx, file: FileRef) -> list[OutboundMessage]:
+    refused = _store_file(ctx, file)
+    if refused is not None:
+        return [refused]
+    if ctx.text:  # a caption (an album's, on its first item) is part of the tip
+        _add_text(ctx, ctx.text)
+    else:
+        _keep_details(ctx)
+    photos, limits = ctx.state.data["photos"], ctx.deps.limits
     return [
         message(
             t("tip.photo_received", count=len(photos), limit=limits.max_photos),
@@ -186,7 +269,8 @@ def _add_photo(ctx: Ctx, file: FileRef) -> list[OutboundMessage]:
 
 async def _submit(ctx: Ctx) -> list[OutboundMessage]:
     data = ctx.state.data
-    receipt = await ctx.deps.api.create_submission(
+    receipt = await submit_or_keep(
+        ctx,
         SubmissionCreate(
             kind="tip",
             citizen_ref=ctx.citizen_ref,
@@ -200,14 +284,31 @@ async def _submit(ctx: Ctx) -> list[OutboundMessage]:
             contact_name=data.get("name"),
             contact_phone=data.get("phone"),
             idempotency_key=f"tip-{data['key']}",
-        )
+            details=_details(data),
+        ),
+        data.get("photos", []),
     )
+    if receipt is None:  # kept by the bot; the code follows when the API accepts it
+        ctx.state.reset()
+        return [message(t("submission.kept"), back_button())]
     messages = [message(t("tip.accepted", code=receipt.tracking_code), back_button())]
     failed, reason = await _upload_photos(ctx, receipt.tracking_code, data.get("photos", []))
     if failed:
         messages.append(message(t("tip.photos_failed", failed=failed, reason=reason)))
     ctx.state.reset()
     return messages
+
+
+def _details(data: dict) -> SubmissionDetails | None:
+    details = data.get("details") or {}
+    if not any(details.values()):
+        return None
+    return SubmissionDetails(
+        links=details.get("links", [])[:20],
+        forwarded_from=details.get("forwarded_from", [])[:20],
+        venue=details.get("venue"),
+        message_ids=details.get("message_ids", [])[:50],
+    )
 
 
 async def _upload_photos(ctx: Ctx, code: str, photos: list[dict]) -> tuple[int, str]:

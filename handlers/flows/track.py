@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from feedback_api.client import NotFoundError, RateLimitedError
-from handlers.events import EventKind, OutboundMessage
+from handlers.events import Button, EventKind, OutboundMessage
 from handlers.flows.common import Ctx, back_button, message, unexpected
 from handlers.texts import t
 
@@ -43,7 +43,7 @@ async def lookup(ctx: Ctx, code: str) -> list[OutboundMessage]:
     )
     if status.public_reply:
         text += t("track.reply", reply=status.public_reply)
-    return [message(text, back_button())]
+    return [message(text, Button(t("add.button"), "add:start"), back_button())]
 
 
 async def handle(ctx: Ctx) -> list[OutboundMessage]:

@@ -28,6 +28,7 @@ from feedback_api.submissions import service as submissions
 from feedback_api.submissions.schemas import SubmissionCreate
 from feedback_api.units import service as units
 from handlers.events import OutboundMessage
+from tests.bot.telegram_world import config, telegram  # noqa: F401 (Telegram e2e fixtures)
 
 SERVICE_TOKEN = "bot-test-service-token-0123456789abcdef"
 

@@ -82,7 +82,7 @@ def test_a_429_too_long_to_wait_pauses_the_bot_and_returns_the_batch_to_the_outb
     assert sorted(_lease_at(bot_world, 601)) == [limited.id, other.id]
 
 
-def test_a_citizen_who_blocked_the_bot_is_marked_and_not_written_to_again(bot_world):
+def test_a_citizen_who_blocked_the_bot_is_not_written_to_again_and_replies_are_held(bot_world):
     citizen = bot_world.citizen("chat-1")
     tip = bot_world.tip(citizen)
     first = bot_world.reply(tip, "Phản hồi thứ nhất")
@@ -90,14 +90,15 @@ def test_a_citizen_who_blocked_the_bot_is_marked_and_not_written_to_again(bot_wo
 
     client = bot_world.deliver()
 
-    assert client.acks == [(first.id, "blocked", None)]
+    assert client.acks == [(first.id, "blocked", 900.0)]
     assert bot_world.contacts.resolve(citizen).blocked
-    assert bot_world.state(first).state == "failed"  # the outbox gives up on blocked messages
+    # a reply is held for when they unblock, not dropped (broadcasts are: see below)
+    assert bot_world.state(first).state == "pending"
 
     later = bot_world.reply(tip, "Phản hồi thứ hai")
     client = bot_world.deliver()
 
-    assert client.acks == [(later.id, "blocked", None)]
+    assert client.acks == [(later.id, "blocked", 900.0)]
     assert len(bot_world.channel.attempts) == 1  # only the attempt that met the 403
 
 

@@ -3,120 +3,28 @@ fake Bot API server of our own (tests/fakes) standing in for Telegram."""
 
 from __future__ import annotations
 
-import io
 import time
 
-import pytest
-from PIL import Image
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from bot.settings import BotSettings
-from feedback_api.bootstrap import prepare
-from feedback_api.db import make_engine
-from feedback_api.officers.models import Officer
-from feedback_api.officers.service import actor_for
-from feedback_api.settings import Settings
-from feedback_api.submissions import service as submissions
 from feedback_api.submissions.models import Attachment, Submission
 from feedback_api.subscriptions.models import Subscription
 from handlers.texts import t
 from langnghe.server import build_app
-from tests.browser.conftest import LiveServer, free_port
-from tests.fakes.telegram_server import FakeTelegram
-
-TOKEN = "123456:TEST-TOKEN"
-SECRET = "webhook-secret-0123456789"
-CHAT = 4242
-
-
-@pytest.fixture
-def telegram():
-    with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
-def config(tmp_path, telegram):
-    settings = Settings(environment="test", data_dir=tmp_path, _env_file=None)
-    bot_settings = BotSettings(
-        data_dir=tmp_path,
-        telegram_token=TOKEN,
-        telegram_webhook_secret=SECRET,
-        telegram_api_url=telegram.base_url,
-        telegram_file_url=telegram.base_file_url,
-        sender_idle_seconds=0.2,
-        telegram_retry_seconds=0.3,
-        _env_file=None,
-    )
-    engine = make_engine(settings.resolved_database_url)
-    prepare(engine)
-    return settings, bot_settings, engine
-
-
-class Server:
-    """Our server on a loopback port, with its webhook registered at the fake Telegram."""
-
-    def __init__(self, config, telegram):
-        settings, bot_settings, self.engine = config
-        self.telegram = telegram
-        port = free_port()  # known up front: the webhook URL is registered at start-up
-        bot_settings = bot_settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
-        self.live = LiveServer(build_app(settings, bot_settings, poll_telegram=False), port=port)
-
-    def __enter__(self):
-        self.live.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self.live.__exit__(*exc)
-
-    def db(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
-
-
-def say(telegram, text: str, chat: int = CHAT):
-    response = telegram.deliver_webhook(telegram.text_update(chat, text), secret=SECRET)
-    assert response.status_code == 200
-    return response
-
-
-def press(telegram, data: str, chat: int = CHAT):
-    response = telegram.deliver_webhook(telegram.callback_update(chat, data), secret=SECRET)
-    assert response.status_code == 200
-
-
-def wait_text(telegram, fragment: str, chat: int = CHAT, timeout: float = 10.0) -> str:
-    telegram.wait_for(
-        lambda call: (
-            call.method == "sendMessage"
-            and call.ok
-            and call.chat_id == chat
-            and fragment in (call.text or "")
-        ),
-        timeout=timeout,
-    )
-    return next(m for m in reversed(telegram.messages_to(chat)) if fragment in m)
-
-
-def press_label(telegram, label: str, chat: int = CHAT) -> None:
-    """Press the inline button labelled `label` once the bot has sent it."""
-
-    def offers(call) -> bool:
-        rows = (call.reply_markup or {}).get("inline_keyboard") or []
-        return call.chat_id == chat and any(b["text"] == label for row in rows for b in row)
-
-    telegram.wait_for(lambda call: call.method == "sendMessage" and offers(call), timeout=10)
-    call = next(c for c in reversed(telegram.calls("sendMessage", chat)) if offers(c))
-    rows = call.reply_markup["inline_keyboard"]
-    press(
-        telegram, next(b["callback_data"] for row in rows for b in row if b["text"] == label), chat
-    )
-
-
-def jpeg_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (24, 24), (200, 10, 10)).save(buffer, "JPEG")
-    return buffer.getvalue()
+from tests.bot.telegram_world import (
+    CHAT,
+    SECRET,
+    Server,
+    jpeg_bytes,
+    officer_replies,
+    press,
+    press_label,
+    report_quick_tip,
+    say,
+    tap,
+    wait_text,
+)
+from tests.browser.conftest import LiveServer
 
 
 def test_citizen_reports_a_tip_with_a_photo_on_telegram(config, telegram):
@@ -130,7 +38,7 @@ def test_citizen_reports_a_tip_with_a_photo_on_telegram(config, telegram):
         wait_text(telegram, "mô tả sự việc")
         say(telegram, "Nhóm thanh niên mua bán ma túy ở quán nước đầu ngõ 7 mỗi tối")
         wait_text(telegram, "xảy ra ở đâu")
-        telegram.deliver_webhook(telegram.location_update(CHAT, 21.03, 105.85), secret=SECRET)
+        tap(telegram, "📍 Gửi vị trí", location=(21.03, 105.85))
         wait_text(telegram, "ảnh hoặc tài liệu")
         telegram.deliver_webhook(telegram.photo_update(CHAT, jpeg_bytes()), secret=SECRET)
         wait_text(telegram, "Đã nhận ảnh 1/5")
@@ -152,7 +60,7 @@ def test_citizen_reports_a_tip_with_a_photo_on_telegram(config, telegram):
         # reply was sent twice
         time.sleep(0.8)  # longer than the retry interval
         updates = server.live.server.config.app.state.bot.telegram.updates
-        assert updates.retryable() == []
+        assert updates.retryable_now() == []
         texts = [c.text for c in telegram.calls("sendMessage", CHAT) if c.ok]
         assert len(texts) == len(set(texts))
 
@@ -206,7 +114,7 @@ def test_a_restart_in_the_middle_of_a_tip_report_resumes_at_the_same_step(config
     with Server(config, telegram) as server:  # a new process, same databases
         say(telegram, "Kẻ gian trộm xe máy ở bãi xe chợ An Bình nhiều lần trong tháng")
         wait_text(telegram, "xảy ra ở đâu")
-        press(telegram, "tip:skip")
+        tap(telegram, "Bỏ qua")
         press(telegram, "tip:skip")
         press(telegram, "tip:anon:anonymous")
         press(telegram, "tip:send")
@@ -243,44 +151,20 @@ def test_an_update_whose_handling_failed_is_retried_from_the_record(config, tele
         wait_text(telegram, "Xin chào")  # delivered by the retry loop, not by Telegram
 
 
-def _officer_replies(server, text: str) -> str:
-    with server.db() as db:
-        tip = db.exec(select(Submission)).one()
-        admin = db.exec(select(Officer)).first()
-        submissions.reply(
-            db_session=db,
-            actor=actor_for(db_session=db, officer=admin),
-            submission_id=tip.id,
-            text=text,
-        )
-        return tip.tracking_code
-
-
-def _report_quick_tip(telegram):
-    say(telegram, "/start tip")
-    press(telegram, "tip:cat:fraud")
-    say(telegram, "Có người gọi giả danh công an bắt chuyển tiền vào tài khoản lạ")
-    press(telegram, "tip:skip")
-    press(telegram, "tip:skip")
-    press(telegram, "tip:anon:anonymous")
-    press(telegram, "tip:send")
-    wait_text(telegram, "Mã theo dõi")
-
-
 def test_an_officer_reply_is_delivered_back_to_the_citizen(config, telegram):
     with Server(config, telegram) as server:
-        _report_quick_tip(telegram)
-        code = _officer_replies(server, "Công an xã đã xác minh, cảm ơn bạn.")
+        report_quick_tip(telegram)
+        code = officer_replies(server, "Công an xã đã xác minh, cảm ơn bạn.")
         reply = wait_text(telegram, "Công an xã đã xác minh")
         assert code in reply
 
 
 def test_429_retry_after_is_honoured(config, telegram):
     with Server(config, telegram) as server:
-        _report_quick_tip(telegram)
+        report_quick_tip(telegram)
         time.sleep(0.5)  # let the tip flow's last messages go out first
         telegram.fail_next("sendMessage", status=429, retry_after=2, times=1, chat_id=CHAT)
-        _officer_replies(server, "Phản hồi sau giới hạn tốc độ.")
+        officer_replies(server, "Phản hồi sau giới hạn tốc độ.")
         wait_text(telegram, "Phản hồi sau giới hạn tốc độ.")
         calls = telegram.calls("sendMessage", CHAT)
         limited = next(c for c in calls if c.status == 429)
@@ -296,9 +180,9 @@ def test_403_blocked_marks_the_citizen_unsubscribed(config, telegram):
         press(telegram, "sub:t:security")
         press(telegram, "sub:done")
         wait_text(telegram, "Đã đăng ký")
-        _report_quick_tip(telegram)
+        report_quick_tip(telegram)
         telegram.fail_next("sendMessage", status=403, times=5, chat_id=CHAT)
-        _officer_replies(server, "Tin nhắn tới người đã chặn bot.")
+        officer_replies(server, "Tin nhắn tới người đã chặn bot.")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with server.db() as db:
@@ -320,3 +204,27 @@ def test_polling_mode_for_development(config, telegram):
         telegram.push_update(telegram.text_update(CHAT, "cach dang ky tam tru cho sinh vien"))
         wait_text(telegram, "tạm trú")
         assert telegram.calls("deleteWebhook")
+
+
+def test_reply_keyboard_taps_at_the_location_step_are_choices_not_places(config, telegram):
+    """The location step shows a reply keyboard; its "Bỏ qua" / "❌ Hủy" arrive as plain text
+    and must act as the buttons, never be stored as the place."""
+    with Server(config, telegram) as server:
+        say(telegram, "/start tip")
+        press(telegram, "tip:cat:fraud")
+        say(telegram, "Có người gọi giả danh công an bắt chuyển tiền vào tài khoản lạ")
+        wait_text(telegram, "xảy ra ở đâu")
+        tap(telegram, t("tip.skip"))
+        press(telegram, "tip:skip")  # the photo step: the tap moved the flow on
+        press(telegram, "tip:anon:anonymous")
+        press(telegram, "tip:send")
+        wait_text(telegram, "Mã theo dõi")
+        say(telegram, "/start tip")
+        press(telegram, "tip:cat:theft")
+        say(telegram, "Kẻ gian trộm xe máy ở bãi xe chợ An Bình nhiều lần trong tháng")
+        wait_text(telegram, "xảy ra ở đâu")
+        tap(telegram, t("tip.cancel"))
+        wait_text(telegram, t("cancelled"))
+        with server.db() as db:
+            [tip] = db.exec(select(Submission)).all()
+            assert tip.location_text is None and tip.category == "fraud"

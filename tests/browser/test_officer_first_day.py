@@ -136,7 +136,7 @@ def test_campaign_officer_lands_on_their_own_page(browser, site):
     server, (code, _similar) = site
     page = browser.new_page()
     _login(page, server.url, "tuyen.truyen")
-    page.wait_for_url(f"{server.url}/officer/campaign")
+    page.wait_for_url(f"{server.url}/officer/broadcasts")
     assert page.get_by_role("heading", name="Chiến dịch tuyên truyền").is_visible()
     nav = page.locator("header nav")
     assert nav.get_by_role("link", name="Chiến dịch").is_visible()

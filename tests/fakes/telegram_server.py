@@ -15,6 +15,12 @@ file_path``, hence the ``/bot`` and ``/file/bot`` suffixes of :attr:`FakeTelegra
         tg.push_update(tg.text_update(42, "/start"))
         tg.wait_for(lambda call: call.method == "sendMessage" and call.chat_id == 42)
 
+Strict where Telegram is strict, because a lenient fake hides real bugs: a button press can only
+carry callback data that is on that message's inline keyboard (and stays pressable only while
+the keyboard is there); ``answerCallbackQuery`` refuses query ids it never issued; a reply-keyboard
+button can only be "pressed" as the text message (or location/contact) a client sends for it; a
+chat that blocked the bot answers 403 until it unblocks.
+
 Deliberate simplifications: any token is accepted, every chat exists, webhook URLs may be plain
 HTTP, ``allowed_updates`` is recorded but not applied.
 """
@@ -104,6 +110,16 @@ class _Failure:
     times: int
     chat_id: int | str | None
     description: str | None
+
+
+@dataclass(frozen=True)
+class _Limits:
+    per_second: int
+    per_chat_interval: float
+    retry_after: int
+
+
+_SENDS = frozenset({"sendmessage", "sendphoto", "senddocument"})
 
 
 @dataclass(frozen=True)
@@ -205,21 +221,44 @@ def _parse_body(content_type: str, body: bytes) -> tuple[JSON, Files]:
     return dict(parse_qsl(body.decode(), keep_blank_values=True)), {}
 
 
-def _user(user_id: int) -> JSON:
-    return {"id": user_id, "is_bot": False, "first_name": "Người dân", "language_code": "vi"}
+def _user(user_id: int, *, is_bot: bool = False) -> JSON:
+    # Real users carry names and often a username: identifying data the bot must not keep.
+    return {
+        "id": user_id,
+        "is_bot": is_bot,
+        "first_name": "Người dân",
+        "last_name": "Nguyễn Văn Tố",
+        "username": f"nguoidan{user_id}",
+        "language_code": "vi",
+    }
+
+
+class FakeRefused(AssertionError):
+    """The test asked for an input no real Telegram client can produce."""
 
 
 def _chat(chat_id: Any) -> JSON:
     if not isinstance(chat_id, int) or isinstance(chat_id, bool):
         raise _ApiError(400, "Bad Request: chat not found")
     if chat_id > 0:
-        return {"id": chat_id, "type": "private", "first_name": "Người dân"}
+        return {
+            "id": chat_id,
+            "type": "private",
+            "first_name": "Người dân",
+            "last_name": "Nguyễn Văn Tố",
+            "username": f"nguoidan{chat_id}",
+        }
     kind = "supergroup" if str(chat_id).startswith("-100") else "group"
     return {"id": chat_id, "type": kind, "title": "Nhóm thử nghiệm"}
 
 
 def _without(mapping: JSON, key: str) -> JSON:
     return {k: v for k, v in mapping.items() if k != key}
+
+
+def _inline_data(message: JSON | None) -> list[str]:
+    markup = (message or {}).get("reply_markup") or {}
+    return [b.get("callback_data") for row in markup.get("inline_keyboard", []) for b in row]
 
 
 def _check_markup(markup: Any) -> JSON | None:
@@ -248,8 +287,12 @@ class FakeTelegram:
         self._failures: list[_Failure] = []
         self._files: dict[str, _StoredFile] = {}
         self._messages: dict[tuple[int, int], JSON] = {}  # (chat_id, message_id) -> latest
+        self._queries: set[str] = set()  # callback query ids issued and not yet answered
+        self._reply_keyboards: dict[int, JSON] = {}  # chat -> the reply keyboard shown
+        self.blocked: set[int] = set()  # chats that blocked the bot: sends answer 403
         self._update_ids, self._message_ids, self._ids = (itertools.count(1) for _ in range(3))
         self._last_token: str | None = None
+        self._limits: _Limits | None = None  # opt-in, like Telegram's flood control
         self._closing = False
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -344,23 +387,200 @@ class FakeTelegram:
     def callback_update(
         self, chat_id: int, data: str, message_id: int | None = None, user_id: int | None = None
     ) -> JSON:
-        """A button press on ``message_id`` (default: the bot's latest message in that chat)."""
+        """A button press on ``message_id`` (default: the latest message offering ``data``).
+
+        Refused (FakeRefused) unless that message's inline keyboard carries ``data`` now: a
+        client can only press what is on screen, and a removed keyboard cannot be pressed."""
         with self._lock:
             if message_id is None:
-                mine = [mid for cid, mid in self._messages if cid == chat_id]
-                message_id = max(mine) if mine else next(self._message_ids)
-            message = self._messages.get((chat_id, message_id)) or self._message(
-                self._last_token, chat_id, message_id, text="…"
-            )
-            query: JSON = {
-                "id": str(next(self._ids)),
-                "chat_instance": f"ci{chat_id}",
-                "data": data,
-            }
+                offering = [
+                    mid
+                    for (cid, mid), m in self._messages.items()
+                    if cid == chat_id and data in _inline_data(m)
+                ]
+                if not offering:
+                    raise FakeRefused(f"no message in chat {chat_id} offers button {data!r}")
+                message_id = max(offering)
+            message = self._messages.get((chat_id, message_id))
+            if message is None or data not in _inline_data(message):
+                raise FakeRefused(f"message {message_id} in chat {chat_id} has no button {data!r}")
+            query_id = str(next(self._ids))
+            self._queries.add(query_id)
+            query: JSON = {"id": query_id, "chat_instance": f"ci{chat_id}", "data": data}
             update_id = next(self._update_ids)
         sender = user_id if user_id is not None else abs(chat_id)
         query |= {"from": _user(sender), "message": message}
         return {"update_id": update_id, "callback_query": query}
+
+    def wait_for_button(self, chat_id: int, data: str, timeout: float = 10) -> int:
+        """Wait until a message in the chat offers the inline button ``data``; its id."""
+        with self._lock:
+            found = self._lock.wait_for(
+                lambda: [
+                    mid
+                    for (cid, mid), m in self._messages.items()
+                    if cid == chat_id and data in _inline_data(m)
+                ],
+                timeout=timeout,
+            )
+        if not found:
+            raise AssertionError(f"no message in chat {chat_id} offered {data!r} within {timeout}s")
+        return max(found)
+
+    def reply_keyboard(self, chat_id: int) -> list[JSON]:
+        """The buttons of the reply keyboard currently shown in the chat (flattened)."""
+        with self._lock:
+            keyboard = self._reply_keyboards.get(chat_id) or {}
+            return [button for row in keyboard.get("keyboard", []) for button in row]
+
+    def wait_for_reply_button(self, chat_id: int, label: str, timeout: float = 10) -> JSON:
+        def find() -> JSON | None:
+            keyboard = self._reply_keyboards.get(chat_id) or {}
+            rows = keyboard.get("keyboard", [])
+            return next((b for row in rows for b in row if _label(b) == label), None)
+
+        with self._lock:
+            button = self._lock.wait_for(find, timeout=timeout)
+        if button is None:
+            raise AssertionError(f"no reply keyboard in chat {chat_id} offered {label!r}")
+        return button
+
+    def tap_reply_button(
+        self,
+        chat_id: int,
+        label: str,
+        *,
+        location: tuple[float, float] | None = None,
+        timeout: float = 10,
+    ) -> JSON:
+        """What a client sends when a reply-keyboard button is tapped: its label as plain text,
+        or the location / own contact for request_location / request_contact buttons."""
+        button = self.wait_for_reply_button(chat_id, label, timeout)
+        if isinstance(button, dict) and button.get("request_location"):
+            lat, lon = location or (21.0285, 105.8542)
+            return self.location_update(chat_id, lat, lon)
+        if isinstance(button, dict) and button.get("request_contact"):
+            return self.contact_update(chat_id, "+84912345678")
+        return self.text_update(chat_id, label)
+
+    def block(self, chat_id: int) -> JSON:
+        """The citizen blocks the bot: sends to the chat now fail with 403, and the bot gets
+        a my_chat_member update (member → kicked)."""
+        with self._lock:
+            self.blocked.add(chat_id)
+        return self._member_update(chat_id, "member", "kicked")
+
+    def unblock(self, chat_id: int) -> JSON:
+        """The citizen unblocks (restarts) the bot: my_chat_member kicked → member."""
+        with self._lock:
+            self.blocked.discard(chat_id)
+        return self._member_update(chat_id, "kicked", "member")
+
+    def edit_update(self, original: JSON, text: str) -> JSON:
+        """The citizen edits a text (or caption) they sent earlier: an edited_message."""
+        message = dict(original["message"])
+        if "caption" in message:
+            message["caption"] = text
+        else:
+            message["text"] = text
+        message["edit_date"] = int(time.time())
+        with self._lock:
+            update_id = next(self._update_ids)
+        return {"update_id": update_id, "edited_message": message}
+
+    def media_update(
+        self,
+        chat_id: int,
+        kind: str,
+        file_bytes: bytes,
+        *,
+        caption: str | None = None,
+        mime_type: str | None = None,
+        file_name: str | None = None,
+        media_group_id: str | None = None,
+        duration: int = 3,
+    ) -> JSON:
+        """A video, video_note, voice, audio, document or photo message, as a client sends it
+        (a video note and a voice message never carry a caption)."""
+        with self._lock:
+            if kind == "photo":
+                media: Any = self._register_photo(file_bytes)
+            else:
+                folder = {"video_note": "video_notes", "voice": "voice"}.get(kind, kind + "s")
+                suffix = {"video": ".mp4", "video_note": ".mp4", "voice": ".oga", "audio": ".mp3"}
+                media = self._register(file_bytes, folder, suffix.get(kind, ""))
+                media["mime_type"] = mime_type or {
+                    "video": "video/mp4",
+                    "voice": "audio/ogg",
+                    "audio": "audio/mpeg",
+                    "document": "application/pdf",
+                }.get(kind, "application/octet-stream")
+                if kind in ("video", "video_note", "voice", "audio"):
+                    media["duration"] = duration
+                if kind in ("video", "video_note"):
+                    media |= {"width": 240, "height": 240} if kind == "video" else {"length": 240}
+                if kind == "video_note":
+                    media.pop("mime_type")  # Telegram gives video notes no mime type
+                if file_name and kind in ("video", "audio", "document"):
+                    media["file_name"] = file_name
+        if caption and kind in ("video_note", "voice"):
+            raise FakeRefused(f"a {kind} cannot carry a caption")
+        content: JSON = {kind: media} | ({"caption": caption} if caption else {})
+        if media_group_id:
+            content["media_group_id"] = media_group_id
+        return self._incoming(chat_id, None, content)
+
+    def album_updates(
+        self, chat_id: int, files: list[bytes], caption: str | None = None
+    ) -> list[JSON]:
+        """An album: one message per photo sharing a media_group_id; a caption typed for the
+        album arrives on the first message only."""
+        group = f"album{next(self._ids)}"
+        return [
+            self.media_update(
+                chat_id, "photo", content, caption=caption if i == 0 else None, media_group_id=group
+            )
+            for i, content in enumerate(files)
+        ]
+
+    def forwarded_update(self, chat_id: int, text: str, origin: JSON) -> JSON:
+        """A message forwarded from elsewhere; ``origin`` is a MessageOrigin, e.g.
+        {"type": "channel", "chat": {...}, "message_id": 7, "date": ...} or
+        {"type": "hidden_user", "sender_user_name": "...", "date": ...}."""
+        return self._incoming(chat_id, None, {"text": text, "forward_origin": origin})
+
+    def text_link_update(
+        self, chat_id: int, text: str, link_text: str, url: str, user_id: int | None = None
+    ) -> JSON:
+        """A message whose ``link_text`` hides ``url`` (a text_link entity, as pasted or
+        forwarded formatted text arrives). Offsets count UTF-16 code units, as Telegram's do."""
+        start = text.index(link_text)
+        offset = len(text[:start].encode("utf-16-le")) // 2
+        length = len(link_text.encode("utf-16-le")) // 2
+        entity = {"type": "text_link", "offset": offset, "length": length, "url": url}
+        return self._incoming(chat_id, user_id, {"text": text, "entities": [entity]})
+
+    def venue_update(self, chat_id: int, lat: float, lon: float, title: str, address: str) -> JSON:
+        """A venue picked from the attachment menu: Telegram sends the venue and its location."""
+        location = {"latitude": lat, "longitude": lon}
+        venue = {"location": location, "title": title, "address": address}
+        return self._incoming(chat_id, None, {"venue": venue, "location": location})
+
+    def bot_message_update(self, chat_id: int, text: str) -> JSON:
+        """A message written by another bot (in a chat both are in)."""
+        update = self._incoming(chat_id, None, {"text": text})
+        update["message"]["from"] = _user(777_000_111, is_bot=True)
+        return update
+
+    def seed_bot_message(self, chat_id: int, text: str, buttons: list[tuple[str, str]]) -> int:
+        """A message of this bot already in a chat (e.g. a group, from an earlier version),
+        with an inline keyboard; its id."""
+        markup = {"inline_keyboard": [[{"text": t, "callback_data": d}] for t, d in buttons]}
+        with self._lock:
+            message = self._message(self._last_token, chat_id, next(self._message_ids), text=text)
+            message["reply_markup"] = markup
+            self._messages[(chat_id, message["message_id"])] = message
+            return message["message_id"]
 
     def deliver_webhook(
         self, update: JSON, url: str | None = None, secret: str | None = None
@@ -383,6 +603,20 @@ class FakeTelegram:
         rule = _Failure(method.lower(), status, retry_after, times, chat_id, description)
         with self._lock:
             self._failures.append(rule)
+
+    def enforce_rate_limit(
+        self, per_second: int = 30, per_chat_interval: float = 1.0, retry_after: int = 1
+    ) -> None:
+        """Refuse sends like Telegram's flood control: 429 + retry_after once `per_second`
+        messages were accepted in the last second, or a chat got one within the interval."""
+        with self._lock:
+            self._limits = _Limits(per_second, per_chat_interval, retry_after)
+
+    def block_quietly(self, *chat_ids: int | str) -> None:
+        """These citizens blocked the bot earlier (no update to deliver now): every send to
+        them answers 403, as after `block`."""
+        with self._lock:
+            self.blocked.update(int(chat_id) for chat_id in chat_ids)
 
     # -- inspecting what the bot did ---------------------------------------------------------
 
@@ -439,7 +673,7 @@ class FakeTelegram:
         with self._lock:
             self.tokens.add(token)
             self._last_token = token
-            failure = self._take_failure(method, params)
+            failure = self._take_failure(method, params) or self._refusal(method, params, at)
             if failure is not None:
                 status = failure.status
                 payload = _error(status, failure.description, failure.retry_after)
@@ -463,6 +697,29 @@ class FakeTelegram:
                 if rule.times <= 0:
                     self._failures.remove(rule)
                 return rule
+        return None
+
+    def _refusal(self, method: str, params: JSON, at: float) -> _Failure | None:
+        """A blocked chat (403) or flood control (429), for messages only (lock held)."""
+        if method.lower() not in _SENDS:
+            return None
+        chat = str(params.get("chat_id"))
+        if str(chat).lstrip("-").isdigit() and int(chat) in self.blocked:
+            return _Failure(method, 403, 0, 1, chat, "Forbidden: bot was blocked by the user")
+        limits = self._limits
+        if limits is None:
+            return None
+        recent = 0
+        for call in reversed(self._calls):
+            if at - call.at >= 1.0:
+                break
+            if not (call.ok and call.method.lower() in _SENDS):
+                continue
+            recent += 1
+            if str(call.chat_id) == chat and at - call.at < limits.per_chat_interval:
+                return _Failure(method, 429, limits.retry_after, 1, chat, None)
+        if recent >= limits.per_second:
+            return _Failure(method, 429, limits.retry_after, 1, None, None)
         return None
 
     def _file_content(self, path: str) -> bytes | None:
@@ -534,8 +791,13 @@ class FakeTelegram:
         return self._send(token, p, {"document": document})
 
     def _api_answercallbackquery(self, token: str, p: JSON, files: Files) -> bool:
-        if not p.get("callback_query_id"):
-            raise _ApiError(400, "Bad Request: query is too old or query ID is invalid")
+        query_id = p.get("callback_query_id")
+        if not query_id or query_id not in self._queries:
+            raise _ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        self._queries.discard(query_id)
         return True
 
     def _api_editmessagetext(self, token: str, p: JSON, files: Files) -> Any:
@@ -571,6 +833,8 @@ class FakeTelegram:
         return message | {"from": self._bot_user(token)} | content
 
     def _send(self, token: str, params: JSON, content: JSON) -> JSON:
+        if params.get("chat_id") in self.blocked:
+            raise _ApiError(403, "Forbidden: bot was blocked by the user")
         caption = params.get("caption")
         if caption is not None and len(caption) > 1024:
             raise _ApiError(400, "Bad Request: message caption is too long")
@@ -579,6 +843,10 @@ class FakeTelegram:
         message |= {"caption": caption} if caption else {}
         if markup and "inline_keyboard" in markup:  # Telegram echoes only inline keyboards
             message["reply_markup"] = markup
+        elif markup and "keyboard" in markup:  # shown under the input field until replaced
+            self._reply_keyboards[message["chat"]["id"]] = markup
+        elif markup and markup.get("remove_keyboard"):
+            self._reply_keyboards.pop(message["chat"]["id"], None)
         self._messages[(message["chat"]["id"], message["message_id"])] = message
         return message
 
@@ -618,6 +886,21 @@ class FakeTelegram:
         stored = self._register(content, "photos", ".jpg")
         return [stored | {"width": 1280, "height": 960}]
 
+    def _member_update(self, chat_id: int, old: str, new: str) -> JSON:
+        with self._lock:
+            update_id = next(self._update_ids)
+            bot = self._bot_user(self._last_token)
+        member = {
+            "chat": _chat(chat_id),
+            "from": _user(abs(chat_id)),
+            "date": int(time.time()),
+            "old_chat_member": {"status": old, "user": bot}
+            | ({"until_date": 0} if old == "kicked" else {}),
+            "new_chat_member": {"status": new, "user": bot}
+            | ({"until_date": 0} if new == "kicked" else {}),
+        }
+        return {"update_id": update_id, "my_chat_member": member}
+
     def _incoming(self, chat_id: int, user_id: int | None, content: JSON) -> JSON:
         sender = user_id if user_id is not None else abs(chat_id)  # private chat id == user id
         with self._lock:
@@ -633,8 +916,13 @@ class FakeTelegram:
         return target, {"X-Telegram-Bot-Api-Secret-Token": token} if token else {}
 
 
+def _label(button: Any) -> str:
+    return button if isinstance(button, str) else button.get("text", "")
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a long-polling handler must never block interpreter exit
+    request_queue_size = 128  # several bots' connection pools at once: Telegram drops none
 
     def __init__(self, fake: FakeTelegram) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

@@ -19,11 +19,20 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    MessageEntity,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, RetryAfter
 from telegram.ext import ApplicationBuilder, CommandHandler
 
-from tests.fakes.telegram_server import Call, FakeTelegram
+from tests.fakes.telegram_server import Call, FakeRefused, FakeTelegram
 
 TOKEN = "123456:TEST-token"
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("Hỏi đáp", callback_data="faq:1")]])
@@ -265,7 +274,8 @@ def test_edits_and_callback_answers(tg: FakeTelegram) -> None:
             await bot.edit_message_reply_markup(
                 chat_id=42, message_id=sent.message_id, reply_markup=KEYBOARD
             )
-        answered = await bot.answer_callback_query("1", text="Đã ghi nhận")
+        query = tg.callback_update(42, "faq:1")["callback_query"]
+        answered = await bot.answer_callback_query(query["id"], text="Đã ghi nhận")
         return edited, marked, answered
 
     edited, marked, answered = run_with_bot(tg, scenario)
@@ -351,6 +361,93 @@ def test_a_real_application_polls_and_replies(tg: FakeTelegram) -> None:
     call = asyncio.run(main())
 
     assert (call.chat_id, call.text, call.reply_markup) == (42, "Chào bạn!", KEYBOARD.to_dict())
+
+
+def test_a_button_can_only_be_pressed_while_it_is_on_the_message(tg: FakeTelegram) -> None:
+    async def scenario(bot: Bot) -> Any:
+        sent = await bot.send_message(42, "Chọn", reply_markup=KEYBOARD)
+        with pytest.raises(FakeRefused):
+            tg.callback_update(42, "not:on:keyboard")
+        pressed = tg.callback_update(42, "faq:1")
+        await bot.edit_message_reply_markup(chat_id=42, message_id=sent.message_id)
+        with pytest.raises(FakeRefused):  # the keyboard is gone: nothing left to press
+            tg.callback_update(42, "faq:1", message_id=sent.message_id)
+        return pressed
+
+    pressed = run_with_bot(tg, scenario)
+    assert pressed["callback_query"]["data"] == "faq:1"
+
+
+def test_unknown_or_already_answered_callback_queries_are_refused(tg: FakeTelegram) -> None:
+    async def scenario(bot: Bot) -> None:
+        await bot.send_message(42, "Chọn", reply_markup=KEYBOARD)
+        query_id = tg.callback_update(42, "faq:1")["callback_query"]["id"]
+        with pytest.raises(BadRequest, match=r"(?i)query id is invalid"):
+            await bot.answer_callback_query("999999")
+        assert await bot.answer_callback_query(query_id)
+        with pytest.raises(BadRequest, match=r"(?i)query id is invalid"):
+            await bot.answer_callback_query(query_id)
+
+    run_with_bot(tg, scenario)
+
+
+def test_reply_keyboard_buttons_arrive_as_text_or_location(tg: FakeTelegram) -> None:
+    keyboard = ReplyKeyboardMarkup(
+        [[KeyboardButton("📍 Gửi vị trí", request_location=True)], [KeyboardButton("Bỏ qua")]]
+    )
+    run_with_bot(tg, lambda bot: bot.send_message(42, "Ở đâu?", reply_markup=keyboard))
+
+    skip = tg.tap_reply_button(42, "Bỏ qua")
+    share = tg.tap_reply_button(42, "📍 Gửi vị trí", location=(21.0, 105.8))
+
+    assert skip["message"]["text"] == "Bỏ qua" and "callback_query" not in skip
+    assert share["message"]["location"] == {"latitude": 21.0, "longitude": 105.8}
+    with pytest.raises(FakeRefused):
+        tg.callback_update(42, "Bỏ qua")
+    with pytest.raises(AssertionError):
+        tg.tap_reply_button(42, "Không có nút này", timeout=0.1)
+
+
+def test_a_blocked_chat_answers_403_until_unblocked(tg: FakeTelegram) -> None:
+    blocked = tg.block(42)
+    assert blocked["my_chat_member"]["new_chat_member"]["status"] == "kicked"
+    with pytest.raises(Forbidden):
+        run_with_bot(tg, lambda bot: bot.send_message(42, "x"))
+    unblocked = tg.unblock(42)
+    assert unblocked["my_chat_member"]["new_chat_member"]["status"] == "member"
+    assert run_with_bot(tg, lambda bot: bot.send_message(42, "y")).text == "y"
+
+
+def test_real_shaped_updates_parse_with_ptb(tg: FakeTelegram) -> None:
+    bot = Bot(TOKEN, base_url=tg.base_url)
+    original = tg.text_update(42, "Số tài khoản 0123")
+    updates = [
+        tg.edit_update(original, "Số tài khoản 0124"),
+        tg.media_update(42, "video", b"mp4", caption="Clip"),
+        tg.media_update(42, "video_note", b"mp4"),
+        tg.media_update(42, "voice", b"ogg"),
+        tg.media_update(42, "audio", b"mp3", file_name="ghi-am.mp3"),
+        *tg.album_updates(42, [b"a", b"b"], caption="Hai ảnh"),
+        tg.forwarded_update(
+            42, "Trúng thưởng!", {"type": "hidden_user", "sender_user_name": "Lừa", "date": 1}
+        ),
+        tg.text_link_update(42, "Bấm vào đây nhé", "đây", "http://lua-dao.example"),
+        tg.venue_update(42, 21.0, 105.8, "Quán nước", "Ngõ 7"),
+        tg.bot_message_update(42, "spam"),
+    ]
+    parsed = [Update.de_json(u, bot) for u in updates]
+    assert parsed[0].edited_message.text == "Số tài khoản 0124"
+    assert parsed[1].message.video.mime_type == "video/mp4" and parsed[1].message.caption == "Clip"
+    assert parsed[2].message.video_note and parsed[3].message.voice and parsed[4].message.audio
+    assert parsed[5].message.media_group_id == parsed[6].message.media_group_id
+    assert (parsed[5].message.caption, parsed[6].message.caption) == ("Hai ảnh", None)
+    assert parsed[7].message.forward_origin.sender_user_name == "Lừa"
+    [link] = parsed[8].message.entities
+    assert link.url == "http://lua-dao.example" and parsed[8].message.parse_entity(link) == "đây"
+    assert parsed[9].message.venue.title == "Quán nước" and parsed[9].message.location
+    assert parsed[10].message.from_user.is_bot
+    with pytest.raises(FakeRefused):
+        tg.media_update(42, "voice", b"ogg", caption="không được")
 
 
 def test_html_parse_mode_is_parsed_like_telegram_and_malformed_markup_is_refused(

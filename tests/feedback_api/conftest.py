@@ -33,6 +33,11 @@ PG_ADMIN_URL = os.environ.get("LANGNGHE_TEST_PG_URL", "postgresql://postgres@127
 SERVICE_TOKEN = "test-service-token-0123456789abcdef"
 PASSWORD = "mat-khau-rat-dai-123"
 TABLES = (
+    "broadcast_delivery",
+    "broadcast_rate_bucket",
+    "officer_chat_link",
+    "broadcast",
+    "subscription",
     "audit_event",
     "unanswered_question",
     "knowledge_revision",
@@ -41,6 +46,7 @@ TABLES = (
     "subscription",
     "attachment",
     "note",
+    "submission_addition",
     "submission",
     "officer_session",
     "api_token",

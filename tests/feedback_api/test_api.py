@@ -66,7 +66,8 @@ def test_invalid_utf8_and_malformed_json_are_refused(client, world, bot_headers)
 def test_huge_bodies_are_refused_before_reading(client, world, bot_headers, settings):
     response = client.post(
         "/api/v1/intake/submissions",
-        content=b"x" * (settings.max_upload_bytes + 300 * 1024),
+        content=b"x"
+        * (max(settings.max_upload_bytes, settings.max_media_upload_bytes) + 300 * 1024),
         headers=bot_headers | {"Content-Type": "application/json"},
     )
     assert response.status_code == 413

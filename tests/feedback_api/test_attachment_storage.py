@@ -475,3 +475,30 @@ def test_random_bytes_are_either_stored_or_politely_refused(tmp_path_factory, da
         assert files_under(store.root) == []
     else:
         assert store.sealed_path(stored.sha256).read_bytes() == data
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "mime"),
+    [("ogg_opus", "voice.oga", "audio/ogg"), ("mp3", "ghi-am.mp3", "audio/mpeg")],
+)
+def test_voice_and_audio_are_kept_and_officers_get_them_without_identifying_tags(
+    tmp_path, make, name, mime
+):
+    from tests.fakes import media
+
+    original = getattr(media, make)()
+    store = AttachmentStore(tmp_path)
+
+    stored = store.store(original, claimed_name=name)
+
+    public = store.public_path(stored.public_sha256).read_bytes()
+    assert stored.mime == mime
+    assert media.IDENTIFYING.encode() in original
+    assert media.IDENTIFYING.encode() not in public  # the tag is gone from the officers' copy
+    assert store.sealed_path(stored.sha256).read_bytes() == original  # evidence untouched
+
+
+def test_audio_mutagen_cannot_read_is_refused_as_corrupt(tmp_path):
+    with pytest.raises(AttachmentRejected) as refused:
+        AttachmentStore(tmp_path).store(b"OggS" + b"\x00" * 40, claimed_name="voice.oga")
+    assert refused.value.code == "corrupt"

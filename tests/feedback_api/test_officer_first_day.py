@@ -44,7 +44,7 @@ def try_login(client, username: str, password: str):
         ("admin", "/officer", "officer/inbox.html"),
         ("officer.a", "/officer", "officer/inbox.html"),
         ("leader.a", "/officer", "officer/inbox.html"),
-        ("campaign.a", "/officer/campaign", "officer/campaign.html"),
+        ("campaign.a", "/officer/broadcasts", "officer/broadcasts.html"),
     ],
 )
 def test_every_role_lands_on_a_page_it_may_use(client, world, username, landing, template):

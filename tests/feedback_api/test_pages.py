@@ -458,7 +458,7 @@ def test_campaign_staff_get_their_own_page_and_a_403_on_a_tip(client, world, db,
     tip = make_tip(db, settings)
     sign_in(client, "campaign.a")
     inbox = client.get("/officer", follow_redirects=False)
-    assert (inbox.status_code, inbox.headers["location"]) == (303, "/officer/campaign")
+    assert (inbox.status_code, inbox.headers["location"]) == (303, "/officer/broadcasts")
     assert tip.tracking_code not in client.get("/officer").text
     response = client.get(f"/officer/submissions/{tip.id}")
     assert response.status_code == 403

@@ -172,6 +172,15 @@ def _check_me(site, role, scope, response):
     assert response.json()["username"] == ROLE_USER[role]
 
 
+def _check_broadcasts(site, role, scope, response):
+    assert response.json()["count"] == len(response.json()["data"])
+
+
+def _check_created_broadcast(site, role, scope, response):
+    body = response.json()
+    assert body["status"] == "draft" and body["author_id"] == site.officer_ids[ROLE_USER[role]]
+
+
 SEE, TRIAGE = Action.VIEW_SUBMISSIONS, Action.TRIAGE
 TIP = "/api/v1/submissions/{submission_id}"
 ENDPOINTS = {
@@ -307,6 +316,29 @@ ENDPOINTS = {
         check=_check_token,
     ),
     "officers.me": Endpoint("GET", "/api/v1/officers/me", 200, check=_check_me),
+    "broadcasts.list": Endpoint(
+        "GET",
+        "/api/v1/broadcasts",
+        200,
+        before_scope=(Action.VIEW_BROADCASTS,),
+        check=_check_broadcasts,
+    ),
+    "broadcasts.create": Endpoint(
+        "POST",
+        "/api/v1/broadcasts",
+        201,
+        before_scope=(Action.BROADCAST,),
+        body=lambda site, scope: {"title": "Kiểm tra quyền", "text": "Nội dung chiến dịch"},
+        check=_check_created_broadcast,
+    ),
+    "broadcasts.count": Endpoint(
+        "POST",
+        "/api/v1/broadcasts/count",
+        200,
+        before_scope=(Action.BROADCAST,),
+        body=lambda site, scope: {"topics": ["security"]},
+        check=lambda site, role, scope, response: response.json()["count"] >= 0,
+    ),
     "tokens.list": Endpoint("GET", "/api/v1/officers/me/tokens", 200),
     "officers.unlock": Endpoint(
         "POST",
@@ -592,6 +624,24 @@ MATRIX = [
     ("officers.me",          "campaign",  "-",     200),
     ("officers.me",          "anonymous", "-",     401),
 
+    ("broadcasts.list",      "admin",     "-",     200),
+    ("broadcasts.list",      "officer",   "-",     403),
+    ("broadcasts.list",      "leader",    "-",     200),
+    ("broadcasts.list",      "campaign",  "-",     200),
+    ("broadcasts.list",      "anonymous", "-",     401),
+
+    ("broadcasts.create",    "admin",     "-",     201),
+    ("broadcasts.create",    "officer",   "-",     403),
+    ("broadcasts.create",    "leader",    "-",     403),
+    ("broadcasts.create",    "campaign",  "-",     201),
+    ("broadcasts.create",    "anonymous", "-",     401),
+
+    ("broadcasts.count",     "admin",     "-",     200),
+    ("broadcasts.count",     "officer",   "-",     403),
+    ("broadcasts.count",     "leader",    "-",     403),
+    ("broadcasts.count",     "campaign",  "-",     200),
+    ("broadcasts.count",     "anonymous", "-",     401),
+
     ("tokens.list",          "admin",     "-",     200),
     ("tokens.list",          "officer",   "-",     200),
     ("tokens.list",          "leader",    "-",     200),
@@ -685,6 +735,22 @@ BOT_ONLY = [
     ("outbox.ack",      "officer-token", 401),
     ("outbox.ack",      "anonymous",     401),
     ("outbox.ack",      "bot",           200),
+
+    ("broadcast.claim", "admin",         401),
+    ("broadcast.claim", "officer",       401),
+    ("broadcast.claim", "leader",        401),
+    ("broadcast.claim", "campaign",      401),
+    ("broadcast.claim", "officer-token", 401),
+    ("broadcast.claim", "anonymous",     401),
+    ("broadcast.claim", "bot",           200),
+
+    ("broadcast.link",  "admin",         401),
+    ("broadcast.link",  "officer",       401),
+    ("broadcast.link",  "leader",        401),
+    ("broadcast.link",  "campaign",      401),
+    ("broadcast.link",  "officer-token", 401),
+    ("broadcast.link",  "anonymous",     401),
+    ("broadcast.link",  "bot",           200),
 
     ("knowledge.live",   "admin",         401),
     ("knowledge.live",   "officer",       401),
@@ -945,6 +1011,11 @@ def _bot_call(site: Site, name: str, caller: str):
         )
     if name == "outbox.lease":
         return client.post("/api/v1/outbox/lease", json={"limit": 5}, headers=headers)
+    if name == "broadcast.claim":
+        return client.post("/api/v1/broadcast-work/claim", json={"limit": 5}, headers=headers)
+    if name == "broadcast.link":
+        body = {"citizen_ref": "cref_matrix_link_1", "code": "000000"}
+        return client.post("/api/v1/broadcast-work/links", json=body, headers=headers)
     if name == "knowledge.live":
         return client.get("/api/v1/knowledge", headers=headers)
     if name == "intake.unanswered":
@@ -979,6 +1050,10 @@ def test_bot_only_endpoints_answer_the_service_token_alone(site, endpoint, calle
         assert body["version"] >= 1 and body["changed"] is True
     elif endpoint == "outbox.lease":
         assert isinstance(body["data"], list)
+    elif endpoint == "broadcast.claim":
+        assert body["deliveries"] == []
+    elif endpoint == "broadcast.link":
+        assert body == {"linked": False}
     else:
         assert body == {"id": site.leased[0], "state": "sent", "accepted": True}
 

@@ -7,7 +7,13 @@ import itertools
 
 from feedback_api.client import NotFoundError
 from feedback_api.knowledge.schemas import UnansweredCreate
-from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
+from feedback_api.submissions.schemas import (
+    AdditionCreate,
+    AdditionReceipt,
+    PublicStatus,
+    SubmissionCreate,
+    SubmissionReceipt,
+)
 from feedback_api.units.schemas import UnitPublic, UnitsPublic
 
 
@@ -16,6 +22,7 @@ class MemoryFeedbackApi:
         self.created: list[SubmissionCreate] = []
         self.by_key: dict[str, SubmissionReceipt] = {}
         self.uploads: list[tuple[str, int]] = []
+        self.additions: list[AdditionCreate] = []
         self.subscriptions: dict[str, tuple[str, list[str]]] = {}
         self.unanswered: list[UnansweredCreate] = []
         self._codes = (f"LN-{n:04d}-TEST" for n in itertools.count(1000))
@@ -52,6 +59,17 @@ class MemoryFeedbackApi:
                 )
         raise NotFoundError(404, "not found")
 
+    async def add_to_submission(self, data: AdditionCreate) -> AdditionReceipt:
+        self.additions.append(data)
+        for key, receipt in self.by_key.items():
+            created = next(c for c in self.created if c.idempotency_key == key)
+            ids = created.details.message_ids if created.details else []
+            if receipt.tracking_code == (data.tracking_code or "").upper() or (
+                data.message_id and data.message_id in ids
+            ):
+                return AdditionReceipt(tracking_code=receipt.tracking_code, kind=data.kind)
+        raise NotFoundError(404, "not found")
+
     async def units(self) -> UnitsPublic:
         units = [
             UnitPublic(
@@ -68,6 +86,9 @@ class MemoryFeedbackApi:
 
     async def unsubscribe(self, citizen_ref: str) -> None:
         self.subscriptions.pop(citizen_ref, None)
+
+    async def link_officer_chat(self, citizen_ref: str, code: str) -> bool:
+        return False
 
     async def record_unanswered(self, data: UnansweredCreate) -> None:
         self.unanswered.append(data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.texts import t
 from tests.handlers.conftest import jpeg
 
 
@@ -48,12 +49,12 @@ def test_a_photo_over_the_size_limit_is_refused_politely(world):
     assert "Đã nhận ảnh 1/5" in citizen.last_text
 
 
-def test_a_photo_where_text_is_expected(world):
+def test_a_photo_where_text_is_expected_is_kept_and_the_words_asked_for(world):
     citizen = world.citizen()
     citizen.presses_data("m:tip")
     citizen.presses("Trộm cắp")
     citizen.sends_photo(jpeg())
-    assert "gõ chữ" in citizen.last_text
+    assert t("tip.file_kept_describe") in citizen.last_text
     assert "mô tả sự việc" in citizen.last_text
 
 

@@ -1,0 +1,90 @@
+"""JSON routes: campaigns for officers' scripts (list, compose, count; approval and controls
+are on the web pages, where the four-eyes step is seen), and the delivery protocol for workers
+(service token). Thin: parse, authorise through the service, respond with wire objects."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+
+from feedback_api.broadcasts import delivery, images, links, service
+from feedback_api.broadcasts.models import Broadcast
+from feedback_api.broadcasts.schemas import (
+    AudienceQuery,
+    BroadcastDraft,
+    BroadcastPublic,
+    BroadcastsPublic,
+    Claim,
+    ClaimRequest,
+    LinkRequest,
+    LinkResult,
+    RecipientCount,
+    StepRequest,
+    StepResult,
+)
+from feedback_api.deps import CurrentActor, ServiceCaller, SessionDep, SettingsDep, client_ip
+from feedback_api.permissions import NotFound
+
+router = APIRouter(prefix="/api/v1/broadcasts", tags=["broadcasts"])
+work = APIRouter(prefix="/api/v1/broadcast-work", tags=["broadcast delivery (workers)"])
+
+
+@router.get("", response_model=BroadcastsPublic)
+def list_broadcasts(db: SessionDep, actor: CurrentActor) -> BroadcastsPublic:
+    rows = service.list_in_reach(db_session=db, actor=actor)
+    return BroadcastsPublic(data=[service.to_public(b) for b in rows], count=len(rows))
+
+
+@router.post("", response_model=BroadcastPublic, status_code=201)
+def create(data: BroadcastDraft, request: Request, db: SessionDep, actor: CurrentActor):
+    broadcast = service.create(db_session=db, actor=actor, data=data, ip=client_ip(request))
+    return service.to_public(broadcast)
+
+
+@router.post("/count", response_model=RecipientCount)
+def count(data: AudienceQuery, db: SessionDep, actor: CurrentActor) -> RecipientCount:
+    n = service.recipient_count(
+        db_session=db, actor=actor, unit_ids=data.unit_ids, topics=data.topics
+    )
+    return RecipientCount(count=n)
+
+
+# -- workers --------------------------------------------------------------------------------------
+
+
+@work.post("/claim", response_model=Claim)
+def claim(data: ClaimRequest, db: SessionDep, settings: SettingsDep, _c: ServiceCaller) -> Claim:
+    return delivery.claim(
+        db_session=db,
+        settings=settings,
+        limit=data.limit,
+        lease_seconds=data.lease_seconds,
+    )
+
+
+@work.post("/step", response_model=StepResult)
+def step(data: StepRequest, db: SessionDep, settings: SettingsDep, _c: ServiceCaller) -> StepResult:
+    return delivery.step(
+        db_session=db,
+        settings=settings,
+        lease_token=data.lease_token,
+        outcomes=data.outcomes,
+        start=data.start,
+        renew_seconds=data.renew_seconds,
+        lease_seconds=data.lease_seconds,
+    )
+
+
+@work.get("/{broadcast_id}/image")
+def image(broadcast_id: int, db: SessionDep, settings: SettingsDep, _c: ServiceCaller):
+    broadcast = db.get(Broadcast, broadcast_id)
+    if broadcast is None or not broadcast.image_name:
+        raise NotFound("image")
+    return FileResponse(images.path_of(settings, broadcast.image_name))
+
+
+@work.post("/links", response_model=LinkResult)
+def link_chat(data: LinkRequest, db: SessionDep, _c: ServiceCaller) -> LinkResult:
+    return LinkResult(
+        linked=links.redeem(db_session=db, citizen_ref=data.citizen_ref, code=data.code)
+    )
