@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, Response
@@ -29,6 +29,8 @@ from feedback_api.knowledge.pages import router as knowledge_pages_router
 from feedback_api.knowledge.service import KnowledgeError
 from feedback_api.officers.api import router as officers_router
 from feedback_api.officers.service import OfficerError
+from feedback_api.ops import logs, metrics
+from feedback_api.ops.health import router as health_router
 from feedback_api.outbox.api import router as outbox_router
 from feedback_api.pages import router as pages_router
 from feedback_api.pages.auth import install_login_redirect
@@ -144,6 +146,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         description="Tips, questions and opinions from citizens; triage for police officers.",
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(metrics.remember_route)],
     )
     app.state.settings = settings
     accesslog.install()
@@ -173,11 +176,17 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             ].replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
         return response
 
+    metrics.install(app)
+    logs.install(app)
+    if settings.log_format == "json":
+        logs.configure_json()
     largest = max(settings.max_upload_bytes, settings.max_media_upload_bytes)
     app.add_middleware(BodySizeLimit, max_bytes=largest + 256 * 1024)
     _install_error_handlers(app)
     install_login_redirect(app)
     for router in (
+        health_router,
+        metrics.router,
         submissions_router,
         subscriptions_router,
         outbox_router,
@@ -206,9 +215,5 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/static/favicon.svg",
         )
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict:
-        return {"ok": True}
 
     return app

@@ -62,6 +62,18 @@ class Settings(BaseSettings):
     # when it is at most this far away (km); further out, the citizen is asked instead.
     routing_centre_radius_km: float = 5.0
 
+    # /metrics: a Prometheus bearer token (LANGNGHE_METRICS_TOKEN) and/or client addresses or
+    # networks allowed without one (LANGNGHE_METRICS_ALLOW='["10.0.0.5"]'); neither: closed.
+    metrics_token: str = ""
+    metrics_allow: list[str] = Field(default_factory=list)
+    # Retention: months after closing before a submission of this kind and final status is
+    # purged with its attachments (`langnghe purge`), e.g.
+    # LANGNGHE_RETENTION_MONTHS='{"tip/rejected": 6, "question/resolved": 24}'. The audit log
+    # is kept. Empty: nothing is ever purged.
+    retention_months: dict[str, int] = Field(default_factory=dict)
+    # Logs: "text" (uvicorn's default) or "json" (one object per line, with a request id).
+    log_format: Literal["text", "json"] = "text"
+
     telegram_token: str = ""
     telegram_webhook_secret: str = ""
 
@@ -102,7 +114,15 @@ class Settings(BaseSettings):
                 )
         return self
 
-    @field_validator("trusted_proxies")
+    @field_validator("retention_months")
+    @classmethod
+    def _valid_retention(cls, value: dict[str, int]) -> dict[str, int]:
+        from feedback_api.ops.retention import validate_rules
+
+        validate_rules(value)  # ValueError naming the bad key
+        return value
+
+    @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
     def _valid_networks(cls, value: list[str]) -> list[str]:
         parse_networks(value)  # raises ValueError on an entry that is not an address/network

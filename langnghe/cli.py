@@ -152,6 +152,8 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        # JSON logs are configured by create_app (feedback_api.ops.logs); uvicorn keeps out.
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         proxy_headers=False,
     )
 
@@ -382,6 +384,84 @@ def officers_reset_password(username: str) -> None:
     typer.echo("It must be changed at the next login.")
     if not officer.active:
         typer.echo("Warning: this account is deactivated; an admin must reactivate it.", err=True)
+
+
+@app.command("backup")
+def backup_command(
+    file: Annotated[Path, typer.Argument(help="Backup file to write (replaced if present).")],
+) -> None:
+    """Back up the database while it runs (SQLite online backup; pg_dump -Fc on PostgreSQL)."""
+    from feedback_api.ops.backup import BackupError, backup
+
+    settings = _settings()
+    try:
+        backup(settings.resolved_database_url, file)
+    except BackupError as exc:
+        typer.echo(f"Backup failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Backed up the database to {file} ({file.stat().st_size} bytes).")
+    typer.echo(f"Attachments are files: back up {settings.resolved_attachments_dir} too.")
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A file written by `langnghe backup`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Replace the database with a backup. Stop the server and workers first."""
+    from feedback_api.ops.backup import BackupError, restore
+
+    settings = _settings()
+    if not yes and not typer.confirm(
+        f"Replace the database {settings.resolved_database_url} with {file}?"
+    ):
+        raise typer.Exit(1)
+    try:
+        restore(settings.resolved_database_url, file)
+    except BackupError as exc:
+        typer.echo(f"Restore failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Restored the database from {file}. Run `langnghe db upgrade` if it is older.")
+
+
+@app.command("purge")
+def purge_command(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say what would be deleted.")
+    ] = False,
+) -> None:
+    """Delete closed submissions past their retention (LANGNGHE_RETENTION_MONTHS), with their
+    attachments; the audit log is kept and records each purge."""
+    from sqlmodel import Session
+
+    from feedback_api.ops import retention
+
+    settings = _settings()
+    if not settings.retention_months:
+        typer.echo("No retention rules (LANGNGHE_RETENTION_MONTHS is empty): nothing to purge.")
+        return
+    engine = _engine()
+    try:
+        with Session(engine, expire_on_commit=False) as db:
+            run = retention.plan if dry_run else retention.purge
+            found = run(
+                db_session=db,
+                rules=settings.retention_months,
+                attachments_root=settings.resolved_attachments_dir,
+            )
+    finally:
+        engine.dispose()
+    verb = "Would delete" if dry_run else "Deleted"
+    for rule in found.rules:
+        typer.echo(
+            f"{rule.rule} closed before {rule.cutoff:%Y-%m-%d} ({rule.months} months): "
+            f"{verb.lower()} {len(rule.submission_ids)} submission(s), "
+            f"{rule.attachments} attachment(s)"
+        )
+    typer.echo(
+        f"{verb} {found.submissions} submission(s), {found.attachments} attachment(s), "
+        f"{len(found.files)} file(s)."
+    )
 
 
 def main() -> None:

@@ -63,6 +63,7 @@ ACTIONS = {
     "unit.create": "Thêm đơn vị",
     "unit.import": "Nhập danh sách đơn vị",
     "unit.import_boundaries": "Nhập ranh giới đơn vị",
+    "retention.purge": "Xóa tin hết thời hạn lưu trữ",
 }
 SYSTEM = "Hệ thống"
 
@@ -80,6 +81,11 @@ def _when(value) -> str:
 def _text(value) -> str:
     text = str(value)
     return text if len(text) <= 80 else text[:80] + "…"
+
+
+def _retention_rule(value) -> str:
+    kind, _, status = str(value).partition("/")
+    return f"{labels.KIND.get(kind, kind)} — {labels.STATUS.get(status, status)}"
 
 
 def _yes_no(value) -> str:
@@ -146,6 +152,19 @@ FIELDS: dict[str, tuple[str, Callable[[object, Names], str]]] = {
     "created": ("Đã thêm", lambda v, n: f"{v} đơn vị"),
     "skipped": ("Bỏ qua (đã có)", lambda v, n: f"{v} đơn vị"),
     "attachment_id": ("Tệp đính kèm", lambda v, n: f"#{v}"),
+    # retention.purge (feedback_api.ops.retention)
+    "rule": ("Quy tắc lưu trữ", lambda v, n: _retention_rule(v)),
+    "months": ("Thời hạn lưu trữ", lambda v, n: f"{v} tháng"),
+    "cutoff": ("Đã đóng trước", lambda v, n: _when(v)[:10]),
+    "submission_ids": (
+        "Tin đã xóa",
+        lambda v, n: (
+            _text(f"{len(v)} tin (#{', #'.join(map(str, v))})") if isinstance(v, list) else str(v)
+        ),
+    ),
+    "notes": ("Ghi chú đã xóa", lambda v, n: str(v)),
+    "outbox_messages": ("Tin nhắn chờ gửi đã xóa", lambda v, n: str(v)),
+    "attachments": ("Tệp đính kèm đã xóa", lambda v, n: str(v)),
 }
 HIDDEN = frozenset({"note_id"})
 
