@@ -254,5 +254,50 @@ def officers_create(
         typer.echo(f"Password (shown once): {password}")
 
 
+@app.command()
+def report(
+    unit: Annotated[str, typer.Option(help="Unit code; the report covers it and its subtree")],
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (Vietnam)")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (included)")],
+    xlsx: Annotated[Path, typer.Option(help="Excel file to write")],
+) -> None:
+    """Write a unit's report (tips, questions, opinions, subscribers) as an Excel workbook."""
+    import datetime as dt
+
+    from sqlmodel import Session
+
+    from feedback_api.migrate import upgrade
+    from feedback_api.reports import service, workbook
+    from feedback_api.units.service import get_by_code
+
+    try:
+        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    except ValueError:
+        typer.echo("Dates must be YYYY-MM-DD.", err=True)
+        raise typer.Exit(2) from None
+    engine = _engine()
+    upgrade(engine)
+    with Session(engine, expire_on_commit=False) as db:
+        found = get_by_code(db_session=db, code=unit)
+        if found is None:
+            typer.echo(f"No unit with code {unit!r}.", err=True)
+            raise typer.Exit(1)
+        try:
+            result = service.build(db_session=db, unit=found, start=first, end=last)
+        except service.ReportError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from None
+    try:
+        xlsx.write_bytes(workbook.to_xlsx(result))
+    except OSError as exc:
+        typer.echo(f"{xlsx}: cannot write ({exc})", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"{found.name}, {first:%d/%m/%Y}-{last:%d/%m/%Y}: {result.tips_received} tip(s), "
+        f"{result.questions_asked} question(s), {result.opinions_received} opinion(s), "
+        f"{result.duplicates} duplicate(s) excluded -> {xlsx}"
+    )
+
+
 def main() -> None:
     app()

@@ -3,9 +3,11 @@
 from fastapi import APIRouter
 
 from feedback_api.pages import admin, auth, inbox, tokens
+from feedback_api.reports import pages as reports
 
 router = APIRouter()
 router.include_router(auth.router)
 router.include_router(inbox.router)
 router.include_router(admin.router)
 router.include_router(tokens.router)
+router.include_router(reports.router)

@@ -34,6 +34,7 @@ SERVICE_TOKEN = "test-service-token-0123456789abcdef"
 PASSWORD = "mat-khau-rat-dai-123"
 TABLES = (
     "audit_event",
+    "subscription",
     "outbox_message",
     "attachment",
     "note",
