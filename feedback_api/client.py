@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
 from feedback_api.outbox.schemas import AckResult, LeasedMessages
 from feedback_api.submissions.schemas import (
     AttachmentPublic,
@@ -120,6 +121,22 @@ class FeedbackClient:
 
     async def unsubscribe(self, citizen_ref: str) -> None:
         await self._request("DELETE", f"/api/v1/intake/subscriptions/{citizen_ref}")
+
+    async def forum(self, code: str) -> ForumPublic:
+        response = await self._request("GET", f"/api/v1/intake/forums/{code}")
+        return ForumPublic.model_validate(response.json())
+
+    async def open_forums(self, citizen_ref: str) -> ForumsPublic:
+        response = await self._request(
+            "GET", "/api/v1/intake/forums/open", params={"citizen_ref": citizen_ref}
+        )
+        return ForumsPublic.model_validate(response.json())
+
+    async def forum_opinion(self, code: str, data: ForumOpinionCreate) -> SubmissionReceipt:
+        response = await self._request(
+            "POST", f"/api/v1/intake/forums/{code}/opinions", json=data.model_dump(mode="json")
+        )
+        return SubmissionReceipt.model_validate(response.json())
 
     async def lease_outbox(self, *, limit: int = 50, lease_seconds: int = 60) -> LeasedMessages:
         response = await self._request(

@@ -21,6 +21,8 @@ from feedback_api.audit.api import router as audit_router
 from feedback_api.bodylimit import BodySizeLimit
 from feedback_api.clientaddr import parse_networks
 from feedback_api.db import engine_for
+from feedback_api.forums.api import router as forums_router
+from feedback_api.forums.service import ForumError
 from feedback_api.officers.api import router as officers_router
 from feedback_api.officers.service import OfficerError
 from feedback_api.outbox.api import router as outbox_router
@@ -67,6 +69,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(request, 404, "Không tìm thấy.")
 
     @app.exception_handler(SubmissionError)
+    @app.exception_handler(ForumError)
     @app.exception_handler(OfficerError)
     @app.exception_handler(UnitError)
     async def rule_broken(request: Request, exc: ValueError):
@@ -140,6 +143,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     install_login_redirect(app)
     for router in (
         submissions_router,
+        forums_router,
         subscriptions_router,
         outbox_router,
         units_router,

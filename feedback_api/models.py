@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from feedback_api.audit.models import AuditEvent
+from feedback_api.forums.models import Forum, ForumOpinion, ForumTheme
 from feedback_api.officers.models import ApiToken, LoginThrottle, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
 from feedback_api.submissions.models import Attachment, Note, Submission
@@ -15,6 +16,9 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "Forum",
+    "ForumOpinion",
+    "ForumTheme",
     "LoginThrottle",
     "Note",
     "Officer",

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
 
     telegram_token: str = ""
     telegram_webhook_secret: str = ""
+    # Forum links and posters: the bot's Telegram username (t.me/<name>?start=f_<code>) and the
+    # web chat's address (<webchat_url>/?start=f_<code>); either may be empty.
+    telegram_bot_username: str = ""
+    webchat_url: str = ""
+    # A TrueType font with Vietnamese diacritics for posters; empty: DejaVu Sans from Debian's
+    # fonts-dejavu-core (or the copy some Python packages ship).
+    poster_font: str = ""
 
     @model_validator(mode="after")
     def _refuse_default_secrets_outside_development(self) -> Settings:

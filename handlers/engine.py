@@ -32,6 +32,7 @@ MENU_STARTS = {
     "m:opinion": opinion.start,
     "m:track": track.start,
     "m:sub": subscribe.start,
+    "m:forums": opinion.open_forums,
 }
 START_PAYLOADS = {
     "ask": ask.start,
@@ -176,6 +177,8 @@ class Engine:
         ctx.state.reset()
         if payload in START_PAYLOADS:
             return await START_PAYLOADS[payload](ctx)
+        if payload.startswith(opinion.FORUM_PREFIX) and len(payload) > len(opinion.FORUM_PREFIX):
+            return await opinion.start_forum(ctx, payload.removeprefix(opinion.FORUM_PREFIX))
         if payload.startswith("track_") and track.find_code(payload.removeprefix("track_")):
             return await track.lookup(ctx, payload.removeprefix("track_"))
         # No payload, or one we do not know (forged or outdated links): a normal welcome.
@@ -209,6 +212,8 @@ class Engine:
             return self._prompt(ctx)
         if data == "sub:stop":
             return await subscribe.stop(ctx)
+        if data.startswith("fo:"):
+            return await opinion.start_forum(ctx, data.removeprefix("fo:"))
         return None
 
     async def _idle(self, ctx: Ctx) -> list[OutboundMessage]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
 from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
 from feedback_api.units.schemas import UnitsPublic
 from handlers.events import FileRef
@@ -34,6 +35,12 @@ class FeedbackPort(Protocol):
     async def subscribe(self, citizen_ref: str, *, unit_code: str, topics: list[str]) -> None: ...
 
     async def unsubscribe(self, citizen_ref: str) -> None: ...
+
+    async def forum(self, code: str) -> ForumPublic: ...
+
+    async def open_forums(self, citizen_ref: str) -> ForumsPublic: ...
+
+    async def forum_opinion(self, code: str, data: ForumOpinionCreate) -> SubmissionReceipt: ...
 
 
 # Downloads a file the citizen sent, given the channel's reference to it.

@@ -166,6 +166,28 @@ T: dict[str, str] = {
         "✅ Cảm ơn bạn! Góp ý đã được tiếp nhận.\nMã theo dõi: {code}\n"
         "Phản hồi của Công an sẽ được gửi lại cho bạn tại đây."
     ),
+    # forums "Công an lắng nghe ý kiến Nhân dân"
+    "menu.forums": "🏛️ Diễn đàn đang mở",
+    "forum.intro": (
+        "Diễn đàn “{title}”\n{unit}\n📍 {venue}\n🕘 {when}\n\n"
+        "Ý kiến của bạn sẽ được tổng hợp và trả lời. Ý kiến về chủ đề nào?"
+    ),
+    "forum.intro_text": (
+        "Diễn đàn “{title}”\n{unit}\n📍 {venue}\n🕘 {when}\n\n"
+        "Bạn hãy viết ý kiến, kiến nghị của mình:"
+    ),
+    "forum.other_topic": "Ý kiến khác",
+    "forum.not_found": "Không tìm thấy diễn đàn này. Có thể đường dẫn đã cũ.",
+    "forum.closed": "Diễn đàn này hiện không nhận ý kiến (chưa mở hoặc đã kết thúc).",
+    "forum.none": (
+        "Hiện xã, phường của bạn chưa có diễn đàn nào đang nhận ý kiến. "
+        "Bạn có thể đăng ký nhận tin để biết khi có diễn đàn mới."
+    ),
+    "forum.list": "Các diễn đàn đang nhận ý kiến:",
+    "forum.review": (
+        "Ý kiến gửi diễn đàn “{title}”:\n\n• Chủ đề: {topic}\n• Nội dung: {text}\n"
+        "• Người gửi: {name}"
+    ),
     # follow-up
     "track.prompt": "Bạn nhập mã theo dõi (dạng LN-XXXX-XXXX):",
     "track.bad_code": "Mã chưa đúng dạng. Mã có dạng LN-XXXX-XXXX, ví dụ LN-7K3M-Q9PX.",

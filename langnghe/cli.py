@@ -19,6 +19,8 @@ officers_app = typer.Typer(help="Officer accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(units_app, name="units")
 app.add_typer(officers_app, name="officers")
+forums_app = typer.Typer(help='Forums "Công an lắng nghe ý kiến Nhân dân".', no_args_is_help=True)
+app.add_typer(forums_app, name="forums")
 
 
 def _settings():
@@ -297,6 +299,44 @@ def report(
         f"{result.questions_asked} question(s), {result.opinions_received} opinion(s), "
         f"{result.duplicates} duplicate(s) excluded -> {xlsx}"
     )
+
+
+@forums_app.command("poster")
+def forums_poster(
+    forum_id: int,
+    out: Annotated[Path, typer.Option(help="FILE.png or FILE.pdf (A4)")],
+) -> None:
+    """Draw a forum's printable A4 poster with its QR code (PNG or PDF, by the file name)."""
+    from sqlmodel import Session
+
+    from feedback_api.forums import service
+    from feedback_api.forums.models import Forum
+    from feedback_api.forums.poster import PosterFontMissing
+    from feedback_api.migrate import upgrade
+
+    kind = out.suffix.lower().lstrip(".")
+    if kind not in {"png", "pdf"}:
+        typer.echo("--out must end in .png or .pdf", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    engine = _engine()
+    upgrade(engine)
+    with Session(engine, expire_on_commit=False) as db:
+        forum = db.get(Forum, forum_id)
+        if forum is None:
+            typer.echo(f"No forum #{forum_id}.", err=True)
+            raise typer.Exit(1)
+        try:
+            content = service.poster(db_session=db, settings=settings, forum=forum, kind=kind)
+        except (service.ForumError, PosterFontMissing) as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from None
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        typer.echo(f"{out}: cannot write ({exc})", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Poster of {forum.title!r} -> {out}")
 
 
 def main() -> None:

@@ -34,6 +34,9 @@ SERVICE_TOKEN = "test-service-token-0123456789abcdef"
 PASSWORD = "mat-khau-rat-dai-123"
 TABLES = (
     "audit_event",
+    "forum_opinion",
+    "forum_theme",
+    "forum",
     "subscription",
     "outbox_message",
     "attachment",

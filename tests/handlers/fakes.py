@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from feedback_api.client import NotFoundError
+from feedback_api.client import FeedbackApiError, NotFoundError
+from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
 from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
 from feedback_api.units.schemas import UnitPublic, UnitsPublic
 
@@ -16,6 +17,8 @@ class MemoryFeedbackApi:
         self.by_key: dict[str, SubmissionReceipt] = {}
         self.uploads: list[tuple[str, int]] = []
         self.subscriptions: dict[str, tuple[str, list[str]]] = {}
+        self.forums: dict[str, ForumPublic] = {}
+        self.forum_opinions: list[tuple[str, ForumOpinionCreate]] = []
         self._codes = (f"LN-{n:04d}-TEST" for n in itertools.count(1000))
 
     async def create_submission(self, data: SubmissionCreate) -> SubmissionReceipt:
@@ -66,3 +69,28 @@ class MemoryFeedbackApi:
 
     async def unsubscribe(self, citizen_ref: str) -> None:
         self.subscriptions.pop(citizen_ref, None)
+
+    async def forum(self, code: str) -> ForumPublic:
+        if code not in self.forums:
+            raise NotFoundError(404, "not found")
+        return self.forums[code]
+
+    async def open_forums(self, citizen_ref: str) -> ForumsPublic:
+        unit = self.subscriptions.get(citizen_ref, ("", []))[0]
+        data = [f for f in self.forums.values() if f.open and f.unit_code == unit]
+        return ForumsPublic(data=data, count=len(data))
+
+    async def forum_opinion(self, code: str, data: ForumOpinionCreate) -> SubmissionReceipt:
+        forum = await self.forum(code)
+        if not forum.open:
+            raise FeedbackApiError(409, "closed")
+        self.forum_opinions.append((code, data))
+        return await self.create_submission(
+            SubmissionCreate(
+                kind="opinion",
+                citizen_ref=data.citizen_ref,
+                unit_code=forum.unit_code,
+                text=data.text,
+                idempotency_key=data.idempotency_key,
+            )
+        )

@@ -1,0 +1,66 @@
+"""forums: forum, forum_theme, forum_opinion
+
+Revision ID: 0006_forums
+Revises: 0005_security
+Create Date: 2026-12-02
+"""
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision = "0006_forums"
+down_revision = "0005_security"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "forum",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("unit_id", sa.Integer(), sa.ForeignKey("unit.id"), nullable=False),
+        sa.Column("venue", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("starts_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("opens_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("closes_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("topics", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), sa.ForeignKey("officer.id"), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("published_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    )
+    op.create_index("ix_forum_code", "forum", ["code"], unique=True)
+    op.create_index("ix_forum_unit_id", "forum", ["unit_id"])
+    op.create_index("ix_forum_opens_at", "forum", ["opens_at"])
+    op.create_index("ix_forum_closes_at", "forum", ["closes_at"])
+    op.create_table(
+        "forum_theme",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("forum_id", sa.Integer(), sa.ForeignKey("forum.id"), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("response", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("response_text", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("answered_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_forum_theme_forum_id", "forum_theme", ["forum_id"])
+    op.create_table(
+        "forum_opinion",
+        sa.Column("submission_id", sa.Integer(), sa.ForeignKey("submission.id"), primary_key=True),
+        sa.Column("forum_id", sa.Integer(), sa.ForeignKey("forum.id"), nullable=False),
+        sa.Column("theme_id", sa.Integer(), sa.ForeignKey("forum_theme.id"), nullable=True),
+        sa.Column("response", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("response_text", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("answered_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("published_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    )
+    op.create_index("ix_forum_opinion_forum_id", "forum_opinion", ["forum_id"])
+    op.create_index("ix_forum_opinion_theme_id", "forum_opinion", ["theme_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("forum_opinion")
+    op.drop_table("forum_theme")
+    op.drop_table("forum")
