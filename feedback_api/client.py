@@ -13,6 +13,7 @@ import httpx
 
 from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
 from feedback_api.outbox.schemas import AckResult, LeasedMessages
+from feedback_api.quizzes.schemas import AttemptCreate, AttemptResult, QuizPublic
 from feedback_api.submissions.schemas import (
     AttachmentPublic,
     PublicStatus,
@@ -131,6 +132,17 @@ class FeedbackClient:
             "GET", "/api/v1/intake/forums/open", params={"citizen_ref": citizen_ref}
         )
         return ForumsPublic.model_validate(response.json())
+
+    async def quiz(self, code: str) -> QuizPublic:
+        response = await self._request("GET", f"/api/v1/intake/quizzes/{code}")
+        return QuizPublic.model_validate(response.json())
+
+    async def quiz_attempt(self, code: str, data: AttemptCreate) -> AttemptResult:
+        """Raises FeedbackApiError 409 with code "closed" or "already" when refused."""
+        response = await self._request(
+            "POST", f"/api/v1/intake/quizzes/{code}/attempts", json=data.model_dump(mode="json")
+        )
+        return AttemptResult.model_validate(response.json())
 
     async def forum_opinion(self, code: str, data: ForumOpinionCreate) -> SubmissionReceipt:
         response = await self._request(

@@ -30,6 +30,8 @@ from feedback_api.pages import router as pages_router
 from feedback_api.pages.auth import install_login_redirect
 from feedback_api.pages.errors import is_page_request, render_error
 from feedback_api.permissions import Forbidden, NotFound
+from feedback_api.quizzes.api import router as quizzes_router
+from feedback_api.quizzes.service import QuizError
 from feedback_api.ratelimit import RateLimiter
 from feedback_api.settings import Settings
 from feedback_api.submissions.api import router as submissions_router
@@ -70,6 +72,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SubmissionError)
     @app.exception_handler(ForumError)
+    @app.exception_handler(QuizError)
     @app.exception_handler(OfficerError)
     @app.exception_handler(UnitError)
     async def rule_broken(request: Request, exc: ValueError):
@@ -144,6 +147,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     for router in (
         submissions_router,
         forums_router,
+        quizzes_router,
         subscriptions_router,
         outbox_router,
         units_router,

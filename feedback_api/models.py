@@ -6,6 +6,7 @@ from feedback_api.audit.models import AuditEvent
 from feedback_api.forums.models import Forum, ForumOpinion, ForumTheme
 from feedback_api.officers.models import ApiToken, LoginThrottle, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
+from feedback_api.quizzes.models import Quiz, QuizAttempt, QuizQuestion
 from feedback_api.submissions.models import Attachment, Note, Submission
 from feedback_api.subscriptions.models import Subscription
 from feedback_api.units.models import Unit
@@ -24,6 +25,9 @@ __all__ = [
     "Officer",
     "OfficerSession",
     "OutboxMessage",
+    "Quiz",
+    "QuizAttempt",
+    "QuizQuestion",
     "Submission",
     "Subscription",
     "Unit",

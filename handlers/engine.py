@@ -18,14 +18,21 @@ import logging
 
 from faq.normalize import normalize
 from handlers.events import Button, EventKind, FileRef, InboundEvent, OutboundMessage
-from handlers.flows import ask, opinion, subscribe, tip, track
+from handlers.flows import ask, opinion, quiz, subscribe, tip, track
 from handlers.flows.common import Ctx, Deps, clean, menu_message, message
 from handlers.state import ConversationState, StaleState, StateStore, now
 from handlers.texts import t
 
 log = logging.getLogger(__name__)
 
-FLOWS = {"ask": ask, "tip": tip, "opinion": opinion, "track": track, "subscribe": subscribe}
+FLOWS = {
+    "ask": ask,
+    "tip": tip,
+    "opinion": opinion,
+    "track": track,
+    "subscribe": subscribe,
+    "quiz": quiz,
+}
 MENU_STARTS = {
     "m:ask": ask.start,
     "m:tip": tip.start,
@@ -179,6 +186,8 @@ class Engine:
             return await START_PAYLOADS[payload](ctx)
         if payload.startswith(opinion.FORUM_PREFIX) and len(payload) > len(opinion.FORUM_PREFIX):
             return await opinion.start_forum(ctx, payload.removeprefix(opinion.FORUM_PREFIX))
+        if payload.startswith(quiz.PREFIX) and len(payload) > len(quiz.PREFIX):
+            return await quiz.start(ctx, payload.removeprefix(quiz.PREFIX))
         if payload.startswith("track_") and track.find_code(payload.removeprefix("track_")):
             return await track.lookup(ctx, payload.removeprefix("track_"))
         # No payload, or one we do not know (forged or outdated links): a normal welcome.

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
+from feedback_api.quizzes.schemas import AttemptCreate, AttemptResult, QuizPublic
 from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
 from feedback_api.units.schemas import UnitsPublic
 from handlers.events import FileRef
@@ -39,6 +40,10 @@ class FeedbackPort(Protocol):
     async def forum(self, code: str) -> ForumPublic: ...
 
     async def open_forums(self, citizen_ref: str) -> ForumsPublic: ...
+
+    async def quiz(self, code: str) -> QuizPublic: ...
+
+    async def quiz_attempt(self, code: str, data: AttemptCreate) -> AttemptResult: ...
 
     async def forum_opinion(self, code: str, data: ForumOpinionCreate) -> SubmissionReceipt: ...
 

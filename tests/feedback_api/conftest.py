@@ -34,6 +34,9 @@ SERVICE_TOKEN = "test-service-token-0123456789abcdef"
 PASSWORD = "mat-khau-rat-dai-123"
 TABLES = (
     "audit_event",
+    "quiz_attempt",
+    "quiz_question",
+    "quiz",
     "forum_opinion",
     "forum_theme",
     "forum",

@@ -94,3 +94,9 @@ class MemoryFeedbackApi:
                 idempotency_key=data.idempotency_key,
             )
         )
+
+    async def quiz(self, code: str):
+        raise NotFoundError(404, "not found")
+
+    async def quiz_attempt(self, code: str, data):
+        raise NotFoundError(404, "not found")
