@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from feedback_api.forums import pages as forums
 from feedback_api.pages import admin, auth, inbox, tokens
+from feedback_api.quizzes import pages as quizzes
 from feedback_api.reports import pages as reports
 
 router = APIRouter()
@@ -13,3 +14,4 @@ router.include_router(admin.router)
 router.include_router(tokens.router)
 router.include_router(reports.router)
 router.include_router(forums.router)
+router.include_router(quizzes.router)

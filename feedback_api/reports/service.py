@@ -19,7 +19,9 @@ from sqlmodel import Session, col, func, select
 from faq.normalize import normalize
 from feedback_api.audit.models import AuditEvent
 from feedback_api.clock import VIETNAM, start_of_local_day, utcnow
+from feedback_api.forums.models import Forum, ForumOpinion
 from feedback_api.permissions import Action, Actor, NotFound
+from feedback_api.quizzes.models import Quiz, QuizAttempt
 from feedback_api.submissions import labels
 from feedback_api.submissions.models import CLOSED, Kind, Status, Submission
 from feedback_api.subscriptions.models import Subscription
@@ -76,6 +78,11 @@ class Report:
     opinions_received: int = 0
     opinions_answered: int = 0
     subscribers_by_unit: list[tuple[str, int]] = field(default_factory=list)
+    opt_outs: int = 0
+    forums_held: int = 0
+    forum_opinions: int = 0
+    quizzes_held: int = 0
+    quiz_participants: int = 0
     duplicates_by_kind: list[tuple[str, int]] = field(default_factory=list)
 
     @property
@@ -211,7 +218,72 @@ def build(
         for uid in sorted(units, key=lambda uid: (units[uid].path.count("/"), units[uid].name))
         if subscribed[uid]
     ]
+    _engagement(db_session, report, list(units), start, end, counted)
     return report
+
+
+def _engagement(
+    db_session: Session,
+    report: Report,
+    unit_ids: list[int],
+    start: dt.date,
+    end: dt.date,
+    counted: list[Submission],
+) -> None:
+    """Opt-outs, forums held (by the day they took place) with the opinions sent to them, and
+    quizzes (by closing day) with their participants."""
+    first, after = start_of_local_day(start), start_of_local_day(end + dt.timedelta(days=1))
+    report.opt_outs = len(
+        db_session.exec(
+            select(Subscription.id)
+            .where(~col(Subscription.active))
+            .where(col(Subscription.unit_id).in_(unit_ids))
+            .where(Subscription.updated_at >= first)
+            .where(Subscription.updated_at < after)
+        ).all()
+    )
+    forum_ids = list(
+        db_session.exec(
+            select(Forum.id)
+            .where(col(Forum.unit_id).in_(unit_ids))
+            .where(Forum.starts_at >= first)
+            .where(Forum.starts_at < after)
+        )
+    )
+    report.forums_held = len(forum_ids)
+    counted_ids = {r.id for r in counted}
+    report.forum_opinions = (
+        sum(
+            1
+            for sid in db_session.exec(
+                select(ForumOpinion.submission_id).where(col(ForumOpinion.forum_id).in_(forum_ids))
+            )
+            if sid in counted_ids
+        )
+        if forum_ids
+        else 0
+    )
+    quiz_ids = list(
+        db_session.exec(
+            select(Quiz.id)
+            .where(col(Quiz.unit_id).in_(unit_ids))
+            .where(Quiz.closes_at >= first)
+            .where(Quiz.opens_at < after)
+        )
+    )
+    report.quizzes_held = len(quiz_ids)
+    report.quiz_participants = (
+        len(
+            db_session.exec(
+                select(QuizAttempt.id)
+                .where(col(QuizAttempt.quiz_id).in_(quiz_ids))
+                .where(QuizAttempt.finished_at >= first)
+                .where(QuizAttempt.finished_at < after)
+            ).all()
+        )
+        if quiz_ids
+        else 0
+    )
 
 
 def for_actor(

@@ -12,6 +12,8 @@ from openpyxl.styles import Font
 from feedback_api.reports.service import Report
 
 NOT_RECORDED = "Chưa ghi nhận"
+# Broadcast campaigns are another branch's domain; until they land the figure is not counted.
+NOT_AVAILABLE = "Chưa có chức năng"
 
 
 def _sheet(book: Workbook, title: str, headings: list[str], rows: list[list]) -> None:
@@ -52,7 +54,13 @@ def summary_rows(report: Report) -> list[list]:
         ],
         ["Ý kiến tiếp nhận", report.opinions_received],
         ["Ý kiến đã trả lời", report.opinions_answered],
+        ["Diễn đàn đã tổ chức", report.forums_held],
+        ["Ý kiến gửi các diễn đàn", report.forum_opinions],
         ["Người đăng ký nhận tin", report.subscribers],
+        ["Hủy đăng ký trong kỳ", report.opt_outs],
+        ["Chiến dịch tuyên truyền đã gửi", NOT_AVAILABLE],
+        ["Cuộc thi tìm hiểu pháp luật", report.quizzes_held],
+        ["Lượt dự thi", report.quiz_participants],
         ["Tin trùng (không tính vào số liệu)", report.duplicates],
     ]
 

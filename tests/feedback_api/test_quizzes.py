@@ -12,8 +12,9 @@ import pytest
 
 from feedback_api.permissions import Forbidden, NotFound
 from feedback_api.quizzes import service as quizzes
+from feedback_api.quizzes.models import Quiz
 from feedback_api.quizzes.schemas import AttemptCreate, QuizCreate
-from tests.feedback_api.conftest import actor
+from tests.feedback_api.conftest import actor, login
 
 QUESTIONS = [
     {
@@ -124,3 +125,67 @@ def test_the_bot_api_refuses_a_second_attempt_with_a_reason(client, db, world, b
     )
     assert again.status_code == 409 and again.json()["code"] == "already"
     assert client.get(f"/api/v1/intake/quizzes/{quiz.code}").status_code == 401
+
+
+QUESTION_TEXT = """Số điện thoại khẩn cấp của Công an là?
+*A. 113
+B. 114
+Căn cứ: Thông tư 06/2024
+Giải thích: 113 là Công an.
+
+Lái xe sau khi uống rượu bia có bị phạt không?
+A. Không
+*B. Có
+Căn cứ: Nghị định 168/2024/NĐ-CP, Điều 7
+"""
+
+
+def test_staff_create_a_quiz_from_text_and_export_the_results(client, db, world):
+    headers = login(client, "campaign.a")
+    response = client.post(
+        "/officer/quizzes",
+        data={
+            "csrf_token": headers["X-CSRF-Token"],
+            "title": "Hội thi tìm hiểu pháp luật 2026",
+            "unit_id": str(world.commune_a.id),
+            "opens_at": "2026-01-01T00:00",
+            "closes_at": "2099-12-31T23:00",
+            "questions": QUESTION_TEXT,
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    quiz_id = int(response.headers["location"].rsplit("/", 1)[1])
+    quiz = db.get(Quiz, quiz_id)
+    attempt(db, quiz, "citizen-page-1", [0, 1], name="Chị Mai")
+    detail = client.get(f"/officer/quizzes/{quiz_id}")
+    assert detail.status_code == 200 and "Chị Mai" in detail.text
+    export = client.get(f"/officer/quizzes/{quiz_id}/results.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(export.content))
+    assert book["Kết quả"]["B2"].value == "Chị Mai" and book["Kết quả"]["C2"].value == 2
+    bad = client.post(
+        "/officer/quizzes",
+        data={
+            "csrf_token": headers["X-CSRF-Token"],
+            "title": "Thiếu đáp án",
+            "opens_at": "2026-01-01T00:00",
+            "closes_at": "2099-12-31T23:00",
+            "questions": "Câu hỏi?\nA. Một\nB. Hai\nCăn cứ: Luật",
+        },
+    )
+    assert bad.status_code == 422 and "đáp án đúng" in bad.text
+
+
+def test_an_officer_may_read_results_but_not_create_a_quiz(client, world):
+    headers = login(client, "officer.a")
+    response = client.post(
+        "/officer/quizzes",
+        data={
+            "csrf_token": headers["X-CSRF-Token"],
+            "title": "Không được phép",
+            "opens_at": "2026-01-01T00:00",
+            "closes_at": "2099-12-31T23:00",
+            "questions": QUESTION_TEXT,
+        },
+    )
+    assert response.status_code == 403

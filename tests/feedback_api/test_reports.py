@@ -13,7 +13,9 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from feedback_api.audit.models import AuditEvent
+from feedback_api.forums.models import Forum, ForumOpinion
 from feedback_api.permissions import NotFound
+from feedback_api.quizzes.models import Quiz, QuizAttempt
 from feedback_api.reports import service as reports
 from feedback_api.reports.workbook import to_xlsx
 from feedback_api.submissions.models import Submission
@@ -81,14 +83,60 @@ def _seed(db, settings, world) -> dict:
     item(kind="question", text="Lam can cuoc o dau", created=_at(3, 10))
     item(kind="question", text="Làm căn cước ở đâu?", created=_at(4, 10))
     item(kind="question", text="Đăng ký tạm trú thế nào?", created=_at(5, 10))
-    item(kind="opinion", text="Đường tối, cần thêm đèn", created=_at(6, 10), status="resolved")
+    opinion = item(
+        kind="opinion", text="Đường tối, cần thêm đèn", created=_at(6, 10), status="resolved"
+    )
     item(kind="opinion", text="Chợ họp lấn đường", created=_at(7, 10))
     for i, (unit, active) in enumerate(
         [(world.commune_a, True)] * 3 + [(world.commune_a, False)] + [(world.commune_b, True)] * 2
     ):
         db.add(
             Subscription(
-                citizen_ref=f"sub{i}", unit_id=unit.id, active=active, created_at=_at(1, 10)
+                citizen_ref=f"sub{i}",
+                unit_id=unit.id,
+                active=active,
+                created_at=_at(1, 10),
+                updated_at=_at(15, 11),  # the inactive one stopped on 15/11: one opt-out
+            )
+        )
+    # A forum held in commune A on 20/11 that received one opinion, one in commune B, and one
+    # in commune A held in December (outside the range).
+    forums = {}
+    for key, unit, held in (
+        ("a", world.commune_a, _at(20, 11)),
+        ("b", world.commune_b, _at(21, 11)),
+        ("late", world.commune_a, _at(5, 12)),
+    ):
+        forums[key] = Forum(
+            code=f"forum{key}",
+            title=f"Diễn đàn {key}",
+            unit_id=unit.id,
+            venue="Hội trường",
+            starts_at=held,
+            opens_at=held - dt.timedelta(days=5),
+            closes_at=held + dt.timedelta(days=5),
+        )
+        db.add(forums[key])
+    db.flush()
+    db.add(ForumOpinion(submission_id=opinion.id, forum_id=forums["a"].id))
+    quiz = Quiz(
+        code="quizrep1",
+        title="Thi",
+        unit_id=world.commune_a.id,
+        opens_at=_at(1, 11),
+        closes_at=_at(30, 11),
+    )
+    db.add(quiz)
+    db.flush()
+    for i in range(2):
+        db.add(
+            QuizAttempt(
+                quiz_id=quiz.id,
+                citizen_ref=f"quizzer-{i}",
+                answers="[0]",
+                score=i,
+                total=1,
+                finished_at=_at(10 + i, 11),
             )
         )
     db.commit()
@@ -118,6 +166,9 @@ def test_a_commune_report_equals_the_figures_counted_by_hand(db, seeded):
     assert (report.opinions_received, report.opinions_answered) == (2, 1)
     assert report.subscribers_by_unit == [("Công an xã An Bình", 3)]
     assert report.duplicates_by_kind == [("Tố giác, tin báo", 1)]
+    assert report.opt_outs == 1
+    assert (report.forums_held, report.forum_opinions) == (1, 1)
+    assert (report.quizzes_held, report.quiz_participants) == (1, 2)
 
 
 def test_the_province_report_adds_up_its_communes(db, seeded):
@@ -126,6 +177,7 @@ def test_the_province_report_adds_up_its_communes(db, seeded):
     assert report.tips_overdue == 2
     assert report.tips_by_unit == [("Công an phường Bình Minh", 1), ("Công an xã An Bình", 4)]
     assert report.subscribers == 5
+    assert report.forums_held == 2
 
 
 def test_the_workbook_holds_the_same_numbers_as_real_cells(db, seeded):
@@ -148,6 +200,9 @@ def test_the_workbook_holds_the_same_numbers_as_real_cells(db, seeded):
     assert summary["Câu hỏi đã trả lời"] == 1
     assert summary["Lượt trả lời tự động (FAQ)"] == "Chưa ghi nhận"
     assert summary["Tin trùng (không tính vào số liệu)"] == 1
+    assert summary["Diễn đàn đã tổ chức"] == 1
+    assert summary["Lượt dự thi"] == 2
+    assert summary["Chiến dịch tuyên truyền đã gửi"] == "Chưa có chức năng"
     assert summary["Từ ngày"] == dt.datetime(2026, 10, 1)  # a date cell, not text
     months = list(book["Theo tháng"].iter_rows(min_row=2, values_only=True))
     assert months == [(dt.datetime(2026, 10, 1), 3), (dt.datetime(2026, 11, 1), 1)]
