@@ -31,24 +31,23 @@ def group(
 ) -> dict[int, int | str]:
     """Map each item id to an existing theme id, or to a new-theme label "new:<n>" shared by the
     items that belong together. `themes` holds the texts already in each existing theme."""
-    folded_themes: list[tuple[int | str, list[str]]] = [
-        (theme_id, [fold(t) for t in texts]) for theme_id, texts in (themes or {}).items()
-    ]
+    members: dict[int | str, list[str]] = {
+        theme_id: [fold(t) for t in texts] for theme_id, texts in (themes or {}).items()
+    }
     placed: dict[int, int | str] = {}
     for item_id, text in items:
         folded = fold(text)
         target = next(
             (
                 key
-                for key, members in folded_themes
-                if any(fuzz.token_set_ratio(folded, m) >= threshold for m in members)
+                for key, texts in members.items()
+                if any(fuzz.token_set_ratio(folded, m) >= threshold for m in texts)
             ),
             None,
         )
         if target is None:
-            target = f"new:{len(folded_themes)}"
-            folded_themes.append((target, [folded]))
-        else:
-            dict(folded_themes)[target].append(folded)
+            target = f"new:{len(members)}"
+            members[target] = []
+        members[target].append(folded)
         placed[item_id] = target
     return placed
