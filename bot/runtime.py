@@ -22,6 +22,7 @@ from faq.assistant import Faq
 from feedback_api.client import FeedbackClient
 from handlers.engine import Engine
 from handlers.flows.common import Deps, Limits
+from handlers.knowledge import LiveFaq
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class BotRuntime:
     webchat: WebChat
     telegram: TelegramChannel | None
     sender: Sender
+    faq: LiveFaq
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -45,14 +47,22 @@ class BotRuntime:
         db = make_bot_engine(settings.resolved_bot_database_url)
         contacts = ContactRegistry(db)
         files: dict = {}
+        # The shipped YAML answers until the live base (officers' approved edits) is loaded.
+        live = LiveFaq(
+            faq or Faq.from_directory(),
+            client,
+            check_seconds=settings.knowledge_check_seconds,
+            wait_seconds=settings.knowledge_wait_seconds,
+        )
         release: dict = {}
         deps = Deps(
-            faq=faq or Faq.from_directory(),
+            faq=live,
             api=client,
             citizen_refs=contacts.citizen_ref,
             files=files,
             release=release,
             limits=Limits(max_photo_bytes=settings.max_photo_bytes),
+            refresh_faq=live.refresh_if_due,
         )
         engine = Engine(deps, SqlStateStore(db))
         webchat = WebChat(
@@ -79,7 +89,7 @@ class BotRuntime:
             files["telegram"] = telegram.fetch
             channels["telegram"] = telegram
         sender = Sender(client, contacts, channels, global_per_second=settings.sender_per_second)
-        return cls(settings, client, engine, contacts, webchat, telegram, sender)
+        return cls(settings, client, engine, contacts, webchat, telegram, sender, live)
 
     def mount(self, app: FastAPI) -> None:
         app.include_router(self.webchat.router)
@@ -88,6 +98,7 @@ class BotRuntime:
 
     async def start(self, *, poll_telegram: bool = False) -> None:
         self._stop.clear()
+        await self.faq.refresh()  # the first citizen already gets the live knowledge base
         if self.telegram is not None:
             await self.telegram.start(
                 webhook_url=None if poll_telegram else self.settings.webhook_url

@@ -25,6 +25,10 @@ class BotSettings(BaseSettings):
     sender_per_second: float = 25.0
     sender_idle_seconds: float = 2.0
     telegram_retry_seconds: float = 15.0
+    # How often (at most, and only when messages arrive) the live FAQ's version is checked.
+    knowledge_check_seconds: float = 10.0
+    # How long the message that noticed a new version waits for the rebuilt FAQ (else: next one).
+    knowledge_wait_seconds: float = 1.0
     # The same variables as the server's (feedback_api.settings): LANGNGHE_COOKIE_SECURE sets
     # the Secure flag of the web chat cookie; LANGNGHE_SECRET_KEY signs web chat sessions.
     cookie_secure: bool = False

@@ -260,3 +260,40 @@ def check(directory: Path = DEFAULT_DIR, *, documents: Path = DEFAULT_DOCUMENTS)
     return (
         faults + document_faults + validate(entries, required_ids=REQUIRED_IDS, documents=register)
     )
+
+
+def faults_of_documents(
+    mappings: Iterable[tuple[str, object]],
+    *,
+    required_ids: Iterable[str] = (),
+    documents: Path | None = DEFAULT_DOCUMENTS,
+) -> tuple[list[Entry], list[str]]:
+    """Parse and validate entries given as mappings (`(source, mapping)` pairs) rather than
+    files: the officer view keeps the live base in a database, one document per entry, and
+    must apply exactly the rules `check` applies to a directory (citations included, against
+    the register `documents`). Returns the entries that parsed and every fault."""
+    faults: list[str] = []
+    entries: list[Entry] = []
+    for source, raw in mappings:
+        if not isinstance(raw, dict):
+            faults.append(f"{source}: expected one mapping (an entry), found {type(raw).__name__}")
+            continue
+        entry = _entry_from(raw, source, faults)
+        if entry is not None:
+            entries.append(entry)
+    register = None
+    if documents is not None:
+        register, document_faults = read_documents(documents)
+        faults.extend(document_faults)
+    faults.extend(validate(entries, required_ids=required_ids, documents=register))
+    return sorted(entries, key=lambda entry: entry.id), faults
+
+
+def from_documents(
+    mappings: Iterable[tuple[str, object]], *, documents: Path | None = DEFAULT_DOCUMENTS
+) -> list[Entry]:
+    """Like `load`, for a base held as mappings: any fault raises KnowledgeBaseError."""
+    entries, faults = faults_of_documents(mappings, documents=documents)
+    if faults:
+        raise KnowledgeBaseError(faults)
+    return entries

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from feedback_api.knowledge import seeding
 from feedback_api.migrate import upgrade
 from feedback_api.officers import service as officers
 from feedback_api.officers.models import Officer
@@ -26,9 +27,12 @@ class FirstAdmin:
 
 
 def prepare(engine: Engine, *, demo_units: bool = True) -> FirstAdmin | None:
-    """Bring the database to the latest schema; on an empty one, seed units and an admin."""
+    """Bring the database to the latest schema; on an empty one, seed units and an admin, and
+    copy the shipped FAQ (faq/knowledge/) into the live knowledge base officers edit; on a
+    seeded one, bring in what a new release changed in the shipped FAQ (`sync_shipped`)."""
     upgrade(engine)
     with Session(engine, expire_on_commit=False) as db:
+        seeding.sync_shipped(db_session=db)
         if demo_units and db.exec(select(func.count()).select_from(Unit)).one() == 0:
             units.import_csv(db_session=db, text=DEMO_UNITS.read_text(encoding="utf-8"))
         if db.exec(select(func.count()).select_from(Officer)).one() > 0:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
+from feedback_api.knowledge.schemas import KnowledgeSnapshot, UnansweredCreate
 from feedback_api.outbox.schemas import AckResult, LeasedMessages
 from feedback_api.quizzes.schemas import AttemptCreate, AttemptResult, QuizPublic
 from feedback_api.submissions.schemas import (
@@ -149,6 +150,16 @@ class FeedbackClient:
             "POST", f"/api/v1/intake/forums/{code}/opinions", json=data.model_dump(mode="json")
         )
         return SubmissionReceipt.model_validate(response.json())
+
+    async def knowledge(self, *, since: int | None = None) -> KnowledgeSnapshot:
+        """The live FAQ base, or `changed=False` when `since` is still the live version."""
+        params = {} if since is None else {"since": since}
+        response = await self._request("GET", "/api/v1/knowledge", params=params)
+        return KnowledgeSnapshot.model_validate(response.json())
+
+    async def record_unanswered(self, data: UnansweredCreate) -> None:
+        """Report a question the FAQ did not answer (the text only, never who asked)."""
+        await self._request("POST", "/api/v1/intake/unanswered", json=data.model_dump(mode="json"))
 
     async def lease_outbox(self, *, limit: int = 50, lease_seconds: int = 60) -> LeasedMessages:
         response = await self._request(

@@ -23,6 +23,9 @@ from feedback_api.clientaddr import parse_networks
 from feedback_api.db import engine_for
 from feedback_api.forums.api import router as forums_router
 from feedback_api.forums.service import ForumError
+from feedback_api.knowledge.api import router as knowledge_router
+from feedback_api.knowledge.pages import router as knowledge_pages_router
+from feedback_api.knowledge.service import KnowledgeError
 from feedback_api.officers.api import router as officers_router
 from feedback_api.officers.service import OfficerError
 from feedback_api.outbox.api import router as outbox_router
@@ -77,6 +80,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnitError)
     async def rule_broken(request: Request, exc: ValueError):
         return _error(request, 422, str(exc))
+
+    @app.exception_handler(KnowledgeError)
+    async def knowledge_refused(request: Request, exc: KnowledgeError):
+        if is_page_request(request):
+            return render_error(request, exc.status, "\n".join([str(exc), *exc.faults]))
+        return JSONResponse({"detail": str(exc), "faults": exc.faults}, status_code=exc.status)
 
     @app.exception_handler(AttachmentRejected)
     async def attachment_rejected(request: Request, exc: AttachmentRejected):
@@ -153,7 +162,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         units_router,
         officers_router,
         audit_router,
+        knowledge_router,
         pages_router,
+        knowledge_pages_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

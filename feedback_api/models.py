@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from feedback_api.audit.models import AuditEvent
 from feedback_api.forums.models import Forum, ForumOpinion, ForumTheme
+from feedback_api.knowledge.models import KnowledgeEntry, KnowledgeRevision, UnansweredQuestion
 from feedback_api.officers.models import ApiToken, LoginThrottle, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
 from feedback_api.quizzes.models import Quiz, QuizAttempt, QuizQuestion
@@ -20,6 +21,8 @@ __all__ = [
     "Forum",
     "ForumOpinion",
     "ForumTheme",
+    "KnowledgeEntry",
+    "KnowledgeRevision",
     "LoginThrottle",
     "Note",
     "Officer",
@@ -30,6 +33,7 @@ __all__ = [
     "QuizQuestion",
     "Submission",
     "Subscription",
+    "UnansweredQuestion",
     "Unit",
     "metadata",
 ]

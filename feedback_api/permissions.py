@@ -22,12 +22,22 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     BROADCAST = "broadcast"
     VIEW_REPORTS = "view_reports"
+    # Propose, approve and reject edits of the live FAQ; read the unanswered questions.
+    EDIT_KNOWLEDGE = "edit_knowledge"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "admin": frozenset(Action),
+    # Officers answer the questions the FAQ could not, so they know what it lacks; no single
+    # one of them changes it: every edit needs a second officer's approval (knowledge service).
     "officer": frozenset(
-        {Action.VIEW_SUBMISSIONS, Action.TRIAGE, Action.VIEW_CONTACT, Action.VIEW_REPORTS}
+        {
+            Action.VIEW_SUBMISSIONS,
+            Action.TRIAGE,
+            Action.VIEW_CONTACT,
+            Action.VIEW_REPORTS,
+            Action.EDIT_KNOWLEDGE,
+        }
     ),
     "leader": frozenset({Action.VIEW_SUBMISSIONS, Action.VIEW_REPORTS}),
     "campaign": frozenset({Action.BROADCAST, Action.VIEW_REPORTS}),

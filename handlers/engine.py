@@ -83,6 +83,8 @@ class Engine:
 
     async def handle(self, event: InboundEvent) -> list[OutboundMessage]:
         """Handle one event and persist the chat's next state (optimistic, retried)."""
+        if self.deps.refresh_faq is not None:
+            await self.deps.refresh_faq()
         messages: list[OutboundMessage] = []
         for _attempt in range(SAVE_ATTEMPTS):
             state, version = await self.store.load(event.channel, event.chat_id)

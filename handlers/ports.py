@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
+from feedback_api.knowledge.schemas import UnansweredCreate
 from feedback_api.quizzes.schemas import AttemptCreate, AttemptResult, QuizPublic
 from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
 from feedback_api.units.schemas import UnitsPublic
@@ -46,6 +47,7 @@ class FeedbackPort(Protocol):
     async def quiz_attempt(self, code: str, data: AttemptCreate) -> AttemptResult: ...
 
     async def forum_opinion(self, code: str, data: ForumOpinionCreate) -> SubmissionReceipt: ...
+    async def record_unanswered(self, data: UnansweredCreate) -> None: ...
 
 
 # Downloads a file the citizen sent, given the channel's reference to it.

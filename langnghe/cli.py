@@ -66,6 +66,7 @@ def chat() -> None:
     from feedback_api.main import create_app
     from handlers.engine import Engine
     from handlers.flows.common import Deps
+    from handlers.knowledge import LiveFaq
     from langnghe.terminal_chat import run
 
     settings = _settings()
@@ -79,12 +80,15 @@ def chat() -> None:
     client = FeedbackClient.in_process(
         create_app(settings, engine=database), settings.service_token
     )
-    bot_db = make_bot_engine(BotSettings().resolved_bot_database_url)
+    bot_settings = BotSettings()
+    bot_db = make_bot_engine(bot_settings.resolved_bot_database_url)
+    live = LiveFaq(Faq.from_directory(), client, check_seconds=bot_settings.knowledge_check_seconds)
     deps = Deps(
-        faq=Faq.from_directory(),
+        faq=live,
         api=client,
         citizen_refs=ContactRegistry(bot_db).citizen_ref,
         files={},
+        refresh_faq=live.refresh_if_due,
     )
     engine = Engine(deps, SqlStateStore(bot_db))
     lines = _prompted_lines() if sys.stdin.isatty() else (line for line in sys.stdin)
@@ -177,6 +181,26 @@ def bot(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
+
+
+@faq_app.command("export")
+def faq_export(
+    directory: Annotated[Path, typer.Argument(help="Where to write one YAML file per entry.")],
+) -> None:
+    """Write the live knowledge base (with officers' approved edits) as YAML files."""
+    from sqlmodel import Session
+
+    from feedback_api.knowledge.export import export
+    from feedback_api.knowledge.seeding import seed_if_empty
+    from feedback_api.migrate import upgrade
+
+    engine = _engine()
+    upgrade(engine)
+    with Session(engine) as db:
+        seed_if_empty(db_session=db)
+        version, written = export(db_session=db, directory=directory)
+    typer.echo(f"Wrote {len(written)} entries (live version {version}) to {directory}.")
+    typer.echo(f"Check them with: langnghe faq check --kb {directory}")
 
 
 @db_app.command("upgrade")

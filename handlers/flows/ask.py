@@ -4,12 +4,16 @@ through the outbox)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 
+from feedback_api.knowledge.schemas import MAX_UNANSWERED_CHARS, UnansweredCreate
 from feedback_api.submissions.schemas import SubmissionCreate
 from handlers.events import Button, EventKind, OutboundMessage
 from handlers.flows.common import Ctx, back_button, message
 from handlers.texts import t
+
+log = logging.getLogger(__name__)
 
 NAME = "ask"
 SUGGEST_MIN_SCORE = 0.2
@@ -70,6 +74,22 @@ def _helpful(entry_id: str, *, more: bool) -> OutboundMessage:
     return OutboundMessage(t("ask.helpful"), tuple(rows))
 
 
+async def _record_unanswered(ctx: Ctx, question: str, outcome: str) -> None:
+    """Tell the officers who edit the FAQ what it lacks: the question's text and channel only,
+    never the citizen's reference; not a message about danger (its story stays with the
+    emergency handling). A failure here never costs the citizen their answer."""
+    if ctx.deps.faq.is_emergency(question):
+        return
+    try:
+        await ctx.deps.api.record_unanswered(
+            UnansweredCreate(
+                text=question[:MAX_UNANSWERED_CHARS], channel=_channel(ctx), outcome=outcome
+            )
+        )
+    except Exception:
+        log.warning("could not record an unanswered question", exc_info=True)
+
+
 def _offer_to_send(text_key: str) -> OutboundMessage:
     return message(
         t(text_key),
@@ -89,6 +109,7 @@ async def answer(ctx: Ctx, question: str) -> list[OutboundMessage]:
     if result.id is not None:
         return _entry_messages(ctx, result.id)
     suggestions = [a for a in result.alternatives if a.score >= SUGGEST_MIN_SCORE]
+    await _record_unanswered(ctx, question, "weak" if suggestions else "no_match")
     if suggestions:
         buttons = [Button(ctx.deps.faq.entry(a.id).title, f"ask:faq:{a.id}") for a in suggestions]
         return [
@@ -136,6 +157,9 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
             ctx.state.reset()
             return [message(t("ask.thanks_feedback"), back_button())]
         if data == "ask:fb:n":
+            question = ctx.state.data.get("question")
+            if question:
+                await _record_unanswered(ctx, question, "unhelpful")
             return [_offer_to_send("ask.no_match")]
         if data == "ask:send":
             return await _send_to_officers(ctx)

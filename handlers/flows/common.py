@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -27,11 +27,13 @@ class Limits:
 
 @dataclass(frozen=True)
 class Deps:
-    faq: Faq
+    faq: Faq  # or a handlers.knowledge.LiveFaq, which answers like one
     api: FeedbackPort
     citizen_refs: CitizenRefs
     files: Mapping[str, FileFetcher]
     limits: Limits = Limits()
+    # Called before each event: lets the live knowledge base swap in an approved edit.
+    refresh_faq: Callable[[], Awaitable[None]] | None = None
     # Per channel: forget a file the citizen sent once no draft refers to it any more (the tip
     # was sent, so the original now lives in the sealed store, or the draft ended).
     release: Mapping[str, FileReleaser] = field(default_factory=dict)

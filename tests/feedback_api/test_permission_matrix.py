@@ -36,10 +36,15 @@ from PIL import Image
 from sqlalchemy import text
 from sqlmodel import Session
 
+from faq import knowledge
 from feedback_api.db import make_engine
 from feedback_api.deps import current_actor
+from feedback_api.knowledge import seeding, unanswered
+from feedback_api.knowledge import service as service_kb
+from feedback_api.knowledge.schemas import RevisionCreate, UnansweredCreate
 from feedback_api.main import create_app
 from feedback_api.officers import service as officers
+from feedback_api.officers.models import Officer
 from feedback_api.officers.schemas import OfficerCreate
 from feedback_api.outbox import service as outbox
 from feedback_api.permissions import ROLE_ACTIONS, Action
@@ -297,6 +302,106 @@ ENDPOINTS = {
     ),
 }
 
+EDIT_KB = (Action.EDIT_KNOWLEDGE,)
+KB = "/api/v1/knowledge"
+
+
+def _check_entries(site, role, scope, response):
+    assert response.json()["count"] == len(list(knowledge.DEFAULT_DIR.glob("*.yaml")))
+
+
+def _check_entry(site, role, scope, response):
+    assert response.json()["slug"] == "trom-cap"
+
+
+def _check_proposed(site, role, scope, response):
+    body = response.json()
+    assert body["status"] == "pending" and body["author_id"] == site.officer_ids[ROLE_USER[role]]
+
+
+def _check_decided(status):
+    def check(site, role, scope, response):
+        body = response.json()
+        assert body["status"] == status
+        assert body["reviewer_id"] == site.officer_ids[ROLE_USER[role]]
+
+    return check
+
+
+def _unique_variant() -> str:
+    return f"hỏi kiểm tra quyền {uuid.uuid4().hex}"
+
+
+def _proposal(site, scope):
+    with Session(site.engine) as db:
+        document = service_kb.live_documents(db_session=db)["trom-cap"]
+    document["questions"] = [*document["questions"], _unique_variant()]
+    return {"slug": "trom-cap", "document": document}
+
+
+def _fresh_question(site) -> int:
+    with Session(site.engine) as db:
+        question = unanswered.record_unanswered(
+            db_session=db, data=UnansweredCreate(text=_unique_variant(), channel="web")
+        )
+        return question.id
+
+
+ENDPOINTS.update(
+    {
+        "knowledge.entries": Endpoint(
+            "GET", KB + "/entries", 200, before_scope=EDIT_KB, check=_check_entries
+        ),
+        "knowledge.entry": Endpoint(
+            "GET", KB + "/entries/{slug}", 200, before_scope=EDIT_KB, check=_check_entry
+        ),
+        "knowledge.revisions": Endpoint("GET", KB + "/revisions", 200, before_scope=EDIT_KB),
+        "knowledge.propose": Endpoint(
+            "POST",
+            KB + "/revisions",
+            201,
+            before_scope=EDIT_KB,
+            body=_proposal,
+            check=_check_proposed,
+        ),
+        # {revision_id}: a revision proposed just before the row by officer.p, a third officer.
+        "knowledge.approve": Endpoint(
+            "POST",
+            KB + "/revisions/{revision_id}/approve",
+            200,
+            before_scope=EDIT_KB,
+            check=_check_decided("approved"),
+        ),
+        "knowledge.reject": Endpoint(
+            "POST",
+            KB + "/revisions/{revision_id}/reject",
+            200,
+            before_scope=EDIT_KB,
+            body=lambda site, scope: {"reason": "Kiểm tra quyền"},
+            check=_check_decided("rejected"),
+        ),
+        "knowledge.unanswered": Endpoint("GET", KB + "/unanswered", 200, before_scope=EDIT_KB),
+        "knowledge.variants": Endpoint(
+            "POST",
+            KB + "/unanswered/variants",
+            201,
+            before_scope=EDIT_KB,
+            body=lambda site, scope: {
+                "slug": "trom-cap",
+                "question_ids": [_fresh_question(site)],
+            },
+            check=_check_proposed,
+        ),
+        "knowledge.dismiss": Endpoint(
+            "POST",
+            KB + "/unanswered/dismiss",
+            200,
+            before_scope=EDIT_KB,
+            body=lambda site, scope: {"question_ids": [_fresh_question(site)]},
+        ),
+    }
+)
+
 # Officer-facing routes deliberately left out of the matrix.
 NOT_IN_MATRIX = {
     ("POST", "/api/v1/auth/logout"),  # ends the session the other rows share
@@ -473,6 +578,52 @@ MATRIX = [
     ("officers.unlock",      "leader",    "own",   403),
     ("officers.unlock",      "campaign",  "own",   403),
     ("officers.unlock",      "anonymous", "own",   401),
+
+    ("knowledge.entries",     "admin",     "-",     200),
+    ("knowledge.entries",     "officer",   "-",     200),
+    ("knowledge.entries",     "leader",    "-",     403),
+    ("knowledge.entries",     "campaign",  "-",     403),
+    ("knowledge.entries",     "anonymous", "-",     401),
+    ("knowledge.entry",       "admin",     "-",     200),
+    ("knowledge.entry",       "officer",   "-",     200),
+    ("knowledge.entry",       "leader",    "-",     403),
+    ("knowledge.entry",       "campaign",  "-",     403),
+    ("knowledge.entry",       "anonymous", "-",     401),
+    ("knowledge.revisions",   "admin",     "-",     200),
+    ("knowledge.revisions",   "officer",   "-",     200),
+    ("knowledge.revisions",   "leader",    "-",     403),
+    ("knowledge.revisions",   "campaign",  "-",     403),
+    ("knowledge.revisions",   "anonymous", "-",     401),
+    ("knowledge.propose",     "admin",     "-",     201),
+    ("knowledge.propose",     "officer",   "-",     201),
+    ("knowledge.propose",     "leader",    "-",     403),
+    ("knowledge.propose",     "campaign",  "-",     403),
+    ("knowledge.propose",     "anonymous", "-",     401),
+    ("knowledge.approve",     "admin",     "-",     200),
+    ("knowledge.approve",     "officer",   "-",     200),
+    ("knowledge.approve",     "leader",    "-",     403),
+    ("knowledge.approve",     "campaign",  "-",     403),
+    ("knowledge.approve",     "anonymous", "-",     401),
+    ("knowledge.reject",      "admin",     "-",     200),
+    ("knowledge.reject",      "officer",   "-",     200),
+    ("knowledge.reject",      "leader",    "-",     403),
+    ("knowledge.reject",      "campaign",  "-",     403),
+    ("knowledge.reject",      "anonymous", "-",     401),
+    ("knowledge.unanswered",  "admin",     "-",     200),
+    ("knowledge.unanswered",  "officer",   "-",     200),
+    ("knowledge.unanswered",  "leader",    "-",     403),
+    ("knowledge.unanswered",  "campaign",  "-",     403),
+    ("knowledge.unanswered",  "anonymous", "-",     401),
+    ("knowledge.variants",    "admin",     "-",     201),
+    ("knowledge.variants",    "officer",   "-",     201),
+    ("knowledge.variants",    "leader",    "-",     403),
+    ("knowledge.variants",    "campaign",  "-",     403),
+    ("knowledge.variants",    "anonymous", "-",     401),
+    ("knowledge.dismiss",     "admin",     "-",     200),
+    ("knowledge.dismiss",     "officer",   "-",     200),
+    ("knowledge.dismiss",     "leader",    "-",     403),
+    ("knowledge.dismiss",     "campaign",  "-",     403),
+    ("knowledge.dismiss",     "anonymous", "-",     401),
 ]
 
 BOT_ONLY = [
@@ -508,6 +659,21 @@ BOT_ONLY = [
     ("outbox.ack",      "officer-token", 401),
     ("outbox.ack",      "anonymous",     401),
     ("outbox.ack",      "bot",           200),
+
+    ("knowledge.live",   "admin",         401),
+    ("knowledge.live",   "officer",       401),
+    ("knowledge.live",   "leader",        401),
+    ("knowledge.live",   "campaign",      401),
+    ("knowledge.live",   "officer-token", 401),
+    ("knowledge.live",   "anonymous",     401),
+    ("knowledge.live",   "bot",           200),
+    ("intake.unanswered","admin",         401),
+    ("intake.unanswered","officer",       401),
+    ("intake.unanswered","leader",        401),
+    ("intake.unanswered","campaign",      401),
+    ("intake.unanswered","officer-token", 401),
+    ("intake.unanswered","anonymous",     401),
+    ("intake.unanswered","bot",           204),
 ]
 # fmt: on
 
@@ -538,6 +704,7 @@ class Site:
     officer_token: str
     bot_target_code: str
     leased: tuple[int, str]
+    engine: object = None
 
     def target(self, scope: str) -> Target:
         return self.targets["own" if scope == "-" else scope]
@@ -593,6 +760,7 @@ def _build_world(db: Session, settings: Settings) -> dict:
         db_session=db, citizen_ref="cref_matrix_0001", text="Tin nhắn thử", purpose="status"
     )
     db.commit()
+    seeding.seed_if_empty(db_session=db)
     return {"ids": ids, "tips": tips, "bot_target": bot_target.tracking_code, "message": message}
 
 
@@ -656,15 +824,31 @@ def site(request, tmp_path_factory):
             officer_token=token.json()["token"],
             bot_target_code=world["bot_target"],
             leased=(leased[0]["id"], leased[0]["lease_token"]),
+            engine=engine,
         )
     engine.dispose()
 
 
 def _url(site: Site, endpoint: Endpoint, scope: str) -> str:
     target = site.target(scope)
+    extra = {"revision_id": _fresh_revision(site)} if "{revision_id}" in endpoint.route else {}
     return endpoint.route.format(
-        submission_id=target.tip, attachment_id=target.attachment, officer_id=target.officer
+        submission_id=target.tip,
+        attachment_id=target.attachment,
+        officer_id=target.officer,
+        slug="trom-cap",
+        **extra,
     )
+
+
+def _fresh_revision(site: Site) -> int:
+    """A pending revision by officer.p, so that neither matrix role is its author."""
+    with Session(site.engine, expire_on_commit=False) as db:
+        author = officers.actor_for(
+            db_session=db, officer=db.get(Officer, site.officer_ids["officer.p"])
+        )
+        data = RevisionCreate(**_proposal(site, "-"))
+        return service_kb.propose(db_session=db, actor=author, data=data).id
 
 
 def _call(site: Site, name: str, role: str, scope: str):
@@ -735,6 +919,11 @@ def _bot_call(site: Site, name: str, caller: str):
         )
     if name == "outbox.lease":
         return client.post("/api/v1/outbox/lease", json={"limit": 5}, headers=headers)
+    if name == "knowledge.live":
+        return client.get("/api/v1/knowledge", headers=headers)
+    if name == "intake.unanswered":
+        body = {"text": "Hỏi thử khi kiểm tra quyền", "channel": "web"}
+        return client.post("/api/v1/intake/unanswered", json=body, headers=headers)
     message_id, lease_token = site.leased
     return client.post(
         f"/api/v1/outbox/{message_id}/ack",
@@ -752,11 +941,16 @@ def test_bot_only_endpoints_answer_the_service_token_alone(site, endpoint, calle
     if expected == 401:
         assert response.json()["detail"] == "Invalid service token"
         return
+    if endpoint == "intake.unanswered":  # 204: recorded, nothing to say back
+        assert response.content == b""
+        return
     body = response.json()
     if endpoint == "intake.create":
         assert body["tracking_code"].startswith("LN-") and body["status"] == "new"
     elif endpoint == "intake.upload":
         assert body["mime"] == "image/jpeg"
+    elif endpoint == "knowledge.live":
+        assert body["version"] >= 1 and body["changed"] is True
     elif endpoint == "outbox.lease":
         assert isinstance(body["data"], list)
     else:

@@ -7,6 +7,7 @@ import itertools
 
 from feedback_api.client import FeedbackApiError, NotFoundError
 from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
+from feedback_api.knowledge.schemas import UnansweredCreate
 from feedback_api.submissions.schemas import PublicStatus, SubmissionCreate, SubmissionReceipt
 from feedback_api.units.schemas import UnitPublic, UnitsPublic
 
@@ -19,6 +20,7 @@ class MemoryFeedbackApi:
         self.subscriptions: dict[str, tuple[str, list[str]]] = {}
         self.forums: dict[str, ForumPublic] = {}
         self.forum_opinions: list[tuple[str, ForumOpinionCreate]] = []
+        self.unanswered: list[UnansweredCreate] = []
         self._codes = (f"LN-{n:04d}-TEST" for n in itertools.count(1000))
 
     async def create_submission(self, data: SubmissionCreate) -> SubmissionReceipt:
@@ -100,3 +102,6 @@ class MemoryFeedbackApi:
 
     async def quiz_attempt(self, code: str, data):
         raise NotFoundError(404, "not found")
+
+    async def record_unanswered(self, data: UnansweredCreate) -> None:
+        self.unanswered.append(data)

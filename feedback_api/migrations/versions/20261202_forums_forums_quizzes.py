@@ -1,7 +1,7 @@
 """forums and quizzes: forum, forum_theme, forum_opinion, quiz, quiz_question, quiz_attempt
 
 Revision ID: 0006_forums
-Revises: 0005_security
+Revises: 0005_kb_loop
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0006_forums"
-down_revision = "0005_security"
+down_revision = "0005_kb_loop"
 branch_labels = None
 depends_on = None
 
