@@ -75,6 +75,11 @@ class Report:
     # figure is unknown rather than zero; the page and the workbook say so.
     faq_answers_served: int | None = None
     top_unanswered: list[tuple[str, int]] = field(default_factory=list)
+    # Questions the FAQ bot could not answer (kb-loop's log). They carry no unit (nothing says
+    # who asked or from where), so they are reported only for a top-level unit, as the whole
+    # system's; None for a commune.
+    faq_unanswered: int | None = None
+    top_faq_unanswered: list[tuple[str, int]] = field(default_factory=list)
     opinions_received: int = 0
     opinions_answered: int = 0
     subscribers_by_unit: list[tuple[str, int]] = field(default_factory=list)
@@ -219,7 +224,29 @@ def build(
         if subscribed[uid]
     ]
     _engagement(db_session, report, list(units), start, end, counted)
+    if unit.parent_id is None:
+        _faq_unanswered(db_session, report, start, end)
     return report
+
+
+def _faq_unanswered(db_session: Session, report: Report, start: dt.date, end: dt.date) -> None:
+    from feedback_api.knowledge.models import UnansweredQuestion
+
+    texts = list(
+        db_session.exec(
+            select(UnansweredQuestion.text)
+            .where(UnansweredQuestion.asked_at >= start_of_local_day(start))
+            .where(UnansweredQuestion.asked_at < start_of_local_day(end + dt.timedelta(days=1)))
+        )
+    )
+    report.faq_unanswered = len(texts)
+    counts: Counter[str] = Counter()
+    shown: dict[str, str] = {}
+    for text in texts:
+        key = normalize(text)
+        counts[key] += 1
+        shown.setdefault(key, text.strip()[:200])
+    report.top_faq_unanswered = [(shown[k], n) for k, n in counts.most_common(TOP_UNANSWERED)]
 
 
 def _engagement(

@@ -52,6 +52,10 @@ def summary_rows(report: Report) -> list[list]:
             "Lượt trả lời tự động (FAQ)",
             NOT_RECORDED if report.faq_answers_served is None else report.faq_answers_served,
         ],
+        [
+            "Câu hỏi FAQ chưa trả lời được (toàn hệ thống)",
+            "Chỉ có ở báo cáo cấp tỉnh" if report.faq_unanswered is None else report.faq_unanswered,
+        ],
         ["Ý kiến tiếp nhận", report.opinions_received],
         ["Ý kiến đã trả lời", report.opinions_answered],
         ["Diễn đàn đã tổ chức", report.forums_held],
@@ -84,6 +88,12 @@ def to_xlsx(report: Report) -> bytes:
         "Câu hỏi chưa trả lời",
         ["Câu hỏi", "Số lần hỏi"],
         [list(r) for r in report.top_unanswered],
+    )
+    _sheet(
+        book,
+        "FAQ chưa trả lời được",
+        ["Câu hỏi gửi bot (toàn hệ thống)", "Số lần"],
+        [list(r) for r in report.top_faq_unanswered],
     )
     _sheet(
         book,

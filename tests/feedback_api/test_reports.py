@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from feedback_api.audit.models import AuditEvent
 from feedback_api.forums.models import Forum, ForumOpinion
+from feedback_api.knowledge.models import UnansweredQuestion
 from feedback_api.permissions import NotFound
 from feedback_api.quizzes.models import Quiz, QuizAttempt
 from feedback_api.reports import service as reports
@@ -119,6 +120,20 @@ def _seed(db, settings, world) -> dict:
         db.add(forums[key])
     db.flush()
     db.add(ForumOpinion(submission_id=opinion.id, forum_id=forums["a"].id))
+    for text, day in (
+        ("Xin giấy phép karaoke ở đâu", 3),
+        ("xin giay phep karaoke o dau?", 4),
+        ("Mất ví", 5),
+        ("Ngoài kỳ báo cáo", None),
+    ):
+        db.add(
+            UnansweredQuestion(
+                text=text,
+                channel="telegram",
+                outcome="no_match",
+                asked_at=_at(day, 11) if day else _at(1, 12),
+            )
+        )
     quiz = Quiz(
         code="quizrep1",
         title="Thi",
@@ -178,6 +193,11 @@ def test_the_province_report_adds_up_its_communes(db, seeded):
     assert report.tips_by_unit == [("Công an phường Bình Minh", 1), ("Công an xã An Bình", 4)]
     assert report.subscribers == 5
     assert report.forums_held == 2
+    # the FAQ's unanswered log has no unit: counted for the province only
+    assert report.faq_unanswered == 3
+    assert report.top_faq_unanswered == [("Xin giấy phép karaoke ở đâu", 2), ("Mất ví", 1)]
+    commune = reports.build(db_session=db, unit=seeded.commune_a, start=OCT1, end=NOV30, now=NOW)
+    assert commune.faq_unanswered is None
 
 
 def test_the_workbook_holds_the_same_numbers_as_real_cells(db, seeded):
@@ -189,6 +209,7 @@ def test_the_workbook_holds_the_same_numbers_as_real_cells(db, seeded):
         "Theo đơn vị",
         "Theo tháng",
         "Câu hỏi chưa trả lời",
+        "FAQ chưa trả lời được",
         "Người đăng ký",
         "Tin trùng",
     ]
