@@ -706,6 +706,10 @@ def run_inbox(backend: str, seeded: Seeded, server: Server, args, report: Report
         # Beyond the API: the overdue filter, and the officers' web inbox, which adds the
         # per-status tab counts (queries.status_counts) to the page and its count.
         measure("province, overdue=true", province, {"overdue": "true"})
+        # The inbox orders officers asked for: open items by deadline, urgent first.
+        measure("province, sort=due", province, {"sort": "due"})
+        measure("province, sort=priority", province, {"sort": "priority"})
+        measure('province, q="ln 7k3m q9px" (a code)', province, {"q": "ln 7k3m q9px"})
     with httpx.Client(base_url=server.base, timeout=120, trust_env=False) as browser:
         login = browser.post(
             "/api/v1/auth/login", json={"username": PROVINCE_OFFICER, "password": PASSWORD}

@@ -62,7 +62,13 @@ def ask(
         return
     if answer.emergency:
         typer.echo("⚠ KHẨN CẤP — gọi ngay 113 (Công an), 114 (Cứu hỏa), 115 (Cấp cứu).")
-    if answer.entry:
+    if answer.redirect:
+        typer.echo(f"[chuyển: {answer.redirect.id}] {answer.redirect.agency}")
+        typer.echo(answer.redirect.contact)
+    elif answer.menu:
+        choices = " · ".join(label for _, label in answer.menu.choices)
+        typer.echo(f"[nhóm: {answer.menu.family}] Bạn muốn hỏi về: {choices}")
+    elif answer.entry:
         typer.echo(f"[{answer.id} · {answer.score:.2f}] {answer.entry.title}\n")
         typer.echo(f"{answer.entry.summary}\n\n{answer.entry.answer}")
         basis = faq.legal_basis(answer.entry)
@@ -86,7 +92,7 @@ def eval_(
         typer.echo(f"{file}: no such file", err=True)
         raise typer.Exit(2)
     faq = _load(kb)
-    cases, errors = read_cases(file, {entry.id for entry in faq.matcher.entries})
+    cases, errors = read_cases(file, {entry.id for entry in faq.entries})
     for error in errors:
         typer.echo(f"{file}: {error}", err=True)
     report, misses = evaluate(faq, cases)
@@ -105,8 +111,12 @@ def eval_(
             f"out-of-scope rejection    {report.oos_rejection:.3f}\n"
             f"emergency recall          {report.emergency_recall:.3f}\n"
             f"emergency false alarms    {report.emergency_false_alarm:.3f}\n"
-            f"latency p50 / p99 (ms)    {report.p50_ms:.3f} / {report.p99_ms:.3f}"
+            f"latency p50 / p99 (ms)    {report.p50_ms:.3f} / {report.p99_ms:.3f}\n"
+            "outcomes                  "
+            + ", ".join(f"{name} {count}" for name, count in report.outcomes.items())
         )
+        for kind, figures in report.per_kind.items():
+            typer.echo(f"  kind {kind:22} {figures['accuracy']:.3f} of {figures['n']}")
     if errors:
         raise typer.Exit(1)
 

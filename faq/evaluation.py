@@ -1,14 +1,19 @@
 """Measure the FAQ on a JSONL question set: accuracy, rejection, emergency recall, latency.
 
-Each line is `{"q": "...", "expect": "<id>" | null | "EMERGENCY"}`. A line expecting EMERGENCY
-counts only towards emergency recall; every other line counts towards false alarms.
+Each line is `{"q": "...", "expect": "<id>" | null | "EMERGENCY"}`, optionally with a "kind"
+(what angle the line tests: "story", "regional", "neighbour"...) and a "topic" (free text). A line
+expecting EMERGENCY counts only towards emergency recall; every other line counts towards false
+alarms. A redirect to another agency (id null) counts as a rejection. Besides the headline
+figures the report counts what the citizen got (an answer, a family menu, a redirect, nothing)
+and the share of lines handled right per kind.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from faq.assistant import Faq
@@ -21,6 +26,8 @@ class Case:
     line: int
     question: str
     expect: str | None
+    kind: str | None = None
+    topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,8 @@ class Report:
     p50_ms: float
     p99_ms: float
     n: int
+    outcomes: dict[str, int] = field(default_factory=dict)
+    per_kind: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -67,6 +76,10 @@ def read_cases(path: Path, known_ids: set[str]) -> tuple[list[Case], list[str]]:
             errors.append(f'line {number}: expected an object with "q" and "expect"')
             continue
         question, expect = item["q"], item["expect"]
+        kind, topic = item.get("kind"), item.get("topic")
+        if any(v is not None and not isinstance(v, str) for v in (kind, topic)):
+            errors.append(f'line {number}: "kind" and "topic" must be strings when present')
+            continue
         if not isinstance(question, str) or not question.strip():
             errors.append(f'line {number}: "q" must be a non-empty string')
             continue
@@ -76,7 +89,7 @@ def read_cases(path: Path, known_ids: set[str]) -> tuple[list[Case], list[str]]:
         if expect not in (None, EMERGENCY) and expect not in known_ids:
             errors.append(f"line {number}: expect {expect!r} is not an id of the knowledge base")
             continue
-        cases.append(Case(number, question, expect))
+        cases.append(Case(number, question, expect, kind, topic))
     return cases, errors
 
 
@@ -96,10 +109,13 @@ def evaluate(faq: Faq, cases: list[Case]) -> tuple[Report, list[Miss]]:
     in_scope = oos = emergencies = others = 0
     in_scope_hits = oos_hits = recalled = false_alarms = 0
     misses: list[Miss] = []
+    outcomes: Counter[str] = Counter()
+    kinds: dict[str, list[bool]] = defaultdict(list)
     for case in cases:
         started = time.perf_counter()
         answer = faq.ask(case.question)
         timings.append((time.perf_counter() - started) * 1000)
+        outcomes[_outcome(answer)] += 1
         if case.expect == EMERGENCY:
             emergencies += 1
             recalled += answer.emergency
@@ -116,6 +132,8 @@ def evaluate(faq: Faq, cases: list[Case]) -> tuple[Report, list[Miss]]:
                 ok = answer.id == case.expect
                 in_scope_hits += ok
             ok = ok and not answer.emergency
+        if case.kind:
+            kinds[case.kind].append(bool(ok))
         if not ok:
             misses.append(
                 Miss(
@@ -131,5 +149,55 @@ def evaluate(faq: Faq, cases: list[Case]) -> tuple[Report, list[Miss]]:
         p50_ms=round(_percentile(timings, 0.50), 3),
         p99_ms=round(_percentile(timings, 0.99), 3),
         n=len(cases),
+        outcomes=dict(sorted(outcomes.items())),
+        per_kind={
+            kind: {"n": len(oks), "accuracy": _ratio(sum(oks), len(oks))}
+            for kind, oks in sorted(kinds.items())
+        },
     )
     return report, misses
+
+
+def _outcome(answer) -> str:
+    """What the citizen was shown (emergency numbers come on top of any of these)."""
+    if answer.small_talk is not None:
+        return "small_talk"
+    if answer.id is not None:
+        return "answered"
+    if answer.redirect is not None:
+        return "redirect"
+    if answer.menu is not None:
+        return "menu"
+    return "rejected"
+
+
+def cross_validate(entries: list, *, folds: int = 4, matcher_only: bool = False):
+    """Top-1 and confident top-1 on the knowledge base's own variants, each held out in turn.
+
+    Every `folds`-th variant of every entry is removed, the ranker (or the matcher alone) is
+    built on the rest and asked the removed ones: an estimate on phrasings it has never seen.
+    Returns (top-1, confident top-1, misses as (expected id, got id, score, question)).
+    """
+    from dataclasses import replace
+
+    from faq.matcher import Matcher
+    from faq.ranking import Ranker
+
+    asked = top1 = confident = 0
+    misses = []
+    for fold in range(folds):
+        train, held = [], []
+        for entry in entries:
+            keep = [q for i, q in enumerate(entry.questions) if i % folds != fold]
+            held += [(q, entry.id) for i, q in enumerate(entry.questions) if i % folds == fold]
+            train.append(replace(entry, questions=tuple(keep)))
+        ranker = Matcher(train) if matcher_only else Ranker(train)
+        for question, expected in held:
+            result = ranker.match(question)
+            best = result.id or (result.alternatives[0].id if result.alternatives else None)
+            asked += 1
+            top1 += best == expected
+            confident += result.id == expected
+            if result.id != expected:
+                misses.append((expected, result.id, result.score, question))
+    return top1 / asked, confident / asked, misses

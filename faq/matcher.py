@@ -105,6 +105,21 @@ _SOUND_ALIKE = (("f", "ph"), ("w", "qu"), ("z", "d"), ("j", "gi"), ("dz", "d"), 
 _FINAL_ALIKE = (("k", "c"), ("j", "i"), ("z", ""))
 
 
+def result_from(ranked: Sequence[Alternative], threshold: float) -> MatchResult:
+    """The best alternative when it reaches the threshold, and the runners-up either way."""
+    return decided(ranked, confident=bool(ranked) and ranked[0].score >= threshold)
+
+
+def decided(ranked: Sequence[Alternative], *, confident: bool) -> MatchResult:
+    """The best alternative as the answer when `confident`, and the runners-up either way."""
+    if not ranked:
+        return MatchResult(id=None, score=0.0, alternatives=())
+    best = ranked[0]
+    if confident:
+        return MatchResult(best.id, best.score, tuple(ranked[1 : 1 + MAX_ALTERNATIVES]))
+    return MatchResult(None, best.score, tuple(ranked[:MAX_ALTERNATIVES]))
+
+
 class Matcher:
     """An index over a list of entries; build once, query from many threads (read-only)."""
 
@@ -255,10 +270,11 @@ class Matcher:
         ) / total
         return blend * min(1.0, evidence / p.evidence) ** p.evidence_power
 
-    def match(self, text: str) -> MatchResult:
+    def scored(self, text: str) -> list[tuple[int, float]]:
+        """(entry index, score) of the candidates sharing the message's rarest words, best first."""
         words, weights, unigram_mass = self._query(text)
         if unigram_mass <= 0:
-            return MatchResult(id=None, score=0.0, alternatives=())
+            return []
         accumulated: dict[int, float] = defaultdict(float)
         for term, weight in weights.items():
             postings = self._postings.get(term)
@@ -270,17 +286,15 @@ class Matcher:
                 for index in self._postings.get(term, ()):
                     accumulated[index] += weight
         candidates = sorted(accumulated, key=accumulated.__getitem__, reverse=True)[:CANDIDATES]
-        scored = sorted(
-            ((self._score(self._features(i, words, weights, unigram_mass)), i) for i in candidates),
-            reverse=True,
-        )
-        ranked = [Alternative(self.entries[i].id, round(min(s, 1.0), 4)) for s, i in scored]
-        if not ranked:
-            return MatchResult(id=None, score=0.0, alternatives=())
-        best = ranked[0]
-        if best.score >= self.threshold:
-            return MatchResult(best.id, best.score, tuple(ranked[1 : 1 + MAX_ALTERNATIVES]))
-        return MatchResult(None, best.score, tuple(ranked[:MAX_ALTERNATIVES]))
+        scored = [
+            (i, min(self._score(self._features(i, words, weights, unigram_mass)), 1.0))
+            for i in candidates
+        ]
+        return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
+
+    def match(self, text: str) -> MatchResult:
+        ranked = [Alternative(self.entries[i].id, round(s, 4)) for i, s in self.scored(text)]
+        return result_from(ranked, self.threshold)
 
     def entry(self, entry_id: str) -> Entry | None:
         index = self._index_of.get(entry_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import BinaryIO
 
@@ -9,9 +10,12 @@ from sqlmodel import Session, col, func, select
 
 from feedback_api.attachments.storage import AttachmentRejected, AttachmentStore
 from feedback_api.audit import service as audit
+from feedback_api.clock import utcnow
 from feedback_api.permissions import Action, Actor, NotFound
 from feedback_api.submissions.models import Attachment
 from feedback_api.submissions.service import by_code, get_in_reach
+
+THUMBNAIL_GRACE = dt.timedelta(minutes=30)
 
 
 class TooManyAttachments(ValueError):
@@ -83,8 +87,14 @@ def open_for(
     attachment_id: int,
     sealed: bool,
     ip: str | None = None,
+    thumbnail: bool = False,
 ) -> tuple[Path, Attachment]:
-    """The file an officer may read: the stripped copy, or (admins) the sealed original."""
+    """The file an officer may read: the stripped copy, or (admins) the sealed original.
+
+    Every read is audited, except a `thumbnail` shown inside a detail page the officer opened
+    in the last THUMBNAIL_GRACE: that page view is already recorded (with the images on it),
+    and counting each picture again made one look at a tip read as several. A thumbnail asked
+    for without such a view is recorded like any other read, so the flag hides nothing."""
     attachment = db_session.get(Attachment, attachment_id)
     if attachment is None:
         raise NotFound("attachment")
@@ -94,6 +104,17 @@ def open_for(
         path = store.sealed_path(attachment.sha256)
     else:
         path = store.public_path(attachment.public_sha256)
+    if (
+        thumbnail
+        and not sealed
+        and audit.viewed_since(
+            db_session=db_session,
+            actor_id=actor.officer_id,
+            submission_id=attachment.submission_id,
+            since=utcnow() - THUMBNAIL_GRACE,
+        )
+    ):
+        return path, attachment
     audit.record(
         db_session=db_session,
         actor=actor,

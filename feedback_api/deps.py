@@ -84,6 +84,19 @@ def _actor_for_api_token(db: Session, token: str) -> Actor | None:
     return officers.actor_for(db_session=db, officer=officer) if officer else None
 
 
+# What an officer whose password someone else chose may still do through the API.
+PASSWORD_CHANGE_PATHS = frozenset({"/api/v1/officers/me/password", "/api/v1/auth/logout"})
+
+
+def _require_own_password(request: Request, actor: Actor) -> Actor:
+    if actor.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise HTTPException(
+            403,
+            "Bạn cần đổi mật khẩu trước (POST /api/v1/officers/me/password).",
+        )
+    return actor
+
+
 async def current_actor(request: Request, db: SessionDep) -> Actor:
     """An officer by API token, or by browser session with CSRF checked on unsafe methods."""
     token = _bearer(request)
@@ -91,7 +104,7 @@ async def current_actor(request: Request, db: SessionDep) -> Actor:
         actor = await run_in_threadpool(_actor_for_api_token, db, token)
         if actor is None:
             raise HTTPException(401, "Invalid API token", headers={"WWW-Authenticate": "Bearer"})
-        return actor
+        return _require_own_password(request, actor)
     # Database work off the event loop: this dependency is async only to read the form.
     browser = await run_in_threadpool(_browser_session, request, db)
     if browser is None:
@@ -105,7 +118,7 @@ async def current_actor(request: Request, db: SessionDep) -> Actor:
         _check_csrf(
             request, browser.csrf_token, form_token if isinstance(form_token, str) else None
         )
-    return browser.actor
+    return _require_own_password(request, browser.actor)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi.utils import is_body_allowed_for_status_code
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -46,6 +46,7 @@ from feedback_api.units.service import UnitError
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
+CACHEABLE_PREFIXES = ("/static/",)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -58,6 +59,13 @@ SECURITY_HEADERS = {
 }
 
 
+PAGE_ERRORS = {
+    403: lambda exc: str(exc.detail) if exc.detail != "Forbidden" else "Bạn không có quyền.",
+    404: lambda exc: "Không tìm thấy trang này.",
+    405: lambda exc: "Trang này không nhận thao tác đó.",
+}
+
+
 def _error(request: Request, status: int, message: str):
     if is_page_request(request):
         return render_error(request, status, message)
@@ -65,12 +73,14 @@ def _error(request: Request, status: int, message: str):
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    # Synchronous on purpose: an error page looks up the signed-in officer (to keep the
+    # navigation), and Starlette runs sync handlers in its thread pool.
     @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden):
+    def forbidden(request: Request, exc: Forbidden):
         return _error(request, 403, "Bạn không có quyền thực hiện thao tác này.")
 
     @app.exception_handler(NotFound)
-    async def not_found(request: Request, exc: NotFound):
+    def not_found(request: Request, exc: NotFound):
         return _error(request, 404, "Không tìm thấy.")
 
     @app.exception_handler(SubmissionError)
@@ -78,11 +88,25 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(QuizError)
     @app.exception_handler(OfficerError)
     @app.exception_handler(UnitError)
-    async def rule_broken(request: Request, exc: ValueError):
+    def rule_broken(request: Request, exc: ValueError):
         return _error(request, 422, str(exc))
 
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException):
+        """Unknown pages, wrong methods, a refused CSRF token or login on an officer page answer
+        a page (with the navigation when signed in), never raw JSON; the API keeps FastAPI's
+        JSON."""
+        if is_page_request(request) and exc.status_code >= 400:
+            message = PAGE_ERRORS.get(exc.status_code, lambda e: str(e.detail))(exc)
+            return render_error(request, exc.status_code, message)
+        if not is_body_allowed_for_status_code(exc.status_code):  # as FastAPI's own handler
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
     @app.exception_handler(KnowledgeError)
-    async def knowledge_refused(request: Request, exc: KnowledgeError):
+    def knowledge_refused(request: Request, exc: KnowledgeError):
         if is_page_request(request):
             return render_error(request, exc.status, "\n".join([str(exc), *exc.faults]))
         return JSONResponse({"detail": str(exc), "faults": exc.faults}, status_code=exc.status)
@@ -99,16 +123,9 @@ def _install_error_handlers(app: FastAPI) -> None:
             status_code=422,
         )
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
-        # A refused CSRF token or login on an officer page is a page too, never raw JSON.
-        if is_page_request(request) and exc.status_code >= 400:
-            return render_error(request, exc.status_code, str(exc.detail))
-        return await http_exception_handler(request, exc)
-
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
-    async def out_of_range(request: Request, exc: Exception):
+    def out_of_range(request: Request, exc: Exception):
         # The safety net behind feedback_api.wire: a number or date the database or the
         # calendar cannot hold is bad input (422), never a server error.
         return _error(request, 422, "Dữ liệu không hợp lệ (giá trị ngoài phạm vi cho phép).")
@@ -144,6 +161,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if not request.url.path.startswith(CACHEABLE_PREFIXES):
+            # Officer pages and API answers carry tips and names: never stored by the browser,
+            # so after logout the Back button fetches again (and meets the login page).
+            response.headers.setdefault("Cache-Control", "no-store")
         if request.url.path == "/docs":  # Swagger UI boots from one inline script
             response.headers["Content-Security-Policy"] = SECURITY_HEADERS[
                 "Content-Security-Policy"

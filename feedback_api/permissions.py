@@ -62,6 +62,8 @@ class Actor:
     role: str
     unit_id: int
     unit_path: str
+    # A password someone else chose: nothing but changing it is allowed (deps, pages.auth).
+    must_change_password: bool = False
 
     def can(self, action: Action) -> bool:
         return action in ROLE_ACTIONS.get(self.role, frozenset())

@@ -1,8 +1,10 @@
 """The conversation engine: one inbound event + the chat's stored state → outbound messages.
 
 Order of precedence for every event, so that the important things always win:
-1. a message about danger happening now gets 113/114/115 first, whatever flow is running (and
-   is then handled as usual, so a tip description that mentions danger is not lost);
+1. a message about danger happening now gets 113/114/115 first (self-harm: a human sentence and
+   the lines that help), whatever flow is running; inside a flow the message is then handled as
+   usual, so a tip description that mentions danger is not lost. Outside a flow nothing follows
+   the numbers: an FAQ guess ("lost wallet?") after "someone is strangling my mother" misleads;
 2. commands (/start, /help, /cancel, /menu, /stop) and the menu buttons work from anywhere;
 3. the running flow handles the event; with no flow, free text is routed by intent (a tracking
    code, "báo tin", "góp ý"...) or answered as a question.
@@ -16,6 +18,7 @@ import copy
 import datetime as dt
 import logging
 
+from faq.emergency import EmergencyKind
 from faq.normalize import normalize
 from handlers.events import Button, EventKind, FileRef, InboundEvent, OutboundMessage
 from handlers.flows import ask, opinion, quiz, subscribe, tip, track
@@ -146,9 +149,13 @@ class Engine:
         if event.kind == EventKind.COMMAND:
             return notice + await self._command(ctx)
         if event.kind == EventKind.TEXT:
-            if ctx.text and self.deps.faq.is_emergency(ctx.text):
-                # Emergency numbers first; the message is still handled, so nothing is lost.
-                notice = [*notice, *self._emergency(state)]
+            kind = self.deps.faq.emergency_kind(ctx.text) if ctx.text else None
+            if kind is not None:
+                if state.flow not in FLOWS or state.flow == ask.NAME:
+                    state.reset()
+                    return [*notice, self._emergency(state, kind)]
+                # Inside a flow the message is still handled after the numbers: nothing is lost.
+                notice = [*notice, self._emergency(state, kind)]
             if len(ctx.text) > self.deps.limits.max_text_chars:
                 too_long = message(t("too_long", limit=self.deps.limits.max_text_chars))
                 return [*notice, too_long, *self._prompt(ctx)]
@@ -177,9 +184,15 @@ class Engine:
         flow = FLOWS.get(ctx.state.flow or "")
         return flow.prompt(ctx) if flow else [menu_message()]
 
-    def _emergency(self, state: ConversationState) -> list[OutboundMessage]:
-        buttons = [Button(t("emergency.back"), "em:back")] if state.flow else []
-        return [message(t("emergency"), *buttons, Button(t("menu.back"), "m:menu"))]
+    def _emergency(self, state: ConversationState, kind: EmergencyKind) -> OutboundMessage:
+        if state.flow:
+            buttons = [Button(t("emergency.back"), "em:back")]
+        elif kind == EmergencyKind.DANGER:
+            buttons = [Button(t("emergency.report"), "m:tip")]
+        else:
+            buttons = []
+        key = "emergency.self_harm" if kind == EmergencyKind.SELF_HARM else "emergency"
+        return message(t(key), *buttons, Button(t("menu.back"), "m:menu"))
 
     async def _start(self, ctx: Ctx) -> list[OutboundMessage]:
         payload = clean(ctx.event.data)[:64]

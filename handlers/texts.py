@@ -45,9 +45,23 @@ T: dict[str, str] = {
         "🚨 NẾU BẠN ĐANG GẶP NGUY HIỂM, HÃY GỌI NGAY:\n"
         "• 113 — Công an\n"
         "• 114 — Cứu hỏa, cứu nạn cứu hộ\n"
-        "• 115 — Cấp cứu y tế\n\n"
+        "• 115 — Cấp cứu y tế\n"
+        "• 112 — Tìm kiếm cứu nạn (thiên tai, lũ lụt, sự cố)\n"
+        "• 111 — Bảo vệ trẻ em (miễn phí, 24/7)\n\n"
         "Hãy ở nơi an toàn. Tin nhắn qua ứng dụng không thay thế cuộc gọi khẩn cấp."
     ),
+    # self-harm: a human sentence first, then the lines that help right now
+    "emergency.self_harm": (
+        "💛 Mình rất tiếc vì bạn đang phải trải qua chuyện này. Bạn không đơn độc, và điều bạn "
+        "đang cảm thấy rất đáng được lắng nghe.\n\n"
+        "Nếu bạn hoặc ai đó đã tự làm mình bị thương hay uống thuốc, hãy gọi ngay 115 "
+        "(Cấp cứu). Nếu đang nguy hiểm, gọi 113 (Công an).\n"
+        "Trẻ em và người dưới 18 tuổi: gọi 111 — Tổng đài quốc gia bảo vệ trẻ em, miễn phí, "
+        "24/7.\n\n"
+        "Ngay bây giờ, hãy ở cạnh hoặc gọi cho một người bạn tin tưởng và cất xa những thứ có "
+        "thể gây hại. Bạn có thể nhắn tiếp cho mình bất cứ lúc nào."
+    ),
+    "emergency.report": "🛡️ Báo tin cho Công an",
     "emergency.back": "↩️ Tiếp tục",
     # ask
     "ask.prompt": "Bạn muốn hỏi gì? Hãy gõ câu hỏi (có dấu hay không dấu đều được).",
@@ -63,6 +77,12 @@ T: dict[str, str] = {
         "Công an không? Câu trả lời sẽ được gửi lại cho bạn tại đây."
     ),
     "ask.send_to_officers": "📨 Gửi cho cán bộ",
+    "ask.redirect": (
+        "Việc này không thuộc Công an mà do {agency} giải quyết.\n\n"
+        "📍 Cách liên hệ: {contact}\n\n"
+        "Nếu bạn muốn hỏi điều khác về an ninh, trật tự hay thủ tục do Công an làm, cứ nhắn nhé."
+    ),
+    "ask.menu": "Bạn muốn hỏi về {topic} — việc nào dưới đây?",
     "ask.rephrase": "✏️ Hỏi lại",
     "ask.rephrase_prompt": "Bạn hãy gõ lại câu hỏi theo cách khác nhé.",
     "ask.sent": (
@@ -114,8 +134,8 @@ T: dict[str, str] = {
         "Bạn muốn gửi tin theo cách nào?\n\n"
         "• Ẩn danh: không lưu tên, số điện thoại của bạn. Cán bộ không thể liên hệ lại, "
         "nhưng bạn vẫn nhận được phản hồi tại đây.\n"
-        "• Giữ bí mật danh tính: bạn để lại tên và số điện thoại; chỉ lãnh đạo có thẩm quyền "
-        "được xem, cán bộ xử lý không thấy.\n"
+        "• Giữ bí mật danh tính: bạn để lại tên và số điện thoại; chỉ quản trị hệ thống "
+        "được xem, cán bộ xử lý và lãnh đạo không thấy.\n"
         "• Công khai với cán bộ xử lý: cán bộ có thể gọi lại để xác minh.\n\n"
         "Trong mọi trường hợp, Công an có trách nhiệm giữ bí mật cho người tố giác "
         "(Bộ luật Tố tụng hình sự 2015)."

@@ -363,5 +363,35 @@ def forums_poster(
     typer.echo(f"Poster of {forum.title!r} -> {out}")
 
 
+@officers_app.command("reset-password")
+def officers_reset_password(username: str) -> None:
+    """Give an officer a one-time password (printed once) to be changed at the next login.
+
+    The way back in when the only admin forgot or mistyped their password: whoever runs this
+    command on the server already controls it. The account is unlocked and its sessions end."""
+    from sqlmodel import Session
+
+    from feedback_api.migrate import upgrade
+    from feedback_api.officers import service
+    from feedback_api.permissions import NotFound
+
+    engine = _engine()
+    try:
+        upgrade(engine)
+        with Session(engine, expire_on_commit=False) as db:
+            try:
+                password = service.reset_password(db_session=db, username=username)
+            except NotFound:
+                typer.echo(f"No officer with username {username!r}.", err=True)
+                raise typer.Exit(1) from None
+            officer = service.get_by_username(db_session=db, username=username.strip().lower())
+    finally:
+        engine.dispose()
+    typer.echo(f"One-time password for {officer.username!r} (shown once): {password}")
+    typer.echo("It must be changed at the next login.")
+    if not officer.active:
+        typer.echo("Warning: this account is deactivated; an admin must reactivate it.", err=True)
+
+
 def main() -> None:
     app()

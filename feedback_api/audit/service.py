@@ -102,3 +102,19 @@ def history(*, db_session: Session, entity_type: str, entity_id: int) -> list[Au
         .order_by(col(AuditEvent.id))
     )
     return list(db_session.exec(query))
+
+
+def viewed_since(
+    *, db_session: Session, actor_id: int, submission_id: int, since: dt.datetime
+) -> bool:
+    """Whether this officer opened this submission's detail (an audited view) since `since`."""
+    found = db_session.exec(
+        select(AuditEvent.id).where(
+            AuditEvent.action == "submission.view",
+            AuditEvent.actor_id == actor_id,
+            AuditEvent.entity_type == "submission",
+            AuditEvent.entity_id == submission_id,
+            col(AuditEvent.at) >= since,
+        )
+    ).first()
+    return found is not None

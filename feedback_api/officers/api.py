@@ -21,6 +21,7 @@ from feedback_api.officers.schemas import (
     OfficerPublic,
     OfficersPublic,
     OfficerUpdate,
+    PasswordChange,
     TokenCreated,
     TokenPublic,
     UnlockResult,
@@ -112,6 +113,16 @@ def logout(request: Request, response: Response, db: SessionDep, _actor: Current
 def me(db: SessionDep, actor: CurrentActor) -> OfficerPublic:
     officer = service.get_by_username(db_session=db, username=actor.username)
     return OfficerPublic.model_validate(officer, from_attributes=True)
+
+
+@router.post("/officers/me/password", status_code=204)
+def change_password(
+    data: PasswordChange, request: Request, db: SessionDep, actor: CurrentActor
+) -> None:
+    """Change one's own password (current password, new one twice). Other sessions end."""
+    service.change_own_password(
+        db_session=db, actor=actor, data=data, keep_session=request.cookies.get(SESSION_COOKIE)
+    )
 
 
 @router.post("/officers/me/tokens", status_code=201, response_model=TokenCreated)

@@ -29,6 +29,8 @@ class Officer(SQLModel, table=True):
     role: str = Field(max_length=16)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     active: bool = True
+    # Set when someone else chose the password (CLI reset, an admin): one login, then a new one.
+    must_change_password: bool = False
     failed_logins: int = 0
     locked_until: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from feedback_api.wire import DbId
 
-ROLES = ("admin", "officer", "campaign", "leader")
+ROLES = ("officer", "leader", "campaign", "admin")  # least privilege first: forms default to it
+
+
+# The one strength rule for every password an officer or admin chooses.
+Password = Annotated[str, Field(min_length=10, max_length=200)]
 
 
 class OfficerCreate(BaseModel):
@@ -16,7 +21,7 @@ class OfficerCreate(BaseModel):
     full_name: str = Field(min_length=1, max_length=200)
     role: str = Field(pattern="^(admin|officer|campaign|leader)$")
     unit_id: DbId
-    password: str = Field(min_length=10, max_length=200)
+    password: Password
 
 
 class OfficerUpdate(BaseModel):
@@ -24,7 +29,16 @@ class OfficerUpdate(BaseModel):
     role: str | None = Field(default=None, pattern="^(admin|officer|campaign|leader)$")
     unit_id: DbId | None = None
     active: bool | None = None
-    password: str | None = Field(default=None, min_length=10, max_length=200)
+    password: Password | None = None
+
+
+class PasswordChange(BaseModel):
+    """An officer changing their own password: the current one, and the new one twice (a
+    mistyped new password would otherwise lock its owner out)."""
+
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: Password
+    new_password_repeat: str = Field(min_length=1, max_length=200)
 
 
 class OfficerPublic(BaseModel):
@@ -34,6 +48,7 @@ class OfficerPublic(BaseModel):
     role: str
     unit_id: int
     active: bool
+    must_change_password: bool = False
     last_login_at: dt.datetime | None
 
 

@@ -12,12 +12,13 @@ from feedback_api.audit import service as audit
 from feedback_api.clock import utcnow
 from feedback_api.officers import throttle, tokens
 from feedback_api.officers.models import Officer, OfficerSession, Role
-from feedback_api.officers.schemas import OfficerCreate, OfficerUpdate
+from feedback_api.officers.schemas import OfficerCreate, OfficerUpdate, PasswordChange
 from feedback_api.officers.security import (
     dummy_hash,
     hash_password,
     needs_rehash,
     new_token,
+    random_password,
     token_hash,
     verify_password,
 )
@@ -42,6 +43,7 @@ def actor_for(*, db_session: Session, officer: Officer) -> Actor:
         role=str(officer.role),
         unit_id=officer.unit_id,
         unit_path=unit.path if unit else "/-/",
+        must_change_password=officer.must_change_password,
     )
 
 
@@ -71,6 +73,8 @@ def create(*, db_session: Session, data: OfficerCreate, actor: Actor | None) -> 
         role=Role(data.role),
         unit_id=data.unit_id,
         password_hash=hash_password(data.password),
+        # An admin chose it and knows it: the new officer picks their own at first login.
+        must_change_password=actor is not None,
     )
     db_session.add(officer)
     db_session.flush()
@@ -126,6 +130,7 @@ def update(*, db_session: Session, actor: Actor, officer_id: int, data: OfficerU
         setattr(officer, name, Role(value) if name == "role" else value)
     if password:
         officer.password_hash = hash_password(password)
+        officer.must_change_password = officer.id != actor.officer_id
         officer.failed_logins = 0
         officer.locked_until = None
         db_session.exec(delete(OfficerSession).where(OfficerSession.officer_id == officer.id))
@@ -151,6 +156,64 @@ def update(*, db_session: Session, actor: Actor, officer_id: int, data: OfficerU
     )
     db_session.commit()
     return officer
+
+
+def change_own_password(
+    *, db_session: Session, actor: Actor, data: PasswordChange, keep_session: str | None = None
+) -> Officer:
+    """The officer replaces their own password: the current one proves it is them, the new one
+    typed twice must match. Every other session of theirs ends (a stolen cookie dies with it);
+    `keep_session` is the browser session doing the change."""
+    officer = db_session.get(Officer, actor.officer_id)
+    if officer is None or not verify_password(officer.password_hash, data.current_password):
+        raise OfficerError("Mật khẩu hiện tại không đúng.")
+    if data.new_password != data.new_password_repeat:
+        raise OfficerError("Hai lần nhập mật khẩu mới không khớp.")
+    if data.new_password == data.current_password:
+        raise OfficerError("Mật khẩu mới phải khác mật khẩu hiện tại.")
+    officer.password_hash = hash_password(data.new_password)
+    officer.must_change_password = False
+    officer.failed_logins = 0
+    db_session.add(officer)
+    others = delete(OfficerSession).where(OfficerSession.officer_id == officer.id)
+    if keep_session:
+        others = others.where(OfficerSession.token_hash != token_hash(keep_session))
+    db_session.exec(others)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="officer.password_change",
+        entity_type="officer",
+        entity_id=officer.id,
+    )
+    db_session.commit()
+    return officer
+
+
+def reset_password(*, db_session: Session, username: str) -> str:
+    """The machine operator's way back in (`langnghe officers reset-password`): a one-time
+    password, shown once, that must be replaced at the next login. The account is unlocked and
+    its sessions end. Raises NotFound for an unknown username."""
+    officer = get_by_username(db_session=db_session, username=username.strip().lower())
+    if officer is None:
+        raise NotFound("officer")
+    password = random_password()
+    officer.password_hash = hash_password(password)
+    officer.must_change_password = True
+    officer.failed_logins = 0
+    officer.locked_until = None
+    throttle.clear(db_session=db_session, username=officer.username)  # every address may retry
+    db_session.add(officer)
+    db_session.exec(delete(OfficerSession).where(OfficerSession.officer_id == officer.id))
+    audit.record(
+        db_session=db_session,
+        actor=None,
+        action="officer.password_reset",
+        entity_type="officer",
+        entity_id=officer.id,
+    )
+    db_session.commit()
+    return password
 
 
 def authenticate(

@@ -22,13 +22,52 @@ def enqueue(
     text: str,
     purpose: str,
     submission_id: int | None = None,
+    not_before: dt.datetime | None = None,
 ) -> OutboxMessage:
-    """Queue a message; the caller commits (so a reply and its message land together)."""
+    """Queue a message; the caller commits (so a reply and its message land together).
+    `not_before` holds it back, e.g. while an officer may still undo what it announces."""
     message = OutboxMessage(
         citizen_ref=citizen_ref, text=text, purpose=purpose, submission_id=submission_id
     )
+    if not_before is not None:
+        message.not_before = not_before
     db_session.add(message)
     return message
+
+
+def already_queued(*, db_session: Session, submission_id: int, purpose: str, text: str) -> bool:
+    """Whether this very message about this submission is queued, being sent or sent (a failed
+    one does not count): the citizen is not told the same thing twice."""
+    found = db_session.exec(
+        select(OutboxMessage.id).where(
+            OutboxMessage.submission_id == submission_id,
+            OutboxMessage.purpose == purpose,
+            OutboxMessage.text == text,
+            col(OutboxMessage.state) != OutboxState.FAILED,
+        )
+    ).first()
+    return found is not None
+
+
+def withdraw_pending(*, db_session: Session, submission_id: int, purpose: str, text: str) -> int:
+    """Withdraw this message if no sender holds it yet (pending): it is marked failed with the
+    reason, so the outbox still shows what was nearly sent. Returns how many were withdrawn. A
+    leased or sent message is out of our hands and stays."""
+    pending = list(
+        db_session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.submission_id == submission_id,
+                OutboxMessage.purpose == purpose,
+                OutboxMessage.text == text,
+                OutboxMessage.state == OutboxState.PENDING,
+            )
+        )
+    )
+    for message in pending:
+        message.state = OutboxState.FAILED
+        message.last_error = "withdrawn before delivery"
+        db_session.add(message)
+    return len(pending)
 
 
 def lease(

@@ -3,13 +3,15 @@
 from fastapi import APIRouter
 
 from feedback_api.forums import pages as forums
-from feedback_api.pages import admin, auth, inbox, tokens
+from feedback_api.pages import account, admin, auth, campaign, inbox, tokens
 from feedback_api.quizzes import pages as quizzes
 from feedback_api.reports import pages as reports
 
 router = APIRouter()
 router.include_router(auth.router)
 router.include_router(inbox.router)
+router.include_router(account.router)
+router.include_router(campaign.router)
 router.include_router(admin.router)
 router.include_router(tokens.router)
 router.include_router(reports.router)

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlmodel import select
 
 from feedback_api.audit import service as audit
+from feedback_api.audit.render import ACTIONS, render_all
 from feedback_api.clock import start_of_local_day
 from feedback_api.deps import SessionDep
 from feedback_api.officers import service as officers
 from feedback_api.officers.schemas import ROLES, OfficerCreate, OfficerUpdate
 from feedback_api.pages.auth import PageSession, page
+from feedback_api.pages.forms import validation_message
 from feedback_api.permissions import Action, Forbidden
+from feedback_api.submissions import tracking
+from feedback_api.submissions.models import Submission
 from feedback_api.units import service as units
 from feedback_api.units.schemas import UnitCreate
 from feedback_api.wire import DbId
@@ -41,6 +45,9 @@ def _officers_page(request, db, browser, *, error=None, created=None, status_cod
         },
         units={u.id: u for u in _units_in_reach(db, browser.actor)},
         roles=ROLES,
+        # The new-officer form starts at the least privilege: an officer of the admin's unit.
+        default_role=ROLES[0],
+        default_unit_id=browser.actor.unit_id,
         error=error,
         created=created,
     )
@@ -50,37 +57,6 @@ def _officers_page(request, db, browser, *, error=None, created=None, status_cod
 def officers_page(request: Request, db: SessionDep, browser: PageSession):
     browser.actor.require(Action.MANAGE_OFFICERS)
     return _officers_page(request, db, browser)
-
-
-_FIELD_LABELS = {
-    "username": "Tên đăng nhập",
-    "full_name": "Họ tên",
-    "role": "Vai trò",
-    "unit_id": "Đơn vị",
-    "password": "Mật khẩu",
-    "code": "Mã",
-    "name": "Tên",
-    "kind": "Loại",
-    "parent_code": "Mã đơn vị cấp trên",
-}
-
-
-def _validation_message(exc: ValidationError) -> str:
-    """The form's first problem in Vietnamese (pydantic's own messages are English)."""
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first["loc"])
-    ctx = first.get("ctx") or {}
-    if first["type"] == "string_too_short" and ctx.get("min_length", 1) > 1:
-        problem = f"cần ít nhất {ctx['min_length']} ký tự"
-    elif first["type"] in ("string_too_short", "missing"):
-        problem = "chưa nhập"
-    elif first["type"] == "string_too_long":
-        problem = f"tối đa {ctx.get('max_length')} ký tự"
-    elif first["type"] == "string_pattern_mismatch":
-        problem = "có ký tự không hợp lệ"
-    else:
-        problem = "giá trị không hợp lệ"
-    return f"{_FIELD_LABELS.get(field, field)}: {problem}."
 
 
 @router.post("/officers")
@@ -105,7 +81,7 @@ def create_officer(
         )
         officers.create(db_session=db, data=data, actor=browser.actor)
     except ValidationError as exc:
-        return _officers_page(request, db, browser, error=_validation_message(exc), status_code=422)
+        return _officers_page(request, db, browser, error=validation_message(exc), status_code=422)
     except officers.OfficerError as exc:
         return _officers_page(request, db, browser, error=str(exc), status_code=422)
     return _officers_page(request, db, browser, created=username)
@@ -131,7 +107,7 @@ def update_officer(
         )
         officers.update(db_session=db, actor=browser.actor, officer_id=officer_id, data=data)
     except ValidationError as exc:
-        return _officers_page(request, db, browser, error=_validation_message(exc), status_code=422)
+        return _officers_page(request, db, browser, error=validation_message(exc), status_code=422)
     except officers.OfficerError as exc:
         return _officers_page(request, db, browser, error=str(exc), status_code=422)
     return RedirectResponse("/officer/admin/officers", status_code=303)
@@ -179,7 +155,7 @@ def create_unit(
         )
         units.create_in_reach(db_session=db, actor=browser.actor, data=data)
     except ValidationError as exc:
-        return _units_page(request, db, browser, error=_validation_message(exc), status_code=422)
+        return _units_page(request, db, browser, error=validation_message(exc), status_code=422)
     except units.UnitError as exc:
         return _units_page(request, db, browser, error=str(exc), status_code=422)
     return _units_page(request, db, browser, message=f"Đã thêm đơn vị {code}.")
@@ -236,22 +212,19 @@ def audit_page(
             until = since + dt.timedelta(days=1)
         except ValueError:
             since = until = None
+    entity_type, entity = _audit_entity(db, entity_id)
     events = audit.browse(
         db_session=db,
         actor=browser.actor,
         action=action or None,
-        entity_id=int(entity_id)
-        if entity_id and entity_id.isascii() and entity_id.isdigit()
-        else None,
+        entity_type=entity_type,
+        entity_id=entity,
         actor_id=int(actor_id) if actor_id and actor_id.isascii() and actor_id.isdigit() else None,
         since=since,
         until=until,
         before_id=cursor,
     )
-    rows = [
-        (e, json.loads(e.before) if e.before else None, json.loads(e.after) if e.after else None)
-        for e in events
-    ]
+    rows = render_all(db_session=db, events=events)
     filters = {
         "action": action or "",
         "entity_id": entity_id or "",
@@ -260,5 +233,25 @@ def audit_page(
     }
     next_cursor = events[-1].id if len(events) == audit.PAGE_SIZE else None
     return page(
-        request, "admin_audit.html", browser, rows=rows, filters=filters, next_cursor=next_cursor
+        request,
+        "admin_audit.html",
+        browser,
+        rows=rows,
+        filters=filters,
+        next_cursor=next_cursor,
+        actions=ACTIONS,
+        officers=officers.list_officers(db_session=db, actor=browser.actor),
     )
+
+
+def _audit_entity(db, typed: str | None) -> tuple[str | None, int | None]:
+    """The audit filter's "record": a tracking code as officers know it ("LN-7K3M-Q9PX", any
+    case or spacing), or a record number."""
+    typed = (typed or "").strip()
+    if typed.isascii() and typed.isdigit():
+        return None, int(typed)
+    code = tracking.canonical(typed) if typed else None
+    if code is None:
+        return None, None
+    found = db.exec(select(Submission.id).where(Submission.tracking_code == code)).first()
+    return "submission", found if found is not None else -1

@@ -19,6 +19,7 @@ from feedback_api.deps import (
 from feedback_api.officers import service as officers
 from feedback_api.officers.api import login_officer, set_session_cookie
 from feedback_api.officers.security import same_secret
+from feedback_api.pages.landing import ACCOUNT, landing_path
 from feedback_api.pages.templating import templates
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
@@ -28,10 +29,20 @@ class LoginRequired(Exception):
     """Raised by page dependencies; answered with a redirect to the login page."""
 
 
+class PasswordChangeRequired(Exception):
+    """The officer signed in with a password someone else chose; answered with a redirect to
+    the account page, the only page (with logout) they may use until they pick their own."""
+
+
+PASSWORD_CHANGE_PAGES = frozenset({ACCOUNT, f"{ACCOUNT}/password", "/officer/logout"})
+
+
 async def page_session(request: Request, browser: OptionalBrowser) -> BrowserSession:
     """The signed-in officer of a page request; CSRF is checked on every unsafe request."""
     if browser is None:
         raise LoginRequired
+    if browser.actor.must_change_password and request.url.path not in PASSWORD_CHANGE_PAGES:
+        raise PasswordChangeRequired
     if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
         form_token = None
         if "form" in request.headers.get("content-type", ""):
@@ -92,7 +103,7 @@ def _login_page(request: Request, settings, *, status_code=200, error=None, user
 @router.get("/login")
 def login_form(request: Request, settings: SettingsDep, browser: OptionalBrowser):
     if browser is not None:
-        return RedirectResponse("/officer", status_code=303)
+        return RedirectResponse(landing_path(browser.actor), status_code=303)
     return _login_page(request, settings)
 
 
@@ -114,7 +125,9 @@ def login_submit(
         _officer, session = login_officer(request, db, settings, username, password)
     except officers.LoginError as exc:
         return _login_page(request, settings, status_code=401, error=str(exc), username=username)
-    response = RedirectResponse("/officer", status_code=303)
+    actor = officers.actor_for(db_session=db, officer=_officer)
+    target = ACCOUNT if actor.must_change_password else landing_path(actor)
+    response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, session.token, settings)
     response.delete_cookie(LOGIN_COOKIE, path="/officer/login")
     return response
@@ -128,11 +141,17 @@ def logout(request: Request, db: SessionDep, browser: PageSession):
     return response
 
 
+def _redirect(request: Request, target: str) -> RedirectResponse:
+    if request.headers.get("hx-request"):
+        return RedirectResponse(target, status_code=303, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
 def install_login_redirect(app) -> None:
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired):
-        if request.headers.get("hx-request"):
-            return RedirectResponse(
-                "/officer/login", status_code=303, headers={"HX-Redirect": "/officer/login"}
-            )
-        return RedirectResponse("/officer/login", status_code=303)
+        return _redirect(request, "/officer/login")
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def to_account(request: Request, exc: PasswordChangeRequired):
+        return _redirect(request, ACCOUNT)

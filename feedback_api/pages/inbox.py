@@ -13,9 +13,11 @@ from sqlmodel import select
 
 from feedback_api import attachments_service
 from feedback_api.attachments.serving import file_response
+from feedback_api.audit.render import render_all
 from feedback_api.deps import SessionDep, client_ip
 from feedback_api.officers.models import Officer
 from feedback_api.pages.auth import PageSession, page
+from feedback_api.pages.landing import landing_path
 from feedback_api.permissions import Action, NotFound
 from feedback_api.submissions import queries, service
 from feedback_api.submissions.schemas import TIP_CATEGORIES, SubmissionUpdate
@@ -24,6 +26,13 @@ from feedback_api.units.service import list_units
 from feedback_api.wire import Day, DbId
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
+
+
+SORT_LABELS = {
+    "newest": "Mới nhất trước",
+    "due": "Hạn xử lý gần nhất trước",
+    "priority": "Ưu tiên cao trước",
+}
 
 
 def _optional_int(value: str | None) -> int | None:
@@ -55,9 +64,12 @@ def inbox(
     created_to: str | None = None,
     overdue: Annotated[str | None, Query(pattern="^(|1|0)$")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str | None, Query(pattern="^(|newest|due|priority)$")] = None,
     cursor: DbId | None = None,
 ):
     actor = browser.actor
+    if not actor.can(Action.VIEW_SUBMISSIONS):  # e.g. campaign staff: their own home page
+        return RedirectResponse(landing_path(actor), status_code=303)
     flt = queries.InboxFilter(
         kind=kind or None,
         status=status or None,
@@ -68,8 +80,11 @@ def inbox(
         overdue={"1": True, "0": False}.get(overdue or ""),
         q=q or None,
     )
-    rows, count, next_cursor = queries.inbox(db_session=db, actor=actor, flt=flt, before_id=cursor)
+    rows, count, next_cursor = queries.inbox(
+        db_session=db, actor=actor, flt=flt, before_id=cursor, sort=sort or "newest"
+    )
     counts = queries.status_counts(db_session=db, actor=actor, flt=flt)
+    overdue_count = queries.overdue_count(db_session=db, actor=actor, flt=flt)
     filters = {
         k: v
         for k, v in {
@@ -81,6 +96,7 @@ def inbox(
             "created_to": created_to,
             "overdue": overdue,
             "q": q,
+            "sort": sort if sort != "newest" else None,
         }.items()
         if v
     }
@@ -89,6 +105,8 @@ def inbox(
         "rows": [service.to_public(r, actor) for r in rows],
         "count": count,
         "counts": counts,
+        "overdue_count": overdue_count,
+        "sorts": SORT_LABELS,
         "filters": filters,
         "units": units,
         "next_url": f"/officer?{urlencode({**filters, 'cursor': next_cursor})}"
@@ -113,7 +131,10 @@ def detail(submission_id: DbId, request: Request, db: SessionDep, browser: PageS
     attachments = attachments_service.list_for(
         db_session=db, actor=actor, submission_id=submission.id
     )
-    history = service.history(db_session=db, actor=actor, submission_id=submission.id)
+    history = render_all(
+        db_session=db,
+        events=service.history(db_session=db, actor=actor, submission_id=submission.id),
+    )
     return page(
         request,
         "detail.html",
@@ -132,7 +153,6 @@ def detail(submission_id: DbId, request: Request, db: SessionDep, browser: PageS
         history=history,
         similar=queries.similar(db_session=db, actor=actor, submission_id=submission.id),
         units=[u for u in list_units(db_session=db) if actor.reaches(u.path)],
-        unit_names={u.id: u for u in list_units(db_session=db)},
         can_triage=actor.can(Action.TRIAGE),
         can_see_originals=actor.can(Action.VIEW_SEALED_ORIGINALS),
         duplicate_of=db.get(type(submission), submission.duplicate_of_id)
@@ -195,17 +215,58 @@ def reply(
     return _back(submission_id, "replied")
 
 
+@router.get("/submissions/{submission_id}/duplicate")
+def confirm_duplicate(
+    submission_id: int,
+    request: Request,
+    db: SessionDep,
+    browser: PageSession,
+    duplicate_of: Annotated[str, Query(min_length=1, max_length=40)],
+):
+    """Both submissions side by side with their similarity, before anything changes: a wrong
+    "duplicate" closes a tip and tells its citizen so."""
+    actor = browser.actor
+    submission, original = service.duplicate_target(
+        db_session=db, actor=actor, submission_id=submission_id, original=duplicate_of
+    )
+    # The original's full text is read here: audited as a view, like its detail page.
+    service.view(db_session=db, actor=actor, submission_id=original.id, ip=client_ip(request))
+    units = {u.id: u for u in list_units(db_session=db)}
+    return page(
+        request,
+        "duplicate_confirm.html",
+        browser,
+        s=service.to_public(submission, actor),
+        original=service.to_public(original, actor),
+        score=queries.pair_score(submission, original),
+        units=units,
+        notice_delay_minutes=int(service.DUPLICATE_NOTICE_DELAY.total_seconds() // 60),
+    )
+
+
 @router.post("/submissions/{submission_id}/duplicate")
 def duplicate(
     submission_id: DbId,
     db: SessionDep,
     browser: PageSession,
     duplicate_of: Annotated[str, Form(min_length=1, max_length=40)],
+    confirm: Annotated[str, Form(max_length=1)] = "",
 ):
+    if confirm != "1":  # not from the confirmation page: show it first, change nothing
+        query = urlencode({"duplicate_of": duplicate_of})
+        return RedirectResponse(
+            f"/officer/submissions/{submission_id}/duplicate?{query}", status_code=303
+        )
     service.mark_duplicate(
         db_session=db, actor=browser.actor, submission_id=submission_id, original=duplicate_of
     )
     return _back(submission_id, "duplicate")
+
+
+@router.post("/submissions/{submission_id}/duplicate/undo")
+def undo_duplicate(submission_id: int, db: SessionDep, browser: PageSession):
+    service.undo_duplicate(db_session=db, actor=browser.actor, submission_id=submission_id)
+    return _back(submission_id, "undone")
 
 
 @router.get("/attachments/{attachment_id}")
@@ -215,6 +276,7 @@ def attachment(
     db: SessionDep,
     browser: PageSession,
     original: bool = False,
+    thumb: bool = False,
 ):
     try:
         path, item = attachments_service.open_for(
@@ -224,6 +286,7 @@ def attachment(
             attachment_id=attachment_id,
             sealed=original,
             ip=client_ip(request),
+            thumbnail=thumb,
         )
     except FileNotFoundError:
         raise NotFound("attachment file") from None

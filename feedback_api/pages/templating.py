@@ -8,8 +8,10 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from feedback_api.clock import VIETNAM
-from feedback_api.pages.history import describe
+from feedback_api.officers.labels import ROLE
+from feedback_api.pages.landing import landing_path
 from feedback_api.submissions import labels
+from feedback_api.units.labels import UNIT_KIND
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -26,10 +28,12 @@ def local_time(value: dt.datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
 
 templates.env.filters["local_time"] = local_time
 templates.env.globals.update(
-    describe=describe,
     STATUS=labels.STATUS,
     KIND=labels.KIND,
     CATEGORY=labels.CATEGORY,
     ANONYMITY=labels.ANONYMITY,
     PRIORITY=labels.PRIORITY,
+    ROLE=ROLE,
+    landing=landing_path,
+    UNIT_KIND=UNIT_KIND,
 )

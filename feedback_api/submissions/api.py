@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse
@@ -124,6 +124,10 @@ def list_submissions(
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: DbId | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
+    sort: Annotated[
+        Literal["newest", "due", "priority"],
+        Query(description="newest first; due: open items by deadline; priority: urgent first"),
+    ] = "newest",
 ) -> SubmissionsPublic:
     flt = queries.InboxFilter(
         kind,
@@ -138,7 +142,7 @@ def list_submissions(
         q,
     )
     rows, count, next_cursor = queries.inbox(
-        db_session=db, actor=actor, flt=flt, before_id=cursor, limit=limit
+        db_session=db, actor=actor, flt=flt, before_id=cursor, limit=limit, sort=sort
     )
     return SubmissionsPublic(
         data=[service.to_public(r, actor) for r in rows], count=count, next_cursor=next_cursor
@@ -212,6 +216,16 @@ def mark_duplicate(
     submission = service.mark_duplicate(
         db_session=db, actor=actor, submission_id=submission_id, original=data.duplicate_of
     )
+    return _public(db, actor, submission)
+
+
+@router.delete(
+    "/submissions/{submission_id}/duplicate", response_model=SubmissionPublic, tags=["officers"]
+)
+def undo_duplicate(submission_id: int, db: SessionDep, actor: CurrentActor) -> SubmissionPublic:
+    """Undo "duplicate": the previous status comes back and the link goes; a notice to the
+    citizen not yet delivered is withdrawn. Idempotent."""
+    submission = service.undo_duplicate(db_session=db, actor=actor, submission_id=submission_id)
     return _public(db, actor, submission)
 
 

@@ -49,6 +49,9 @@ class Submission(SQLModel, table=True):
     __table_args__ = (
         Index("ix_submission_status_unit_id", "status", "unit_id"),
         Index("ix_submission_status_due_at", "status", "due_at", "unit_id"),
+        # The inbox sorted by priority reads open items one priority at a time
+        # (migration 0006_officer_day).
+        Index("ix_submission_status_priority_due_at", "status", "priority", "due_at", "unit_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

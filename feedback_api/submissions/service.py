@@ -7,6 +7,7 @@ REST API and the web view cannot disagree on who may do what.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -297,20 +298,34 @@ def to_public(
     )
 
 
+# A duplicate notice waits this long before the sender may deliver it: an officer who undoes
+# a wrong "duplicate" within the window takes it back before the citizen reads it.
+DUPLICATE_NOTICE_DELAY = dt.timedelta(minutes=15)
+
+
 def _set_status(db_session: Session, submission: Submission, status: Status) -> None:
+    """Change the status and tell the citizen, once: a notice already queued or sent for this
+    submission is never queued again (a status undone and redone does not repeat itself)."""
     if submission.status == status:
         return
     submission.status = status
     submission.closed_at = utcnow() if status in CLOSED else None
     notice = STATUS_NOTICE.get(status)
-    if notice:
-        outbox.enqueue(
-            db_session=db_session,
-            citizen_ref=submission.citizen_ref,
-            text=notice.format(code=submission.tracking_code),
-            purpose="status",
-            submission_id=submission.id,
-        )
+    if notice is None:
+        return
+    text = notice.format(code=submission.tracking_code)
+    if outbox.already_queued(
+        db_session=db_session, submission_id=submission.id, purpose="status", text=text
+    ):
+        return
+    outbox.enqueue(
+        db_session=db_session,
+        citizen_ref=submission.citizen_ref,
+        text=text,
+        purpose="status",
+        submission_id=submission.id,
+        not_before=utcnow() + DUPLICATE_NOTICE_DELAY if status == Status.DUPLICATE else None,
+    )
 
 
 def update(
@@ -342,6 +357,8 @@ def update(
     if data.status is not None:
         if data.status == "duplicate" and submission.duplicate_of_id is None:
             raise SubmissionError("dùng chức năng 'đánh dấu trùng' để chỉ ra tin gốc")
+        if data.status != Status.DUPLICATE and submission.status == Status.DUPLICATE:
+            _unlink_duplicate(db_session, submission)  # no stale link on a reopened tip
         _set_status(db_session, submission, Status(data.status))
     _record_change(db_session, actor, submission, before, "submission.update")
     db_session.commit()
@@ -429,10 +446,11 @@ def reply(*, db_session: Session, actor: Actor, submission_id: int, text: str) -
     return submission
 
 
-def mark_duplicate(
+def duplicate_target(
     *, db_session: Session, actor: Actor, submission_id: int, original: str
-) -> Submission:
-    """Link a submission to the one it repeats and close it as a duplicate."""
+) -> tuple[Submission, Submission]:
+    """The submission and the original it would be linked to (the root of the original's own
+    duplicate chain), checked but not changed: what the confirmation page shows."""
     actor.require(Action.TRIAGE)
     submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
     target = (
@@ -449,9 +467,60 @@ def mark_duplicate(
             raise SubmissionError("liên kết trùng tạo thành vòng lặp")
         seen.add(cursor.id)
         cursor = db_session.get(Submission, cursor.duplicate_of_id)
+    return submission, cursor
+
+
+def mark_duplicate(
+    *, db_session: Session, actor: Actor, submission_id: int, original: str
+) -> Submission:
+    """Link a submission to the one it repeats and close it as a duplicate. The citizen's
+    notice waits DUPLICATE_NOTICE_DELAY, so an undo soon after takes it back unsent."""
+    submission, root = duplicate_target(
+        db_session=db_session, actor=actor, submission_id=submission_id, original=original
+    )
     before = _snapshot(submission)
-    submission.duplicate_of_id = cursor.id
+    submission.duplicate_of_id = root.id
     _set_status(db_session, submission, Status.DUPLICATE)
     _record_change(db_session, actor, submission, before, "submission.duplicate")
+    db_session.commit()
+    return submission
+
+
+def _status_before_duplicate(db_session: Session, submission: Submission) -> Status:
+    """The status the submission had when it was last marked a duplicate (the audit log holds
+    it; a re-link from one original to another did not change the status and is skipped)."""
+    for event in reversed(
+        audit.history(db_session=db_session, entity_type="submission", entity_id=submission.id)
+    ):
+        if event.action == "submission.duplicate" and event.before:
+            previous = json.loads(event.before).get("status")
+            if previous and previous != Status.DUPLICATE:
+                return Status(previous)
+    return Status.NEW
+
+
+def _unlink_duplicate(db_session: Session, submission: Submission) -> None:
+    """Drop the duplicate link and withdraw the citizen's duplicate notice if still waiting."""
+    submission.duplicate_of_id = None
+    notice = STATUS_NOTICE[Status.DUPLICATE].format(code=submission.tracking_code)
+    outbox.withdraw_pending(
+        db_session=db_session, submission_id=submission.id, purpose="status", text=notice
+    )
+
+
+def undo_duplicate(*, db_session: Session, actor: Actor, submission_id: int) -> Submission:
+    """Take a wrong "duplicate" back: the status it had before and no link. The citizen is not
+    told anything new: a notice still waiting is withdrawn, one already sent is not followed by
+    a correction. Idempotent: a submission that is not a duplicate is returned unchanged."""
+    actor.require(Action.TRIAGE)
+    submission = get_in_reach(db_session=db_session, actor=actor, submission_id=submission_id)
+    if submission.status != Status.DUPLICATE:
+        return submission
+    before = _snapshot(submission)
+    previous = _status_before_duplicate(db_session, submission)
+    submission.status = previous
+    submission.closed_at = utcnow() if previous in CLOSED else None
+    _unlink_duplicate(db_session, submission)
+    _record_change(db_session, actor, submission, before, "submission.duplicate_undo")
     db_session.commit()
     return submission

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, func, select
 
 from feedback_api.clock import utcnow
-from feedback_api.permissions import NotFound
+from feedback_api.permissions import Action, Actor, NotFound
 from feedback_api.subscriptions.models import Subscription
 from feedback_api.subscriptions.schemas import SubscriptionSet
+from feedback_api.units.models import Unit
 from feedback_api.units.service import get_by_code
 
 
@@ -42,3 +45,28 @@ def end(*, db_session: Session, citizen_ref: str, reason: str) -> bool:
     db_session.add(subscription)
     db_session.commit()
     return True
+
+
+@dataclass(frozen=True)
+class UnitSubscribers:
+    unit: Unit
+    active: int
+
+
+def overview(*, db_session: Session, actor: Actor) -> list[UnitSubscribers]:
+    """How many citizens receive news in each unit of the actor's reach (campaign staff and
+    admins): the audience a broadcast will have. Counts only, never who."""
+    actor.require(Action.BROADCAST)
+    units = list(
+        db_session.exec(
+            select(Unit).where(col(Unit.path).startswith(actor.unit_path)).order_by(col(Unit.path))
+        )
+    )
+    counts = dict(
+        db_session.exec(
+            select(Subscription.unit_id, func.count())
+            .where(col(Subscription.active), col(Subscription.unit_id).in_([u.id for u in units]))
+            .group_by(Subscription.unit_id)
+        ).all()
+    )
+    return [UnitSubscribers(unit, counts.get(unit.id, 0)) for unit in units]

@@ -103,11 +103,25 @@ async def answer(ctx: Ctx, question: str) -> list[OutboundMessage]:
     """Answer a free-text question (from the ask flow or from the idle state)."""
     ctx.state.goto(NAME, "answered", question=question[: ctx.deps.limits.max_text_chars])
     # The engine has already checked for an emergency and answered it first.
-    result = ctx.deps.faq.ask(question, emergency=False)
+    result = ctx.deps.faq.ask(question, emergency=None)
     if result.small_talk is not None:
         return [message(t(f"smalltalk.{result.small_talk.value}"), back_button())]
     if result.id is not None:
         return _entry_messages(ctx, result.id)
+    if result.redirect is not None:
+        # Another agency handles this: say who and how to reach them, politely, in one message.
+        redirect = result.redirect
+        return [
+            message(
+                t("ask.redirect", agency=redirect.agency, contact=redirect.contact),
+                Button(t("ask.rephrase"), "ask:again"),
+                back_button(),
+            )
+        ]
+    if result.menu is not None:
+        # A short question that fits a family: let the citizen pick rather than guess.
+        buttons = [Button(label, f"ask:faq:{entry_id}") for entry_id, label in result.menu.choices]
+        return [message(t("ask.menu", topic=result.menu.label), *buttons, back_button())]
     suggestions = [a for a in result.alternatives if a.score >= SUGGEST_MIN_SCORE]
     await _record_unanswered(ctx, question, "weak" if suggestions else "no_match")
     if suggestions:

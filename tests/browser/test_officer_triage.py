@@ -87,7 +87,7 @@ def test_officer_filters_opens_assigns_replies_and_resolves_a_tip(browser, site)
     _login(page, server.url, "can.bo.a")
     assert page.locator("tbody#inbox-rows tr").count() == 2
 
-    page.get_by_placeholder("Tìm nội dung (không cần dấu)").fill("ma tuy nha hoang")
+    page.get_by_label("Tìm kiếm").fill("ma tuy nha hoang")
     page.get_by_role("button", name="Lọc").click()
     rows = page.locator("tbody#inbox-rows tr[data-code]")
     rows.first.wait_for()

@@ -16,7 +16,15 @@ def test_ask_json_has_the_documented_shape():
     result = runner.invoke(app, ["faq", "ask", "lam cccd lan dau o dau", "--json"])
     assert result.exit_code == 0
     payload = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(payload) == {"id", "score", "emergency", "alternatives"}
+    assert set(payload) == {
+        "id",
+        "score",
+        "emergency",
+        "emergency_kind",
+        "alternatives",
+        "redirect",
+        "menu",
+    }
     assert payload["id"] == "cancuoc-cap-moi"
     assert isinstance(payload["score"], float)
     assert all(set(a) == {"id", "score"} for a in payload["alternatives"])

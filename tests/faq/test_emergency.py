@@ -1,8 +1,10 @@
 """A message about danger happening now is flagged, whatever else it asks."""
 
+from pathlib import Path
+
 import pytest
 
-from faq.emergency import is_emergency
+from faq.emergency import EmergencyKind, detect, is_emergency
 
 
 @pytest.mark.parametrize(
@@ -47,3 +49,82 @@ def test_questions_about_danger_are_not_alarms(message):
 def test_emergency_is_independent_of_the_faq_match(faq):
     answer = faq.ask("cháy nhà rồi cứu với")
     assert answer.emergency
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # told at length, the keyword buried in the story
+        "Tôi đang đi trên đường thì hai thằng đi xe máy áp sát, một thằng rút súng chĩa vào tôi "
+        "bắt đưa điện thoại, giờ tụi nó vẫn đứng đó, tôi phải làm sao",
+        "con toi moi 5 tuoi vua lac o cho, tim khap noi khong thay",
+        "tụi nó bắt con tôi rồi, gọi điện đòi 500 triệu tiền chuộc",
+        "ổng đang đập đầu vợ vô tường, con nít khóc quá trời",
+        "nha em bi xi ga, mui ga nong lam, em khong dam bat den",
+        "nước lũ lên tới mái nhà, cả nhà đang ngồi trên nóc, không có thuyền",
+        "vua thay vu va cham xe o quoc lo 1, 2 nguoi nam duoi duong khong nhuc nhich",
+        "ba toi an nham nam doc, non mua lien tuc",
+        "tui bi giu o xuong, bi thu giay to, bat lam tu sang toi khuya, khong cho ve",
+        "Có đứa đang leo rào vô nhà tui lúc 2 giờ sáng",
+        "Tụi nó đang đập phá nhà tôi, có cả mã tấu, ở số 9 Hồ Tùng Mậu",
+    ],
+)
+def test_danger_told_as_a_story_is_flagged_as_danger(message):
+    assert detect(message) == EmergencyKind.DANGER
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Em không muốn sống nữa, em đã viết thư để lại cho bố mẹ rồi",
+        "tam biet moi nguoi, em xin loi, em di day",
+        "toi dang dung tren cau, toi muon ket thuc tat ca",
+        "em đã uống hết lọ thuốc rồi",
+    ],
+)
+def test_self_harm_is_its_own_kind(message):
+    assert detect(message) == EmergencyKind.SELF_HARM
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "tự tử có phải là tội không",
+        "làm sao nhận biết người có ý định tự tử để giúp họ",
+        "chạy deadline mệt muốn chết",
+        "ngày xưa ông tôi từng bị lũ cuốn nhưng được cứu, giờ ông muốn làm căn cước",
+        "nhà tôi đang sửa, thợ làm cháy dây điện nhưng đã dập xong, có cần báo không",
+        "Tôi lỡ chuyển 20 triệu cho kẻ lừa đảo, có lấy lại được không?",
+        "bị tai nạn giao thông nhẹ thì có cần báo công an không",
+    ],
+)
+def test_talk_about_danger_past_or_abstract_is_not_an_alarm(message):
+    assert detect(message) is None
+
+
+def _dev_set():
+    path = Path(__file__).resolve().parents[2] / "faq/data/emergency_stories.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            label, text = line.split("|", 1)
+            yield label.strip(), text.strip()
+
+
+def test_the_development_stories_are_all_caught_without_false_alarms(faq):
+    cases = list(_dev_set())
+    missed = [t for label, t in cases if label.startswith("+") and faq.emergency_kind(t) is None]
+    alarms = [t for label, t in cases if label == "-" and faq.emergency_kind(t) is not None]
+    assert len(cases) >= 200
+    assert not missed
+    assert not alarms
+
+
+def test_the_learned_second_opinion_catches_danger_the_rules_do_not_name(faq):
+    message = "thằng chồng đang dí đầu con bé xuống chậu nước, em sợ quá"
+    assert detect(message) is None  # no rule names this
+    assert faq.emergency_kind(message) == EmergencyKind.DANGER
+
+
+def test_the_second_opinion_stays_silent_on_questions_about_danger(faq):
+    for message in ("cách nhận biết rò rỉ khí gas trong nhà bếp", "đánh người bị phạt thế nào"):
+        assert faq.emergency_kind(message) is None

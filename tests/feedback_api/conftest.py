@@ -45,6 +45,7 @@ TABLES = (
     "knowledge_revision",
     "knowledge_entry",
     "outbox_message",
+    "subscription",
     "attachment",
     "note",
     "submission",

@@ -117,6 +117,12 @@ def _check_duplicate(site, role, scope, response):
     assert response.json()["duplicate_of_id"] == site.target(scope).original
 
 
+def _check_undone(site, role, scope, response):
+    _check_is_the_tip(site, role, scope, response)
+    assert response.json()["status"] != "duplicate"
+    assert response.json()["duplicate_of_id"] is None
+
+
 def _check_similar(site, role, scope, response):
     assert site.target(scope).original in [row["id"] for row in response.json()]
 
@@ -211,6 +217,14 @@ ENDPOINTS = {
         unit_bound=True,
         body=lambda site, scope: {"duplicate_of": site.target(scope).original_code},
         check=_check_duplicate,
+    ),
+    "submission.undo_duplicate": Endpoint(
+        "DELETE",
+        TIP + "/duplicate",
+        200,
+        before_scope=(TRIAGE, SEE),
+        unit_bound=True,
+        check=_check_undone,
     ),
     "submission.similar": Endpoint(
         "GET", TIP + "/similar", 200, before_scope=(SEE,), unit_bound=True, check=_check_similar
@@ -405,6 +419,8 @@ ENDPOINTS.update(
 # Officer-facing routes deliberately left out of the matrix.
 NOT_IN_MATRIX = {
     ("POST", "/api/v1/auth/logout"),  # ends the session the other rows share
+    # changes the caller's own password (every role may): test_officer_first_day.py
+    ("POST", "/api/v1/officers/me/password"),
     # Only ever one's own token: test_security.py checks another's id answers 404.
     ("DELETE", "/api/v1/officers/me/tokens/{token_id}"),
 }
@@ -480,6 +496,16 @@ MATRIX = [
     ("submission.duplicate", "campaign",  "own",   403),
     ("submission.duplicate", "campaign",  "other", 403),
     ("submission.duplicate", "anonymous", "own",   401),
+
+    ("submission.undo_duplicate", "admin",     "own",   200),
+    ("submission.undo_duplicate", "admin",     "other", 200),
+    ("submission.undo_duplicate", "officer",   "own",   200),
+    ("submission.undo_duplicate", "officer",   "other", 404),
+    ("submission.undo_duplicate", "leader",    "own",   403),
+    ("submission.undo_duplicate", "leader",    "other", 403),
+    ("submission.undo_duplicate", "campaign",  "own",   403),
+    ("submission.undo_duplicate", "campaign",  "other", 403),
+    ("submission.undo_duplicate", "anonymous", "own",   401),
 
     ("submission.similar",   "admin",     "own",   200),
     ("submission.similar",   "admin",     "other", 200),

@@ -295,7 +295,19 @@ def test_a_password_reset_ends_tokens_and_reactivation_does_not_revive_them(clie
     ok = client.post(
         "/api/v1/auth/login", json={"username": "officer.a", "password": "mat-khau-moi-hoan-toan"}
     )
-    bearer = _token(client, {"X-CSRF-Token": ok.json()["csrf_token"]})
+    headers = {"X-CSRF-Token": ok.json()["csrf_token"]}
+    # A password the admin chose must first be replaced by the officer's own.
+    changed = client.post(
+        "/api/v1/officers/me/password",
+        headers=headers,
+        json={
+            "current_password": "mat-khau-moi-hoan-toan",
+            "new_password": "mat-khau-cua-rieng-toi",
+            "new_password_repeat": "mat-khau-cua-rieng-toi",
+        },
+    )
+    assert changed.status_code == 204
+    bearer = _token(client, headers)
     client.cookies.clear()
     admin = login(client, "admin")
     client.patch(f"/api/v1/officers/{officer_id}", headers=admin, json={"active": False})

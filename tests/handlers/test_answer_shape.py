@@ -28,7 +28,7 @@ def test_answer_leads_with_the_title_and_the_summary_then_offers_the_details(wor
 
 
 def test_every_entry_has_a_summary_shorter_than_its_details(faq):
-    for entry in faq.matcher.entries:
+    for entry in faq.entries:
         assert entry.summary, entry.id
         assert len(entry.summary) < len(entry.answer), entry.id
 

@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from feedback_api.submissions.models import Attachment, Submission
 from feedback_api.subscriptions.models import Subscription
+from handlers.texts import t
 from tests.handlers.conftest import jpeg
 
 
@@ -43,17 +44,43 @@ def test_unanswerable_question_goes_to_officers_with_a_code(world):
 
 def test_weak_match_offers_suggestions_as_buttons(world):
     citizen = world.citizen()
-    citizen.says("tai khoan")  # too vague to answer: which account?
-    assert "Có phải bạn muốn hỏi" in citizen.last_text
+    citizen.says("xe bi mat")  # too vague to answer: stolen, or lost papers?
+    assert citizen.last_text == t("ask.suggest")
     suggestions = [
         b for m in citizen.last for row in m.buttons for b in row if b.data.startswith("ask:faq:")
     ]
     assert 1 <= len(suggestions) <= 3
-    # "tài khoản" is mostly the VNeID account, but a bank account (lost phone) is fair too
-    assert suggestions[0].data.removeprefix("ask:faq:").startswith("vneid-")
     assert "📨 Gửi cho cán bộ" in citizen.buttons()
     citizen.presses_data(suggestions[0].data)
     assert "👍 Có" in citizen.buttons()  # the chosen entry is answered
+
+
+def test_a_short_question_that_fits_a_family_gets_its_menu(world):
+    citizen = world.citizen()
+    citizen.says("căn cước")  # first card? a child's? renewal? the fee?
+    assert citizen.last_text == t("ask.menu", topic="căn cước")
+    choices = [b.data for m in citizen.last for row in m.buttons for b in row]
+    assert "ask:faq:cancuoc-cap-moi" in choices and "ask:faq:cancuoc-le-phi" in choices
+    citizen.presses("Lệ phí")
+    assert "👍 Có" in citizen.buttons()
+
+
+def test_the_commonest_question_is_answered_without_a_menu(world):
+    citizen = world.citizen()
+    citizen.says("làm cccd ở đâu")
+    assert citizen.last[0].text.startswith("Làm thẻ căn cước lần đầu")
+
+
+def test_a_question_for_another_agency_is_redirected_politely(world, faq):
+    citizen = world.citizen()
+    citizen.says("bé nhà mình mới sinh, đi làm giấy khai sinh ở đâu vậy")
+    birth = faq.services["khai-sinh"]
+    assert citizen.last_text == t("ask.redirect", agency=birth.agency, contact=birth.contact)
+    assert not any(d.startswith("ask:faq:") for d in world_choices(citizen))
+
+
+def world_choices(citizen):
+    return [b.data for m in citizen.last for row in m.buttons for b in row]
 
 
 def test_greeting_is_answered_as_a_greeting(world):
@@ -214,6 +241,23 @@ def test_emergency_from_the_idle_state(world):
     citizen = world.citizen()
     citizen.says("chay nha roi")
     assert "113" in citizen.last_text
+
+
+def test_an_emergency_gets_the_numbers_and_nothing_misleading_after_them(world):
+    citizen = world.citizen()
+    citizen.says("cuu voi co nguoi dang bop co me em")
+    [only] = citizen.last  # no FAQ guess ("lost wallet?") follows the numbers
+    assert only.text == t("emergency")
+    assert not any(b.data.startswith("ask:") for row in only.buttons for b in row)
+    assert t("emergency.report") in citizen.buttons()
+
+
+def test_self_harm_gets_a_human_sentence_and_the_lines_that_help(world):
+    citizen = world.citizen()
+    citizen.says("em không muốn sống nữa, em đã viết thư để lại cho bố mẹ rồi")
+    [only] = citizen.last
+    assert only.text == t("emergency.self_harm")
+    assert "115" in only.text and "111" in only.text
 
 
 def test_free_text_intents_start_flows(world):

@@ -1,7 +1,7 @@
 """forums and quizzes: forum, forum_theme, forum_opinion, quiz, quiz_question, quiz_attempt
 
-Revision ID: 0006_forums
-Revises: 0005_kb_loop
+Revision ID: 0007_forums
+Revises: 0006_officer_day
 Create Date: 2026-12-02
 """
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0006_forums"
-down_revision = "0005_kb_loop"
+revision = "0007_forums"
+down_revision = "0006_officer_day"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,143 @@
+"""Rank the entries for a message: the rule-based matcher and the learned classifier, blended.
+
+Why two: the matcher (faq.matcher) is precise on short questions with known words and rejects
+messages about other things (their words are unknown to the base); the classifier
+(faq.classifier) separates close topics and forgives unseen spellings, but has no notion of "none
+of these". The blend gives each entry
+
+    score = (1 - w) · matcher score + w · sigmoid(slope · (margin − offset))
+
+and the threshold applies to it. Long messages (a story, then the question) can also be scored
+clause by clause: an entry's score is then the best of the whole message and `clause` × its best
+clause. Measured with benchmarks/faq_blend_tune.py and the three evaluation sets, clause scores
+did not help once the classifier is in the blend (its character n-grams already find the
+question inside the story), so `clause` is 0 and no clause is scored; the emergency detector, by
+contrast, does read clause by clause (faq.emergency). A long
+message whose best entry is still short of the threshold but clearly ahead of the next (by
+`long_gap`) is accepted `long_relief` lower: its words are diluted by the story, not off topic.
+The weights come from benchmarks/faq_blend_tune.py (see its docstring for the data it uses).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from faq.classifier import MAX_ENTRIES, Classifier
+from faq.knowledge import Entry
+from faq.matcher import Alternative, Matcher, MatchResult, decided
+from faq.normalize import tokens
+
+RANKED = 6
+CLAUSE_MIN_WORDS = 3
+LONG_MESSAGE_WORDS = 14
+_CLAUSE_BREAK = re.compile(r"[.;!?\n…]+|,(?=\s)|\s(?:nhưng|mà|thì|nên|vậy|giờ|bây giờ)\s", re.I)
+
+
+@dataclass(frozen=True)
+class Blend:
+    weight: float = 0.45
+    slope: float = 3.0
+    offset: float = -0.25
+    clause: float = 0.0  # measured: clause scores did not help (see the module docstring)
+    threshold: float = 0.44
+    long_words: int = 12
+    long_relief: float = 0.1
+    long_gap: float = 0.1
+
+
+DEFAULT_BLEND = Blend()
+
+
+@dataclass(frozen=True)
+class View:
+    """What both scorers say about one piece of a message (the whole, or one clause)."""
+
+    matched: tuple[tuple[int, float], ...]
+    margins: np.ndarray | None
+    whole: bool
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a long message worth scoring on their own (none for a short one)."""
+    if len(tokens(text)) < LONG_MESSAGE_WORDS:
+        return []
+    parts = [p.strip() for p in _CLAUSE_BREAK.split(text) if p and p.strip()]
+    parts = [p for p in parts if len(tokens(p)) >= CLAUSE_MIN_WORDS]
+    return parts if len(parts) > 1 else []
+
+
+class Ranker:
+    """The matcher and (for bases up to MAX_ENTRIES) the classifier over one list of entries."""
+
+    def __init__(self, entries: Iterable[Entry], *, blend: Blend = DEFAULT_BLEND):
+        self.matcher = Matcher(entries, threshold=blend.threshold)
+        self.entries: Sequence[Entry] = self.matcher.entries
+        self.blend = blend
+        self.classifier = (
+            Classifier.train(self.entries) if 1 < len(self.entries) <= MAX_ENTRIES else None
+        )
+
+    def views(self, text: str, *, with_clauses: bool | None = None) -> list[View]:
+        if with_clauses is None:
+            with_clauses = self.blend.clause > 0
+        pieces = [(text, True)] + [(c, False) for c in clauses(text)] * with_clauses
+        return [
+            View(
+                tuple(self.matcher.scored(piece)),
+                self.classifier.margins(piece) if self.classifier else None,
+                whole,
+            )
+            for piece, whole in pieces
+        ]
+
+    def combine(self, views: Sequence[View], blend: Blend) -> list[tuple[int, float]]:
+        """(entry index, blended score), best first."""
+        best: dict[int, float] = {}
+        for view in views:
+            factor = 1.0 if view.whole else blend.clause
+            if factor <= 0:
+                continue
+            scores = dict(view.matched)
+            if view.margins is not None:
+                top = np.argsort(-view.margins)[:RANKED]
+                candidates = set(scores) | {int(i) for i in top}
+                w = blend.weight
+            else:
+                candidates, w = set(scores), 0.0
+            for index in candidates:
+                learned = 0.0
+                if view.margins is not None:
+                    z = blend.slope * (float(view.margins[index]) - blend.offset)
+                    learned = 1 / (1 + math.exp(-z))
+                score = factor * ((1 - w) * scores.get(index, 0.0) + w * learned)
+                if score > best.get(index, 0.0):
+                    best[index] = score
+        return sorted(best.items(), key=lambda pair: (-pair[1], pair[0]))
+
+    def rank(self, text: str) -> list[Alternative]:
+        ranked = self.combine(self.views(text), self.blend)
+        return [Alternative(self.entries[i].id, round(min(s, 1.0), 4)) for i, s in ranked]
+
+    def accepts(self, ranked: Sequence[Alternative], text: str) -> bool:
+        """Whether the first of `ranked` is a confident answer to `text`."""
+        if not ranked:
+            return False
+        best, blend = ranked[0].score, self.blend
+        if best >= blend.threshold:
+            return True
+        if len(tokens(text)) < blend.long_words or best < blend.threshold - blend.long_relief:
+            return False
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        return best - second >= blend.long_gap
+
+    def match(self, text: str) -> MatchResult:
+        ranked = self.rank(text)
+        return decided(ranked, confident=self.accepts(ranked, text))
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self.matcher.entry(entry_id)
