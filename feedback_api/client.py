@@ -12,8 +12,10 @@ from typing import Any
 import httpx
 
 from feedback_api.broadcasts.schemas import Claim, DeliveryOutcome, LinkResult, StepResult
+from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
 from feedback_api.knowledge.schemas import KnowledgeSnapshot, UnansweredCreate
 from feedback_api.outbox.schemas import AckResult, LeasedMessages
+from feedback_api.quizzes.schemas import AttemptCreate, AttemptResult, QuizPublic
 from feedback_api.submissions.schemas import (
     AdditionCreate,
     AdditionReceipt,
@@ -168,6 +170,33 @@ class FeedbackClient:
 
     async def unsubscribe(self, citizen_ref: str) -> None:
         await self._request("DELETE", f"/api/v1/intake/subscriptions/{citizen_ref}")
+
+    async def forum(self, code: str) -> ForumPublic:
+        response = await self._request("GET", f"/api/v1/intake/forums/{code}")
+        return ForumPublic.model_validate(response.json())
+
+    async def open_forums(self, citizen_ref: str) -> ForumsPublic:
+        response = await self._request(
+            "GET", "/api/v1/intake/forums/open", params={"citizen_ref": citizen_ref}
+        )
+        return ForumsPublic.model_validate(response.json())
+
+    async def quiz(self, code: str) -> QuizPublic:
+        response = await self._request("GET", f"/api/v1/intake/quizzes/{code}")
+        return QuizPublic.model_validate(response.json())
+
+    async def quiz_attempt(self, code: str, data: AttemptCreate) -> AttemptResult:
+        """Raises FeedbackApiError 409 with code "closed" or "already" when refused."""
+        response = await self._request(
+            "POST", f"/api/v1/intake/quizzes/{code}/attempts", json=data.model_dump(mode="json")
+        )
+        return AttemptResult.model_validate(response.json())
+
+    async def forum_opinion(self, code: str, data: ForumOpinionCreate) -> SubmissionReceipt:
+        response = await self._request(
+            "POST", f"/api/v1/intake/forums/{code}/opinions", json=data.model_dump(mode="json")
+        )
+        return SubmissionReceipt.model_validate(response.json())
 
     async def knowledge(self, *, since: int | None = None) -> KnowledgeSnapshot:
         """The live FAQ base, or `changed=False` when `since` is still the live version."""

@@ -24,6 +24,8 @@ from feedback_api.broadcasts.api import work as broadcast_work_router
 from feedback_api.broadcasts.service import BroadcastError
 from feedback_api.clientaddr import parse_networks
 from feedback_api.db import engine_for
+from feedback_api.forums.api import router as forums_router
+from feedback_api.forums.service import ForumError
 from feedback_api.knowledge.api import router as knowledge_router
 from feedback_api.knowledge.pages import router as knowledge_pages_router
 from feedback_api.knowledge.service import KnowledgeError
@@ -36,6 +38,8 @@ from feedback_api.pages import router as pages_router
 from feedback_api.pages.auth import install_login_redirect
 from feedback_api.pages.errors import is_page_request, render_error
 from feedback_api.permissions import Forbidden, NotFound
+from feedback_api.quizzes.api import router as quizzes_router
+from feedback_api.quizzes.service import QuizError
 from feedback_api.ratelimit import RateLimiter
 from feedback_api.settings import Settings
 from feedback_api.submissions.api import router as submissions_router
@@ -88,6 +92,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BroadcastError)
     @app.exception_handler(SubmissionError)
+    @app.exception_handler(ForumError)
+    @app.exception_handler(QuizError)
     @app.exception_handler(OfficerError)
     @app.exception_handler(UnitError)
     def rule_broken(request: Request, exc: ValueError):
@@ -188,6 +194,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         health_router,
         metrics.router,
         submissions_router,
+        forums_router,
+        quizzes_router,
         subscriptions_router,
         outbox_router,
         units_router,

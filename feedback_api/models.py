@@ -9,9 +9,11 @@ from feedback_api.broadcasts.models import (
     OfficerChatLink,
     RateBucket,
 )
+from feedback_api.forums.models import Forum, ForumOpinion, ForumTheme
 from feedback_api.knowledge.models import KnowledgeEntry, KnowledgeRevision, UnansweredQuestion
 from feedback_api.officers.models import ApiToken, LoginThrottle, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
+from feedback_api.quizzes.models import Quiz, QuizAttempt, QuizQuestion
 from feedback_api.submissions.models import Attachment, Note, Submission
 from feedback_api.subscriptions.models import Subscription
 from feedback_api.units.models import RememberedUnit, Unit, UnitBoundary
@@ -25,6 +27,9 @@ __all__ = [
     "AuditEvent",
     "Broadcast",
     "BroadcastDelivery",
+    "Forum",
+    "ForumOpinion",
+    "ForumTheme",
     "KnowledgeEntry",
     "KnowledgeRevision",
     "LoginThrottle",
@@ -33,6 +38,9 @@ __all__ = [
     "OfficerChatLink",
     "OfficerSession",
     "OutboxMessage",
+    "Quiz",
+    "QuizAttempt",
+    "QuizQuestion",
     "RateBucket",
     "RememberedUnit",
     "Submission",

@@ -76,6 +76,13 @@ class Settings(BaseSettings):
 
     telegram_token: str = ""
     telegram_webhook_secret: str = ""
+    # Forum links and posters: the bot's Telegram username (t.me/<name>?start=f_<code>) and the
+    # web chat's address (<webchat_url>/?start=f_<code>); either may be empty.
+    telegram_bot_username: str = ""
+    webchat_url: str = ""
+    # A TrueType font with Vietnamese diacritics for posters; empty: DejaVu Sans from Debian's
+    # fonts-dejavu-core (or the copy some Python packages ship).
+    poster_font: str = ""
 
     # Broadcasts: the overall send rate shared by every worker process (Telegram allows about
     # 30 messages/s per bot); `broadcast_rate_safety` keeps a margin for network jitter so no

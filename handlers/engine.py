@@ -22,7 +22,7 @@ from collections.abc import Callable
 from faq.emergency import EmergencyKind
 from faq.normalize import normalize
 from handlers.events import Button, EventKind, FileRef, InboundEvent, OutboundMessage
-from handlers.flows import add, ask, link, opinion, subscribe, tip, track, where
+from handlers.flows import add, ask, link, opinion, quiz, subscribe, tip, track, where
 from handlers.flows.common import Ctx, Deps, clean, menu_message, message
 from handlers.state import ConversationState, StaleState, StateStore, now
 from handlers.texts import t
@@ -36,6 +36,7 @@ FLOWS = {
     "track": track,
     "subscribe": subscribe,
     "add": add,
+    "quiz": quiz,
 }
 MENU_STARTS = {
     "m:ask": ask.start,
@@ -44,6 +45,7 @@ MENU_STARTS = {
     "m:track": track.start,
     "m:sub": subscribe.start,
     "add:start": add.start,
+    "m:forums": opinion.open_forums,
 }
 START_PAYLOADS = {
     "ask": ask.start,
@@ -228,6 +230,10 @@ class Engine:
         ctx.state.reset()
         if payload in START_PAYLOADS:
             return await START_PAYLOADS[payload](ctx)
+        if payload.startswith(opinion.FORUM_PREFIX) and len(payload) > len(opinion.FORUM_PREFIX):
+            return await opinion.start_forum(ctx, payload.removeprefix(opinion.FORUM_PREFIX))
+        if payload.startswith(quiz.PREFIX) and len(payload) > len(quiz.PREFIX):
+            return await quiz.start(ctx, payload.removeprefix(quiz.PREFIX))
         if payload.startswith("track_") and track.find_code(payload.removeprefix("track_")):
             return await track.lookup(ctx, payload.removeprefix("track_"))
         flow, _, unit_code = payload.partition("_")
@@ -272,6 +278,8 @@ class Engine:
             return self._prompt(ctx)
         if data == "sub:stop":
             return await subscribe.stop(ctx)
+        if data.startswith("fo:"):
+            return await opinion.start_forum(ctx, data.removeprefix("fo:"))
         return None
 
     async def _idle(self, ctx: Ctx) -> list[OutboundMessage]:

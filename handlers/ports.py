@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
 from feedback_api.knowledge.schemas import UnansweredCreate
+from feedback_api.quizzes.schemas import AttemptCreate, AttemptResult, QuizPublic
 from feedback_api.submissions.schemas import (
     AdditionCreate,
     AdditionReceipt,
@@ -60,6 +62,16 @@ class FeedbackPort(Protocol):
     async def unsubscribe(self, citizen_ref: str) -> None: ...
 
     async def link_officer_chat(self, citizen_ref: str, code: str) -> bool: ...
+
+    async def forum(self, code: str) -> ForumPublic: ...
+
+    async def open_forums(self, citizen_ref: str) -> ForumsPublic: ...
+
+    async def quiz(self, code: str) -> QuizPublic: ...
+
+    async def quiz_attempt(self, code: str, data: AttemptCreate) -> AttemptResult: ...
+
+    async def forum_opinion(self, code: str, data: ForumOpinionCreate) -> SubmissionReceipt: ...
     async def record_unanswered(self, data: UnansweredCreate) -> None: ...
 
 

@@ -255,6 +255,45 @@ T: dict[str, str] = {
     "where.remembered": "Đã ghi nhớ {place}. Gửi /forget bất cứ lúc nào để xóa.",
     "where.forgotten": "Đã xóa xã/phường mình ghi nhớ cho bạn.",
     "where.not_known": "Chưa rõ (Công an tỉnh tiếp nhận)",
+    # forums "Công an lắng nghe ý kiến Nhân dân"
+    "menu.forums": "🏛️ Diễn đàn đang mở",
+    "forum.intro": (
+        "Diễn đàn “{title}”\n{unit}\n📍 {venue}\n🕘 {when}\n\n"
+        "Ý kiến của bạn sẽ được tổng hợp và trả lời. Ý kiến về chủ đề nào?"
+    ),
+    "forum.intro_text": (
+        "Diễn đàn “{title}”\n{unit}\n📍 {venue}\n🕘 {when}\n\n"
+        "Bạn hãy viết ý kiến, kiến nghị của mình:"
+    ),
+    "forum.other_topic": "Ý kiến khác",
+    "forum.not_found": "Không tìm thấy diễn đàn này. Có thể đường dẫn đã cũ.",
+    "forum.closed": "Diễn đàn này hiện không nhận ý kiến (chưa mở hoặc đã kết thúc).",
+    "forum.none": (
+        "Hiện xã, phường của bạn chưa có diễn đàn nào đang nhận ý kiến. "
+        "Bạn có thể đăng ký nhận tin để biết khi có diễn đàn mới."
+    ),
+    "forum.list": "Các diễn đàn đang nhận ý kiến:",
+    "forum.review": (
+        "Ý kiến gửi diễn đàn “{title}”:\n\n• Chủ đề: {topic}\n• Nội dung: {text}\n"
+        "• Người gửi: {name}"
+    ),
+    # legal quiz (thi tìm hiểu pháp luật)
+    "quiz.intro": (
+        "Cuộc thi “{title}”\nGồm {total} câu hỏi trắc nghiệm. Mỗi người chỉ được dự thi "
+        "một lần; đáp án và căn cứ pháp lý được gửi khi bạn nộp bài."
+    ),
+    "quiz.go": "▶️ Bắt đầu",
+    "quiz.question": "Câu {n}/{total}: {text}",
+    "quiz.name": ("Bạn đã trả lời xong. Gõ tên hiển thị trên bảng xếp hạng, hoặc bấm “Ẩn danh”."),
+    "quiz.anonymous": "Ẩn danh",
+    "quiz.score": "🏁 Bạn trả lời đúng {score}/{total} câu.",
+    "quiz.right": "✅ Đúng",
+    "quiz.wrong": "❌ Chưa đúng",
+    "quiz.correction": ("Câu {n}: {verdict}\nĐáp án: {answer}\nCăn cứ: {basis}\n{explanation}"),
+    "quiz.thanks": "Cảm ơn bạn đã tham gia tìm hiểu pháp luật cùng Công an!",
+    "quiz.closed": "Cuộc thi này hiện không nhận bài (chưa mở hoặc đã kết thúc).",
+    "quiz.already": "Bạn đã dự thi cuộc thi này rồi. Mỗi người chỉ được dự thi một lần.",
+    "quiz.not_found": "Không tìm thấy cuộc thi này. Có thể đường dẫn đã cũ.",
     # follow-up
     "track.prompt": "Bạn nhập mã theo dõi (dạng LN-XXXX-XXXX):",
     "track.bad_code": "Mã chưa đúng dạng. Mã có dạng LN-XXXX-XXXX, ví dụ LN-7K3M-Q9PX.",

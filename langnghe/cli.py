@@ -19,6 +19,8 @@ officers_app = typer.Typer(help="Officer accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(units_app, name="units")
 app.add_typer(officers_app, name="officers")
+forums_app = typer.Typer(help='Forums "Công an lắng nghe ý kiến Nhân dân".', no_args_is_help=True)
+app.add_typer(forums_app, name="forums")
 
 
 def _settings():
@@ -354,6 +356,89 @@ def officers_create(
     typer.echo(f"Created {role} {username!r} in {found.name}.")
     if generated:
         typer.echo(f"Password (shown once): {password}")
+
+
+@app.command()
+def report(
+    unit: Annotated[str, typer.Option(help="Unit code; the report covers it and its subtree")],
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (Vietnam)")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (included)")],
+    xlsx: Annotated[Path, typer.Option(help="Excel file to write")],
+) -> None:
+    """Write a unit's report (tips, questions, opinions, subscribers) as an Excel workbook."""
+    import datetime as dt
+
+    from sqlmodel import Session
+
+    from feedback_api.migrate import upgrade
+    from feedback_api.reports import service, workbook
+    from feedback_api.units.service import get_by_code
+
+    try:
+        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    except ValueError:
+        typer.echo("Dates must be YYYY-MM-DD.", err=True)
+        raise typer.Exit(2) from None
+    engine = _engine()
+    upgrade(engine)
+    with Session(engine, expire_on_commit=False) as db:
+        found = get_by_code(db_session=db, code=unit)
+        if found is None:
+            typer.echo(f"No unit with code {unit!r}.", err=True)
+            raise typer.Exit(1)
+        try:
+            result = service.build(db_session=db, unit=found, start=first, end=last)
+        except service.ReportError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from None
+    try:
+        xlsx.write_bytes(workbook.to_xlsx(result))
+    except OSError as exc:
+        typer.echo(f"{xlsx}: cannot write ({exc})", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"{found.name}, {first:%d/%m/%Y}-{last:%d/%m/%Y}: {result.tips_received} tip(s), "
+        f"{result.questions_asked} question(s), {result.opinions_received} opinion(s), "
+        f"{result.duplicates} duplicate(s) excluded -> {xlsx}"
+    )
+
+
+@forums_app.command("poster")
+def forums_poster(
+    forum_id: int,
+    out: Annotated[Path, typer.Option(help="FILE.png or FILE.pdf (A4)")],
+) -> None:
+    """Draw a forum's printable A4 poster with its QR code (PNG or PDF, by the file name)."""
+    from sqlmodel import Session
+
+    from feedback_api.forums import service
+    from feedback_api.forums.models import Forum
+    from feedback_api.forums.poster import PosterFontMissing
+    from feedback_api.migrate import upgrade
+
+    kind = out.suffix.lower().lstrip(".")
+    if kind not in {"png", "pdf"}:
+        typer.echo("--out must end in .png or .pdf", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    engine = _engine()
+    upgrade(engine)
+    with Session(engine, expire_on_commit=False) as db:
+        forum = db.get(Forum, forum_id)
+        if forum is None:
+            typer.echo(f"No forum #{forum_id}.", err=True)
+            raise typer.Exit(1)
+        try:
+            content = service.poster(db_session=db, settings=settings, forum=forum, kind=kind)
+        except (service.ForumError, PosterFontMissing) as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from None
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        typer.echo(f"{out}: cannot write ({exc})", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Poster of {forum.title!r} -> {out}")
 
 
 @officers_app.command("reset-password")

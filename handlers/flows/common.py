@@ -99,6 +99,7 @@ def menu_buttons() -> tuple[tuple[Button, ...], ...]:
         Button(t("menu.opinion"), "m:opinion"),
         Button(t("menu.track"), "m:track"),
         Button(t("menu.subscribe"), "m:sub"),
+        Button(t("menu.forums"), "m:forums"),
     )
 
 

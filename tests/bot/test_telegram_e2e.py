@@ -8,6 +8,7 @@ import time
 import pytest
 from sqlmodel import select
 
+from feedback_api.officers.models import Officer
 from feedback_api.officers.service import actor_for
 from feedback_api.submissions import service as submissions
 from feedback_api.submissions.models import Attachment, Submission
@@ -381,3 +382,57 @@ def test_reply_keyboard_taps_at_the_location_step_are_choices_not_places(config,
         with server.db() as db:
             [tip] = db.exec(select(Submission)).all()
             assert tip.location_text is None and tip.category == "fraud"
+
+
+def test_a_forum_from_deep_link_to_the_answer_on_telegram(config, telegram):
+    """Deep link → opinion → theme → answer → the citizen receives it, through the outbox."""
+    import datetime as dt
+
+    from feedback_api.forums import service as forums
+    from feedback_api.forums.schemas import ForumCreate
+    from feedback_api.units.service import get_by_code
+
+    with Server(config, telegram) as server:
+        with server.db() as db:
+            admin = actor_for(db_session=db, officer=db.exec(select(Officer)).first())
+            now = dt.datetime.now(dt.UTC)
+            forum = forums.create(
+                db_session=db,
+                actor=admin,
+                data=ForumCreate(
+                    title="Diễn đàn lắng nghe xã An Bình",
+                    unit_id=get_by_code(db_session=db, code="DEMO-ANBINH").id,
+                    venue="Nhà văn hóa thôn Đông",
+                    starts_at=now + dt.timedelta(days=2),
+                    opens_at=now - dt.timedelta(hours=1),
+                    closes_at=now + dt.timedelta(days=7),
+                    topics=["An ninh trật tự", "Giao thông"],
+                ),
+            )
+        say(telegram, f"/start f_{forum.code}")
+        wait_text(telegram, "Diễn đàn lắng nghe xã An Bình")
+        press_label(telegram, "Giao thông")
+        wait_text(telegram, t("opinion.text"))
+        say(telegram, "Đề nghị lắp đèn tín hiệu ở ngã ba chợ")
+        wait_text(telegram, "để lại tên")
+        press(telegram, "op:skip")
+        wait_text(telegram, "Ý kiến gửi diễn đàn")
+        press(telegram, "op:send")
+        wait_text(telegram, "Góp ý đã được tiếp nhận")
+        with server.db() as db:
+            opinion = db.exec(select(Submission)).one()
+            assert opinion.unit_id == get_by_code(db_session=db, code="DEMO-ANBINH").id
+            assert opinion.topic == "Giao thông"
+            assert forums.group_opinions(db_session=db, actor=admin, forum_id=forum.id) == 1
+            theme = forums.list_themes(db_session=db, forum_id=forum.id)[0]
+            forums.respond_theme(
+                db_session=db,
+                actor=admin,
+                theme_id=theme.id,
+                response="accept",
+                text="Công an xã đã đề nghị lắp đèn tín hiệu trong quý I/2027.",
+            )
+            forums.publish(db_session=db, actor=admin, settings=config[0], forum_id=forum.id)
+        answer = wait_text(telegram, "đèn tín hiệu trong quý I/2027")
+        assert opinion.tracking_code in answer and "tiếp thu" in answer
+        wait_text(telegram, "đã công bố kết quả")

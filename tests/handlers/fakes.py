@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from feedback_api.client import NotFoundError
+from feedback_api.client import FeedbackApiError, NotFoundError
+from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
 from feedback_api.knowledge.schemas import UnansweredCreate
 from feedback_api.submissions.schemas import (
     AdditionCreate,
@@ -25,6 +26,8 @@ class MemoryFeedbackApi:
         self.additions: list[AdditionCreate] = []
         self.subscriptions: dict[str, tuple[str, list[str]]] = {}
         self.remembered: dict[str, str] = {}
+        self.forums: dict[str, ForumPublic] = {}
+        self.forum_opinions: list[tuple[str, ForumOpinionCreate]] = []
         self.unanswered: list[UnansweredCreate] = []
         self._codes = (f"LN-{n:04d}-TEST" for n in itertools.count(1000))
 
@@ -90,6 +93,37 @@ class MemoryFeedbackApi:
 
     async def link_officer_chat(self, citizen_ref: str, code: str) -> bool:
         return False
+
+    async def forum(self, code: str) -> ForumPublic:
+        if code not in self.forums:
+            raise NotFoundError(404, "not found")
+        return self.forums[code]
+
+    async def open_forums(self, citizen_ref: str) -> ForumsPublic:
+        unit = self.subscriptions.get(citizen_ref, ("", []))[0]
+        data = [f for f in self.forums.values() if f.open and f.unit_code == unit]
+        return ForumsPublic(data=data, count=len(data))
+
+    async def forum_opinion(self, code: str, data: ForumOpinionCreate) -> SubmissionReceipt:
+        forum = await self.forum(code)
+        if not forum.open:
+            raise FeedbackApiError(409, "closed")
+        self.forum_opinions.append((code, data))
+        return await self.create_submission(
+            SubmissionCreate(
+                kind="opinion",
+                citizen_ref=data.citizen_ref,
+                unit_code=forum.unit_code,
+                text=data.text,
+                idempotency_key=data.idempotency_key,
+            )
+        )
+
+    async def quiz(self, code: str):
+        raise NotFoundError(404, "not found")
+
+    async def quiz_attempt(self, code: str, data):
+        raise NotFoundError(404, "not found")
 
     async def record_unanswered(self, data: UnansweredCreate) -> None:
         self.unanswered.append(data)

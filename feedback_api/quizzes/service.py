@@ -1,0 +1,246 @@
+"""Quiz rules: campaign staff create quizzes for their subtree; a citizen answers once, inside
+the window (the closing time is checked when the answers arrive, so an attempt begun before
+closing and sent after it is refused); results and a leaderboard without identities."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from feedback_api.audit import service as audit
+from feedback_api.clock import utcnow
+from feedback_api.permissions import Action, Actor, NotFound
+from feedback_api.quizzes.models import Quiz, QuizAttempt, QuizQuestion
+from feedback_api.quizzes.schemas import (
+    AttemptCreate,
+    AttemptResult,
+    Correction,
+    QuestionPublic,
+    QuizCreate,
+    QuizPublic,
+)
+from feedback_api.units.models import Unit
+
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+class QuizError(ValueError):
+    """A quiz action that cannot be done (Vietnamese message)."""
+
+
+class QuizClosed(QuizError):
+    pass
+
+
+class AlreadyAnswered(QuizError):
+    pass
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def is_open(quiz: Quiz, now: dt.datetime | None = None) -> bool:
+    now = now or utcnow()
+    return _aware(quiz.opens_at) <= now < _aware(quiz.closes_at)
+
+
+def create(*, db_session: Session, actor: Actor, data: QuizCreate) -> Quiz:
+    actor.require(Action.BROADCAST)
+    unit = db_session.get(Unit, data.unit_id)
+    if unit is None or not actor.reaches(unit.path):
+        raise QuizError("đơn vị không hợp lệ")
+    quiz = Quiz(
+        code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)),
+        title=data.title.strip(),
+        unit_id=unit.id,
+        opens_at=data.opens_at,
+        closes_at=data.closes_at,
+        created_by_id=actor.officer_id,
+    )
+    db_session.add(quiz)
+    db_session.flush()
+    for position, question in enumerate(data.questions):
+        db_session.add(
+            QuizQuestion(
+                quiz_id=quiz.id,
+                position=position,
+                text=question.text.strip(),
+                choices=json.dumps([c.strip() for c in question.choices], ensure_ascii=False),
+                correct=question.correct,
+                legal_basis=question.legal_basis.strip(),
+                explanation=question.explanation.strip(),
+            )
+        )
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="quiz.create",
+        entity_type="quiz",
+        entity_id=quiz.id,
+        after={"title": quiz.title, "questions": len(data.questions)},
+    )
+    db_session.commit()
+    return quiz
+
+
+def questions(db_session: Session, quiz: Quiz) -> list[QuizQuestion]:
+    return list(
+        db_session.exec(
+            select(QuizQuestion)
+            .where(QuizQuestion.quiz_id == quiz.id)
+            .order_by(col(QuizQuestion.position))
+        )
+    )
+
+
+def by_code(*, db_session: Session, code: str) -> Quiz:
+    quiz = db_session.exec(select(Quiz).where(Quiz.code == code.strip().lower())).first()
+    if quiz is None:
+        raise NotFound("quiz")
+    return quiz
+
+
+def to_public(db_session: Session, quiz: Quiz) -> QuizPublic:
+    return QuizPublic(
+        code=quiz.code,
+        title=quiz.title,
+        closes_at=_aware(quiz.closes_at),
+        open=is_open(quiz),
+        questions=[
+            QuestionPublic(text=q.text, choices=json.loads(q.choices))
+            for q in questions(db_session, quiz)
+        ],
+    )
+
+
+def answer(
+    *, db_session: Session, code: str, data: AttemptCreate, now: dt.datetime | None = None
+) -> AttemptResult:
+    """Score a citizen's answers once; the result carries every correct answer with its legal
+    basis and explanation."""
+    quiz = by_code(db_session=db_session, code=code)
+    if not is_open(quiz, now or utcnow()):
+        raise QuizClosed("cuộc thi không nhận bài vào lúc này")
+    asked = questions(db_session, quiz)
+    if len(data.answers) != len(asked):
+        raise QuizError(f"cần trả lời đủ {len(asked)} câu hỏi")
+    previous = db_session.exec(
+        select(QuizAttempt)
+        .where(QuizAttempt.quiz_id == quiz.id)
+        .where(QuizAttempt.citizen_ref == data.citizen_ref)
+    ).first()
+    if previous is not None:
+        raise AlreadyAnswered("mỗi người chỉ được dự thi một lần")
+    score = sum(1 for q, a in zip(asked, data.answers, strict=True) if q.correct == a)
+    db_session.add(
+        QuizAttempt(
+            quiz_id=quiz.id,
+            citizen_ref=data.citizen_ref,
+            display_name=(data.display_name or "").strip()[:60] or None,
+            answers=json.dumps(data.answers),
+            score=score,
+            total=len(asked),
+        )
+    )
+    try:
+        db_session.commit()
+    except IntegrityError:  # the same citizen twice at once: the database keeps one
+        db_session.rollback()
+        raise AlreadyAnswered("mỗi người chỉ được dự thi một lần") from None
+    return AttemptResult(
+        score=score,
+        total=len(asked),
+        corrections=[
+            Correction(
+                text=q.text,
+                chosen=a if 0 <= a < len(json.loads(q.choices)) else None,
+                correct=q.correct,
+                correct_choice=json.loads(q.choices)[q.correct],
+                legal_basis=q.legal_basis,
+                explanation=q.explanation,
+            )
+            for q, a in zip(asked, data.answers, strict=True)
+        ],
+    )
+
+
+def get_in_reach(*, db_session: Session, actor: Actor, quiz_id: int) -> Quiz:
+    actor.require(Action.VIEW_REPORTS)
+    quiz = db_session.get(Quiz, quiz_id)
+    unit = db_session.get(Unit, quiz.unit_id) if quiz else None
+    if quiz is None or unit is None or not actor.reaches(unit.path):
+        raise NotFound("quiz")
+    return quiz
+
+
+def list_in_reach(*, db_session: Session, actor: Actor) -> list[Quiz]:
+    reach = [
+        u.id
+        for u in db_session.exec(select(Unit).where(col(Unit.path).startswith(actor.unit_path)))
+    ]
+    return list(
+        db_session.exec(
+            select(Quiz).where(col(Quiz.unit_id).in_(reach)).order_by(col(Quiz.id).desc())
+        )
+    )
+
+
+def pseudonym(citizen_ref: str) -> str:
+    """A stable name for a participant who chose none; it reveals nothing of the reference."""
+    return "Người dự thi " + hashlib.sha256(citizen_ref.encode()).hexdigest()[:6].upper()
+
+
+def leaderboard(*, db_session: Session, actor: Actor, quiz_id: int) -> list[dict]:
+    """Ranked results: best score first, then the earliest to finish."""
+    quiz = get_in_reach(db_session=db_session, actor=actor, quiz_id=quiz_id)
+    attempts = db_session.exec(
+        select(QuizAttempt)
+        .where(QuizAttempt.quiz_id == quiz.id)
+        .order_by(col(QuizAttempt.score).desc(), col(QuizAttempt.finished_at), col(QuizAttempt.id))
+    )
+    return [
+        {
+            "rank": rank,
+            "name": a.display_name or pseudonym(a.citizen_ref),
+            "score": a.score,
+            "total": a.total,
+            "finished_at": _aware(a.finished_at),
+        }
+        for rank, a in enumerate(attempts, start=1)
+    ]
+
+
+def results_xlsx(*, db_session: Session, actor: Actor, quiz_id: int) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    from feedback_api.clock import VIETNAM
+
+    quiz = get_in_reach(db_session=db_session, actor=actor, quiz_id=quiz_id)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Kết quả"
+    sheet.append(["Hạng", "Người dự thi", "Số câu đúng", "Tổng số câu", "Thời điểm nộp bài"])
+    for row in leaderboard(db_session=db_session, actor=actor, quiz_id=quiz.id):
+        sheet.append(
+            [
+                row["rank"],
+                row["name"],
+                row["score"],
+                row["total"],
+                row["finished_at"].astimezone(VIETNAM).replace(tzinfo=None),
+            ]
+        )
+        sheet.cell(sheet.max_row, 5).number_format = "DD/MM/YYYY HH:MM"
+    sheet.column_dimensions["B"].width = 30
+    sheet.column_dimensions["E"].width = 20
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

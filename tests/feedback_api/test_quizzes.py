@@ -1,0 +1,191 @@
+"""Legal quizzes: campaign staff create them; each citizen answers once inside the window and
+gets the score with every correct answer, its legal basis and explanation; the leaderboard
+names people only by the name they chose or a pseudonym, and exports to Excel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+
+from feedback_api.permissions import Forbidden, NotFound
+from feedback_api.quizzes import service as quizzes
+from feedback_api.quizzes.models import Quiz
+from feedback_api.quizzes.schemas import AttemptCreate, QuizCreate
+from tests.feedback_api.conftest import actor, login
+
+QUESTIONS = [
+    {
+        "text": "Người điều khiển xe máy có nồng độ cồn bị xử phạt thế nào?",
+        "choices": ["Không bị phạt", "Bị phạt tiền và trừ điểm giấy phép lái xe"],
+        "correct": 1,
+        "legal_basis": "Nghị định 168/2024/NĐ-CP, Điều 7",
+        "explanation": "Mọi nồng độ cồn khi lái xe đều bị xử phạt.",
+    },
+    {
+        "text": "Số điện thoại khẩn cấp của Công an là?",
+        "choices": ["113", "114", "115"],
+        "correct": 0,
+        "legal_basis": "Thông tư 06/2024 về số dịch vụ khẩn cấp",
+        "explanation": "113: Công an; 114: cứu hỏa; 115: cấp cứu.",
+    },
+]
+
+
+def make_quiz(db, world, *, who="campaign_a", closes_in=dt.timedelta(days=3)):
+    now = dt.datetime.now(dt.UTC)
+    return quizzes.create(
+        db_session=db,
+        actor=actor(db, world.officers[who]),
+        data=QuizCreate(
+            title="Tìm hiểu Luật Trật tự, an toàn giao thông đường bộ",
+            unit_id=world.commune_a.id,
+            opens_at=now - dt.timedelta(hours=1),
+            closes_at=now + closes_in,
+            questions=QUESTIONS,
+        ),
+    )
+
+
+def attempt(db, quiz, ref, answers, name=None, now=None):
+    return quizzes.answer(
+        db_session=db,
+        code=quiz.code,
+        data=AttemptCreate(citizen_ref=ref, display_name=name, answers=answers),
+        now=now,
+    )
+
+
+def test_scoring_with_corrections_and_one_attempt_per_citizen(db, world):
+    quiz = make_quiz(db, world)
+    public = quizzes.to_public(db, quiz)
+    assert "correct" not in public.model_dump_json()  # the bot never learns the answers early
+    result = attempt(db, quiz, "citizen-001", [1, 2])
+    assert (result.score, result.total) == (1, 2)
+    second = result.corrections[1]
+    assert second.chosen == 2 and second.correct_choice == "113"
+    assert second.legal_basis.startswith("Thông tư 06/2024")
+    assert "114: cứu hỏa" in second.explanation
+    with pytest.raises(quizzes.AlreadyAnswered):
+        attempt(db, quiz, "citizen-001", [1, 0])
+    with pytest.raises(quizzes.QuizError):
+        attempt(db, quiz, "citizen-002", [1])  # every question must be answered
+
+
+def test_the_closing_time_is_enforced_when_the_answers_arrive(db, world):
+    quiz = make_quiz(db, world, closes_in=dt.timedelta(minutes=5))
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=6)
+    with pytest.raises(quizzes.QuizClosed):
+        attempt(db, quiz, "citizen-003", [1, 0], now=later)
+
+
+def test_only_campaign_staff_create_and_only_inside_their_reach(db, world):
+    with pytest.raises(Forbidden):
+        make_quiz(db, world, who="officer_a")
+    quiz = make_quiz(db, world)
+    with pytest.raises(NotFound):
+        quizzes.leaderboard(
+            db_session=db, actor=actor(db, world.officers["officer_b"]), quiz_id=quiz.id
+        )
+
+
+def test_leaderboard_and_export_show_chosen_names_or_pseudonyms(db, world):
+    quiz = make_quiz(db, world)
+    attempt(db, quiz, "citizen-slow", [0, 0], name="Cô giáo Lan")
+    attempt(db, quiz, "citizen-best", [1, 0])
+    attempt(db, quiz, "citizen-late", [1, 0], name="Anh Hùng")
+    staff = actor(db, world.officers["campaign_a"])
+    board = quizzes.leaderboard(db_session=db, actor=staff, quiz_id=quiz.id)
+    assert [(r["rank"], r["score"]) for r in board] == [(1, 2), (2, 2), (3, 1)]
+    assert board[0]["name"] == quizzes.pseudonym("citizen-best") != "citizen-best"
+    assert [r["name"] for r in board[1:]] == ["Anh Hùng", "Cô giáo Lan"]
+    book = openpyxl.load_workbook(
+        io.BytesIO(quizzes.results_xlsx(db_session=db, actor=staff, quiz_id=quiz.id))
+    )
+    rows = list(book["Kết quả"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        (1, board[0]["name"], 2),
+        (2, "Anh Hùng", 2),
+        (3, "Cô giáo Lan", 1),
+    ]
+    assert isinstance(rows[0][4], dt.datetime)
+
+
+def test_the_bot_api_refuses_a_second_attempt_with_a_reason(client, db, world, bot_headers):
+    quiz = make_quiz(db, world)
+    body = {"citizen_ref": "citizen-api-1", "answers": [1, 0]}
+    first = client.post(
+        f"/api/v1/intake/quizzes/{quiz.code}/attempts", json=body, headers=bot_headers
+    )
+    assert first.status_code == 201 and first.json()["score"] == 2
+    again = client.post(
+        f"/api/v1/intake/quizzes/{quiz.code}/attempts", json=body, headers=bot_headers
+    )
+    assert again.status_code == 409 and again.json()["code"] == "already"
+    assert client.get(f"/api/v1/intake/quizzes/{quiz.code}").status_code == 401
+
+
+QUESTION_TEXT = """Số điện thoại khẩn cấp của Công an là?
+*A. 113
+B. 114
+Căn cứ: Thông tư 06/2024
+Giải thích: 113 là Công an.
+
+Lái xe sau khi uống rượu bia có bị phạt không?
+A. Không
+*B. Có
+Căn cứ: Nghị định 168/2024/NĐ-CP, Điều 7
+"""
+
+
+def test_staff_create_a_quiz_from_text_and_export_the_results(client, db, world):
+    headers = login(client, "campaign.a")
+    response = client.post(
+        "/officer/quizzes",
+        data={
+            "csrf_token": headers["X-CSRF-Token"],
+            "title": "Hội thi tìm hiểu pháp luật 2026",
+            "unit_id": str(world.commune_a.id),
+            "opens_at": "2026-01-01T00:00",
+            "closes_at": "2099-12-31T23:00",
+            "questions": QUESTION_TEXT,
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    quiz_id = int(response.headers["location"].rsplit("/", 1)[1])
+    quiz = db.get(Quiz, quiz_id)
+    attempt(db, quiz, "citizen-page-1", [0, 1], name="Chị Mai")
+    detail = client.get(f"/officer/quizzes/{quiz_id}")
+    assert detail.status_code == 200 and "Chị Mai" in detail.text
+    export = client.get(f"/officer/quizzes/{quiz_id}/results.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(export.content))
+    assert book["Kết quả"]["B2"].value == "Chị Mai" and book["Kết quả"]["C2"].value == 2
+    bad = client.post(
+        "/officer/quizzes",
+        data={
+            "csrf_token": headers["X-CSRF-Token"],
+            "title": "Thiếu đáp án",
+            "opens_at": "2026-01-01T00:00",
+            "closes_at": "2099-12-31T23:00",
+            "questions": "Câu hỏi?\nA. Một\nB. Hai\nCăn cứ: Luật",
+        },
+    )
+    assert bad.status_code == 422 and "đáp án đúng" in bad.text
+
+
+def test_an_officer_may_read_results_but_not_create_a_quiz(client, world):
+    headers = login(client, "officer.a")
+    response = client.post(
+        "/officer/quizzes",
+        data={
+            "csrf_token": headers["X-CSRF-Token"],
+            "title": "Không được phép",
+            "opens_at": "2026-01-01T00:00",
+            "closes_at": "2099-12-31T23:00",
+            "questions": QUESTION_TEXT,
+        },
+    )
+    assert response.status_code == 403

@@ -1,0 +1,312 @@
+"""Leaders' reports: on a seeded data set whose figures were counted by hand, the service, the
+page, the Excel file and the terminal command all give the same numbers; a commune's leader
+cannot report on another commune."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from feedback_api.audit.models import AuditEvent
+from feedback_api.forums.models import Forum, ForumOpinion
+from feedback_api.knowledge.models import UnansweredQuestion
+from feedback_api.permissions import NotFound
+from feedback_api.quizzes.models import Quiz, QuizAttempt
+from feedback_api.reports import service as reports
+from feedback_api.reports.workbook import to_xlsx
+from feedback_api.submissions.models import Submission
+from feedback_api.subscriptions.models import Subscription
+from tests.feedback_api.conftest import actor, login, make_tip
+
+UTC = dt.UTC
+NOW = dt.datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+OCT1, NOV30 = dt.date(2026, 10, 1), dt.date(2026, 11, 30)
+
+
+def _at(day: int, month: int, hour: int = 3) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, 0, tzinfo=UTC)
+
+
+def _seed(db, settings, world) -> dict:
+    """Tips, questions, opinions and subscribers whose report is counted by hand below."""
+
+    def item(unit="XA", created=None, **fields):
+        kind = fields.pop("kind", "tip")
+        text = fields.pop("text", "Có người bán ma túy ở đầu ngõ 5")
+        category = fields.pop("category", "drugs" if kind == "tip" else "other")
+        s = make_tip(db, settings, unit_code=unit, kind=kind, text=text, category=category)
+        s.created_at = created
+        s.due_at = fields.pop("due_at", created + dt.timedelta(days=20))
+        for name, value in fields.items():
+            setattr(s, name, value)
+        db.add(s)
+        db.commit()
+        return s
+
+    def first_action(submission, at):
+        db.add(
+            AuditEvent(
+                at=at,
+                actor="officer.a",
+                action="submission.update",
+                entity_type="submission",
+                entity_id=submission.id,
+            )
+        )
+        db.commit()
+
+    t1 = item(created=_at(5, 10), valuable=True, status="resolved", closed_at=_at(7, 10))
+    first_action(t1, _at(5, 10, 5))  # 2 h
+    t2 = item(created=_at(20, 10), category="theft", due_at=_at(9, 11))  # open, overdue
+    first_action(t2, _at(20, 10, 7))  # 4 h
+    t3 = item(created=_at(3, 11), valuable=True, status="verifying", due_at=_at(20, 12))
+    item(created=_at(4, 11), status="duplicate", duplicate_of_id=t3.id)  # counted apart
+    item(unit="PB", created=_at(10, 11), category="fraud", due_at=_at(20, 11))  # other commune
+    # 30/09 23:59 in Vietnam is outside the range; 01/10 00:00 is inside.
+    item(created=dt.datetime(2026, 9, 30, 16, 59, tzinfo=UTC), category="theft")
+    item(
+        created=dt.datetime(2026, 9, 30, 17, 0, tzinfo=UTC),
+        category="other",
+        status="resolved",
+        closed_at=dt.datetime(2026, 10, 1, 17, 0, tzinfo=UTC),
+    )  # 24 h
+    item(
+        kind="question",
+        text="Làm căn cước ở đâu?",
+        created=_at(2, 10),
+        public_reply="Tại Công an xã.",
+    )
+    item(kind="question", text="Lam can cuoc o dau", created=_at(3, 10))
+    item(kind="question", text="Làm căn cước ở đâu?", created=_at(4, 10))
+    item(kind="question", text="Đăng ký tạm trú thế nào?", created=_at(5, 10))
+    opinion = item(
+        kind="opinion", text="Đường tối, cần thêm đèn", created=_at(6, 10), status="resolved"
+    )
+    item(kind="opinion", text="Chợ họp lấn đường", created=_at(7, 10))
+    for i, (unit, active) in enumerate(
+        [(world.commune_a, True)] * 3 + [(world.commune_a, False)] + [(world.commune_b, True)] * 2
+    ):
+        db.add(
+            Subscription(
+                citizen_ref=f"sub{i}",
+                unit_id=unit.id,
+                active=active,
+                created_at=_at(1, 10),
+                updated_at=_at(15, 11),  # the inactive one stopped on 15/11: one opt-out
+            )
+        )
+    # A forum held in commune A on 20/11 that received one opinion, one in commune B, and one
+    # in commune A held in December (outside the range).
+    forums = {}
+    for key, unit, held in (
+        ("a", world.commune_a, _at(20, 11)),
+        ("b", world.commune_b, _at(21, 11)),
+        ("late", world.commune_a, _at(5, 12)),
+    ):
+        forums[key] = Forum(
+            code=f"forum{key}",
+            title=f"Diễn đàn {key}",
+            unit_id=unit.id,
+            venue="Hội trường",
+            starts_at=held,
+            opens_at=held - dt.timedelta(days=5),
+            closes_at=held + dt.timedelta(days=5),
+        )
+        db.add(forums[key])
+    db.flush()
+    db.add(ForumOpinion(submission_id=opinion.id, forum_id=forums["a"].id))
+    for text, day in (
+        ("Xin giấy phép karaoke ở đâu", 3),
+        ("xin giay phep karaoke o dau?", 4),
+        ("Mất ví", 5),
+        ("Ngoài kỳ báo cáo", None),
+    ):
+        db.add(
+            UnansweredQuestion(
+                text=text,
+                channel="telegram",
+                outcome="no_match",
+                asked_at=_at(day, 11) if day else _at(1, 12),
+            )
+        )
+    quiz = Quiz(
+        code="quizrep1",
+        title="Thi",
+        unit_id=world.commune_a.id,
+        opens_at=_at(1, 11),
+        closes_at=_at(30, 11),
+    )
+    db.add(quiz)
+    db.flush()
+    for i in range(2):
+        db.add(
+            QuizAttempt(
+                quiz_id=quiz.id,
+                citizen_ref=f"quizzer-{i}",
+                answers="[0]",
+                score=i,
+                total=1,
+                finished_at=_at(10 + i, 11),
+            )
+        )
+    db.commit()
+
+
+@pytest.fixture
+def seeded(db, settings, world):
+    _seed(db, settings, world)
+    return world
+
+
+def test_a_commune_report_equals_the_figures_counted_by_hand(db, seeded):
+    report = reports.build(db_session=db, unit=seeded.commune_a, start=OCT1, end=NOV30, now=NOW)
+    assert report.tips_received == 4  # t1, t2, t3 and the one received at 00:00 on 01/10
+    assert report.tips_valuable == 2
+    assert report.tips_resolved == 2
+    assert report.tips_overdue == 1
+    assert report.tips_by_category == [("Ma túy", 2), ("Khác", 1), ("Trộm cắp", 1)]
+    assert report.tips_by_unit == [("Công an xã An Bình", 4)]
+    assert report.tips_by_month == [(dt.date(2026, 10, 1), 3), (dt.date(2026, 11, 1), 1)]
+    assert (report.first_action.count, report.first_action.mean_hours) == (2, 3.0)
+    assert report.first_action.median_hours == 3.0
+    assert (report.resolution.count, report.resolution.mean_hours) == (2, 36.0)
+    assert (report.questions_asked, report.questions_answered) == (4, 1)
+    assert report.top_unanswered == [("Lam can cuoc o dau", 2), ("Đăng ký tạm trú thế nào?", 1)]
+    assert report.faq_answers_served is None  # not recorded anywhere: unknown, not zero
+    assert (report.opinions_received, report.opinions_answered) == (2, 1)
+    assert report.subscribers_by_unit == [("Công an xã An Bình", 3)]
+    assert report.duplicates_by_kind == [("Tố giác, tin báo", 1)]
+    assert report.opt_outs == 1
+    assert (report.forums_held, report.forum_opinions) == (1, 1)
+    assert (report.quizzes_held, report.quiz_participants) == (1, 2)
+
+
+def test_the_province_report_adds_up_its_communes(db, seeded):
+    report = reports.build(db_session=db, unit=seeded.province, start=OCT1, end=NOV30, now=NOW)
+    assert report.tips_received == 5
+    assert report.tips_overdue == 2
+    assert report.tips_by_unit == [("Công an phường Bình Minh", 1), ("Công an xã An Bình", 4)]
+    assert report.subscribers == 5
+    assert report.forums_held == 2
+    # the FAQ's unanswered log has no unit: counted for the province only
+    assert report.faq_unanswered == 3
+    assert report.top_faq_unanswered == [("Xin giấy phép karaoke ở đâu", 2), ("Mất ví", 1)]
+    commune = reports.build(db_session=db, unit=seeded.commune_a, start=OCT1, end=NOV30, now=NOW)
+    assert commune.faq_unanswered is None
+
+
+def test_the_workbook_holds_the_same_numbers_as_real_cells(db, seeded):
+    report = reports.build(db_session=db, unit=seeded.commune_a, start=OCT1, end=NOV30, now=NOW)
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(report)))
+    assert book.sheetnames == [
+        "Tổng hợp",
+        "Theo lĩnh vực",
+        "Theo đơn vị",
+        "Theo tháng",
+        "Câu hỏi chưa trả lời",
+        "FAQ chưa trả lời được",
+        "Người đăng ký",
+        "Tin trùng",
+    ]
+    summary = {row[0]: row[1] for row in book["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Tin báo tiếp nhận"] == 4
+    assert summary["Tin báo có giá trị"] == 2
+    assert summary["Tin báo quá hạn"] == 1
+    assert summary["Thời gian giải quyết, trung bình (giờ)"] == 36.0
+    assert summary["Câu hỏi đã trả lời"] == 1
+    assert summary["Lượt trả lời tự động (FAQ)"] == "Chưa ghi nhận"
+    assert summary["Tin trùng (không tính vào số liệu)"] == 1
+    assert summary["Diễn đàn đã tổ chức"] == 1
+    assert summary["Lượt dự thi"] == 2
+    assert summary["Chiến dịch tuyên truyền đã gửi"] == "Chưa có chức năng"
+    assert summary["Từ ngày"] == dt.datetime(2026, 10, 1)  # a date cell, not text
+    months = list(book["Theo tháng"].iter_rows(min_row=2, values_only=True))
+    assert months == [(dt.datetime(2026, 10, 1), 3), (dt.datetime(2026, 11, 1), 1)]
+    categories = list(book["Theo lĩnh vực"].iter_rows(min_row=2, values_only=True))
+    assert categories == [("Ma túy", 2), ("Khác", 1), ("Trộm cắp", 1)]
+
+
+def test_a_commune_leader_cannot_report_on_another_commune(db, seeded):
+    leader = actor(db, seeded.officers["leader_a"])
+    own = reports.for_actor(db_session=db, actor=leader, unit_id=None, start=OCT1, end=NOV30)
+    assert own.unit.code == "XA"
+    with pytest.raises(NotFound):
+        reports.for_actor(
+            db_session=db, actor=leader, unit_id=seeded.commune_b.id, start=OCT1, end=NOV30
+        )
+    with pytest.raises(NotFound):
+        reports.for_actor(
+            db_session=db, actor=leader, unit_id=seeded.province.id, start=OCT1, end=NOV30
+        )
+
+
+def test_reversed_dates_are_refused(db, world):
+    with pytest.raises(reports.ReportError):
+        reports.build(db_session=db, unit=world.commune_a, start=NOV30, end=OCT1)
+
+
+def test_the_report_page_draws_charts_and_serves_the_workbook(client, seeded):
+    login(client, "leader.a")
+    query = "start=2026-10-01&end=2026-11-30"
+    page = client.get(f"/officer/reports?{query}")
+    assert page.status_code == 200
+    assert page.template.name == "officer/reports.html"
+    assert page.context["report"].tips_received == 4
+    assert page.text.count("<svg") == 4 and 'id="by-category"' in page.text
+    other = client.get(f"/officer/reports?unit_id={seeded.commune_b.id}&{query}")
+    assert other.status_code == 404
+    assert (
+        client.get(f"/officer/reports.xlsx?unit_id={seeded.commune_b.id}&{query}").status_code
+        == 404
+    )
+    download = client.get(f"/officer/reports.xlsx?{query}")
+    assert download.status_code == 200
+    assert "attachment" in download.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(download.content))
+    assert book["Theo đơn vị"]["B2"].value == 4
+    assert client.get("/officer/reports?start=2026-11-30&end=2026-10-01").status_code == 400
+
+
+def test_the_terminal_writes_the_same_workbook(engine, db, seeded, tmp_path, monkeypatch):
+    from langnghe import cli
+
+    monkeypatch.setattr(cli, "_engine", lambda: engine)
+    out = tmp_path / "bao-cao.xlsx"
+    result = CliRunner().invoke(
+        cli.app,
+        [
+            "report",
+            "--unit",
+            "XA",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-11-30",
+            "--xlsx",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = dict(openpyxl.load_workbook(out)["Tổng hợp"].iter_rows(min_row=2, values_only=True))
+    assert summary["Tin báo tiếp nhận"] == 4
+    bad = CliRunner().invoke(
+        cli.app,
+        [
+            "report",
+            "--unit",
+            "NOPE",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-11-30",
+            "--xlsx",
+            str(out),
+        ],
+    )
+    assert bad.exit_code == 1
+    assert db.exec(select(Submission)).first() is not None
