@@ -259,6 +259,15 @@ def db_upgrade(revision: str = "head") -> None:
     typer.echo("Database schema is up to date.")
 
 
+def _read_utf8(file: Path) -> str:
+    """A data file's text, or a clear error and exit code 2 (nothing is imported)."""
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"{file}: cannot read as UTF-8 text ({exc})", err=True)
+        raise typer.Exit(2) from None
+
+
 @units_app.command("import")
 def units_import(file: Path) -> None:
     """Import units from a CSV file: code,name,kind,parent_code and optional lat,lon."""
@@ -267,11 +276,7 @@ def units_import(file: Path) -> None:
     from feedback_api.migrate import upgrade
     from feedback_api.units.service import UnitError, import_csv
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        typer.echo(f"{file}: cannot read as UTF-8 text ({exc})", err=True)
-        raise typer.Exit(2) from None
+    text = _read_utf8(file)
     engine = _engine()
     upgrade(engine)
     with Session(engine) as db:
@@ -295,11 +300,7 @@ def units_import_boundaries(file: Path) -> None:
     from feedback_api.units.boundaries import import_geojson
     from feedback_api.units.service import UnitError
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        typer.echo(f"{file}: cannot read as UTF-8 text ({exc})", err=True)
-        raise typer.Exit(2) from None
+    text = _read_utf8(file)
     engine = _engine()
     upgrade(engine)
     with Session(engine) as db:
