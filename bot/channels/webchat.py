@@ -163,6 +163,12 @@ def _version(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
+def _receipt_code(direction: str, text: str) -> str:
+    """The tracking code a receipt gives ("Mã theo dõi: LN-…"), or ""."""
+    found = _CODE.search(text) if direction == "out" and "Mã theo dõi" in text else None
+    return found.group(0) if found else ""
+
+
 def _view(row) -> dict:
     body, created = row.message or {}, row.created_at
     if created is not None and created.tzinfo is None:  # SQLite gives back naive UTC
@@ -178,13 +184,7 @@ def _view(row) -> dict:
         "client": str(body.get("client", "")),
         # A receipt: its tracking code gets a copy button, and a shared phone is offered the
         # clearing of the chat.
-        "code": (
-            m.group(0)
-            if row.direction == "out"
-            and (m := _CODE.search(str(body.get("text", ""))))
-            and "✅" in str(body.get("text", ""))
-            else ""
-        ),
+        "code": _receipt_code(row.direction, str(body.get("text", ""))),
         "time": created.astimezone(VIETNAM).strftime("%H:%M") if created else "",
     }
 

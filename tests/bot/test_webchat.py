@@ -469,3 +469,21 @@ def test_a_chat_idle_longer_than_the_setting_is_forgotten_at_the_next_visit(clie
     page = client.get("/")
     assert "lam cccd" not in page.text and "Xin chào! Đây là Lắng Nghe" in page.text
     assert chat_id_for(client.cookies[COOKIE]) != old_chat and _stored(site, old_chat) == []
+
+
+def test_a_question_receipt_has_the_code_to_copy_and_says_when_the_answer_is_due(client, site):
+    visitor = Visitor(client)
+    visitor.says("thủ tục xin giấy phép nuôi chim yến trong nhà phố")
+    visitor.presses("Gửi cho cán bộ")
+    visitor.presses("Không rõ")
+    receipt = visitor.text()
+    code = re.search(r"Mã theo dõi: (LN-[0-9A-Z]{4}-[0-9A-Z]{4})", receipt).group(1)
+    with site.api_db() as db:
+        question = db.exec(select(Submission).where(Submission.tracking_code == code)).one()
+    due = question.due_at.replace(tzinfo=question.due_at.tzinfo or dt.UTC)
+    vietnam = dt.timezone(dt.timedelta(hours=7))
+    # The deadline the feedback API set (5 working days for a question), as a Vietnam date.
+    assert f"chậm nhất vào ngày {due.astimezone(vietnam):%d/%m/%Y}" in receipt
+    assert "Bạn hãy ghi lại mã theo dõi" in receipt
+    assert f'data-copy="{code}"' in receipt  # one tap copies it
+    assert "Xóa cuộc trò chuyện trên máy này" in receipt  # a shared phone is offered to clear
