@@ -342,3 +342,52 @@ def test_without_javascript_a_photo_is_attached_through_a_plain_form(site, brows
     _expect_text(page, "📷 Ảnh")
     _expect_text(page, "Đã nhận ảnh 1/")
     context.close()
+
+
+def test_the_chat_passes_axe_and_the_keyboard_goes_straight_to_the_text_box(site, phone):
+    from tests.browser.axe import violations
+
+    _, url = site
+    page, problems = phone
+    page.goto(f"{url}/")
+    _expect_text(page, "Xin chào! Đây là Lắng Nghe")
+    assert page.locator("h1").inner_text() == "Lắng Nghe"
+    assert violations(page) == []
+    # A short chat with a receipt: answered choices, the copy button, the clear offer.
+    _say(page, "thủ tục xin giấy phép nuôi chim yến trong nhà phố")
+    _press(page, "Gửi cho cán bộ")
+    _press(page, "Không rõ")
+    _expect_text(page, "Mã theo dõi")
+    assert violations(page) == []
+    # Answered choices stay visible but out of the Tab order; no invisible Tab stop.
+    answered = page.locator("#messages .msg.out button.choice").first  # the welcome's menu
+    assert answered.is_visible() and answered.get_attribute("tabindex") == "-1"
+    stops = page.evaluate(
+        """() => [...document.querySelectorAll('a[href], button, input, textarea, [tabindex]')]
+                   .filter(e => e.tabIndex >= 0 && !e.disabled &&
+                   e.type !== 'hidden' && getComputedStyle(e).display !== 'none')
+                   .map(e => { const r = e.getBoundingClientRect();
+                               return [e.tagName, r.width, r.height]; })"""
+    )
+    assert all(width >= 8 and height >= 8 for _, width, height in stops), stops
+    # Control borders: the text box's border against white is at least 3:1.
+    color = page.locator("#text").evaluate("e => getComputedStyle(e).borderTopColor")
+    assert _contrast(color, "rgb(255, 255, 255)") >= 3.0, color
+    # A focused choice is never hidden under the sticky bars.
+    page.locator("#messages .msg.out").last.locator("button").first.focus()
+    focused = page.evaluate("() => document.activeElement.getBoundingClientRect().toJSON()")
+    header = page.locator("header.top").bounding_box()
+    composer = page.locator("footer.composer").bounding_box()
+    assert focused["top"] >= header["height"] and focused["bottom"] <= composer["y"], focused
+    assert header["height"] + composer["height"] <= 0.2 * 844  # the bars leave 80% to the chat
+    assert problems == []
+
+
+def _contrast(first: str, second: str) -> float:
+    def luminance(css: str) -> float:
+        channels = [int(x) / 255 for x in re.findall(r"\d+", css)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
