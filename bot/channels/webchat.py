@@ -51,9 +51,15 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "webchat_templates"
 STATIC_DIR = HERE / "webchat_static"
 STATIC_FILES = {  # served at /chat/static/<version>/<name>; nothing else is
-    "webchat.js": "text/javascript; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
+SCRIPT = (STATIC_DIR / "webchat.js").read_text()
+# The page's policy: the feedback API's, with the page's one inline script allowed by hash.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self' 'sha256-{hash}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'"
+).format(hash=base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode())
 # A versioned file never changes under its URL: a phone keeps it a year and never asks again.
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 
@@ -237,6 +243,7 @@ class WebChat:
         # The whole stylesheet is what the first screen needs (under 2 KB compressed): inline,
         # so the first paint waits for no second request on a slow network.
         self.templates.globals["css"] = (STATIC_DIR / "webchat.css").read_text()
+        self.templates.globals["script"] = SCRIPT
         self._router: APIRouter | None = None
 
     # --- the OutboundChannel, and the engine's file fetcher for "web" ---------------------
@@ -532,7 +539,8 @@ class WebChat:
         html = self._render(
             "page.html", token, rows, after=rows[-1].id if rows else 0, cleared=cleared
         )
-        response = HTMLResponse(html, headers=NO_STORE)
+        headers = {**NO_STORE, "Content-Security-Policy": PAGE_CSP}
+        response = HTMLResponse(html, headers=headers)
         self._set_cookie(response, token)
         return response
 

@@ -50,6 +50,7 @@
     var all = list.querySelectorAll(".msg"), lastIn = -1, i;
     for (i = 0; i < all.length; i++) if (all[i].classList.contains("in")) lastIn = i;
     for (i = 0; i < all.length; i++) {
+      all[i].classList.toggle("answered", i < lastIn);
       all[i].querySelectorAll("button").forEach(function (b) {
         if (i < lastIn) b.setAttribute("tabindex", "-1");
         else b.removeAttribute("tabindex");
@@ -213,9 +214,9 @@
       box.focus();
     } else if (form.classList.contains("js-post") && list.contains(form)) {
       event.preventDefault();
-      var button = event.submitter || form.querySelector("button");
-      enqueue(form.getAttribute("action"), { data: form.elements.data.value },
-        button ? button.textContent : "");
+      var button = event.submitter;
+      if (!button || button.name !== "data") return;
+      enqueue(form.getAttribute("action"), { data: button.value }, button.textContent);
     } else if (form.classList.contains("js-clear")) {
       wipe();  // the form goes on: the server ends the session and deletes the cookie
     }
