@@ -256,6 +256,7 @@ class WebChat:
         self.templates.globals["max_photo_bytes"] = self.max_photo_bytes
         self.templates.globals["asset"] = self.asset
         self.templates.globals["idle_hours"] = f"{idle_hours:g}"
+        self.templates.globals["idle_ms"] = int(idle_hours * 3600 * 1000)
         # The whole stylesheet is what the first screen needs (under 2 KB compressed): inline,
         # so the first paint waits for no second request on a slow network.
         self.templates.globals["css"] = STYLE
@@ -675,4 +676,6 @@ class WebChat:
         rows = await dbio.run(self.db, self._rows, chat_id, since)
         # The page's cursor moves on only if it said where it was: then the list has no gap.
         cursor = rows[-1].id if after is not None and rows else None
-        return self._fragment(token, rows, cursor, status=status)
+        response = self._fragment(token, rows, cursor, status=status)
+        self._set_cookie(response, token)  # the idle time counts from the last message
+        return response

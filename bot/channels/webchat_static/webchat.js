@@ -14,6 +14,8 @@
   if (!list) return;
   var csrf = list.getAttribute("data-csrf");
   var after = Number(list.getAttribute("data-after")) || 0;
+  var idleMs = Number(list.getAttribute("data-idle-ms")) || 0;
+  var lastActivity = Date.now();
   var queue = [];
   var busy = false, delay = 1000, timer = null, polling = false;
   var MAX_DELAY = 30000;
@@ -87,7 +89,7 @@
     });
     var cursor = holder.content.querySelector("#after");
     if (cursor) after = Math.max(after, Number(cursor.value) || 0);
-    if (added) { retab(); showNew(firstOut); }
+    if (added) { lastActivity = Date.now(); retab(); showNew(firstOut); }
   }
 
   function arrived(client) {
@@ -121,6 +123,7 @@
 
   function enqueue(action, fields, label, file) {
     var item = { action: action, fields: fields, label: label, file: file, id: uuid() };
+    lastActivity = Date.now();
     queue.push(item);
     pending(item);
     scrollToEnd();
@@ -187,7 +190,17 @@
     });
   }
 
+  // A page left open on a shared phone forgets the chat after the idle time, as the server
+  // does: the next person who picks the phone up sees a new conversation.
+  function forgetIfIdle() {
+    if (!idleMs || queue.length || Date.now() - lastActivity < idleMs) return false;
+    wipe();
+    location.replace("/");
+    return true;
+  }
+
   function poll() {
+    if (forgetIfIdle()) return;
     if (polling || busy || (navigator.onLine === false)) return;
     polling = true;
     fetch("/chat/poll?after=" + after, { credentials: "same-origin" }).then(function (response) {
@@ -291,6 +304,9 @@
     if (queue.length) notice("Mất kết nối. Tin của bạn được giữ lại và sẽ tự gửi lại khi có mạng.");
   });
   window.addEventListener("resize", measure);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") forgetIfIdle();
+  });
   if (/[?&]xoa=1/.test(location.search)) { wipe(); history.replaceState(null, "", "/"); }
   measure();
   retab();
