@@ -31,10 +31,12 @@
     return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
 
-  function notice(text) {
+  function notice(text, ok) {
     var box = $("notice");
     box.textContent = text || "";
     box.hidden = !text;
+    box.classList.toggle("ok", !!ok);
+    measure();
   }
 
   function typing(on) { $("typing").hidden = !on; }
@@ -144,6 +146,8 @@
     item.failed = true;
     if (item.state) item.state.textContent = "Chưa gửi được — sẽ tự gửi lại khi có mạng";
     notice(text || "Mất kết nối. Tin của bạn được giữ lại và sẽ tự gửi lại khi có mạng.");
+    typing(false);
+    scrollToEnd();
     clearTimeout(timer);
     timer = setTimeout(pump, delay + Math.floor(Math.random() * 500));
     delay = Math.min(delay * 2, MAX_DELAY);
@@ -265,7 +269,9 @@
   });
 
   function copy(code) {
-    var done = function () { notice("Đã sao chép mã " + code + ". Bạn hãy ghi lại mã này ở nơi an toàn."); };
+    var done = function () {
+      notice("Đã sao chép mã " + code + ". Bạn hãy ghi lại mã này ở nơi an toàn.", true);
+    };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(code).then(done, fallback);
     } else fallback();
