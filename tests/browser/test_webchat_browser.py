@@ -391,3 +391,23 @@ def _contrast(first: str, second: str) -> float:
 
     high, low = sorted((luminance(first), luminance(second)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+def test_with_javascript_the_photo_button_opens_the_picker_and_sends_at_once(site, phone):
+    _, url = site
+    page, problems = phone
+    page.goto(f"{url}/")
+    _press(page, "Tố giác / Báo tin")
+    _press(page, "Trộm cắp")
+    _say(page, "Kẻ gian lấy trộm bình ắc quy xe tải đỗ ở bãi xe chợ Bình Minh")
+    _press(page, "Không rõ / không muốn nói")
+    _expect_text(page, "Bạn có ảnh hoặc tài liệu liên quan không?")
+    assert not page.locator("#photo").is_visible()  # no invisible field in the Tab order
+    from tests.bot.webchat_fixtures import jpeg
+
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="📷 Gửi ảnh").click()
+    chooser.value.set_files({"name": "xe.jpg", "mimeType": "image/jpeg", "buffer": jpeg()})
+    _expect_text(page, "Đã nhận ảnh 1/")
+    assert page.locator("#messages .msg.in .bubble", has_text="📷 Ảnh").count() == 1
+    assert problems == []
