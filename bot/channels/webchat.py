@@ -34,7 +34,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import FormData, UploadFile
@@ -249,6 +249,7 @@ class WebChat:
         # A draft lives `idle_expiry_minutes` after its last step; its photos an hour longer.
         self.upload_lifetime = (engine.deps.limits.idle_expiry_minutes + 60) * 60.0
         self._swept_at = 0.0
+        self._forgotten_at = 0.0
         self.max_photo_bytes = engine.deps.limits.max_photo_bytes
         self.idle = dt.timedelta(hours=idle_hours)
         self.versions = {name: _version(STATIC_DIR / name) for name in STATIC_FILES}
@@ -360,6 +361,23 @@ class WebChat:
         with self.db.begin() as connection:
             for table in (webchat_messages, webchat_requests):
                 connection.execute(delete(table).where(table.c.session_id == chat_id))
+
+    def forget_idle(self) -> int:
+        """Delete the conversations of every session idle longer than the idle time, visited
+        again or not: a shared phone's chat is not kept on the server either. Returns how
+        many sessions were forgotten."""
+        table = webchat_messages
+        cutoff = dt.datetime.now(dt.UTC) - self.idle
+        idle = (
+            select(table.c.session_id)
+            .group_by(table.c.session_id)
+            .having(func.max(table.c.created_at) < cutoff)
+        )
+        with self.db.begin() as connection:
+            sessions = list(connection.execute(idle).scalars())
+        for chat_id in sessions:
+            self._erase(chat_id)
+        return len(sessions)
 
     def _idle(self, chat_id: str) -> bool:
         """True when the session's last message is older than the idle time."""
@@ -540,6 +558,9 @@ class WebChat:
         return HTMLResponse(html, status_code=status, headers=NO_STORE)
 
     async def page(self, request: Request, start: str = "", xoa: str = "") -> HTMLResponse:
+        if time.monotonic() - self._forgotten_at > SWEEP_EVERY_SECONDS:
+            self._forgotten_at = time.monotonic()
+            await dbio.run(self.db, self.forget_idle)
         token = self._token(request)
         if token is not None and await dbio.run(self.db, self._idle, chat_id_for(token)):
             # Idle too long on this device (a shared phone): the next person starts afresh.

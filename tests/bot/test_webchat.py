@@ -469,6 +469,15 @@ def test_a_chat_idle_longer_than_the_setting_is_forgotten_at_the_next_visit(clie
     page = client.get("/")
     assert "lam cccd" not in page.text and "Xin chào! Đây là Lắng Nghe" in page.text
     assert chat_id_for(client.cookies[COOKIE]) != old_chat and _stored(site, old_chat) == []
+    # Sessions nobody comes back to are forgotten on the server too; live ones are kept.
+    with site.bot_db.begin() as connection:
+        connection.execute(
+            webchat_messages.insert().values(
+                session_id="f" * 64, direction="in", message={"text": "x"}, created_at=long_ago
+            )
+        )
+    assert site.chat.forget_idle() == 1
+    assert _stored(site, "f" * 64) == [] and _stored(site, chat_id_for(client.cookies[COOKIE]))
 
 
 def test_a_question_receipt_has_the_code_to_copy_and_says_when_the_answer_is_due(client, site):
