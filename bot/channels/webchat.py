@@ -5,13 +5,19 @@ A browser session is an anonymous random token in the "ln_chat" cookie, signed b
 new session is issued, so nobody can choose (or plant) a chat id. The chat id the engine and the
 contact registry see is a hash of the token, so the database never holds a usable cookie. Photo
 uploads are rate-limited per session. The
-conversation is kept in `bot_webchat_message` (both directions): the page renders it, htmx polls
-it for officers' replies, and `send()` (the sender's channel) appends to it.
+conversation is kept in `bot_webchat_message` (both directions): the page renders it, its
+script polls it for officers' replies, and `send()` (the sender's channel) appends to it.
 
-Every POST answers htmx with an HTML fragment (the new messages, appended to the list) and a
-plain form with a 303 back to "/", so sending text works without JavaScript. A POST must carry
-the HX-Request header (not settable cross-site without CORS) or the session's form token; the
-cookie is SameSite=Lax as well. All text is rendered by autoescaping Jinja2.
+Every POST answers the page's script (webchat.js, which sends the HX-Request header htmx used
+to send) with an HTML fragment (the new messages, merged into the list by id) and a plain form
+with a 303 back to "/", so text, choices and photos work without JavaScript. A POST must carry
+that header (not settable cross-site without CORS) or the session's form token; the cookie is
+SameSite=Lax as well. All text is rendered by autoescaping Jinja2.
+
+Each message carries the page's id for it (`client_id`): a retry of a message already stored
+is answered from the conversation, never stored or answered twice (`bot_webchat_request`).
+"Xóa cuộc trò chuyện trên máy này" and /xoa end the session on the device; a session idle
+longer than `idle_hours` is forgotten (see README, "The web chat on cheap and shared phones").
 """
 
 from __future__ import annotations
@@ -553,7 +559,7 @@ class WebChat:
         )
 
     def _fragment(self, token: str, rows: list, after: int | None, status: int = 200) -> Response:
-        """New messages for htmx, and the page's new cursor when there is one."""
+        """New messages for the page, and its new cursor when there is one."""
         html = self._render("messages.html", token, rows, oob_after=after)
         return HTMLResponse(html, status_code=status, headers=NO_STORE)
 
@@ -644,7 +650,7 @@ class WebChat:
 
     async def _post(self, request: Request, on_post) -> Response:
         token = self._token(request)
-        htmx = request.headers.get("hx-request") == "true"
+        htmx = request.headers.get("hx-request") == "true"  # the page's script
         if token is None:  # no session: nothing to protect, nowhere to answer
             return HTMLResponse(TEXT["forbidden"], status_code=403, headers=NO_STORE)
         chat_id = chat_id_for(token)
