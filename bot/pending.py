@@ -30,7 +30,7 @@ from bot.contacts import ContactRegistry
 from bot.storage import pending_submissions
 from feedback_api.submissions.schemas import SubmissionCreate
 from handlers.events import Button, FileRef, OutboundMessage, rows
-from handlers.flows.common import transient
+from handlers.flows.common import receipt_text, transient
 from handlers.ports import FeedbackPort, FileFetcher
 from handlers.texts import t
 
@@ -111,7 +111,7 @@ class PendingSubmissions:
                 await asyncio.wait_for(stop.wait(), every)
 
     async def _attempt(self, row) -> int:
-        code = row.tracking_code
+        code, receipt = row.tracking_code, None
         if code is None:
             data = SubmissionCreate.model_validate(row.submission)
             try:
@@ -131,7 +131,8 @@ class PendingSubmissions:
             await dbio.run(self._db, self._later, row, "no channel to tell the citizen")
             return 0
         kind = row.submission.get("kind", "tip")
-        text = t("opinion.accepted" if kind == "opinion" else "tip.accepted", code=code)
+        key = "opinion.accepted" if kind == "opinion" else "tip.accepted"
+        text = receipt_text(key, code, receipt)
         menu = rows(Button(t("menu.back"), "m:menu"))
         try:
             await channel.send(contact.external_id, OutboundMessage(text, menu))

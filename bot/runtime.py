@@ -111,6 +111,7 @@ class BotRuntime:
             secure_cookies=settings.cookie_secure,
             secret=settings.secret_key,
             contacts=contacts,
+            idle_hours=settings.webchat_idle_hours,
         )
         files["web"] = webchat.fetch
         release["web"] = webchat.release

@@ -58,6 +58,9 @@ class BotSettings(BaseSettings):
     # the Secure flag of the web chat cookie; LANGNGHE_SECRET_KEY signs web chat sessions.
     cookie_secure: bool = False
     secret_key: str = ""
+    # A shared phone forgets its web chat after this many hours without a message (the
+    # cookie's lifetime, renewed by use; an older conversation is deleted at the next visit).
+    webchat_idle_hours: float = 24.0
 
     # Zalo Official Account. The webhook is served once the three credentials are set; messages
     # go out once tokens exist (the two token variables are read at the first start only: the

@@ -97,6 +97,18 @@ webchat_messages = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# Each web chat message a page sent, by the id the page gave it: a retry after a lost answer
+# (the message was stored, the reply never reached the phone) is recognised and answered from
+# the conversation, never stored or answered twice. Kept as long as the session's messages.
+webchat_requests = Table(
+    "bot_webchat_request",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("client_id", String(64), primary_key=True),
+    Column("done", Boolean, nullable=False, default=False),  # the engine has answered
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 # Zalo events as received (bot/channels/zalo_log.py): recorded before the 200, processed once
 # per key (message.msg_id; Zalo resends). The payload is erased once processed.
 zalo_events = Table(

@@ -7,12 +7,12 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.utils import is_body_allowed_for_status_code
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette_compress import CompressMiddleware
 
 from feedback_api import accesslog, openapi
 from feedback_api.attachments.storage import AttachmentRejected, AttachmentStore
@@ -43,6 +43,7 @@ from feedback_api.quizzes.api import router as quizzes_router
 from feedback_api.quizzes.service import QuizError
 from feedback_api.ratelimit import RateLimiter
 from feedback_api.settings import Settings
+from feedback_api.static_files import VersionedStaticFiles, static_url
 from feedback_api.submissions.api import router as submissions_router
 from feedback_api.submissions.contacts import sealer_for
 from feedback_api.submissions.service import SubmissionError
@@ -163,6 +164,14 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     logs.install(app)
     if settings.log_format == "json":
         logs.configure_json()
+    # Text over 512 bytes (HTML, CSS, JS, JSON, SVG) is compressed: zstd, brotli or gzip, as
+    # the browser accepts. Cookies are SameSite, so another site cannot make a signed-in
+    # browser fetch pages to measure their compressed size (BREACH).
+    # Brotli first (zstd off): on pages of a few KB its built-in dictionary of HTML, CSS and
+    # JS words saves ~10% more than zstd, at quality 6 in about 2 ms.
+    app.add_middleware(
+        CompressMiddleware, minimum_size=512, zstd=False, brotli_quality=6, gzip_level=6
+    )
     largest = max(settings.max_upload_bytes, settings.max_media_upload_bytes)
     app.add_middleware(BodySizeLimit, max_bytes=largest + 256 * 1024)
     _install_error_handlers(app)
@@ -187,7 +196,13 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         knowledge_pages_router,
     ):
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        """Browsers that ignore the pages' icon link ask here: never a 404 in the logs."""
+        return RedirectResponse(static_url("favicon.svg"), status_code=301)
+
     openapi.install(app)
 
     @app.get("/docs", include_in_schema=False)

@@ -90,9 +90,15 @@ T: dict[str, str] = {
     "ask.rephrase": "✏️ Hỏi lại",
     "ask.rephrase_prompt": "Bạn hãy gõ lại câu hỏi theo cách khác nhé.",
     "ask.sent": (
-        "Đã gửi câu hỏi tới cán bộ. Mã theo dõi: {code}\n"
-        "Câu trả lời sẽ được gửi lại cho bạn tại đây (thường trong 5 ngày làm việc)."
+        "✅ Đã gửi câu hỏi tới cán bộ. Mã theo dõi: {code}\n"
+        "Câu trả lời sẽ được gửi lại cho bạn tại đây."
     ),
+    # Every receipt: a line to note the code down, and when to expect an answer (the deadline
+    # of its kind, as the feedback API computed it for this submission).
+    "receipt.note": (
+        "📝 Bạn hãy ghi lại mã theo dõi (chép ra giấy hoặc chụp màn hình) để tra cứu sau."
+    ),
+    "receipt.due": "⏱️ Công an sẽ trả lời chậm nhất vào ngày {date}.",
     "ask.nothing_to_send": "Mình chưa có câu hỏi nào để gửi. Bạn hãy gõ câu hỏi nhé.",
     "smalltalk.greeting": "Xin chào bạn! Mình có thể giúp gì cho bạn?",
     "smalltalk.thanks": "Không có gì ạ. Bạn cần hỏi thêm gì cứ nhắn nhé!",
@@ -157,7 +163,7 @@ T: dict[str, str] = {
     "tip.cancel": "❌ Hủy",
     "tip.accepted": (
         "✅ Công an đã tiếp nhận tin báo của bạn.\n\nMã theo dõi: {code}\n\n"
-        "Hãy lưu mã này để tra cứu kết quả (mục “Tra cứu kết quả”). Cảm ơn bạn!"
+        "Tra cứu kết quả bằng mã này ở mục “Tra cứu kết quả”. Cảm ơn bạn!"
     ),
     "submission.kept": (
         "⏳ Hệ thống tiếp nhận đang tạm gián đoạn nên chưa chuyển được ngay. Nội dung bạn gửi "

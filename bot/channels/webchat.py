@@ -5,13 +5,19 @@ A browser session is an anonymous random token in the "ln_chat" cookie, signed b
 new session is issued, so nobody can choose (or plant) a chat id. The chat id the engine and the
 contact registry see is a hash of the token, so the database never holds a usable cookie. Photo
 uploads are rate-limited per session. The
-conversation is kept in `bot_webchat_message` (both directions): the page renders it, htmx polls
-it for officers' replies, and `send()` (the sender's channel) appends to it.
+conversation is kept in `bot_webchat_message` (both directions): the page renders it, its
+script polls it for officers' replies, and `send()` (the sender's channel) appends to it.
 
-Every POST answers htmx with an HTML fragment (the new messages, appended to the list) and a
-plain form with a 303 back to "/", so sending text works without JavaScript. A POST must carry
-the HX-Request header (not settable cross-site without CORS) or the session's form token; the
-cookie is SameSite=Lax as well. All text is rendered by autoescaping Jinja2.
+Every POST answers the page's script (webchat.js, which sends the HX-Request header htmx used
+to send) with an HTML fragment (the new messages, merged into the list by id) and a plain form
+with a 303 back to "/", so text, choices and photos work without JavaScript. A POST must carry
+that header (not settable cross-site without CORS) or the session's form token; the cookie is
+SameSite=Lax as well. All text is rendered by autoescaping Jinja2.
+
+Each message carries the page's id for it (`client_id`): a retry of a message already stored
+is answered from the conversation, never stored or answered twice (`bot_webchat_request`).
+"Xóa cuộc trò chuyện trên máy này" and /xoa end the session on the device; a session idle
+longer than `idle_hours` is forgotten (see README, "The web chat on cheap and shared phones").
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import hmac
@@ -26,20 +33,22 @@ import math
 import re
 import secrets
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
-from sqlalchemy import insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine as SqlEngine
+from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import FormData, UploadFile
 
 from bot import dbio
 from bot.contacts import ContactRegistry
 from bot.ratelimit import KeyedLimiter
-from bot.storage import webchat_messages
+from bot.storage import webchat_messages, webchat_requests
 from handlers.engine import Engine
 from handlers.events import EventKind, FileRef, InboundEvent, OutboundMessage
 from handlers.texts import t
@@ -47,16 +56,44 @@ from handlers.texts import t
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "webchat_templates"
 STATIC_DIR = HERE / "webchat_static"
-STATIC_FILES = {  # served at /chat/static/<name>; nothing else is
-    "htmx-2.0.11.min.js": "text/javascript; charset=utf-8",
-    "htmx-LICENSE.txt": "text/plain; charset=utf-8",
-    "webchat.js": "text/javascript; charset=utf-8",
-    "webchat.css": "text/css; charset=utf-8",
+STATIC_FILES = {  # served at /chat/static/<version>/<name>; nothing else is
     "favicon.svg": "image/svg+xml",
 }
 
+
+def _lean(source: str, comment: str) -> str:
+    """The file without its whole-line comments and indentation: the page carries it on every
+    first visit, and the readable original stays in the repository. Nothing else is touched
+    (no line ends inside a string in these files)."""
+    lines = (line.strip() for line in source.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith(comment))
+
+
+def _lean_css(source: str) -> str:
+    return _lean(re.sub(r"/\*.*?\*/", "", source, flags=re.S), "/*")
+
+
+SCRIPT = _lean((STATIC_DIR / "webchat.js").read_text(), "//")
+STYLE = _lean_css((STATIC_DIR / "webchat.css").read_text())
+# The page's policy: the feedback API's, with the page's one inline script allowed by hash.
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
+PAGE_CSP = (
+    f"default-src 'self'; script-src 'self' 'sha256-{_SCRIPT_HASH}'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+# A versioned file never changes under its URL: a phone keeps it a year and never asks again.
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+
 COOKIE = "ln_chat"
-COOKIE_FLAGS = {"max_age": 90 * 24 * 3600, "path": "/", "httponly": True, "samesite": "lax"}
+COOKIE_FLAGS = {"path": "/", "httponly": True, "samesite": "lax"}
+IDLE_HOURS = 24.0  # a shared phone forgets the chat after this long without a message
+CLEAR_COMMANDS = {"xoa", "xóa", "clear"}
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# The page's id of the message being handled: stored with it, so the page recognises its own
+# message when it arrives by another way (a poll) and takes it out of its queue.
+_CLIENT = contextvars.ContextVar("webchat_client_id", default=None)
+DUPLICATE_WAIT_SECONDS = 20.0  # a retry that overtakes its first copy waits for its answer
 MAX_BODY = 12 * 1024 * 1024
 HISTORY = 200  # messages shown on the page
 STORED_TEXT = 4000  # an over-long message is answered by the engine; we keep only its start
@@ -78,7 +115,10 @@ TEXT = {
     "photo": "📷 Ảnh",
     "big": "(dữ liệu quá lớn)",
     "location": "📍 Vị trí: {lat:.5f}, {lon:.5f}",
+    "cleared": "Đã xóa cuộc trò chuyện trên máy này. Những gì bạn đã gửi vẫn được Công an "
+    "tiếp nhận và xử lý; bạn tra cứu kết quả bằng mã theo dõi.",
 }
+_CODE = re.compile(r"\bLN-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 _IMAGES = (  # (magic test, extension, mime): decided by content, never by the name sent
     (lambda b: b.startswith(b"\xff\xd8\xff"), ".jpg", "image/jpeg"),
     (lambda b: b.startswith(b"\x89PNG\r\n\x1a\n"), ".png", "image/png"),
@@ -123,6 +163,14 @@ def _replay(body: bytes) -> Callable[[], Awaitable[dict]]:
     return receive
 
 
+def _is_clear(text: object) -> bool:
+    """The /xoa command (with or without its diacritic) ends the chat on this device."""
+    if not isinstance(text, str):
+        return False
+    command = unicodedata.normalize("NFC", text.strip().lower())
+    return command.startswith("/") and command[1:] in CLEAR_COMMANDS
+
+
 def _int(value: object) -> int | None:
     return (
         int(value)
@@ -139,6 +187,16 @@ def _float(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _version(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+def _receipt_code(direction: str, text: str) -> str:
+    """The tracking code a receipt gives ("Mã theo dõi: LN-…"), or ""."""
+    found = _CODE.search(text) if direction == "out" and "Mã theo dõi" in text else None
+    return found.group(0) if found else ""
+
+
 def _view(row) -> dict:
     body, created = row.message or {}, row.created_at
     if created is not None and created.tzinfo is None:  # SQLite gives back naive UTC
@@ -151,6 +209,10 @@ def _view(row) -> dict:
         "text": str(body.get("text", "")),
         "buttons": body.get("buttons") or [],
         "request_location": bool(body.get("request_location")),
+        "client": str(body.get("client", "")),
+        # A receipt: its tracking code gets a copy button, and a shared phone is offered the
+        # clearing of the chat.
+        "code": _receipt_code(row.direction, str(body.get("text", ""))),
         "time": created.astimezone(VIETNAM).strftime("%H:%M") if created else "",
     }
 
@@ -178,6 +240,7 @@ class WebChat:
         contacts: ContactRegistry | None = None,
         secret: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        idle_hours: float = IDLE_HOURS,
     ):
         self.engine = engine
         # Warmed before the engine runs, so its citizen reference lookup never blocks the loop.
@@ -192,9 +255,19 @@ class WebChat:
         # A draft lives `idle_expiry_minutes` after its last step; its photos an hour longer.
         self.upload_lifetime = (engine.deps.limits.idle_expiry_minutes + 60) * 60.0
         self._swept_at = 0.0
+        self._forgotten_at = 0.0
         self.max_photo_bytes = engine.deps.limits.max_photo_bytes
+        self.idle = dt.timedelta(hours=idle_hours)
+        self.versions = {name: _version(STATIC_DIR / name) for name in STATIC_FILES}
         self.templates = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True)
         self.templates.globals["max_photo_bytes"] = self.max_photo_bytes
+        self.templates.globals["asset"] = self.asset
+        self.templates.globals["idle_hours"] = f"{idle_hours:g}"
+        self.templates.globals["idle_ms"] = int(idle_hours * 3600 * 1000)
+        # The whole stylesheet is what the first screen needs (under 2 KB compressed): inline,
+        # so the first paint waits for no second request on a slow network.
+        self.templates.globals["css"] = STYLE
+        self.templates.globals["script"] = SCRIPT
         self._router: APIRouter | None = None
 
     # --- the OutboundChannel, and the engine's file fetcher for "web" ---------------------
@@ -250,6 +323,77 @@ class WebChat:
             rows = connection.execute(query).all()
         return rows[::-1] if after is None else rows
 
+    def _claim(self, chat_id: str, client_id: str) -> bool:
+        """Record that the page's message `client_id` is being handled; False if it was
+        already (a retry): the database's primary key decides, so two processes agree."""
+        row = {"session_id": chat_id, "client_id": client_id, "done": False}
+        try:
+            with self.db.begin() as connection:
+                connection.execute(
+                    insert(webchat_requests).values(**row, created_at=dt.datetime.now(dt.UTC))
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def _finish(self, chat_id: str, client_id: str) -> None:
+        table = webchat_requests
+        with self.db.begin() as connection:
+            connection.execute(
+                update(table)
+                .where(table.c.session_id == chat_id, table.c.client_id == client_id)
+                .values(done=True)
+            )
+
+    def _is_done(self, chat_id: str, client_id: str) -> bool:
+        table = webchat_requests
+        query = select(table.c.done).where(
+            table.c.session_id == chat_id, table.c.client_id == client_id
+        )
+        with self.db.begin() as connection:
+            return bool(connection.execute(query).scalar())
+
+    async def _await_first(self, chat_id: str, client_id: str) -> None:
+        """A retry that arrived while its first copy is still being answered waits for it, so
+        the answer it returns is complete."""
+        deadline = time.monotonic() + DUPLICATE_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            if await dbio.run(self.db, self._is_done, chat_id, client_id):
+                return
+            await asyncio.sleep(0.1)
+
+    def _erase(self, chat_id: str) -> None:
+        """Delete a session's conversation (both directions) and its message ids."""
+        with self.db.begin() as connection:
+            for table in (webchat_messages, webchat_requests):
+                connection.execute(delete(table).where(table.c.session_id == chat_id))
+
+    def forget_idle(self) -> int:
+        """Delete the conversations of every session idle longer than the idle time, visited
+        again or not: a shared phone's chat is not kept on the server either. Returns how
+        many sessions were forgotten."""
+        table = webchat_messages
+        cutoff = dt.datetime.now(dt.UTC) - self.idle
+        idle = (
+            select(table.c.session_id)
+            .group_by(table.c.session_id)
+            .having(func.max(table.c.created_at) < cutoff)
+        )
+        with self.db.begin() as connection:
+            sessions = list(connection.execute(idle).scalars())
+        for chat_id in sessions:
+            self._erase(chat_id)
+        return len(sessions)
+
+    def _idle(self, chat_id: str) -> bool:
+        """True when the session's last message is older than the idle time."""
+        rows = self._rows(chat_id, None, 1)
+        if not rows or rows[-1].created_at is None:
+            return False
+        last = rows[-1].created_at
+        last = last if last.tzinfo else last.replace(tzinfo=dt.UTC)
+        return dt.datetime.now(dt.UTC) - last > self.idle
+
     def _last_id(self, chat_id: str) -> int:
         rows = self._rows(chat_id, None, 1)
         return rows[-1].id if rows else 0
@@ -285,6 +429,8 @@ class WebChat:
 
     async def _converse(self, chat_id: str, shown: dict, kind: EventKind, **fields) -> None:
         """Record what the citizen did, let the engine answer, record the answers."""
+        if (client := _CLIENT.get()) is not None:
+            shown = {**shown, "client": client}
         row_id = await dbio.run(self.db, self._insert, chat_id, "in", shown)
         if self.contacts is not None:
             await self.contacts.seen(self.name, chat_id)
@@ -296,7 +442,10 @@ class WebChat:
 
     async def _refuse(self, chat_id: str, refusal: _Refused) -> None:
         if refusal.shown:
-            await dbio.run(self.db, self._insert, chat_id, "in", refusal.shown)
+            shown = refusal.shown
+            if (client := _CLIENT.get()) is not None:
+                shown = {**shown, "client": client}
+            await dbio.run(self.db, self._insert, chat_id, "in", shown)
         await dbio.run(self.db, self._insert, chat_id, "out", {"text": refusal.text})
 
     async def _on_send(self, chat_id: str, form: FormData) -> None:
@@ -349,12 +498,14 @@ class WebChat:
 
     @property
     def router(self) -> APIRouter:
-        """GET /, /chat/poll, /chat/static/<name>; POST /chat/send, press, location, photo."""
+        """GET /, /chat/poll, /chat/static/<version>/<name>; POST /chat/send, press, location,
+        photo, clear."""
         if self._router is None:
             router = APIRouter(include_in_schema=False)
             router.add_api_route("/", self.page, methods=["GET"], response_class=HTMLResponse)
             router.add_api_route("/chat/poll", self.poll, methods=["GET"])
-            router.add_api_route("/chat/static/{name}", self.static, methods=["GET"])
+            router.add_api_route("/chat/static/{version}/{name}", self.static, methods=["GET"])
+            router.add_api_route("/chat/clear", self.clear, methods=["POST"])
             for path in ("send", "press", "location", "photo"):
                 on_post = getattr(self, f"_on_{path}")
                 router.add_api_route(f"/chat/{path}", self._endpoint(on_post), methods=["POST"])
@@ -382,28 +533,97 @@ class WebChat:
             else None
         )
 
+    def asset(self, name: str) -> str:
+        """The versioned URL of a static file: its content hash is in the path."""
+        return f"/chat/static/{self.versions[name]}/{name}"
+
     def _render(self, template: str, token: str, rows: list, **context) -> str:
         messages = [_view(row) for row in rows]
+        # Choices already answered stay visible but leave the Tab order: the keyboard goes
+        # from the newest question straight to the text box.
+        last_in = max((i for i, m in enumerate(messages) if m["direction"] == "in"), default=-1)
+        for index, view in enumerate(messages):
+            view["answered"] = index < last_in
         return self.templates.get_template(template).render(
-            messages=messages, csrf=csrf_for(token), **context
+            messages=messages,
+            csrf=csrf_for(token),
+            client_id=secrets.token_urlsafe(16),  # a plain form's resubmission is one message
+            **context,
+        )
+
+    def _set_cookie(self, response: Response, token: str) -> None:
+        """The cookie lives as long as the chat may stay idle on the device, renewed by use."""
+        max_age = int(self.idle.total_seconds())
+        response.set_cookie(
+            COOKIE, token, max_age=max_age, secure=self.secure_cookies, **COOKIE_FLAGS
         )
 
     def _fragment(self, token: str, rows: list, after: int | None, status: int = 200) -> Response:
-        """New messages for htmx, and the page's new cursor when there is one."""
+        """New messages for the page, and its new cursor when there is one."""
         html = self._render("messages.html", token, rows, oob_after=after)
         return HTMLResponse(html, status_code=status, headers=NO_STORE)
 
-    async def page(self, request: Request, start: str = "") -> HTMLResponse:
-        token = self._token(request) or self.new_token()
+    async def page(self, request: Request, start: str = "", xoa: str = "") -> HTMLResponse:
+        if time.monotonic() - self._forgotten_at > SWEEP_EVERY_SECONDS:
+            self._forgotten_at = time.monotonic()
+            await dbio.run(self.db, self.forget_idle)
+        token = self._token(request)
+        if token is not None and await dbio.run(self.db, self._idle, chat_id_for(token)):
+            # Idle too long on this device (a shared phone): the next person starts afresh.
+            await self._end(chat_id_for(token))
+            token = None
+        token = token or self.new_token()
         chat_id = chat_id_for(token)
         rows = await dbio.run(self.db, self._rows, chat_id)
         if not rows:  # first visit: the welcome and the menu ("/?start=tip" deep-links)
             shown = {"text": "/start", "kind": "start"}
             await self._converse(chat_id, shown, EventKind.START, data=start[:64])
             rows = await dbio.run(self.db, self._rows, chat_id)
-        html = self._render("page.html", token, rows, after=rows[-1].id if rows else 0)
-        response = HTMLResponse(html, headers=NO_STORE)
-        response.set_cookie(COOKIE, token, secure=self.secure_cookies, **COOKIE_FLAGS)
+        cleared = TEXT["cleared"] if xoa else ""
+        html = self._render(
+            "page.html", token, rows, after=rows[-1].id if rows else 0, cleared=cleared
+        )
+        headers = {**NO_STORE, "Content-Security-Policy": PAGE_CSP}
+        response = HTMLResponse(html, headers=headers)
+        self._set_cookie(response, token)
+        return response
+
+    async def _end(self, chat_id: str) -> None:
+        """End a session on this device: its draft is cancelled and its conversation deleted.
+        What was submitted stays with the police, reachable by its tracking code."""
+        event = InboundEvent(
+            channel=self.name,
+            chat_id=chat_id,
+            kind=EventKind.COMMAND,
+            event_id=f"web-end-{secrets.token_hex(8)}",
+            data="cancel",
+        )
+        with contextlib.suppress(Exception):  # nothing to cancel is fine; deleting must happen
+            await self.engine.handle(event)
+        await dbio.run(self.db, self._erase, chat_id)
+
+    async def clear(self, request: Request) -> Response:
+        """ "Xóa cuộc trò chuyện trên máy này": the plain form and the page's script both land
+        here (the /xoa command too); the browser gets the cookie deleted and a fresh page."""
+        token = self._token(request)
+        if token is None:
+            return self._cleared()
+        body = await _read_body(request, 64 * 1024)
+        replayed = Request(request.scope, _replay(body or b""))
+        async with replayed.form(max_files=0, max_fields=10) as form:
+            sent = form.get("csrf_token")
+            valid = isinstance(sent, str) and hmac.compare_digest(
+                sent.encode(), csrf_for(token).encode()
+            )
+        if not (valid or request.headers.get("hx-request") == "true"):
+            return HTMLResponse(TEXT["forbidden"], status_code=403, headers=NO_STORE)
+        await self._end(chat_id_for(token))
+        return self._cleared()
+
+    def _cleared(self) -> Response:
+        response = RedirectResponse("/?xoa=1", status_code=303, headers=NO_STORE)
+        response.headers["X-Chat-Cleared"] = "1"
+        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
         return response
 
     async def poll(self, request: Request, after: int = 0) -> Response:
@@ -415,10 +635,11 @@ class WebChat:
             return Response(status_code=204, headers=NO_STORE)
         return self._fragment(token, rows, rows[-1].id)
 
-    async def static(self, name: str) -> Response:
+    async def static(self, version: str, name: str) -> Response:
         if name not in STATIC_FILES:
             return Response(status_code=404)
-        cache = {"Cache-Control": "public, max-age=3600"}
+        # An old version's URL (a page cached before a release) gets today's file, uncached.
+        cache = IMMUTABLE if version == self.versions[name] else {"Cache-Control": "no-cache"}
         return FileResponse(STATIC_DIR / name, media_type=STATIC_FILES[name], headers=cache)
 
     def _endpoint(self, on_post: Callable[[str, FormData], Awaitable[None]]):
@@ -429,7 +650,7 @@ class WebChat:
 
     async def _post(self, request: Request, on_post) -> Response:
         token = self._token(request)
-        htmx = request.headers.get("hx-request") == "true"
+        htmx = request.headers.get("hx-request") == "true"  # the page's script
         if token is None:  # no session: nothing to protect, nowhere to answer
             return HTMLResponse(TEXT["forbidden"], status_code=403, headers=NO_STORE)
         chat_id = chat_id_for(token)
@@ -454,16 +675,34 @@ class WebChat:
             )
             if not (htmx or valid):
                 return HTMLResponse(TEXT["forbidden"], status_code=403, headers=NO_STORE)
+            if on_post == self._on_send and _is_clear(form.get("text")):
+                await self._end(chat_id)
+                return self._cleared()
             after, status = _int(form.get("after")), 200
             since = after if after is not None else await dbio.run(self.db, self._last_id, chat_id)
-            try:
-                await on_post(chat_id, form)
-            except _Refused as refusal:
-                await self._refuse(chat_id, refusal)
-                status = refusal.status
+            raw_id = form.get("client_id")
+            client_id = raw_id if isinstance(raw_id, str) and _CLIENT_ID.match(raw_id) else None
+            first = client_id is None or await dbio.run(self.db, self._claim, chat_id, client_id)
+            if not first:  # a retry of a message already stored: answer from the conversation
+                await self._await_first(chat_id, client_id)
+            else:
+                marker = _CLIENT.set(client_id)
+                try:
+                    await on_post(chat_id, form)
+                except _Refused as refusal:
+                    await self._refuse(chat_id, refusal)
+                    status = refusal.status
+                finally:
+                    _CLIENT.reset(marker)
+                    if client_id is not None:
+                        await dbio.run(self.db, self._finish, chat_id, client_id)
         if not htmx:
-            return RedirectResponse("/#cuoi", status_code=303, headers=NO_STORE)
+            response = RedirectResponse("/#cuoi", status_code=303, headers=NO_STORE)
+            self._set_cookie(response, token)
+            return response
         rows = await dbio.run(self.db, self._rows, chat_id, since)
         # The page's cursor moves on only if it said where it was: then the list has no gap.
         cursor = rows[-1].id if after is not None and rows else None
-        return self._fragment(token, rows, cursor, status=status)
+        response = self._fragment(token, rows, cursor, status=status)
+        self._set_cookie(response, token)  # the idle time counts from the last message
+        return response

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from feedback_api.clock import VIETNAM
 from feedback_api.officers.labels import ROLE
 from feedback_api.pages.landing import landing_path
+from feedback_api.static_files import static_url
 from feedback_api.submissions import labels
 from feedback_api.units.labels import UNIT_KIND
 
@@ -36,4 +37,5 @@ templates.env.globals.update(
     ROLE=ROLE,
     landing=landing_path,
     UNIT_KIND=UNIT_KIND,
+    static_url=static_url,
 )

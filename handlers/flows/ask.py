@@ -11,7 +11,7 @@ from feedback_api.knowledge.schemas import MAX_UNANSWERED_CHARS, UnansweredCreat
 from feedback_api.submissions.schemas import SubmissionCreate
 from handlers.events import Button, EventKind, OutboundMessage
 from handlers.flows import where
-from handlers.flows.common import Ctx, back_button, message
+from handlers.flows.common import Ctx, back_button, message, receipt_text
 from handlers.texts import t
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,8 @@ async def _send_to_officers(ctx: Ctx) -> list[OutboundMessage]:
         )
     )
     ctx.state.reset()
-    return [message(t("ask.sent", code=receipt.tracking_code), back_button())]
+    text = receipt_text("ask.sent", receipt.tracking_code, receipt)
+    return [message(text, back_button())]
 
 
 def _channel(ctx: Ctx) -> str:

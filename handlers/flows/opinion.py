@@ -21,6 +21,7 @@ from handlers.flows.common import (
     cancel_button,
     menu_message,
     message,
+    receipt_text,
     submit_or_keep,
     unexpected,
 )
@@ -187,7 +188,9 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
         ctx.state.reset()
         if receipt is None:  # kept by the bot; the code follows when the API accepts it
             return [message(t("submission.kept"), back_button())]
-        return [message(t("opinion.accepted", code=receipt.tracking_code), back_button())]
+        return [
+            message(receipt_text("opinion.accepted", receipt.tracking_code, receipt), back_button())
+        ]
     return unexpected(ctx, prompt(ctx))
 
 
@@ -216,4 +219,6 @@ async def _send_to_forum(ctx: Ctx) -> list[OutboundMessage]:
             return [message(t("forum.closed")), menu_message()]
         raise
     ctx.state.reset()
-    return [message(t("opinion.accepted", code=receipt.tracking_code), back_button())]
+    return [
+        message(receipt_text("opinion.accepted", receipt.tracking_code, receipt), back_button())
+    ]

@@ -20,6 +20,7 @@ from handlers.flows.common import (
     back_button,
     cancel_button,
     message,
+    receipt_text,
     submit_or_keep,
     unexpected,
 )
@@ -289,7 +290,8 @@ async def _submit(ctx: Ctx) -> list[OutboundMessage]:
     if receipt is None:  # kept by the bot; the code follows when the API accepts it
         ctx.state.reset()
         return [message(t("submission.kept"), back_button())]
-    messages = [message(t("tip.accepted", code=receipt.tracking_code), back_button())]
+    text = receipt_text("tip.accepted", receipt.tracking_code, receipt)
+    messages = [message(text, back_button())]
     failed, reason = await _upload_photos(ctx, receipt.tracking_code, data.get("photos", []))
     if failed:
         messages.append(message(t("tip.photos_failed", failed=failed, reason=reason)))

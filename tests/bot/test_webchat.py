@@ -6,6 +6,7 @@ go through FastAPI's TestClient, which runs the app in one event loop for the wh
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
@@ -52,7 +53,7 @@ def client(site):
 
 
 class Visitor:
-    """A browser with htmx: keeps the page's cursor as the out-of-band swaps would."""
+    """A browser with the page's script: keeps the page's cursor as webchat.js does."""
 
     def __init__(self, client: TestClient):
         self.client = client
@@ -77,7 +78,7 @@ class Visitor:
 
     def presses(self, label: str):
         """Press the latest button whose label contains `label`, as the page shows it."""
-        pattern = r'name="data" value="([^"]+)">\s*<button[^>]*>([^<]*)</button>'
+        pattern = r'<button name="data" value="([^"]+)"[^>]*>([^<]*)</button>'
         for data, shown in reversed(re.findall(pattern, self.last.text)):
             if label in html.unescape(shown):
                 return self.post("/chat/press", data={"data": html.unescape(data)})
@@ -97,10 +98,16 @@ def test_a_new_visitor_gets_the_welcome_the_menu_and_a_private_session_cookie(cl
     assert 'value="m:tip"' in page.text and "🛡️ Tố giác / Báo tin</button>" in page.text
     cookie = page.headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie
-    assert "samesite=lax" in cookie.lower() and "Max-Age=7776000" in cookie
+    # The cookie lives as long as an idle chat may stay on the device (24 hours by default).
+    assert "samesite=lax" in cookie.lower() and "Max-Age=86400" in cookie
     assert "Secure" not in cookie
     assert page.headers["cache-control"] == "no-store"
-    assert "cdn" not in page.text.lower() and "/chat/static/htmx-2.0.11.min.js" in page.text
+    assert "cdn" not in page.text.lower() and "htmx" not in page.text
+    assert "<h1>Lắng Nghe</h1>" in page.text
+    # CSS and script inline (no round trip before the page shows and works); the script is
+    # the only inline one allowed, by its hash.
+    assert "<style>" in page.text and "<script>" in page.text and "<script src" not in page.text
+    assert "script-src 'self' 'sha256-" in page.headers["content-security-policy"]
     # Coming back shows the same conversation; the welcome is not sent twice.
     again = client.get("/")
     assert again.text.count("Xin chào! Đây là Lắng Nghe") == 1
@@ -130,7 +137,7 @@ def test_a_question_without_diacritics_gets_the_faq_answer(client):
     assert "lam cccd lan dau o dau" in response.text  # the citizen's own bubble
     assert "căn cước" in visitor.text().lower()
     assert "👍 Có" in visitor.text()
-    assert 'hx-swap-oob="true"' in response.text  # the page's cursor moves on
+    assert 'id="after" name="after"' in response.text  # the page's cursor moves on
     visitor.presses("👍 Có")
     assert "Cảm ơn bạn đã phản hồi" in visitor.text()
 
@@ -279,13 +286,18 @@ def test_an_oversized_upload_is_refused_politely(client, size_mb):
     assert "Ảnh/tệp này quá lớn" in client.get("/").text  # kept in the conversation
 
 
-def test_static_files_are_vendored_and_nothing_else_is_served(client):
-    htmx = client.get("/chat/static/htmx-2.0.11.min.js")
-    assert htmx.status_code == 200 and "javascript" in htmx.headers["content-type"]
-    assert client.get("/chat/static/webchat.css").status_code == 200
-    assert client.get("/chat/static/webchat.js").status_code == 200
-    assert client.get("/chat/static/..%2Fwebchat.py").status_code == 404
-    assert client.get("/chat/static/page.html").status_code == 404
+def test_static_files_are_versioned_cached_for_a_year_and_nothing_else_is_served(client):
+    page = client.get("/").text
+    icon = re.search(r'href="(/chat/static/[0-9a-f]{10}/favicon\.svg)"', page).group(1)
+    served = client.get(icon)
+    assert served.status_code == 200 and served.headers["content-type"] == "image/svg+xml"
+    assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
+    # An outdated version's URL still works (a page from before a release) but is not kept.
+    old = client.get("/chat/static/0000000000/favicon.svg")
+    assert old.status_code == 200 and old.headers["cache-control"] == "no-cache"
+    assert client.get("/chat/static/v/..%2Fwebchat.py").status_code == 404
+    assert client.get("/chat/static/v/page.html").status_code == 404
+    assert client.get("/chat/static/v/htmx-2.0.11.min.js").status_code == 404  # no htmx here
 
 
 def test_a_session_token_the_client_invents_is_refused_and_a_new_one_issued(client):
@@ -365,3 +377,122 @@ def test_uploads_of_drafts_that_expired_unseen_are_swept(site):
     long_ago = time.time() - site.chat.upload_lifetime - 1
     os.utime(old, (long_ago, long_ago))
     assert site.chat.sweep() == 1 and _uploads(site) == [fresh.name]
+
+
+def _stored(site, chat_id: str) -> list[dict]:
+    with site.bot_db.connect() as connection:
+        rows = connection.execute(
+            select(webchat_messages)
+            .where(webchat_messages.c.session_id == chat_id)
+            .order_by(webchat_messages.c.id)
+        ).all()
+    return [{"direction": row.direction, **row.message} for row in rows]
+
+
+def test_the_same_message_id_sent_twice_is_stored_and_answered_once(client, site):
+    """The phone's answer was lost on the way back; the page sends the message again with the
+    same id: the server stores one message, answers it once and gives the same answer again."""
+    visitor = Visitor(client)
+    cursor = visitor.cursor
+    question = {
+        "text": "lam cccd lan dau o dau",
+        "client_id": "c0ffee00-1111-4222-8333-444455556666",
+    }
+    first = client.post("/chat/send", data={"after": str(cursor), **question}, headers=HX)
+    retry = client.post("/chat/send", data={"after": str(cursor), **question}, headers=HX)
+    assert first.status_code == retry.status_code == 200
+    stored = _stored(site, visitor.chat_id)
+    asked = [m for m in stored if m["direction"] == "in" and m.get("text") == question["text"]]
+    assert len(asked) == 1 and asked[0]["client"] == question["client_id"]
+    after_question = stored[stored.index(asked[0]) + 1 :]
+    titles = [m.get("title") for m in after_question if m["direction"] == "out"]
+    assert titles.count("Làm thẻ căn cước lần đầu") == 1
+    shown = re.compile(r'<article class="msg (in|out)" id="(m-\d+)"')
+    assert shown.findall(first.text) == shown.findall(retry.text)  # same messages, same ids
+    assert f'data-client="{question["client_id"]}"' in retry.text
+    # A new id is a new message, even with the same words (the citizen asks again).
+    again = {**question, "client_id": "c0ffee00-9999-4222-8333-444455556666"}
+    client.post("/chat/send", data={"after": str(cursor), **again}, headers=HX)
+    asked = [m for m in _stored(site, visitor.chat_id) if m.get("text") == question["text"]]
+    assert len(asked) == 2
+
+
+def test_a_plain_form_sent_twice_is_one_message(client, site):
+    """Without JavaScript the page's form carries an id made by the server: a double tap or a
+    resubmitted form is one message."""
+    page = client.get("/")
+    token = client.cookies[COOKIE]
+    client_id = re.search(r'name="client_id" value="([^"]+)"', page.text).group(1)
+    form = {"text": "xin chào", "csrf_token": csrf_for(token), "client_id": client_id}
+    for _ in range(2):
+        sent = client.post("/chat/send", data=form, follow_redirects=False)
+        assert sent.status_code == 303
+    hellos = [m for m in _stored(site, chat_id_for(token)) if m.get("text") == "xin chào"]
+    assert len(hellos) == 1
+
+
+def test_clearing_the_chat_on_this_device_ends_the_session_and_deletes_its_history(client, site):
+    visitor = Visitor(client)
+    visitor.says("lam cccd lan dau o dau")
+    old_chat = visitor.chat_id
+    token = client.cookies[COOKIE]
+    cleared = client.post(
+        "/chat/clear", data={"csrf_token": csrf_for(token)}, follow_redirects=False
+    )
+    assert cleared.status_code == 303 and cleared.headers["location"] == "/?xoa=1"
+    assert 'ln_chat=""' in cleared.headers["set-cookie"]  # the browser drops the cookie
+    assert _stored(site, old_chat) == []
+    client.cookies.clear()
+    fresh = client.get("/?xoa=1")
+    assert "Đã xóa cuộc trò chuyện trên máy này" in fresh.text
+    assert "lam cccd" not in fresh.text and chat_id_for(client.cookies[COOKIE]) != old_chat
+    # The /xoa command does the same from the text box (with or without its diacritic).
+    visitor = Visitor(client)
+    visitor.says("bằng lái xe")
+    second_chat = visitor.chat_id
+    typed = visitor.post("/chat/send", data={"text": "/xóa"}, follow_redirects=False)
+    assert typed.status_code == 303 and typed.headers["location"] == "/?xoa=1"
+    assert _stored(site, second_chat) == []
+
+
+def test_a_chat_idle_longer_than_the_setting_is_forgotten_at_the_next_visit(client, site):
+    visitor = Visitor(client)
+    visitor.says("lam cccd lan dau o dau")
+    old_chat = visitor.chat_id
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)
+    with site.bot_db.begin() as connection:
+        connection.execute(
+            webchat_messages.update()
+            .where(webchat_messages.c.session_id == old_chat)
+            .values(created_at=long_ago)
+        )
+    page = client.get("/")
+    assert "lam cccd" not in page.text and "Xin chào! Đây là Lắng Nghe" in page.text
+    assert chat_id_for(client.cookies[COOKIE]) != old_chat and _stored(site, old_chat) == []
+    # Sessions nobody comes back to are forgotten on the server too; live ones are kept.
+    with site.bot_db.begin() as connection:
+        connection.execute(
+            webchat_messages.insert().values(
+                session_id="f" * 64, direction="in", message={"text": "x"}, created_at=long_ago
+            )
+        )
+    assert site.chat.forget_idle() == 1
+    assert _stored(site, "f" * 64) == [] and _stored(site, chat_id_for(client.cookies[COOKIE]))
+
+
+def test_a_question_receipt_has_the_code_to_copy_and_says_when_the_answer_is_due(client, site):
+    visitor = Visitor(client)
+    visitor.says("thủ tục xin giấy phép nuôi chim yến trong nhà phố")
+    visitor.presses("Gửi cho cán bộ")
+    visitor.presses("Không rõ")
+    receipt = visitor.text()
+    code = re.search(r"Mã theo dõi: (LN-[0-9A-Z]{4}-[0-9A-Z]{4})", receipt).group(1)
+    with site.api_db() as db:
+        question = db.exec(select(Submission).where(Submission.tracking_code == code)).one()
+    due = question.due_at.replace(tzinfo=question.due_at.tzinfo or dt.UTC)
+    vietnam = dt.timezone(dt.timedelta(hours=7))
+    # The deadline the feedback API set (5 working days for a question), as a Vietnam date.
+    assert f"chậm nhất vào ngày {due.astimezone(vietnam):%d/%m/%Y}" in receipt
+    assert "Bạn hãy ghi lại mã theo dõi" in receipt
+    assert f'data-copy="{code}"' in receipt  # one tap copies it
+    assert "Xóa cuộc trò chuyện trên máy này" in receipt  # a shared phone is offered to clear

@@ -35,7 +35,7 @@ UNITS_CSV = (
     "code,name,kind,parent_code\nT,Công an tỉnh Thử,province,\n"
     "XA,Công an xã An Bình,commune,T\nPB,Công an phường Bình Minh,ward,T\n"
 )
-_AFTER = re.compile(r'id="after" name="after" value="(\d+)"')
+_AFTER = re.compile(r'(?:id="after" name="after" value="|data-after=")(\d+)"')
 
 
 def migrated_api_db(path: Path) -> Path:

@@ -135,3 +135,28 @@ def server_screenshot_path():
     target = Path(__file__).resolve().parents[2] / "var" / "screenshots"
     target.mkdir(parents=True, exist_ok=True)
     return target / "officer-detail.png"
+
+
+def test_the_main_officer_pages_pass_axe(browser, site):
+    from tests.browser.axe import violations
+
+    server, code = site
+    context = browser.new_context()
+    page = context.new_page()
+    favicon_misses = []
+    page.on("response", lambda r: favicon_misses.append(r.url) if r.status == 404 else None)
+    page.goto(f"{server.url}/officer/login")
+    assert violations(page) == []
+    _login(page, server.url, "can.bo.a")
+    assert violations(page) == [], "inbox"
+    page.get_by_role("link", name=re.compile(code)).first.click()
+    page.wait_for_load_state()
+    assert violations(page) == [], "submission"
+    for path in ("/officer/account", "/officer/reports", "/officer/forums"):
+        page.goto(f"{server.url}{path}")
+        assert violations(page) == [], path
+    # The skip link is the first Tab stop and leads to the content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "skip-link"
+    assert favicon_misses == []  # no page asks for a missing favicon
+    context.close()

@@ -185,3 +185,229 @@ def test_a_long_answer_is_shown_from_its_bold_title_not_scrolled_to_its_end(site
     assert box["height"] > 844 - header["height"]
     page.screenshot(path=str(ANSWER_SHOT))
     assert problems == []
+
+
+def _shown_once(page, text: str) -> None:
+    """The citizen's message is in the chat exactly once and nothing waits to be sent."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#messages .msg.in .bubble", has_text=text)).to_have_count(1)
+    expect(page.locator("#outbox .msg")).to_have_count(0)
+    expect(page.locator("#notice")).to_be_hidden()
+    ids = _messages(page).locator(".msg").evaluate_all("els => els.map(e => e.id)")
+    assert len(ids) == len(set(ids))
+
+
+def _stored_in(chat_site, page, text: str) -> int:
+    from sqlalchemy import select
+
+    from bot.channels.webchat import chat_id_for
+    from bot.storage import webchat_messages
+
+    cookie = next(c for c in page.context.cookies() if c["name"] == "ln_chat")
+    with chat_site.bot_db.connect() as connection:
+        rows = connection.execute(
+            select(webchat_messages).where(
+                webchat_messages.c.session_id == chat_id_for(cookie["value"]),
+                webchat_messages.c.direction == "in",
+            )
+        ).all()
+    return sum(1 for row in rows if row.message.get("text") == text)
+
+
+def test_an_answer_lost_on_the_way_back_is_resent_by_itself_and_shown_once(site, phone):
+    """The server stored the question, but the phone never got the answer (the network
+    dropped it): the page sends the same message again by itself, the server recognises it,
+    and the question and its answer appear once each."""
+    chat_site, url = site
+    page, problems = phone
+    page.goto(f"{url}/")
+    _expect_text(page, "Xin chào! Đây là Lắng Nghe")
+    dropped = []
+
+    def lose_the_first_answer(route):
+        if not dropped:
+            response = route.fetch()  # the server receives, stores and answers...
+            dropped.append(response.status)
+            route.abort("connectionreset")  # ...and the answer is lost on the way back
+        else:
+            route.continue_()
+
+    page.route("**/chat/send", lose_the_first_answer)
+    question = "lam cccd lan dau o dau"
+    _say(page, question)
+    _expect_text(page, "Làm thẻ căn cước lần đầu")
+    assert dropped == [200]
+    _shown_once(page, question)
+    assert page.locator(".msg.out .title", has_text="Làm thẻ căn cước lần đầu").count() == 1
+    assert _stored_in(chat_site, page, question) == 1  # stored and answered once
+    assert [p for p in problems if "ERR_CONNECTION_RESET" not in p] == []
+
+
+def test_a_message_written_offline_waits_and_goes_when_the_network_returns(site, phone):
+    chat_site, url = site
+    page, problems = phone
+    page.goto(f"{url}/")
+    _expect_text(page, "Xin chào! Đây là Lắng Nghe")
+    page.context.set_offline(True)
+    question = "thủ tục đăng ký tạm trú"
+    _say(page, question)
+    from playwright.sync_api import expect
+
+    waiting = page.locator("#outbox .msg", has_text=question)
+    expect(waiting).to_contain_text("sẽ tự gửi lại", timeout=WAIT)  # kept, not lost
+    expect(page.locator("#notice")).to_contain_text("Mất kết nối")
+    assert page.locator("#messages .msg.in", has_text=question).count() == 0
+    page.wait_for_timeout(1500)  # a retry or two fail while offline
+    page.context.set_offline(False)  # back online: sent by itself, nobody presses anything
+    _expect_text(page, "tạm trú")
+    expect(page.locator("#messages .msg.in .bubble", has_text=question)).to_have_count(
+        1, timeout=WAIT
+    )
+    _shown_once(page, question)
+    assert _stored_in(chat_site, page, question) == 1
+    assert [p for p in problems if "ERR_INTERNET_DISCONNECTED" not in p] == []
+
+
+def test_clearing_a_shared_phone_leaves_nothing_of_the_tip_and_the_code_still_works(
+    site, phone, browser
+):
+    _, url = site
+    page, problems = phone
+    page.goto(f"{url}/")
+    _press(page, "Tố giác / Báo tin")
+    _press(page, "Ma túy")
+    _expect_text(page, "Bạn hãy mô tả sự việc")
+    story = "Nhóm người lạ bán ma túy sau quán nước đầu ngõ 7 vào buổi tối"
+    _say(page, story)
+    _press(page, "Không rõ / không muốn nói")
+    _press(page, "Bỏ qua")
+    _press(page, "Ẩn danh")
+    _press(page, "Gửi tin")
+    _expect_text(page, "Công an đã tiếp nhận tin báo của bạn")
+    receipt = page.locator(".msg.out", has_text="Mã theo dõi").last
+    code = CODE.search(receipt.inner_text()).group(0)
+    assert "chậm nhất vào ngày" in receipt.inner_text()  # when to expect an answer
+    assert "ghi lại mã theo dõi" in receipt.inner_text()
+    old_cookie = next(c["value"] for c in page.context.cookies() if c["name"] == "ln_chat")
+
+    # After the anonymous tip the chat offers the clearing, right under the receipt.
+    receipt.get_by_role("button", name="Xóa cuộc trò chuyện trên máy này").click()
+    _expect_text(page, "Xin chào! Đây là Lắng Nghe")  # a new conversation
+    from playwright.sync_api import expect
+
+    expect(page.locator(".cleared")).to_contain_text("Đã xóa cuộc trò chuyện trên máy này")
+    for left in (code, story, "ma túy"):
+        assert left not in page.content()
+    storage = page.evaluate(
+        "() => JSON.stringify([Object.assign({}, localStorage), Object.assign({}, sessionStorage)])"
+    )
+    assert code not in storage and story not in storage
+    cookies = page.context.cookies()
+    assert old_cookie not in {c["value"] for c in cookies}
+    assert all(code not in c["value"] for c in cookies)
+    page.go_back()  # Back does not bring the old conversation back either
+    page.wait_for_load_state()
+    assert code not in page.content() and story not in page.content()
+
+    # From another phone (a fresh browser), the tracking code still finds the tip.
+    other = browser.new_context(**PHONE)
+    elsewhere = other.new_page()
+    elsewhere.goto(f"{url}/")
+    _press(elsewhere, "Tra cứu kết quả")
+    _expect_text(elsewhere, "Bạn nhập mã theo dõi")
+    _say(elsewhere, code)
+    _expect_text(elsewhere, "Mới tiếp nhận")
+    other.close()
+    assert problems == []
+
+
+def test_without_javascript_a_photo_is_attached_through_a_plain_form(site, browser):
+    _, url = site
+    context = browser.new_context(**PHONE, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{url}/")
+    _press(page, "Tố giác / Báo tin")
+    _press(page, "Trộm cắp")
+    _say(page, "Mất trộm xe đạp trước cổng trường tiểu học An Bình sáng nay")
+    _press(page, "Xã An Bình")
+    _press(page, "Không cần")  # not remembered on this device
+    _expect_text(page, "Bạn có ảnh hoặc tài liệu liên quan không?")
+    from tests.bot.webchat_fixtures import jpeg
+
+    picker = page.locator("#photo")
+    assert picker.is_visible()  # without the script the plain file field shows
+    picker.set_input_files({"name": "xe.jpg", "mimeType": "image/jpeg", "buffer": jpeg()})
+    page.locator("#photo-form").get_by_role("button", name="Gửi ảnh").click()
+    _expect_text(page, "📷 Ảnh")
+    _expect_text(page, "Đã nhận ảnh 1/")
+    context.close()
+
+
+def test_the_chat_passes_axe_and_the_keyboard_goes_straight_to_the_text_box(site, phone):
+    from tests.browser.axe import violations
+
+    _, url = site
+    page, problems = phone
+    page.goto(f"{url}/")
+    _expect_text(page, "Xin chào! Đây là Lắng Nghe")
+    assert page.locator("h1").inner_text() == "Lắng Nghe"
+    assert violations(page) == []
+    # A short chat with a receipt: answered choices, the copy button, the clear offer.
+    _say(page, "thủ tục xin giấy phép nuôi chim yến trong nhà phố")
+    _press(page, "Gửi cho cán bộ")
+    _press(page, "Không rõ")
+    _expect_text(page, "Mã theo dõi")
+    assert violations(page) == []
+    # Answered choices stay visible but out of the Tab order; no invisible Tab stop.
+    answered = page.locator("#messages .msg.out button.choice").first  # the welcome's menu
+    assert answered.is_visible() and answered.get_attribute("tabindex") == "-1"
+    stops = page.evaluate(
+        """() => [...document.querySelectorAll('a[href], button, input, textarea, [tabindex]')]
+                   .filter(e => e.tabIndex >= 0 && !e.disabled &&
+                   e.type !== 'hidden' && getComputedStyle(e).display !== 'none')
+                   .map(e => { const r = e.getBoundingClientRect();
+                               return [e.tagName, r.width, r.height]; })"""
+    )
+    assert all(width >= 8 and height >= 8 for _, width, height in stops), stops
+    # Control borders: the text box's border against white is at least 3:1.
+    color = page.locator("#text").evaluate("e => getComputedStyle(e).borderTopColor")
+    assert _contrast(color, "rgb(255, 255, 255)") >= 3.0, color
+    # A focused choice is never hidden under the sticky bars.
+    page.locator("#messages .msg.out").last.locator("button").first.focus()
+    focused = page.evaluate("() => document.activeElement.getBoundingClientRect().toJSON()")
+    header = page.locator("header.top").bounding_box()
+    composer = page.locator("footer.composer").bounding_box()
+    assert focused["top"] >= header["height"] and focused["bottom"] <= composer["y"], focused
+    assert header["height"] + composer["height"] <= 0.2 * 844  # the bars leave 80% to the chat
+    assert problems == []
+
+
+def _contrast(first: str, second: str) -> float:
+    def luminance(css: str) -> float:
+        channels = [int(x) / 255 for x in re.findall(r"\d+", css)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_with_javascript_the_photo_button_opens_the_picker_and_sends_at_once(site, phone):
+    _, url = site
+    page, problems = phone
+    page.goto(f"{url}/")
+    _press(page, "Tố giác / Báo tin")
+    _press(page, "Trộm cắp")
+    _say(page, "Kẻ gian lấy trộm bình ắc quy xe tải đỗ ở bãi xe chợ Bình Minh")
+    _press(page, "Không rõ / không muốn nói")
+    _expect_text(page, "Bạn có ảnh hoặc tài liệu liên quan không?")
+    assert not page.locator("#photo").is_visible()  # no invisible field in the Tab order
+    from tests.bot.webchat_fixtures import jpeg
+
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="📷 Gửi ảnh").click()
+    chooser.value.set_files({"name": "xe.jpg", "mimeType": "image/jpeg", "buffer": jpeg()})
+    _expect_text(page, "Đã nhận ảnh 1/")
+    assert page.locator("#messages .msg.in .bubble", has_text="📷 Ảnh").count() == 1
+    assert problems == []

@@ -5,6 +5,8 @@ kind reads in Vietnamese."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -288,6 +290,34 @@ def test_officer_pages_and_api_answers_are_never_stored(client, world, db, setti
     back = client.get(f"/officer/submissions/{tip.id}", follow_redirects=False)
     assert (back.status_code, back.headers["location"]) == (303, "/officer/login")
     assert back.headers["cache-control"] == "no-store"
+
+
+def test_officer_pages_are_small_on_the_wire_and_their_files_kept_a_year(client, world):
+    """Pages and answers are compressed when the browser accepts it; CSS, scripts and the
+    icon carry their version in the URL and are kept a year; nothing asks for a missing
+    favicon; a keyboard user can skip the navigation."""
+    sign_in(client, "officer.a")
+    page = client.get("/officer", headers={"Accept-Encoding": "br, gzip"})
+    assert page.headers["content-encoding"] == "br" and page.headers["vary"] == "Accept-Encoding"
+    assert page.headers["cache-control"] == "no-store"
+    gzip_only = client.get("/api/v1/submissions", headers={"Accept-Encoding": "gzip"})
+    assert gzip_only.headers.get("content-encoding") in ("gzip", None)  # small JSON: as is
+    html = page.text
+    assert '<a class="skip-link" href="#main">' in html and '<main id="main"' in html
+    links = re.findall(r'(?:href|src)="(/static/[0-9a-f]{10}/[^"]+)"', html)
+    assert {link.rsplit("/", 1)[-1] for link in links} >= {
+        "favicon.svg",
+        "officer.css",
+        "htmx-2.0.11.min.js",
+    }
+    for link in links:
+        served = client.get(link, headers={"Accept-Encoding": "gzip"})
+        assert served.status_code == 200, link
+        assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
+    css = client.get(links[1], headers={"Accept-Encoding": "gzip"})
+    assert css.headers["content-encoding"] == "gzip"
+    icon = client.get("/favicon.ico", follow_redirects=False)
+    assert icon.status_code == 301 and icon.headers["location"].endswith("/favicon.svg")
 
 
 # -- errors keep the navigation -----------------------------------------------------------------
