@@ -18,6 +18,7 @@ from sqlmodel import Session, col, func, select
 
 from faq.normalize import normalize
 from feedback_api.audit.models import AuditEvent
+from feedback_api.broadcasts.models import Broadcast, BroadcastDelivery, DeliveryState
 from feedback_api.clock import VIETNAM, start_of_local_day, utcnow
 from feedback_api.forums.models import Forum, ForumOpinion
 from feedback_api.permissions import Action, Actor, NotFound
@@ -54,6 +55,20 @@ class Duration:
         )
 
 
+@dataclass(frozen=True)
+class CampaignFigures:
+    """One campaign started in the range: how many it was meant for and what became of them
+    (test sends to officers' own chats are not counted)."""
+
+    title: str
+    started: dt.date
+    recipients: int
+    sent: int
+    blocked: int  # the citizen had blocked the bot: unsubscribed on the spot
+    skipped: int  # unsubscribed meanwhile, or outside the platform's rules (Zalo's window)
+    failed: int
+
+
 @dataclass
 class Report:
     unit: Unit
@@ -83,7 +98,13 @@ class Report:
     opinions_received: int = 0
     opinions_answered: int = 0
     subscribers_by_unit: list[tuple[str, int]] = field(default_factory=list)
-    opt_outs: int = 0
+    # Subscriptions ended in the range: the citizen asked ("stop") or blocked the bot (seen when
+    # a campaign could not be delivered).
+    opt_outs_asked: int = 0
+    opt_outs_blocked: int = 0
+    campaigns: list[CampaignFigures] = field(default_factory=list)
+    # Citizens who received at least one campaign message in the range (each counted once).
+    recipients_reached: int = 0
     forums_held: int = 0
     forum_opinions: int = 0
     quizzes_held: int = 0
@@ -93,6 +114,14 @@ class Report:
     @property
     def subscribers(self) -> int:
         return sum(n for _, n in self.subscribers_by_unit)
+
+    @property
+    def opt_outs(self) -> int:
+        return self.opt_outs_asked + self.opt_outs_blocked
+
+    @property
+    def campaigns_sent(self) -> int:
+        return len(self.campaigns)
 
     @property
     def duplicates(self) -> int:
@@ -224,6 +253,7 @@ def build(
         if subscribed[uid]
     ]
     _engagement(db_session, report, list(units), start, end, counted)
+    _campaigns(db_session, report, list(units), start, end)
     if unit.parent_id is None:
         _faq_unanswered(db_session, report, start, end)
     return report
@@ -260,15 +290,17 @@ def _engagement(
     """Opt-outs, forums held (by the day they took place) with the opinions sent to them, and
     quizzes (by closing day) with their participants."""
     first, after = start_of_local_day(start), start_of_local_day(end + dt.timedelta(days=1))
-    report.opt_outs = len(
+    reasons = Counter(
         db_session.exec(
-            select(Subscription.id)
+            select(Subscription.ended_reason)
             .where(~col(Subscription.active))
             .where(col(Subscription.unit_id).in_(unit_ids))
             .where(Subscription.updated_at >= first)
             .where(Subscription.updated_at < after)
-        ).all()
+        )
     )
+    report.opt_outs_blocked = reasons.pop("blocked", 0)
+    report.opt_outs_asked = sum(reasons.values())
     forum_ids = list(
         db_session.exec(
             select(Forum.id)
@@ -311,6 +343,56 @@ def _engagement(
         if quiz_ids
         else 0
     )
+
+
+def _campaigns(
+    db_session: Session, report: Report, unit_ids: list[int], start: dt.date, end: dt.date
+) -> None:
+    """Campaigns of the subtree's units that started in the range, each with its outcomes, and
+    the citizens reached: distinct recipients of a message sent in the range, whichever
+    campaign (of the subtree) it came from."""
+    first, after = start_of_local_day(start), start_of_local_day(end + dt.timedelta(days=1))
+    campaigns = list(
+        db_session.exec(
+            select(Broadcast)
+            .where(col(Broadcast.unit_id).in_(unit_ids))
+            .where(col(Broadcast.started_at).is_not(None))
+            .where(Broadcast.started_at >= first)
+            .where(Broadcast.started_at < after)
+            .order_by(col(Broadcast.started_at), col(Broadcast.id))
+        )
+    )
+    outcomes: dict[int, Counter[str]] = {b.id: Counter() for b in campaigns}
+    if campaigns:
+        for broadcast_id, state, n in db_session.exec(
+            select(BroadcastDelivery.broadcast_id, BroadcastDelivery.state, func.count())
+            .where(col(BroadcastDelivery.broadcast_id).in_(list(outcomes)))
+            .where(BroadcastDelivery.test_seq == 0)
+            .group_by(BroadcastDelivery.broadcast_id, BroadcastDelivery.state)
+        ):
+            outcomes[broadcast_id][state] = n
+    D = DeliveryState
+    report.campaigns = [
+        CampaignFigures(
+            title=b.title,
+            started=_aware(b.started_at).astimezone(VIETNAM).date(),
+            recipients=sum(outcomes[b.id].values()) or b.recipients,
+            sent=outcomes[b.id][D.SENT],
+            blocked=outcomes[b.id][D.BLOCKED],
+            skipped=outcomes[b.id][D.SKIPPED],
+            failed=outcomes[b.id][D.FAILED] + outcomes[b.id][D.UNKNOWN],
+        )
+        for b in campaigns
+    ]
+    report.recipients_reached = db_session.exec(
+        select(func.count(func.distinct(BroadcastDelivery.citizen_ref)))
+        .join(Broadcast, col(Broadcast.id) == BroadcastDelivery.broadcast_id)
+        .where(col(Broadcast.unit_id).in_(unit_ids))
+        .where(BroadcastDelivery.test_seq == 0)
+        .where(BroadcastDelivery.state == DeliveryState.SENT)
+        .where(BroadcastDelivery.sent_at >= first)
+        .where(BroadcastDelivery.sent_at < after)
+    ).one()
 
 
 def for_actor(

@@ -12,8 +12,6 @@ from openpyxl.styles import Font
 from feedback_api.reports.service import Report
 
 NOT_RECORDED = "Chưa ghi nhận"
-# Broadcast campaigns are another branch's domain; until they land the figure is not counted.
-NOT_AVAILABLE = "Chưa có chức năng"
 
 
 def _sheet(book: Workbook, title: str, headings: list[str], rows: list[list]) -> None:
@@ -62,7 +60,10 @@ def summary_rows(report: Report) -> list[list]:
         ["Ý kiến gửi các diễn đàn", report.forum_opinions],
         ["Người đăng ký nhận tin", report.subscribers],
         ["Hủy đăng ký trong kỳ", report.opt_outs],
-        ["Chiến dịch tuyên truyền đã gửi", NOT_AVAILABLE],
+        ["Hủy đăng ký theo yêu cầu", report.opt_outs_asked],
+        ["Hủy do chặn tài khoản bot (phát hiện khi gửi tin)", report.opt_outs_blocked],
+        ["Chiến dịch tuyên truyền đã gửi", report.campaigns_sent],
+        ["Người dân đã nhận tin tuyên truyền", report.recipients_reached],
         ["Cuộc thi tìm hiểu pháp luật", report.quizzes_held],
         ["Lượt dự thi", report.quiz_participants],
         ["Tin trùng (không tính vào số liệu)", report.duplicates],
@@ -100,6 +101,23 @@ def to_xlsx(report: Report) -> bytes:
         "Người đăng ký",
         ["Xã, phường", "Người đăng ký"],
         [list(r) for r in report.subscribers_by_unit],
+    )
+    _sheet(
+        book,
+        "Chiến dịch",
+        [
+            "Chiến dịch",
+            "Ngày bắt đầu",
+            "Người nhận",
+            "Đã gửi",
+            "Đã chặn bot",
+            "Bỏ qua",
+            "Không gửi được",
+        ],
+        [
+            [c.title, c.started, c.recipients, c.sent, c.blocked, c.skipped, c.failed]
+            for c in report.campaigns
+        ],
     )
     _sheet(
         book, "Tin trùng", ["Loại", "Số tin trùng"], [list(r) for r in report.duplicates_by_kind]
