@@ -41,6 +41,7 @@ from feedback_api.permissions import Forbidden, NotFound
 from feedback_api.quizzes.api import router as quizzes_router
 from feedback_api.quizzes.service import QuizError
 from feedback_api.ratelimit import RateLimiter
+from feedback_api.reports.api import router as reports_router
 from feedback_api.settings import Settings
 from feedback_api.submissions.api import router as submissions_router
 from feedback_api.submissions.contacts import sealer_for
@@ -204,6 +205,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         audit_router,
         broadcasts_router,
         broadcast_work_router,
+        reports_router,
         knowledge_router,
         zalo_router,
         pages_router,

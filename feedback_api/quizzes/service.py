@@ -171,7 +171,7 @@ def answer(
 
 
 def get_in_reach(*, db_session: Session, actor: Actor, quiz_id: int) -> Quiz:
-    actor.require(Action.VIEW_REPORTS)
+    actor.require(Action.VIEW_QUIZZES)
     quiz = db_session.get(Quiz, quiz_id)
     unit = db_session.get(Unit, quiz.unit_id) if quiz else None
     if quiz is None or unit is None or not actor.reaches(unit.path):
@@ -180,6 +180,7 @@ def get_in_reach(*, db_session: Session, actor: Actor, quiz_id: int) -> Quiz:
 
 
 def list_in_reach(*, db_session: Session, actor: Actor) -> list[Quiz]:
+    actor.require(Action.VIEW_QUIZZES)
     reach = [
         u.id
         for u in db_session.exec(select(Unit).where(col(Unit.path).startswith(actor.unit_path)))

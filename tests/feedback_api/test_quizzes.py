@@ -85,10 +85,26 @@ def test_only_campaign_staff_create_and_only_inside_their_reach(db, world):
     with pytest.raises(Forbidden):
         make_quiz(db, world, who="officer_a")
     quiz = make_quiz(db, world)
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):  # triage officers do not read quiz results
         quizzes.leaderboard(
             db_session=db, actor=actor(db, world.officers["officer_b"]), quiz_id=quiz.id
         )
+    # A quiz of commune B, made by the province's admin: commune A's leader cannot see it.
+    other = quizzes.create(
+        db_session=db,
+        actor=actor(db, world.officers["admin"]),
+        data=QuizCreate(
+            title="Thi ở phường Bình Minh",
+            unit_id=world.commune_b.id,
+            opens_at=quiz.opens_at,
+            closes_at=quiz.closes_at,
+            questions=QUESTIONS,
+        ),
+    )
+    leader_a = actor(db, world.officers["leader_a"])
+    with pytest.raises(NotFound):
+        quizzes.leaderboard(db_session=db, actor=leader_a, quiz_id=other.id)
+    assert [q.id for q in quizzes.list_in_reach(db_session=db, actor=leader_a)] == [quiz.id]
 
 
 def test_leaderboard_and_export_show_chosen_names_or_pseudonyms(db, world):
@@ -176,7 +192,7 @@ def test_staff_create_a_quiz_from_text_and_export_the_results(client, db, world)
     assert bad.status_code == 422 and "đáp án đúng" in bad.text
 
 
-def test_an_officer_may_read_results_but_not_create_a_quiz(client, world):
+def test_a_triage_officer_neither_creates_a_quiz_nor_reads_results(client, world):
     headers = login(client, "officer.a")
     response = client.post(
         "/officer/quizzes",
@@ -189,3 +205,5 @@ def test_an_officer_may_read_results_but_not_create_a_quiz(client, world):
         },
     )
     assert response.status_code == 403
+    assert client.get("/officer/quizzes").status_code == 403
+    assert "/officer/quizzes" not in client.get("/officer").text  # no menu link either

@@ -323,6 +323,35 @@ def test_a_commune_leader_cannot_report_on_another_commune(db, seeded):
         )
 
 
+@pytest.mark.parametrize(
+    ("username", "allowed"),
+    [("leader.a", True), ("admin", True), ("officer.a", False), ("campaign.a", False)],
+)
+def test_only_leaders_and_admins_read_the_figures(client, seeded, username, allowed):
+    """Issue 13: reports are for the role leader and above; a triage officer or campaign staff
+    neither sees the menu link nor opens the page, the workbook or the JSON figures."""
+    login(client, username)
+    query = "start=2026-10-01&end=2026-11-30"
+    expected = 200 if allowed else 403
+    assert client.get(f"/officer/reports?{query}").status_code == expected
+    assert client.get(f"/officer/reports.xlsx?{query}").status_code == expected
+    assert client.get(f"/api/v1/reports?{query}").status_code == expected
+    home = client.get("/officer", follow_redirects=True).text
+    assert ('href="/officer/reports"' in home) == allowed
+
+
+def test_the_json_report_holds_the_page_figures(client, seeded):
+    login(client, "leader.a")
+    figures = client.get("/api/v1/reports?start=2026-10-01&end=2026-11-30").json()
+    assert figures["unit_code"] == "XA"
+    assert (figures["tips_received"], figures["campaigns_sent"]) == (4, 2)
+    assert figures["recipients_reached"] == 2
+    assert (figures["opt_outs_asked"], figures["opt_outs_blocked"]) == (1, 1)
+    assert figures["campaigns"][0]["title"] == "Phòng chống lừa đảo"
+    reversed_range = client.get("/api/v1/reports?start=2026-11-30&end=2026-10-01")
+    assert reversed_range.status_code == 422
+
+
 def test_reversed_dates_are_refused(db, world):
     with pytest.raises(reports.ReportError):
         reports.build(db_session=db, unit=world.commune_a, start=NOV30, end=OCT1)
