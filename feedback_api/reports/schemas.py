@@ -35,7 +35,7 @@ class ReportPublic(BaseModel):
     tips_by_unit: list[Figure]
     questions_asked: int
     questions_answered: int
-    faq_answers_served: int | None
+    faq_answers_served: int
     opinions_received: int
     opinions_answered: int
     forums_held: int

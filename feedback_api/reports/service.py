@@ -10,6 +10,7 @@ answers (time zones, month buckets) without per-dialect date SQL.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -86,9 +87,11 @@ class Report:
     resolution: Duration = Duration(0, None, None)
     questions_asked: int = 0
     questions_answered: int = 0
-    # The FAQ bot does not record the answers it serves (faq/ is pure and keeps no log), so this
-    # figure is unknown rather than zero; the page and the workbook say so.
-    faq_answers_served: int | None = None
+    # FAQ answers the bot showed (knowledge.served): for a commune, those whose citizen's commune
+    # was known to be in the subtree; for a top-level unit, every one (commune known or not).
+    faq_answers_served: int = 0
+    top_faq_served: list[tuple[str, int]] = field(default_factory=list)
+    faq_served_by_channel: list[tuple[str, int]] = field(default_factory=list)
     top_unanswered: list[tuple[str, int]] = field(default_factory=list)
     # Questions the FAQ bot could not answer (kb-loop's log). They carry no unit (nothing says
     # who asked or from where), so they are reported only for a top-level unit, as the whole
@@ -254,6 +257,7 @@ def build(
     ]
     _engagement(db_session, report, list(units), start, end, counted)
     _campaigns(db_session, report, list(units), start, end)
+    _faq_served(db_session, report, None if unit.parent_id is None else list(units), start, end)
     if unit.parent_id is None:
         _faq_unanswered(db_session, report, start, end)
     return report
@@ -343,6 +347,43 @@ def _engagement(
         if quiz_ids
         else 0
     )
+
+
+CHANNELS = {"telegram": "Telegram", "zalo": "Zalo", "web": "Trò chuyện trên web", "other": "Khác"}
+
+
+def _faq_served(
+    db_session: Session,
+    report: Report,
+    unit_ids: list[int] | None,
+    start: dt.date,
+    end: dt.date,
+) -> None:
+    """FAQ answers served in the range, most served entries first (by their live title)."""
+    from feedback_api.knowledge.models import AnswerServed, KnowledgeEntry
+
+    first, after = start_of_local_day(start), start_of_local_day(end + dt.timedelta(days=1))
+    query = (
+        select(AnswerServed.entry_slug, AnswerServed.channel)
+        .where(AnswerServed.served_at >= first)
+        .where(AnswerServed.served_at < after)
+    )
+    if unit_ids is not None:
+        query = query.where(col(AnswerServed.unit_id).in_(unit_ids))
+    rows = list(db_session.exec(query))
+    report.faq_answers_served = len(rows)
+    by_channel = Counter(channel for _, channel in rows)
+    report.faq_served_by_channel = [
+        (CHANNELS.get(c, c), n) for c, n in sorted(by_channel.items(), key=lambda kv: -kv[1])
+    ]
+    top = Counter(slug for slug, _ in rows).most_common(TOP_UNANSWERED)
+    titles = {
+        entry.slug: json.loads(entry.document).get("title", entry.slug)
+        for entry in db_session.exec(
+            select(KnowledgeEntry).where(col(KnowledgeEntry.slug).in_([s for s, _ in top]))
+        )
+    }
+    report.top_faq_served = [(titles.get(slug, slug), n) for slug, n in top]
 
 
 def _campaigns(

@@ -11,8 +11,6 @@ from openpyxl.styles import Font
 
 from feedback_api.reports.service import Report
 
-NOT_RECORDED = "Chưa ghi nhận"
-
 
 def _sheet(book: Workbook, title: str, headings: list[str], rows: list[list]) -> None:
     sheet = book.create_sheet(title)
@@ -46,10 +44,7 @@ def summary_rows(report: Report) -> list[list]:
         ["Thời gian giải quyết, trung vị (giờ)", report.resolution.median_hours],
         ["Câu hỏi tiếp nhận", report.questions_asked],
         ["Câu hỏi đã trả lời", report.questions_answered],
-        [
-            "Lượt trả lời tự động (FAQ)",
-            NOT_RECORDED if report.faq_answers_served is None else report.faq_answers_served,
-        ],
+        ["Lượt trả lời tự động (FAQ)", report.faq_answers_served],
         [
             "Câu hỏi FAQ chưa trả lời được (toàn hệ thống)",
             "Chỉ có ở báo cáo cấp tỉnh" if report.faq_unanswered is None else report.faq_unanswered,
@@ -89,6 +84,12 @@ def to_xlsx(report: Report) -> bytes:
         "Câu hỏi chưa trả lời",
         ["Câu hỏi", "Số lần hỏi"],
         [list(r) for r in report.top_unanswered],
+    )
+    _sheet(
+        book,
+        "FAQ đã trả lời",
+        ["Câu hỏi pháp luật (mục hỏi đáp)", "Lượt trả lời"],
+        [list(r) for r in report.top_faq_served],
     )
     _sheet(
         book,

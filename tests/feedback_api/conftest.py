@@ -47,6 +47,7 @@ TABLES = (
     "forum",
     "subscription",
     "unanswered_question",
+    "faq_answer_served",
     "knowledge_revision",
     "knowledge_entry",
     "outbox_message",

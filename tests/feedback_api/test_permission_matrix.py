@@ -792,6 +792,13 @@ BOT_ONLY = [
     ("intake.unanswered","officer-token", 401),
     ("intake.unanswered","anonymous",     401),
     ("intake.unanswered","bot",           204),
+    ("intake.served",    "admin",         401),
+    ("intake.served",    "officer",       401),
+    ("intake.served",    "leader",        401),
+    ("intake.served",    "campaign",      401),
+    ("intake.served",    "officer-token", 401),
+    ("intake.served",    "anonymous",     401),
+    ("intake.served",    "bot",           204),
 ]
 # fmt: on
 
@@ -1052,6 +1059,9 @@ def _bot_call(site: Site, name: str, caller: str):
     if name == "intake.unanswered":
         body = {"text": "Hỏi thử khi kiểm tra quyền", "channel": "web"}
         return client.post("/api/v1/intake/unanswered", json=body, headers=headers)
+    if name == "intake.served":
+        body = {"entry_id": "lam-can-cuoc", "channel": "zalo", "unit_code": "XA"}
+        return client.post("/api/v1/intake/answers-served", json=body, headers=headers)
     message_id, lease_token = site.leased
     return client.post(
         f"/api/v1/outbox/{message_id}/ack",

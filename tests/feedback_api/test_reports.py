@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import openpyxl
 import pytest
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 from feedback_api.audit.models import AuditEvent
 from feedback_api.broadcasts.models import Broadcast, BroadcastDelivery
 from feedback_api.forums.models import Forum, ForumOpinion
-from feedback_api.knowledge.models import UnansweredQuestion
+from feedback_api.knowledge.models import AnswerServed, KnowledgeEntry, UnansweredQuestion
 from feedback_api.permissions import NotFound
 from feedback_api.quizzes.models import Quiz, QuizAttempt
 from feedback_api.reports import service as reports
@@ -157,6 +158,34 @@ def _seed(db, settings, world) -> dict:
         )
     db.commit()
     _seed_campaigns(db, world)
+    _seed_answers_served(db, world)
+
+
+def _seed_answers_served(db, world) -> None:
+    """FAQ answers the bot showed: in commune A two on Telegram and one on Zalo (two of them
+    about căn cước), one in commune B, one whose commune is unknown, one after the range."""
+    db.add(
+        KnowledgeEntry(
+            slug="lam-can-cuoc", document=json.dumps({"title": "Làm căn cước"}), version=1
+        )
+    )
+    for slug, channel, unit, day in (
+        ("lam-can-cuoc", "telegram", world.commune_a, 3),
+        ("lam-can-cuoc", "zalo", world.commune_a, 4),
+        ("tam-tru", "telegram", world.commune_a, 5),
+        ("tam-tru", "web", world.commune_b, 5),
+        ("tam-tru", "web", None, 6),
+        ("lam-can-cuoc", "telegram", world.commune_a, None),
+    ):
+        db.add(
+            AnswerServed(
+                entry_slug=slug,
+                channel=channel,
+                unit_id=unit.id if unit else None,
+                served_at=_at(day, 11) if day else _at(2, 12),
+            )
+        )
+    db.commit()
 
 
 def _seed_campaigns(db, world) -> None:
@@ -237,7 +266,9 @@ def test_a_commune_report_equals_the_figures_counted_by_hand(db, seeded):
     assert (report.resolution.count, report.resolution.mean_hours) == (2, 36.0)
     assert (report.questions_asked, report.questions_answered) == (4, 1)
     assert report.top_unanswered == [("Lam can cuoc o dau", 2), ("Đăng ký tạm trú thế nào?", 1)]
-    assert report.faq_answers_served is None  # not recorded anywhere: unknown, not zero
+    assert report.faq_answers_served == 3
+    assert report.top_faq_served == [("Làm căn cước", 2), ("tam-tru", 1)]
+    assert report.faq_served_by_channel == [("Telegram", 2), ("Zalo", 1)]
     assert (report.opinions_received, report.opinions_answered) == (2, 1)
     assert report.subscribers_by_unit == [("Công an xã An Bình", 3)]
     assert report.duplicates_by_kind == [("Tố giác, tin báo", 1)]
@@ -264,6 +295,7 @@ def test_the_province_report_adds_up_its_communes(db, seeded):
     assert (report.campaigns_sent, report.recipients_reached) == (3, 3)  # B's sub4 too
     # the FAQ's unanswered log has no unit: counted for the province only
     assert report.faq_unanswered == 3
+    assert report.faq_answers_served == 5  # the province counts those of unknown commune too
     assert report.top_faq_unanswered == [("Xin giấy phép karaoke ở đâu", 2), ("Mất ví", 1)]
     commune = reports.build(db_session=db, unit=seeded.commune_a, start=OCT1, end=NOV30, now=NOW)
     assert commune.faq_unanswered is None
@@ -278,6 +310,7 @@ def test_the_workbook_holds_the_same_numbers_as_real_cells(db, seeded):
         "Theo đơn vị",
         "Theo tháng",
         "Câu hỏi chưa trả lời",
+        "FAQ đã trả lời",
         "FAQ chưa trả lời được",
         "Người đăng ký",
         "Chiến dịch",
@@ -289,7 +322,9 @@ def test_the_workbook_holds_the_same_numbers_as_real_cells(db, seeded):
     assert summary["Tin báo quá hạn"] == 1
     assert summary["Thời gian giải quyết, trung bình (giờ)"] == 36.0
     assert summary["Câu hỏi đã trả lời"] == 1
-    assert summary["Lượt trả lời tự động (FAQ)"] == "Chưa ghi nhận"
+    assert summary["Lượt trả lời tự động (FAQ)"] == 3
+    served = list(book["FAQ đã trả lời"].iter_rows(min_row=2, values_only=True))
+    assert served == [("Làm căn cước", 2), ("tam-tru", 1)]
     assert summary["Tin trùng (không tính vào số liệu)"] == 1
     assert summary["Diễn đàn đã tổ chức"] == 1
     assert summary["Lượt dự thi"] == 2

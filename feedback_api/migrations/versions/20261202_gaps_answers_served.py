@@ -1,0 +1,33 @@
+"""gaps: faq_answer_served (FAQ answers shown to citizens, for the reports)
+
+Revision ID: 0008_gaps
+Revises: 0007_forums
+Create Date: 2026-12-02
+"""
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision = "0008_gaps"
+down_revision = "0007_forums"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "faq_answer_served",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("entry_slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("unit_id", sa.Integer(), sa.ForeignKey("unit.id"), nullable=True),
+        sa.Column("served_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_faq_answer_served_entry_slug", "faq_answer_served", ["entry_slug"])
+    op.create_index("ix_faq_answer_served_unit_id", "faq_answer_served", ["unit_id"])
+    op.create_index("ix_faq_answer_served_served_at", "faq_answer_served", ["served_at"])
+
+
+def downgrade() -> None:
+    op.drop_table("faq_answer_served")
