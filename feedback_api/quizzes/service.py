@@ -13,7 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from feedback_api.audit import service as audit
-from feedback_api.clock import utcnow
+from feedback_api.broadcasts import service as broadcasts
+from feedback_api.broadcasts.models import Broadcast
+from feedback_api.broadcasts.schemas import BroadcastDraft, Link
+from feedback_api.clock import VIETNAM, utcnow
 from feedback_api.permissions import Action, Actor, NotFound
 from feedback_api.quizzes.models import Quiz, QuizAttempt, QuizQuestion
 from feedback_api.quizzes.schemas import (
@@ -24,9 +27,12 @@ from feedback_api.quizzes.schemas import (
     QuizCreate,
     QuizPublic,
 )
+from feedback_api.settings import Settings
+from feedback_api.startlinks import StartLinks, for_payload
 from feedback_api.units.models import Unit
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+PAYLOAD_PREFIX = "q_"  # the bot's start payload for a quiz (handlers.flows.quiz.PREFIX)
 
 
 class QuizError(ValueError):
@@ -48,6 +54,10 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 def is_open(quiz: Quiz, now: dt.datetime | None = None) -> bool:
     now = now or utcnow()
     return _aware(quiz.opens_at) <= now < _aware(quiz.closes_at)
+
+
+def is_closed(quiz: Quiz, now: dt.datetime | None = None) -> bool:
+    return _aware(quiz.closes_at) <= (now or utcnow())
 
 
 def create(*, db_session: Session, actor: Actor, data: QuizCreate) -> Quiz:
@@ -222,8 +232,6 @@ def results_xlsx(*, db_session: Session, actor: Actor, quiz_id: int) -> bytes:
 
     from openpyxl import Workbook
 
-    from feedback_api.clock import VIETNAM
-
     quiz = get_in_reach(db_session=db_session, actor=actor, quiz_id=quiz_id)
     book = Workbook()
     sheet = book.active
@@ -245,3 +253,56 @@ def results_xlsx(*, db_session: Session, actor: Actor, quiz_id: int) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def links_for(settings: Settings, quiz: Quiz) -> StartLinks:
+    return for_payload(settings, f"{PAYLOAD_PREFIX}{quiz.code}")
+
+
+def announce(
+    *,
+    db_session: Session,
+    actor: Actor,
+    quiz_id: int,
+    settings: Settings,
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> Broadcast:
+    """Draft a campaign announcing the quiz to the subscribers of its unit subtree, with the
+    links that open it in the bot. It is an ordinary draft of the broadcast service: the author
+    may edit it, and it goes out only once someone else approves it (four eyes)."""
+    quiz = get_in_reach(db_session=db_session, actor=actor, quiz_id=quiz_id)
+    actor.require(Action.BROADCAST)
+    if is_closed(quiz, now):
+        raise QuizError("Cuộc thi đã kết thúc: không thể thông báo nữa.")
+    links = links_for(settings, quiz)
+    buttons = [
+        Link(label=label, url=url)
+        for label, url in (
+            ("Dự thi trên Telegram", links.telegram),
+            ("Dự thi trên web", links.webchat),
+        )
+        if url
+    ]
+    if not buttons:
+        raise QuizError(
+            "Chưa có đường dẫn dự thi: cần cấu hình tên bot Telegram hoặc địa chỉ trò chuyện web."
+        )
+    unit = db_session.get(Unit, quiz.unit_id)
+
+    def day(moment: dt.datetime) -> str:
+        return _aware(moment).astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y")
+
+    text = (
+        f"{unit.name} tổ chức cuộc thi tìm hiểu pháp luật «{quiz.title}», "
+        f"nhận bài từ {day(quiz.opens_at)} đến {day(quiz.closes_at)}.\n"
+        "Mỗi người dự thi một lần; nộp bài xong bạn nhận ngay điểm số cùng đáp án đúng, "
+        "căn cứ pháp lý và giải thích. Mời bạn tham gia!"
+    )
+    draft = BroadcastDraft(
+        title=f"Thông báo cuộc thi: {quiz.title}"[:200],
+        text=text,
+        links=buttons,
+        unit_ids=[quiz.unit_id],
+    )
+    return broadcasts.create(db_session=db_session, actor=actor, data=draft, ip=ip)
