@@ -167,6 +167,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.contact_sealer = sealer_for(settings.secret_key)
     app.state.status_limiter = RateLimiter(settings.status_lookups_per_minute)
     app.state.login_limiter = RateLimiter(30)
+    # The Zalo client for the OA's OAuth consent (feedback_api.zalo.oauth.CodeExchanger), set
+    # by the composition root when Zalo is configured; None: tokens are pasted.
+    app.state.zalo_exchanger = None
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

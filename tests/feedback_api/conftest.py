@@ -64,6 +64,7 @@ TABLES = (
     "unit_boundary",
     "unit",
     "zalo_credentials",
+    "zalo_consent",
 )
 
 
