@@ -12,11 +12,12 @@ import secrets
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from feedback_api import windows
 from feedback_api.audit import service as audit
 from feedback_api.broadcasts import service as broadcasts
 from feedback_api.broadcasts.models import Broadcast
 from feedback_api.broadcasts.schemas import BroadcastDraft, Link
-from feedback_api.clock import VIETNAM, utcnow
+from feedback_api.clock import VIETNAM, aware, utcnow
 from feedback_api.permissions import Action, Actor, NotFound
 from feedback_api.quizzes.models import Quiz, QuizAttempt, QuizQuestion
 from feedback_api.quizzes.schemas import (
@@ -47,17 +48,8 @@ class AlreadyAnswered(QuizError):
     pass
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def is_open(quiz: Quiz, now: dt.datetime | None = None) -> bool:
-    now = now or utcnow()
-    return _aware(quiz.opens_at) <= now < _aware(quiz.closes_at)
-
-
-def is_closed(quiz: Quiz, now: dt.datetime | None = None) -> bool:
-    return _aware(quiz.closes_at) <= (now or utcnow())
+is_open = windows.is_open  # the quiz takes answers now
+is_closed = windows.has_closed  # over for good: nothing more to announce
 
 
 def create(*, db_session: Session, actor: Actor, data: QuizCreate) -> Quiz:
@@ -120,7 +112,7 @@ def to_public(db_session: Session, quiz: Quiz) -> QuizPublic:
     return QuizPublic(
         code=quiz.code,
         title=quiz.title,
-        closes_at=_aware(quiz.closes_at),
+        closes_at=aware(quiz.closes_at),
         open=is_open(quiz),
         questions=[
             QuestionPublic(text=q.text, choices=json.loads(q.choices))
@@ -221,7 +213,7 @@ def leaderboard(*, db_session: Session, actor: Actor, quiz_id: int) -> list[dict
             "name": a.display_name or pseudonym(a.citizen_ref),
             "score": a.score,
             "total": a.total,
-            "finished_at": _aware(a.finished_at),
+            "finished_at": aware(a.finished_at),
         }
         for rank, a in enumerate(attempts, start=1)
     ]
@@ -291,7 +283,7 @@ def announce(
     unit = db_session.get(Unit, quiz.unit_id)
 
     def day(moment: dt.datetime) -> str:
-        return _aware(moment).astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y")
+        return aware(moment).astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y")
 
     text = (
         f"{unit.name} tổ chức cuộc thi tìm hiểu pháp luật «{quiz.title}», "
