@@ -37,8 +37,9 @@ class ZaloConsent(SQLModel, table=True):
 
     __tablename__ = "zalo_consent"
 
-    state: str = Field(primary_key=True, max_length=64)
+    state_hash: str = Field(primary_key=True, max_length=64)  # feedback_api.onetime.digest
     code_verifier: str = Field(max_length=500)  # sealed (feedback_api.zalo.sealing)
     officer_id: int = Field(foreign_key="officer.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
     used_at: dt.datetime | None = None

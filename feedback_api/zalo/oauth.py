@@ -7,8 +7,9 @@
           code, code_verifier; header secret_key)──▶ pair ──store──▶ sealed tokens
 
 The verifier never leaves the server except in the exchange, so a code intercepted on the way
-back is useless; `state` is single use, expires after CONSENT_MINUTES and belongs to the admin
-who started it, so a forged callback cannot plant someone else's tokens. From then on the bot
+back is useless; `state` is a one-time code (feedback_api.onetime: kept as a digest, single use,
+expires after CONSENT_MINUTES) that belongs to the admin who started it, so a forged callback
+cannot plant someone else's tokens. From then on the bot
 refreshes the pair before it expires, as with pasted tokens.
 
 Zalo's HTTP calls belong to the bot (bot/channels/zalo_api.py): the composition root hands
@@ -21,13 +22,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import secrets
 from typing import Protocol
 from urllib.parse import urlencode
 
-from sqlalchemy import update
 from sqlmodel import Session, col
 
+from feedback_api import onetime
 from feedback_api.audit import service as audit
 from feedback_api.clock import utcnow
 from feedback_api.permissions import Action, Actor
@@ -79,14 +79,16 @@ def start(
 ) -> str:
     """Record a new consent and return the address of Zalo's permission page."""
     actor.require(Action.MANAGE_UNITS)
-    verifier = secrets.token_urlsafe(48)  # 64 characters of [A-Za-z0-9_-], RFC 7636's range
-    state = secrets.token_urlsafe(24)
+    now = now or utcnow()
+    verifier = onetime.token(48)  # 64 characters of [A-Za-z0-9_-], within RFC 7636's 43-128
+    state = onetime.token(24)
     db_session.add(
         ZaloConsent(
-            state=state,
+            state_hash=onetime.digest(state),
             code_verifier=token_sealer(secret).seal(verifier),
             officer_id=actor.officer_id,
-            created_at=now or utcnow(),
+            created_at=now,
+            expires_at=onetime.expiry(CONSENT_MINUTES, now),
         )
     )
     audit.record(
@@ -116,26 +118,29 @@ def claim(
     state: str,
     now: dt.datetime | None = None,
 ) -> str:
-    """The verifier of the consent `state` names, spent at once (one UPDATE guarded by
-    `used_at IS NULL`, so a replayed callback finds nothing)."""
+    """The verifier of the consent `state` names, spent at once (a replayed, expired or
+    another admin's callback finds nothing)."""
     actor.require(Action.MANAGE_UNITS)
     now = now or utcnow()
-    consent = db_session.get(ZaloConsent, state) if state else None
-    refused = ConsentError("Phiên ủy quyền không hợp lệ hoặc đã dùng. Vui lòng bấm ủy quyền lại.")
-    if consent is None or consent.officer_id != actor.officer_id:
+    refused = ConsentError(
+        "Phiên ủy quyền không hợp lệ, quá hạn hoặc đã dùng. Vui lòng bấm ủy quyền lại."
+    )
+    consent = db_session.get(ZaloConsent, onetime.digest(state)) if state else None
+    if consent is None or not onetime.spend(
+        db_session,
+        model=ZaloConsent,
+        code=state,
+        code_column=col(ZaloConsent.state_hash),
+        expires_column=col(ZaloConsent.expires_at),
+        values={"used_at": now},
+        where=(
+            col(ZaloConsent.used_at).is_(None),
+            col(ZaloConsent.officer_id) == actor.officer_id,
+        ),
+        now=now,
+    ):
         raise refused
-    created = consent.created_at
-    created = created if created.tzinfo else created.replace(tzinfo=dt.UTC)
-    if now - created > dt.timedelta(minutes=CONSENT_MINUTES):
-        raise ConsentError("Phiên ủy quyền đã quá hạn. Vui lòng bấm ủy quyền lại.")
-    spent = db_session.exec(
-        update(ZaloConsent)
-        .where(col(ZaloConsent.state) == state, col(ZaloConsent.used_at).is_(None))
-        .values(used_at=now)
-    ).rowcount
     db_session.commit()
-    if not spent:
-        raise refused
     try:
         return token_sealer(secret).open(consent.code_verifier)
     except Unreadable as error:

@@ -30,10 +30,11 @@ def upgrade() -> None:
     op.create_index("ix_faq_answer_served_served_at", "faq_answer_served", ["served_at"])
     op.create_table(
         "zalo_consent",
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=64), primary_key=True),
+        sa.Column("state_hash", sqlmodel.sql.sqltypes.AutoString(length=64), primary_key=True),
         sa.Column("code_verifier", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("officer_id", sa.Integer(), sa.ForeignKey("officer.id"), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("used_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     )
 
