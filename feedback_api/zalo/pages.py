@@ -12,7 +12,8 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from feedback_api.deps import SessionDep, SettingsDep
-from feedback_api.pages.auth import PageSession, page
+from feedback_api.pages.admin import admin_page
+from feedback_api.pages.auth import PageSession
 from feedback_api.pages.templating import templates
 from feedback_api.permissions import Action
 from feedback_api.zalo import oauth, service
@@ -26,15 +27,18 @@ def _exchanger(request: Request) -> oauth.CodeExchanger | None:
     return getattr(request.app.state, "zalo_exchanger", None)
 
 
+SAVED = "Đã lưu mã mới. Hệ thống sẽ tự làm mới trước khi hết hạn."
+
+
 def _page(request, db, browser, *, error=None, saved=False, status_code=200):
-    return page(
+    return admin_page(
         request,
-        "admin_zalo.html",
         browser,
+        "zalo",
+        error=error,
+        notice=SAVED if saved else None,
         status_code=status_code,
         zalo=service.status(db_session=db),
-        error=error,
-        saved=saved,
         can_consent=_exchanger(request) is not None,
     )
 
