@@ -29,6 +29,15 @@ def test_every_admin_page_has_the_section_tabs_and_marks_its_own(client, world, 
     assert page.text.count('aria-current="page"') == 1
 
 
+def test_the_top_bar_links_the_section_once_and_only_for_admins(client, world):
+    login(client, "admin")
+    home = client.get("/officer/admin/units").text
+    bar = home.split('aria-label="Quản trị"')[0]  # the top bar, before the section's tabs
+    assert bar.count("Quản trị</a>") == 1 and 'href="/officer/admin/audit"' not in bar
+    client.post("/api/v1/auth/logout", headers=login(client, "officer.a"))
+    assert "Quản trị</a>" not in client.get("/officer", follow_redirects=True).text
+
+
 def test_notices_and_errors_sit_in_one_place_on_every_admin_page(client, world):
     csrf = login(client, "admin")["X-CSRF-Token"]
     unit = client.post(
