@@ -10,6 +10,7 @@ from feedback_api.clock import local_date, utcnow
 from feedback_api.deps import CurrentActor, SessionDep
 from feedback_api.reports import service
 from feedback_api.reports.schemas import CampaignPublic, Figure, ReportPublic
+from feedback_api.wire import DbId
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -51,7 +52,7 @@ def to_public(report: service.Report) -> ReportPublic:
 def get_report(
     db: SessionDep,
     actor: CurrentActor,
-    unit_id: int | None = None,
+    unit_id: DbId | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> ReportPublic:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from feedback_api.deps import SessionDep, SettingsDep
 from feedback_api.pages.admin import admin_page
@@ -82,9 +83,9 @@ async def finish_consent(
     exchanger = _exchanger(request)
     if exchanger is None or not code or len(code) > 2000 or len(state) > 64:
         return _page(request, db, browser, error="Zalo không gửi mã ủy quyền.", status_code=400)
-    try:
-        verifier = oauth.claim(
-            db_session=db, actor=browser.actor, secret=settings.secret_key, state=state
+    try:  # database work off the event loop (this route awaits Zalo in between)
+        verifier = await run_in_threadpool(
+            oauth.claim, db_session=db, actor=browser.actor, secret=settings.secret_key, state=state
         )
     except oauth.ConsentError as exc:
         return _page(request, db, browser, error=str(exc), status_code=400)
@@ -99,7 +100,9 @@ async def finish_consent(
         log.warning("Zalo OAuth code exchange failed: %s", exc)
         error = f"Zalo từ chối cấp mã: {str(exc)[:200]}. Vui lòng bấm ủy quyền lại."
         return _page(request, db, browser, error=error, status_code=502)
-    service.store(db_session=db, secret=settings.secret_key, data=data, actor=browser.actor)
+    await run_in_threadpool(
+        service.store, db_session=db, secret=settings.secret_key, data=data, actor=browser.actor
+    )
     return _page(request, db, browser, saved=True)
 
 
