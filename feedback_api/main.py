@@ -26,6 +26,7 @@ from feedback_api.clientaddr import parse_networks
 from feedback_api.db import engine_for
 from feedback_api.forums.api import router as forums_router
 from feedback_api.forums.service import ForumError
+from feedback_api.headers import SecurityHeaders
 from feedback_api.knowledge.api import router as knowledge_router
 from feedback_api.knowledge.pages import router as knowledge_pages_router
 from feedback_api.knowledge.service import KnowledgeError
@@ -53,19 +54,6 @@ from feedback_api.units.service import UnitError
 from feedback_api.zalo.api import router as zalo_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-
-CACHEABLE_PREFIXES = ("/static/",)
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; "
-        "form-action 'self'; base-uri 'none'"
-    ),
-}
-
 
 PAGE_ERRORS = {
     403: lambda exc: str(exc.detail) if exc.detail != "Forbidden" else "Bạn không có quyền.",
@@ -154,6 +142,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(metrics.remember_route)],
+        # Our own Prometheus metrics and JSON logs cover this; FastAPI's OpenTelemetry hooks
+        # would only cost time on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     accesslog.install()
@@ -171,21 +162,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     # by the composition root when Zalo is configured; None: tokens are pasted.
     app.state.zalo_exchanger = None
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if not request.url.path.startswith(CACHEABLE_PREFIXES):
-            # Officer pages and API answers carry tips and names: never stored by the browser,
-            # so after logout the Back button fetches again (and meets the login page).
-            response.headers.setdefault("Cache-Control", "no-store")
-        if request.url.path == "/docs":  # Swagger UI boots from one inline script
-            response.headers["Content-Security-Policy"] = SECURITY_HEADERS[
-                "Content-Security-Policy"
-            ].replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
-        return response
-
+    app.add_middleware(SecurityHeaders)
     metrics.install(app)
     logs.install(app)
     if settings.log_format == "json":

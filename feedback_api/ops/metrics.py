@@ -88,14 +88,14 @@ def remember_route(request: Request) -> None:
         request.state.route_template = path
 
 
-def route_template(request: Request) -> str:
-    template = getattr(request.state, "route_template", None)
+def route_template(scope: dict) -> str:
+    template = (scope.get("state") or {}).get("route_template")
     if template:
         return template
-    path = getattr(request.scope.get("route"), "path", None)
+    path = getattr(scope.get("route"), "path", None)
     if isinstance(path, str) and path:
         return path
-    if request.url.path.startswith("/static/"):
+    if scope.get("path", "").startswith("/static/"):
         return "/static/{path}"
     return "unmatched"  # unknown paths are never labels: anyone could mint series
 
@@ -106,25 +106,40 @@ def _outcome(status: int) -> str:
     return "refused" if status < 500 else "error"
 
 
-def install(app: FastAPI) -> None:
-    """Time every request; count webhook updates."""
+class MeasureRequests:
+    """Time every request; count webhook updates. Pure ASGI (see feedback_api.headers)."""
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next):
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("state", {})  # shared with the route dependency that names the route
         started = time.perf_counter()
         status = 500
+
+        async def send_noting_status(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self.app(scope, receive, send_noting_status)
         finally:
-            route = route_template(request)
-            REQUEST_SECONDS.labels(request.method, route, str(status)).observe(
+            route = route_template(scope)
+            REQUEST_SECONDS.labels(scope["method"], route, str(status)).observe(
                 time.perf_counter() - started
             )
             channel = WEBHOOK_CHANNELS.get(route)
             if channel is not None:
                 UPDATES.labels(channel, _outcome(status)).inc()
+
+
+def install(app: FastAPI) -> None:
+    app.add_middleware(MeasureRequests)
 
 
 @event.listens_for(Submission, "after_insert")
