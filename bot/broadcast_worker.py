@@ -106,7 +106,7 @@ class BroadcastWorker:
         if not claim.deliveries or claim.lease_token is None:
             return 0
         refs = sorted({d.citizen_ref for d in claim.deliveries})
-        contacts = await asyncio.to_thread(self._contacts.resolve_many, refs)
+        contacts = await self._contacts.aresolve_many(refs)
         queue: deque[_Job] = deque()
         outcomes: list[DeliveryOutcome] = []
         for delivery in claim.deliveries:
@@ -235,7 +235,7 @@ class BroadcastWorker:
             outcome = DeliveryOutcome(id=delivery.id, outcome="unknown", error=str(error)[:300])
         except DeliveryError as error:
             if error.blocked:
-                await asyncio.to_thread(self._contacts.set_blocked, delivery.citizen_ref)
+                await self._contacts.aset_blocked(delivery.citizen_ref)
                 outcome = DeliveryOutcome(id=delivery.id, outcome="blocked", error=str(error)[:300])
             elif error.retry_after is not None:
                 self._spacing.hold(

@@ -58,6 +58,9 @@ class ContactRegistry:
     async def aresolve(self, citizen_ref: str) -> Contact | None:
         return await dbio.run(self._engine, self.resolve, citizen_ref)
 
+    async def aresolve_many(self, citizen_refs: list[str]) -> dict[str, Contact]:
+        return await dbio.run(self._engine, self.resolve_many, citizen_refs)
+
     async def aset_blocked(self, citizen_ref: str, blocked: bool = True) -> None:
         await dbio.run(self._engine, self.set_blocked, citizen_ref, blocked)
 

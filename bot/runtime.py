@@ -238,7 +238,7 @@ class BotRuntime:
         while not self._stop.is_set():
             try:
                 await self.zalo.retry_pending()
-                await asyncio.to_thread(self.zalo.events.prune)
+                await self.zalo.events.run(self.zalo.events.prune)
                 await self.zalo.tokens.ensure_fresh()
             except NoTokens as error:  # recorded (and shown to officers) by the keeper
                 log.debug("Zalo tokens not usable yet: %s", error)

@@ -8,12 +8,12 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from feedback_api import onetime
 from feedback_api.knowledge import seeding
 from feedback_api.migrate import upgrade
 from feedback_api.officers import service as officers
 from feedback_api.officers.models import Officer
 from feedback_api.officers.schemas import OfficerCreate
-from feedback_api.officers.security import random_password
 from feedback_api.units import boundaries
 from feedback_api.units import service as units
 from feedback_api.units.models import Unit
@@ -46,7 +46,7 @@ def prepare(engine: Engine, *, demo_units: bool = True) -> FirstAdmin | None:
         top = db.exec(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id)).first()
         if top is None:
             return None
-        password = random_password()
+        password = onetime.temporary_password()
         officers.create(
             db_session=db,
             actor=None,

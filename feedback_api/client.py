@@ -13,7 +13,7 @@ import httpx
 
 from feedback_api.broadcasts.schemas import Claim, DeliveryOutcome, LinkResult, StepResult
 from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
-from feedback_api.knowledge.schemas import KnowledgeSnapshot, UnansweredCreate
+from feedback_api.knowledge.schemas import AnswerServedCreate, KnowledgeSnapshot, UnansweredCreate
 from feedback_api.outbox.schemas import AckResult, LeasedMessages
 from feedback_api.quizzes.schemas import AttemptCreate, AttemptResult, QuizPublic
 from feedback_api.submissions.schemas import (
@@ -207,6 +207,12 @@ class FeedbackClient:
     async def record_unanswered(self, data: UnansweredCreate) -> None:
         """Report a question the FAQ did not answer (the text only, never who asked)."""
         await self._request("POST", "/api/v1/intake/unanswered", json=data.model_dump(mode="json"))
+
+    async def record_answer_served(self, data: AnswerServedCreate) -> None:
+        """Report an FAQ answer shown to a citizen (entry, channel, commune; never who)."""
+        await self._request(
+            "POST", "/api/v1/intake/answers-served", json=data.model_dump(mode="json")
+        )
 
     async def lease_outbox(self, *, limit: int = 50, lease_seconds: int = 60) -> LeasedMessages:
         response = await self._request(

@@ -20,3 +20,8 @@ def local_date(moment: dt.datetime) -> dt.date:
 
 def start_of_local_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=VIETNAM)
+
+
+def aware(moment: dt.datetime) -> dt.datetime:
+    """A stored moment as aware UTC (SQLite hands back naive UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

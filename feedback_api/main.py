@@ -42,6 +42,7 @@ from feedback_api.permissions import Forbidden, NotFound
 from feedback_api.quizzes.api import router as quizzes_router
 from feedback_api.quizzes.service import QuizError
 from feedback_api.ratelimit import RateLimiter
+from feedback_api.reports.api import router as reports_router
 from feedback_api.settings import Settings
 from feedback_api.static_files import VersionedStaticFiles, static_url
 from feedback_api.submissions.api import router as submissions_router
@@ -158,6 +159,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.contact_sealer = sealer_for(settings.secret_key)
     app.state.status_limiter = RateLimiter(settings.status_lookups_per_minute)
     app.state.login_limiter = RateLimiter(30)
+    # The Zalo client for the OA's OAuth consent (feedback_api.zalo.oauth.CodeExchanger), set
+    # by the composition root when Zalo is configured; None: tokens are pasted.
+    app.state.zalo_exchanger = None
 
     app.add_middleware(SecurityHeaders)
     metrics.install(app)
@@ -190,6 +194,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         audit_router,
         broadcasts_router,
         broadcast_work_router,
+        reports_router,
         knowledge_router,
         zalo_router,
         pages_router,

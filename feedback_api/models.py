@@ -10,7 +10,11 @@ from feedback_api.broadcasts.models import (
     RateBucket,
 )
 from feedback_api.forums.models import Forum, ForumOpinion, ForumTheme
-from feedback_api.knowledge.models import KnowledgeEntry, KnowledgeRevision, UnansweredQuestion
+from feedback_api.knowledge.models import (
+    KnowledgeEntry,
+    KnowledgeRevision,
+    UnansweredQuestion,
+)
 from feedback_api.officers.models import ApiToken, LoginThrottle, Officer, OfficerSession
 from feedback_api.outbox.models import OutboxMessage
 from feedback_api.quizzes.models import Quiz, QuizAttempt, QuizQuestion

@@ -49,7 +49,8 @@ DESCRIPTIONS = {
 }
 RATE_LIMITED = {"status_lookup", "login"}
 # Routes that look a record up from their body, not their path (the citizen's own submission).
-FOUND_BY_BODY = {"add_from_citizen"}
+# Routes that look a record up from the body or the query string (404 when out of reach).
+FOUND_BY_BODY = {"add_from_citizen", "get_report"}
 FILES = {"attachment_file", "attachment_original"}
 
 

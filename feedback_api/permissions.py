@@ -23,7 +23,10 @@ class Action(StrEnum):
     BROADCAST = "broadcast"
     APPROVE_BROADCAST = "approve_broadcast"
     VIEW_BROADCASTS = "view_broadcasts"
+    # The figures leaders send upward (issue 13: "role leader and above"): leaders and admins.
     VIEW_REPORTS = "view_reports"
+    # A quiz's results and leaderboard: the campaign staff who ran it and the leaders above them.
+    VIEW_QUIZZES = "view_quizzes"
     # Propose, approve and reject edits of the live FAQ; read the unanswered questions.
     EDIT_KNOWLEDGE = "edit_knowledge"
 
@@ -37,7 +40,6 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.VIEW_SUBMISSIONS,
             Action.TRIAGE,
             Action.VIEW_CONTACT,
-            Action.VIEW_REPORTS,
             Action.EDIT_KNOWLEDGE,
         }
     ),
@@ -45,11 +47,12 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         {
             Action.VIEW_SUBMISSIONS,
             Action.VIEW_REPORTS,
+            Action.VIEW_QUIZZES,
             Action.VIEW_BROADCASTS,
             Action.APPROVE_BROADCAST,
         }
     ),
-    "campaign": frozenset({Action.BROADCAST, Action.VIEW_BROADCASTS, Action.VIEW_REPORTS}),
+    "campaign": frozenset({Action.BROADCAST, Action.VIEW_BROADCASTS, Action.VIEW_QUIZZES}),
 }
 
 

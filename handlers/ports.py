@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
-from feedback_api.knowledge.schemas import UnansweredCreate
+from feedback_api.knowledge.schemas import AnswerServedCreate, UnansweredCreate
 from feedback_api.quizzes.schemas import AttemptCreate, AttemptResult, QuizPublic
 from feedback_api.submissions.schemas import (
     AdditionCreate,
@@ -73,6 +73,8 @@ class FeedbackPort(Protocol):
 
     async def forum_opinion(self, code: str, data: ForumOpinionCreate) -> SubmissionReceipt: ...
     async def record_unanswered(self, data: UnansweredCreate) -> None: ...
+
+    async def record_answer_served(self, data: AnswerServedCreate) -> None: ...
 
 
 # Downloads a file the citizen sent, given the channel's reference to it.

@@ -327,16 +327,16 @@ def officers_create(
     from pydantic import ValidationError
     from sqlmodel import Session
 
+    from feedback_api import onetime
     from feedback_api.migrate import upgrade
     from feedback_api.officers import service
     from feedback_api.officers.schemas import OfficerCreate
-    from feedback_api.officers.security import random_password
     from feedback_api.units.service import get_by_code
 
     engine = _engine()
     upgrade(engine)
     generated = password is None
-    password = password or random_password()
+    password = password or onetime.temporary_password()
     with Session(engine, expire_on_commit=False) as db:
         found = get_by_code(db_session=db, code=unit)
         if found is None:

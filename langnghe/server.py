@@ -52,6 +52,8 @@ def build_app(
     )
     runtime.mount(app)
     app.state.bot = runtime
+    if runtime.zalo is not None:  # the admin page may run the OA's OAuth consent
+        app.state.zalo_exchanger = runtime.zalo.api
     polling = poll_telegram if poll_telegram is not None else not bot_settings.public_url
 
     @asynccontextmanager

@@ -120,7 +120,7 @@ class ZaloChannel:
         except Rejected as error:
             log.warning("Zalo webhook rejected: %s", error)
             return Response(status_code=401)
-        fresh = await asyncio.to_thread(
+        fresh = await self.events.run(
             self.events.record, verified.key, verified.chat_id, verified.payload
         )
         if fresh:
@@ -162,7 +162,7 @@ class ZaloChannel:
                 del self._lock_users[lock_key], self._chat_locks[lock_key]
 
     async def _process(self, key: str) -> bool:
-        record = await asyncio.to_thread(self.events.claim, key)
+        record = await self.events.run(self.events.claim, key)
         if record is None:
             return False
         try:
@@ -170,17 +170,17 @@ class ZaloChannel:
             if replies is None:
                 messages = await self.handle(Verified(record.payload, key, record.chat_id))
                 replies = [m.to_json() for m in messages]
-                await asyncio.to_thread(self.events.handled, key, replies)
+                await self.events.run(self.events.handled, key, replies)
             await self._deliver_replies(key, record.chat_id, replies, record.sent)
             return True
         except Exception as error:  # recorded and retried from the record
             log.warning("Zalo event %s failed: %r", key, error)
-            await asyncio.to_thread(self.events.failed, key, repr(error))
+            await self.events.run(self.events.failed, key, repr(error))
             return False
 
     async def retry_pending(self) -> int:
         done = 0
-        for key, chat_id in await asyncio.to_thread(self.events.retryable):
+        for key, chat_id in await self.events.run(self.events.retryable):
             if key not in self._queued:
                 done += await self.process(key, chat_id)
         return done
@@ -192,19 +192,15 @@ class ZaloChannel:
         if chat_id is None:
             return []
         if name == "unfollow":  # unsubscribed: nothing more is sent until they return
-            await asyncio.to_thread(self._set_blocked, chat_id, True)
+            await self.contacts.block(CHANNEL, chat_id)
             return []
         event = to_event(verified)
         if event is None:
             return []
-        await asyncio.to_thread(self._set_blocked, chat_id, False)
+        await self.contacts.seen(CHANNEL, chat_id)  # reachable again, as on Telegram
         await self.rules.touched(chat_id)
         event = await self._resolve_button(event)
         return await self.engine.handle(event)
-
-    def _set_blocked(self, chat_id: str, blocked: bool) -> None:
-        reference = self.contacts.citizen_ref(CHANNEL, chat_id)
-        self.contacts.set_blocked(reference, blocked)
 
     async def _resolve_button(self, event: InboundEvent) -> InboundEvent:
         """A template button comes back as the text "#<data>": a press only if that choice is
@@ -234,8 +230,8 @@ class ZaloChannel:
                     log.info("reply to a Zalo citizen not delivered: %s", error)
                     break  # they unfollowed (or cannot be written to): nothing more to send
             if index + 1 < len(replies):
-                await asyncio.to_thread(self.events.sent, key, index + 1)
-        await asyncio.to_thread(self.events.done, key, len(replies))
+                await self.events.run(self.events.sent, key, index + 1)
+        await self.events.run(self.events.done, key, len(replies))
 
     # -- delivery (OutboundChannel) --------------------------------------------------------------
 

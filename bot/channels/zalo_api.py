@@ -52,6 +52,14 @@ class ZaloApi:
         self._media_hosts = tuple(h.lower().lstrip(".") for h in media_hosts if h)
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
 
+    @property
+    def app_id(self) -> str:
+        return self._app_id
+
+    @property
+    def oauth_url(self) -> str:
+        return self._oauth
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
@@ -96,14 +104,26 @@ class ZaloApi:
     async def refresh(self, refresh_token: str) -> TokenPair:
         """POST /v4/oa/access_token, form-encoded, the app secret in the `secret_key` header.
         The refresh token is spent: the answer carries the next one."""
-        response = await self._http.post(
-            f"{self._oauth}/v4/oa/access_token",
-            data={
+        return await self._token_request(
+            {"app_id": self._app_id, "grant_type": "refresh_token", "refresh_token": refresh_token}
+        )
+
+    async def exchange_code(self, code: str, code_verifier: str) -> TokenPair:
+        """The end of the OA's OAuth v4 consent: the authorization code Zalo handed to our
+        callback, with the PKCE verifier whose challenge started the consent, for the first
+        pair (same endpoint and header as a refresh)."""
+        return await self._token_request(
+            {
                 "app_id": self._app_id,
-                "grant_type": "refresh_token",
-                "refresh_token": refresh_token,
-            },
-            headers={"secret_key": self._app_secret},
+                "grant_type": "authorization_code",
+                "code": code,
+                "code_verifier": code_verifier,
+            }
+        )
+
+    async def _token_request(self, form: dict[str, str]) -> TokenPair:
+        response = await self._http.post(
+            f"{self._oauth}/v4/oa/access_token", data=form, headers={"secret_key": self._app_secret}
         )
         body = self._data(response)
         try:

@@ -13,13 +13,18 @@ Synchronous statements: the channel runs them in a worker thread.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot import dbio
 from bot.storage import zalo_events
+
+T = TypeVar("T")
 
 MAX_ATTEMPTS = 5
 CLAIM_SECONDS = 120
@@ -43,6 +48,11 @@ class ZaloEventLog:
     def __init__(self, engine: Engine, *, retention_days: float = 7):
         self._engine = engine
         self._retention = dt.timedelta(days=retention_days)
+
+    async def run(self, statement: Callable[..., T], /, *args) -> T:
+        """One of this log's statements, awaited from the event loop on the database's threads
+        (bot.dbio: the one I/O policy of bot/)."""
+        return await dbio.run(self._engine, statement, *args)
 
     def record(self, key: str, chat_id: str | None, payload: dict) -> bool:
         """Store an event; False if this key was already received (a resend or a replay)."""

@@ -15,7 +15,6 @@ Statements run in a worker thread.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot import dbio
 from bot.storage import zalo_quota, zalo_users
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
@@ -76,11 +76,11 @@ class ZaloRules:
 
     async def touched(self, chat_id: str) -> None:
         """The citizen wrote: their window opens again from now."""
-        await asyncio.to_thread(self._touched, chat_id)
+        await dbio.run(self._engine, self._touched, chat_id)
 
     async def admit(self, chat_id: str, kind: str, *, purpose: str) -> Refusal | None:
         """None if this message may go now (and it is counted); else why not."""
-        return await asyncio.to_thread(self._admit, chat_id, kind, purpose)
+        return await dbio.run(self._engine, self._admit, chat_id, kind, purpose)
 
     def last_inbound(self, chat_id: str) -> dt.datetime | None:
         with self._engine.begin() as connection:

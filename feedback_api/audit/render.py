@@ -60,6 +60,7 @@ ACTIONS = {
     "officer.link_code": "Tạo mã liên kết Telegram của cán bộ",
     "officer.link_chat": "Liên kết Telegram của cán bộ",
     "zalo.tokens_replaced": "Thay token Zalo OA",
+    "zalo.consent_started": "Bắt đầu ủy quyền Zalo OA (OAuth)",
     "forum.create": "Tạo diễn đàn",
     "forum.respond": "Trả lời ý kiến diễn đàn",
     "forum.publish": "Công bố trả lời diễn đàn",

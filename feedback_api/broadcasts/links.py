@@ -7,12 +7,9 @@ redeem it. feedback_api learns the officer's opaque reference, never their chat 
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import secrets
+from sqlmodel import Session, col, select
 
-from sqlmodel import Session, select
-
+from feedback_api import onetime
 from feedback_api.audit import service as audit
 from feedback_api.broadcasts.models import OfficerChatLink
 from feedback_api.clock import utcnow
@@ -21,17 +18,13 @@ from feedback_api.permissions import Actor
 CODE_MINUTES = 10
 
 
-def _hash(code: str) -> str:
-    return hashlib.sha256(code.strip().encode()).hexdigest()
-
-
 def new_code(*, db_session: Session, actor: Actor) -> str:
-    code = f"{secrets.randbelow(1_000_000):06d}"
+    code = onetime.digits(6)
     link = db_session.get(OfficerChatLink, actor.officer_id) or OfficerChatLink(
         officer_id=actor.officer_id
     )
-    link.code_hash = _hash(code)
-    link.code_expires_at = utcnow() + dt.timedelta(minutes=CODE_MINUTES)
+    link.code_hash = onetime.digest(code)
+    link.code_expires_at = onetime.expiry(CODE_MINUTES)
     db_session.add(link)
     audit.record(
         db_session=db_session,
@@ -45,23 +38,27 @@ def new_code(*, db_session: Session, actor: Actor) -> str:
 
 
 def redeem(*, db_session: Session, citizen_ref: str, code: str) -> bool:
+    """The bot reports `/lienket <code>` from a chat: link it, once, if the code is live."""
     if not code.strip().isdigit():
         return False
     link = db_session.exec(
-        select(OfficerChatLink).where(OfficerChatLink.code_hash == _hash(code))
+        select(OfficerChatLink).where(OfficerChatLink.code_hash == onetime.digest(code))
     ).first()
-    if link is None or link.code_expires_at is None:
+    if link is None or not onetime.spend(
+        db_session,
+        model=OfficerChatLink,
+        code=code,
+        code_column=col(OfficerChatLink.code_hash),
+        expires_column=col(OfficerChatLink.code_expires_at),
+        values={
+            "citizen_ref": citizen_ref,
+            "linked_at": utcnow(),
+            "code_hash": None,
+            "code_expires_at": None,
+        },
+        where=(col(OfficerChatLink.officer_id) == link.officer_id,),
+    ):
         return False
-    expires = link.code_expires_at
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=dt.UTC)
-    if expires < utcnow():
-        return False
-    link.citizen_ref = citizen_ref
-    link.linked_at = utcnow()
-    link.code_hash = None
-    link.code_expires_at = None
-    db_session.add(link)
     audit.record(
         db_session=db_session,
         actor=None,

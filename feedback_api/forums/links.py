@@ -3,36 +3,16 @@ the start payload `f_<code>`, far within Telegram's 64-character limit for /star
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from feedback_api.forums.models import Forum
 from feedback_api.settings import Settings
+from feedback_api.startlinks import StartLinks, for_payload
 
 PAYLOAD_PREFIX = "f_"
-TELEGRAM_PAYLOAD_LIMIT = 64
 
 
 def payload(forum: Forum) -> str:
-    value = f"{PAYLOAD_PREFIX}{forum.code}"
-    assert len(value) <= TELEGRAM_PAYLOAD_LIMIT  # codes are 8 characters; the column allows 16
-    return value
+    return f"{PAYLOAD_PREFIX}{forum.code}"  # codes are 8 characters; the column allows 16
 
 
-@dataclass(frozen=True)
-class ForumLinks:
-    telegram: str
-    webchat: str
-
-    @property
-    def primary(self) -> str:
-        """The link the poster's QR code carries: Telegram if configured, else the web chat."""
-        return self.telegram or self.webchat
-
-
-def links_for(settings: Settings, forum: Forum) -> ForumLinks:
-    name = settings.telegram_bot_username.strip().lstrip("@")
-    webchat = settings.webchat_url.strip().rstrip("/")
-    return ForumLinks(
-        telegram=f"https://t.me/{name}?start={payload(forum)}" if name else "",
-        webchat=f"{webchat}/?start={payload(forum)}" if webchat else "",
-    )
+def links_for(settings: Settings, forum: Forum) -> StartLinks:
+    return for_payload(settings, payload(forum))

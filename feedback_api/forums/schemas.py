@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from feedback_api.submissions.schemas import MAX_TEXT, AnonymityName, _clean_text
+from feedback_api.windows import check_order
 from feedback_api.wire import DbId, Moment
 
 ResponseName = Literal["accept", "explain", "forward"]
@@ -24,8 +25,9 @@ class ForumCreate(BaseModel):
 
     @model_validator(mode="after")
     def _window(self) -> ForumCreate:
-        if self.closes_at <= self.opens_at:
-            raise ValueError("thời hạn nhận ý kiến phải kết thúc sau khi bắt đầu")
+        check_order(
+            self.opens_at, self.closes_at, "thời hạn nhận ý kiến phải kết thúc sau khi bắt đầu"
+        )
         self.topics = [t.strip()[:100] for t in self.topics if t.strip()]
         return self
 

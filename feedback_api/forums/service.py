@@ -12,8 +12,9 @@ import secrets
 
 from sqlmodel import Session, col, select
 
+from feedback_api import windows
 from feedback_api.audit import service as audit
-from feedback_api.clock import utcnow
+from feedback_api.clock import aware, utcnow
 from feedback_api.forums import grouping, labels
 from feedback_api.forums.models import Forum, ForumOpinion, ForumTheme, Response
 from feedback_api.forums.schemas import ForumCreate, ForumOpinionCreate, ForumPublic
@@ -38,15 +39,7 @@ class ForumClosed(ForumError):
     """The forum does not take opinions now (not open yet, or its window has ended)."""
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def is_open(forum: Forum, now: dt.datetime | None = None) -> bool:
-    now = now or utcnow()
-    return _aware(forum.opens_at) <= now < _aware(forum.closes_at)
+is_open = windows.is_open  # the forum takes opinions now (pages and the bot ask)
 
 
 def topics(forum: Forum) -> list[str]:
@@ -122,8 +115,8 @@ def to_public(db_session: Session, forum: Forum, now: dt.datetime | None = None)
         unit_code=unit.code,
         unit_name=unit.name,
         venue=forum.venue,
-        starts_at=_aware(forum.starts_at),
-        closes_at=_aware(forum.closes_at),
+        starts_at=aware(forum.starts_at),
+        closes_at=aware(forum.closes_at),
         topics=topics(forum),
         open=is_open(forum, now),
     )
@@ -147,8 +140,7 @@ def open_for_citizen(
     rows = db_session.exec(
         select(Forum)
         .where(col(Forum.unit_id).in_(ancestors or [unit.id]))
-        .where(Forum.opens_at <= now)
-        .where(Forum.closes_at > now)
+        .where(*windows.open_at(Forum, now))
         .order_by(col(Forum.closes_at))
     )
     return list(rows)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from feedback_api.deps import CurrentActor, ServiceCaller, SessionDep
-from feedback_api.knowledge import service, unanswered
+from feedback_api.knowledge import served, service, unanswered
 from feedback_api.knowledge.schemas import (
+    AnswerServedCreate,
     Dismiss,
     EntriesPublic,
     EntryPublic,
@@ -41,6 +42,15 @@ def live_base(
 def record_unanswered(data: UnansweredCreate, db: SessionDep, _caller: ServiceCaller) -> Response:
     """A question the FAQ did not answer (its text only: never who asked)."""
     unanswered.record_unanswered(db_session=db, data=data)
+    return Response(status_code=204)
+
+
+@router.post("/intake/answers-served", status_code=204)
+def record_answer_served(
+    data: AnswerServedCreate, db: SessionDep, _caller: ServiceCaller
+) -> Response:
+    """An FAQ answer shown to a citizen (entry, channel, commune if known: never who)."""
+    served.record(db_session=db, data=data)
     return Response(status_code=204)
 
 

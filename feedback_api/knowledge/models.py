@@ -66,3 +66,17 @@ class UnansweredQuestion(SQLModel, table=True):
     revision_id: int | None = Field(default=None, foreign_key="knowledge_revision.id", index=True)
     dismissed_at: dt.datetime | None = None
     dismissed_by: int | None = Field(default=None, foreign_key="officer.id")
+
+
+class AnswerServed(SQLModel, table=True):
+    """One FAQ answer a citizen was shown, for the leaders' figures ("legal questions answered
+    by the bot"). Which entry, on which channel, and the commune when the citizen let us
+    remember it; never who asked, nor the question's text."""
+
+    __tablename__ = "faq_answer_served"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_slug: str = Field(max_length=64, index=True)
+    channel: str = Field(max_length=16)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    served_at: dt.datetime = Field(default_factory=utcnow, index=True)

@@ -123,6 +123,17 @@ class UnansweredCreate(BaseModel):
     outcome: Literal["no_match", "weak", "unhelpful"] = "no_match"
 
 
+class AnswerServedCreate(BaseModel):
+    """Sent by the bot when a citizen is shown an FAQ answer: the entry, the channel and the
+    commune if known. Unknown fields are refused (no citizen reference, no question text)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entry_id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    channel: Literal["telegram", "zalo", "web", "other"] = "other"
+    unit_code: str | None = Field(default=None, max_length=32)
+
+
 class UnansweredGroup(BaseModel):
     """Questions that read alike: `text` is the commonest phrasing, `phrasings` the distinct
     ones (most asked first), `question_ids` every question in the group."""

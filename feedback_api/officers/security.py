@@ -35,10 +35,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def random_password() -> str:
-    return secrets.token_urlsafe(12)
-
-
 @lru_cache(maxsize=1)
 def dummy_hash() -> str:
     """A hash to verify against when the username is unknown, so that the response time does

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, delete, select
 
+from feedback_api import onetime
 from feedback_api.audit import service as audit
 from feedback_api.clock import utcnow
 from feedback_api.officers import throttle, tokens
@@ -18,7 +19,6 @@ from feedback_api.officers.security import (
     hash_password,
     needs_rehash,
     new_token,
-    random_password,
     token_hash,
     verify_password,
 )
@@ -197,7 +197,7 @@ def reset_password(*, db_session: Session, username: str) -> str:
     officer = get_by_username(db_session=db_session, username=username.strip().lower())
     if officer is None:
         raise NotFound("officer")
-    password = random_password()
+    password = onetime.temporary_password()
     officer.password_hash = hash_password(password)
     officer.must_change_password = True
     officer.failed_logins = 0

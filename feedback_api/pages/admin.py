@@ -1,4 +1,5 @@
-"""Admin pages: officers, units (with CSV import) and the audit log."""
+"""Admin pages: officers, units (with CSV import) and the audit log; `admin_page` renders every
+page of the administration section (the Zalo OA page too) in one layout (_admin.html)."""
 
 from __future__ import annotations
 
@@ -28,16 +29,42 @@ from feedback_api.wire import DbId
 router = APIRouter(prefix="/officer/admin", include_in_schema=False)
 
 
+def admin_page(
+    request: Request,
+    browser,
+    section: str,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+    **context,
+):
+    """One page of the administration section: its tab marked, its error or notice shown
+    where every admin page shows them."""
+    return page(
+        request,
+        f"admin_{section}.html",
+        browser,
+        status_code=status_code,
+        section=section,
+        error=error,
+        notice=notice,
+        **context,
+    )
+
+
 def _units_in_reach(db, actor):
     return [u for u in units.list_units(db_session=db) if actor.reaches(u.path)]
 
 
-def _officers_page(request, db, browser, *, error=None, created=None, status_code=200):
+def _officers_page(request, db, browser, *, error=None, notice=None, status_code=200):
     people = officers.list_officers(db_session=db, actor=browser.actor)
-    return page(
+    return admin_page(
         request,
-        "admin_officers.html",
         browser,
+        "officers",
+        error=error,
+        notice=notice,
         status_code=status_code,
         officers=people,
         throttled={
@@ -48,8 +75,6 @@ def _officers_page(request, db, browser, *, error=None, created=None, status_cod
         # The new-officer form starts at the least privilege: an officer of the admin's unit.
         default_role=ROLES[0],
         default_unit_id=browser.actor.unit_id,
-        error=error,
-        created=created,
     )
 
 
@@ -84,7 +109,7 @@ def create_officer(
         return _officers_page(request, db, browser, error=validation_message(exc), status_code=422)
     except officers.OfficerError as exc:
         return _officers_page(request, db, browser, error=str(exc), status_code=422)
-    return _officers_page(request, db, browser, created=username)
+    return _officers_page(request, db, browser, notice=f"Đã tạo tài khoản {username}.")
 
 
 @router.post("/officers/{officer_id}")
@@ -121,14 +146,14 @@ def unlock_officer(officer_id: DbId, db: SessionDep, browser: PageSession):
 
 
 def _units_page(request, db, browser, *, error=None, message=None, status_code=200):
-    return page(
+    return admin_page(
         request,
-        "admin_units.html",
         browser,
+        "units",
+        error=error,
+        notice=message,
         status_code=status_code,
         units=_units_in_reach(db, browser.actor),
-        error=error,
-        message=message,
     )
 
 
@@ -232,10 +257,10 @@ def audit_page(
         "day": day or "",
     }
     next_cursor = events[-1].id if len(events) == audit.PAGE_SIZE else None
-    return page(
+    return admin_page(
         request,
-        "admin_audit.html",
         browser,
+        "audit",
         rows=rows,
         filters=filters,
         next_cursor=next_cursor,

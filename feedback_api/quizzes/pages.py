@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from feedback_api.deps import SessionDep, SettingsDep
+from feedback_api.deps import SessionDep, SettingsDep, client_ip
 from feedback_api.forums.pages import _local_moment
 from feedback_api.pages.auth import PageSession, page
 from feedback_api.pages.inbox import _optional_int
@@ -85,13 +85,17 @@ def quiz_create(
 def quiz_detail(
     quiz_id: DbId, request: Request, db: SessionDep, settings: SettingsDep, browser: PageSession
 ):
+    return _detail(quiz_id, request, db, settings, browser)
+
+
+def _detail(quiz_id, request, db, settings, browser, *, error=None, status_code=200):
     quiz = service.get_in_reach(db_session=db, actor=browser.actor, quiz_id=quiz_id)
     board = service.leaderboard(db_session=db, actor=browser.actor, quiz_id=quiz.id)
-    name = settings.telegram_bot_username.strip().lstrip("@")
     return page(
         request,
         "quiz_detail.html",
         browser,
+        status_code=status_code,
         quiz=quiz,
         questions=[
             {**q.model_dump(), "choices": json.loads(q.choices)}
@@ -99,9 +103,30 @@ def quiz_detail(
         ],
         board=board,
         average=round(sum(r["score"] for r in board) / len(board), 2) if board else None,
-        telegram=f"https://t.me/{name}?start=q_{quiz.code}" if name else "",
+        telegram=service.links_for(settings, quiz).telegram,
         is_open=service.is_open(quiz),
+        can_announce=browser.actor.can(Action.BROADCAST) and not service.is_closed(quiz),
+        error=error,
     )
+
+
+@router.post("/quizzes/{quiz_id}/announce")
+def quiz_announce(
+    quiz_id: DbId, request: Request, db: SessionDep, settings: SettingsDep, browser: PageSession
+):
+    """A campaign draft announcing the quiz; the officer lands on it to review and send it for
+    approval like any other campaign."""
+    try:
+        broadcast = service.announce(
+            db_session=db,
+            actor=browser.actor,
+            quiz_id=quiz_id,
+            settings=settings,
+            ip=client_ip(request),
+        )
+    except service.QuizError as exc:
+        return _detail(quiz_id, request, db, settings, browser, error=str(exc), status_code=409)
+    return RedirectResponse(f"/officer/broadcasts/{broadcast.id}", status_code=303)
 
 
 @router.get("/quizzes/{quiz_id}/results.xlsx")

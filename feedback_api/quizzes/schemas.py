@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, model_validator
 
+from feedback_api.windows import check_order
 from feedback_api.wire import DbId, Moment
 
 
@@ -30,8 +31,7 @@ class QuizCreate(BaseModel):
 
     @model_validator(mode="after")
     def _window(self) -> QuizCreate:
-        if self.closes_at <= self.opens_at:
-            raise ValueError("thời hạn phải kết thúc sau khi bắt đầu")
+        check_order(self.opens_at, self.closes_at, "thời hạn phải kết thúc sau khi bắt đầu")
         return self
 
 

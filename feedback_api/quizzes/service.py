@@ -12,8 +12,12 @@ import secrets
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from feedback_api import windows
 from feedback_api.audit import service as audit
-from feedback_api.clock import utcnow
+from feedback_api.broadcasts import service as broadcasts
+from feedback_api.broadcasts.models import Broadcast
+from feedback_api.broadcasts.schemas import BroadcastDraft, Link
+from feedback_api.clock import VIETNAM, aware, utcnow
 from feedback_api.permissions import Action, Actor, NotFound
 from feedback_api.quizzes.models import Quiz, QuizAttempt, QuizQuestion
 from feedback_api.quizzes.schemas import (
@@ -24,9 +28,12 @@ from feedback_api.quizzes.schemas import (
     QuizCreate,
     QuizPublic,
 )
+from feedback_api.settings import Settings
+from feedback_api.startlinks import StartLinks, for_payload
 from feedback_api.units.models import Unit
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+PAYLOAD_PREFIX = "q_"  # the bot's start payload for a quiz (handlers.flows.quiz.PREFIX)
 
 
 class QuizError(ValueError):
@@ -41,13 +48,8 @@ class AlreadyAnswered(QuizError):
     pass
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def is_open(quiz: Quiz, now: dt.datetime | None = None) -> bool:
-    now = now or utcnow()
-    return _aware(quiz.opens_at) <= now < _aware(quiz.closes_at)
+is_open = windows.is_open  # the quiz takes answers now
+is_closed = windows.has_closed  # over for good: nothing more to announce
 
 
 def create(*, db_session: Session, actor: Actor, data: QuizCreate) -> Quiz:
@@ -110,7 +112,7 @@ def to_public(db_session: Session, quiz: Quiz) -> QuizPublic:
     return QuizPublic(
         code=quiz.code,
         title=quiz.title,
-        closes_at=_aware(quiz.closes_at),
+        closes_at=aware(quiz.closes_at),
         open=is_open(quiz),
         questions=[
             QuestionPublic(text=q.text, choices=json.loads(q.choices))
@@ -171,7 +173,7 @@ def answer(
 
 
 def get_in_reach(*, db_session: Session, actor: Actor, quiz_id: int) -> Quiz:
-    actor.require(Action.VIEW_REPORTS)
+    actor.require(Action.VIEW_QUIZZES)
     quiz = db_session.get(Quiz, quiz_id)
     unit = db_session.get(Unit, quiz.unit_id) if quiz else None
     if quiz is None or unit is None or not actor.reaches(unit.path):
@@ -180,6 +182,7 @@ def get_in_reach(*, db_session: Session, actor: Actor, quiz_id: int) -> Quiz:
 
 
 def list_in_reach(*, db_session: Session, actor: Actor) -> list[Quiz]:
+    actor.require(Action.VIEW_QUIZZES)
     reach = [
         u.id
         for u in db_session.exec(select(Unit).where(col(Unit.path).startswith(actor.unit_path)))
@@ -210,7 +213,7 @@ def leaderboard(*, db_session: Session, actor: Actor, quiz_id: int) -> list[dict
             "name": a.display_name or pseudonym(a.citizen_ref),
             "score": a.score,
             "total": a.total,
-            "finished_at": _aware(a.finished_at),
+            "finished_at": aware(a.finished_at),
         }
         for rank, a in enumerate(attempts, start=1)
     ]
@@ -220,8 +223,6 @@ def results_xlsx(*, db_session: Session, actor: Actor, quiz_id: int) -> bytes:
     import io
 
     from openpyxl import Workbook
-
-    from feedback_api.clock import VIETNAM
 
     quiz = get_in_reach(db_session=db_session, actor=actor, quiz_id=quiz_id)
     book = Workbook()
@@ -244,3 +245,56 @@ def results_xlsx(*, db_session: Session, actor: Actor, quiz_id: int) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def links_for(settings: Settings, quiz: Quiz) -> StartLinks:
+    return for_payload(settings, f"{PAYLOAD_PREFIX}{quiz.code}")
+
+
+def announce(
+    *,
+    db_session: Session,
+    actor: Actor,
+    quiz_id: int,
+    settings: Settings,
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> Broadcast:
+    """Draft a campaign announcing the quiz to the subscribers of its unit subtree, with the
+    links that open it in the bot. It is an ordinary draft of the broadcast service: the author
+    may edit it, and it goes out only once someone else approves it (four eyes)."""
+    quiz = get_in_reach(db_session=db_session, actor=actor, quiz_id=quiz_id)
+    actor.require(Action.BROADCAST)
+    if is_closed(quiz, now):
+        raise QuizError("Cuộc thi đã kết thúc: không thể thông báo nữa.")
+    links = links_for(settings, quiz)
+    buttons = [
+        Link(label=label, url=url)
+        for label, url in (
+            ("Dự thi trên Telegram", links.telegram),
+            ("Dự thi trên web", links.webchat),
+        )
+        if url
+    ]
+    if not buttons:
+        raise QuizError(
+            "Chưa có đường dẫn dự thi: cần cấu hình tên bot Telegram hoặc địa chỉ trò chuyện web."
+        )
+    unit = db_session.get(Unit, quiz.unit_id)
+
+    def day(moment: dt.datetime) -> str:
+        return aware(moment).astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y")
+
+    text = (
+        f"{unit.name} tổ chức cuộc thi tìm hiểu pháp luật «{quiz.title}», "
+        f"nhận bài từ {day(quiz.opens_at)} đến {day(quiz.closes_at)}.\n"
+        "Mỗi người dự thi một lần; nộp bài xong bạn nhận ngay điểm số cùng đáp án đúng, "
+        "căn cứ pháp lý và giải thích. Mời bạn tham gia!"
+    )
+    draft = BroadcastDraft(
+        title=f"Thông báo cuộc thi: {quiz.title}"[:200],
+        text=text,
+        links=buttons,
+        unit_ids=[quiz.unit_id],
+    )
+    return broadcasts.create(db_session=db_session, actor=actor, data=draft, ip=ip)

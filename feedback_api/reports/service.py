@@ -10,6 +10,7 @@ answers (time zones, month buckets) without per-dialect date SQL.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from sqlmodel import Session, col, func, select
 
 from faq.normalize import normalize
 from feedback_api.audit.models import AuditEvent
+from feedback_api.broadcasts.models import Broadcast, BroadcastDelivery, DeliveryState
 from feedback_api.clock import VIETNAM, start_of_local_day, utcnow
 from feedback_api.forums.models import Forum, ForumOpinion
 from feedback_api.permissions import Action, Actor, NotFound
@@ -54,6 +56,20 @@ class Duration:
         )
 
 
+@dataclass(frozen=True)
+class CampaignFigures:
+    """One campaign started in the range: how many it was meant for and what became of them
+    (test sends to officers' own chats are not counted)."""
+
+    title: str
+    started: dt.date
+    recipients: int
+    sent: int
+    blocked: int  # the citizen had blocked the bot: unsubscribed on the spot
+    skipped: int  # unsubscribed meanwhile, or outside the platform's rules (Zalo's window)
+    failed: int
+
+
 @dataclass
 class Report:
     unit: Unit
@@ -71,9 +87,11 @@ class Report:
     resolution: Duration = Duration(0, None, None)
     questions_asked: int = 0
     questions_answered: int = 0
-    # The FAQ bot does not record the answers it serves (faq/ is pure and keeps no log), so this
-    # figure is unknown rather than zero; the page and the workbook say so.
-    faq_answers_served: int | None = None
+    # FAQ answers the bot showed (knowledge.served): for a commune, those whose citizen's commune
+    # was known to be in the subtree; for a top-level unit, every one (commune known or not).
+    faq_answers_served: int = 0
+    top_faq_served: list[tuple[str, int]] = field(default_factory=list)
+    faq_served_by_channel: list[tuple[str, int]] = field(default_factory=list)
     top_unanswered: list[tuple[str, int]] = field(default_factory=list)
     # Questions the FAQ bot could not answer (kb-loop's log). They carry no unit (nothing says
     # who asked or from where), so they are reported only for a top-level unit, as the whole
@@ -83,7 +101,13 @@ class Report:
     opinions_received: int = 0
     opinions_answered: int = 0
     subscribers_by_unit: list[tuple[str, int]] = field(default_factory=list)
-    opt_outs: int = 0
+    # Subscriptions ended in the range: the citizen asked ("stop") or blocked the bot (seen when
+    # a campaign could not be delivered).
+    opt_outs_asked: int = 0
+    opt_outs_blocked: int = 0
+    campaigns: list[CampaignFigures] = field(default_factory=list)
+    # Citizens who received at least one campaign message in the range (each counted once).
+    recipients_reached: int = 0
     forums_held: int = 0
     forum_opinions: int = 0
     quizzes_held: int = 0
@@ -93,6 +117,14 @@ class Report:
     @property
     def subscribers(self) -> int:
         return sum(n for _, n in self.subscribers_by_unit)
+
+    @property
+    def opt_outs(self) -> int:
+        return self.opt_outs_asked + self.opt_outs_blocked
+
+    @property
+    def campaigns_sent(self) -> int:
+        return len(self.campaigns)
 
     @property
     def duplicates(self) -> int:
@@ -224,6 +256,8 @@ def build(
         if subscribed[uid]
     ]
     _engagement(db_session, report, list(units), start, end, counted)
+    _campaigns(db_session, report, list(units), start, end)
+    _faq_served(db_session, report, None if unit.parent_id is None else list(units), start, end)
     if unit.parent_id is None:
         _faq_unanswered(db_session, report, start, end)
     return report
@@ -260,15 +294,17 @@ def _engagement(
     """Opt-outs, forums held (by the day they took place) with the opinions sent to them, and
     quizzes (by closing day) with their participants."""
     first, after = start_of_local_day(start), start_of_local_day(end + dt.timedelta(days=1))
-    report.opt_outs = len(
+    reasons = Counter(
         db_session.exec(
-            select(Subscription.id)
+            select(Subscription.ended_reason)
             .where(~col(Subscription.active))
             .where(col(Subscription.unit_id).in_(unit_ids))
             .where(Subscription.updated_at >= first)
             .where(Subscription.updated_at < after)
-        ).all()
+        )
     )
+    report.opt_outs_blocked = reasons.pop("blocked", 0)
+    report.opt_outs_asked = sum(reasons.values())
     forum_ids = list(
         db_session.exec(
             select(Forum.id)
@@ -311,6 +347,93 @@ def _engagement(
         if quiz_ids
         else 0
     )
+
+
+CHANNELS = {"telegram": "Telegram", "zalo": "Zalo", "web": "Trò chuyện trên web", "other": "Khác"}
+
+
+def _faq_served(
+    db_session: Session,
+    report: Report,
+    unit_ids: list[int] | None,
+    start: dt.date,
+    end: dt.date,
+) -> None:
+    """FAQ answers served in the range, most served entries first (by their live title)."""
+    from feedback_api.knowledge.models import AnswerServed, KnowledgeEntry
+
+    first, after = start_of_local_day(start), start_of_local_day(end + dt.timedelta(days=1))
+    query = (
+        select(AnswerServed.entry_slug, AnswerServed.channel)
+        .where(AnswerServed.served_at >= first)
+        .where(AnswerServed.served_at < after)
+    )
+    if unit_ids is not None:
+        query = query.where(col(AnswerServed.unit_id).in_(unit_ids))
+    rows = list(db_session.exec(query))
+    report.faq_answers_served = len(rows)
+    by_channel = Counter(channel for _, channel in rows)
+    report.faq_served_by_channel = [
+        (CHANNELS.get(c, c), n) for c, n in sorted(by_channel.items(), key=lambda kv: -kv[1])
+    ]
+    top = Counter(slug for slug, _ in rows).most_common(TOP_UNANSWERED)
+    titles = {
+        entry.slug: json.loads(entry.document).get("title", entry.slug)
+        for entry in db_session.exec(
+            select(KnowledgeEntry).where(col(KnowledgeEntry.slug).in_([s for s, _ in top]))
+        )
+    }
+    report.top_faq_served = [(titles.get(slug, slug), n) for slug, n in top]
+
+
+def _campaigns(
+    db_session: Session, report: Report, unit_ids: list[int], start: dt.date, end: dt.date
+) -> None:
+    """Campaigns of the subtree's units that started in the range, each with its outcomes, and
+    the citizens reached: distinct recipients of a message sent in the range, whichever
+    campaign (of the subtree) it came from."""
+    first, after = start_of_local_day(start), start_of_local_day(end + dt.timedelta(days=1))
+    campaigns = list(
+        db_session.exec(
+            select(Broadcast)
+            .where(col(Broadcast.unit_id).in_(unit_ids))
+            .where(col(Broadcast.started_at).is_not(None))
+            .where(Broadcast.started_at >= first)
+            .where(Broadcast.started_at < after)
+            .order_by(col(Broadcast.started_at), col(Broadcast.id))
+        )
+    )
+    outcomes: dict[int, Counter[str]] = {b.id: Counter() for b in campaigns}
+    if campaigns:
+        for broadcast_id, state, n in db_session.exec(
+            select(BroadcastDelivery.broadcast_id, BroadcastDelivery.state, func.count())
+            .where(col(BroadcastDelivery.broadcast_id).in_(list(outcomes)))
+            .where(BroadcastDelivery.test_seq == 0)
+            .group_by(BroadcastDelivery.broadcast_id, BroadcastDelivery.state)
+        ):
+            outcomes[broadcast_id][state] = n
+    D = DeliveryState
+    report.campaigns = [
+        CampaignFigures(
+            title=b.title,
+            started=_aware(b.started_at).astimezone(VIETNAM).date(),
+            recipients=sum(outcomes[b.id].values()) or b.recipients,
+            sent=outcomes[b.id][D.SENT],
+            blocked=outcomes[b.id][D.BLOCKED],
+            skipped=outcomes[b.id][D.SKIPPED],
+            failed=outcomes[b.id][D.FAILED] + outcomes[b.id][D.UNKNOWN],
+        )
+        for b in campaigns
+    ]
+    report.recipients_reached = db_session.exec(
+        select(func.count(func.distinct(BroadcastDelivery.citizen_ref)))
+        .join(Broadcast, col(Broadcast.id) == BroadcastDelivery.broadcast_id)
+        .where(col(Broadcast.unit_id).in_(unit_ids))
+        .where(BroadcastDelivery.test_seq == 0)
+        .where(BroadcastDelivery.state == DeliveryState.SENT)
+        .where(BroadcastDelivery.sent_at >= first)
+        .where(BroadcastDelivery.sent_at < after)
+    ).one()
 
 
 def for_actor(

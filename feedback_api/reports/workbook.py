@@ -11,10 +11,6 @@ from openpyxl.styles import Font
 
 from feedback_api.reports.service import Report
 
-NOT_RECORDED = "Chưa ghi nhận"
-# Broadcast campaigns are another branch's domain; until they land the figure is not counted.
-NOT_AVAILABLE = "Chưa có chức năng"
-
 
 def _sheet(book: Workbook, title: str, headings: list[str], rows: list[list]) -> None:
     sheet = book.create_sheet(title)
@@ -48,10 +44,7 @@ def summary_rows(report: Report) -> list[list]:
         ["Thời gian giải quyết, trung vị (giờ)", report.resolution.median_hours],
         ["Câu hỏi tiếp nhận", report.questions_asked],
         ["Câu hỏi đã trả lời", report.questions_answered],
-        [
-            "Lượt trả lời tự động (FAQ)",
-            NOT_RECORDED if report.faq_answers_served is None else report.faq_answers_served,
-        ],
+        ["Lượt trả lời tự động (FAQ)", report.faq_answers_served],
         [
             "Câu hỏi FAQ chưa trả lời được (toàn hệ thống)",
             "Chỉ có ở báo cáo cấp tỉnh" if report.faq_unanswered is None else report.faq_unanswered,
@@ -62,7 +55,10 @@ def summary_rows(report: Report) -> list[list]:
         ["Ý kiến gửi các diễn đàn", report.forum_opinions],
         ["Người đăng ký nhận tin", report.subscribers],
         ["Hủy đăng ký trong kỳ", report.opt_outs],
-        ["Chiến dịch tuyên truyền đã gửi", NOT_AVAILABLE],
+        ["Hủy đăng ký theo yêu cầu", report.opt_outs_asked],
+        ["Hủy do chặn tài khoản bot (phát hiện khi gửi tin)", report.opt_outs_blocked],
+        ["Chiến dịch tuyên truyền đã gửi", report.campaigns_sent],
+        ["Người dân đã nhận tin tuyên truyền", report.recipients_reached],
         ["Cuộc thi tìm hiểu pháp luật", report.quizzes_held],
         ["Lượt dự thi", report.quiz_participants],
         ["Tin trùng (không tính vào số liệu)", report.duplicates],
@@ -91,6 +87,12 @@ def to_xlsx(report: Report) -> bytes:
     )
     _sheet(
         book,
+        "FAQ đã trả lời",
+        ["Câu hỏi pháp luật (mục hỏi đáp)", "Lượt trả lời"],
+        [list(r) for r in report.top_faq_served],
+    )
+    _sheet(
+        book,
         "FAQ chưa trả lời được",
         ["Câu hỏi gửi bot (toàn hệ thống)", "Số lần"],
         [list(r) for r in report.top_faq_unanswered],
@@ -100,6 +102,23 @@ def to_xlsx(report: Report) -> bytes:
         "Người đăng ký",
         ["Xã, phường", "Người đăng ký"],
         [list(r) for r in report.subscribers_by_unit],
+    )
+    _sheet(
+        book,
+        "Chiến dịch",
+        [
+            "Chiến dịch",
+            "Ngày bắt đầu",
+            "Người nhận",
+            "Đã gửi",
+            "Đã chặn bot",
+            "Bỏ qua",
+            "Không gửi được",
+        ],
+        [
+            [c.title, c.started, c.recipients, c.sent, c.blocked, c.skipped, c.failed]
+            for c in report.campaigns
+        ],
     )
     _sheet(
         book, "Tin trùng", ["Loại", "Số tin trùng"], [list(r) for r in report.duplicates_by_kind]

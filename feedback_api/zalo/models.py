@@ -28,3 +28,18 @@ class ZaloCredentials(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     last_error_at: dt.datetime | None = None
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ZaloConsent(SQLModel, table=True):
+    """One OAuth v4 consent an admin started (PKCE): the `state` Zalo hands back to our
+    callback and the sealed `code_verifier` whose challenge went to Zalo. Single use, short
+    lived, and bound to the admin who started it."""
+
+    __tablename__ = "zalo_consent"
+
+    state_hash: str = Field(primary_key=True, max_length=64)  # feedback_api.onetime.digest
+    code_verifier: str = Field(max_length=500)  # sealed (feedback_api.zalo.sealing)
+    officer_id: int = Field(foreign_key="officer.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    used_at: dt.datetime | None = None

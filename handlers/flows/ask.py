@@ -7,7 +7,11 @@ from __future__ import annotations
 import logging
 import uuid
 
-from feedback_api.knowledge.schemas import MAX_UNANSWERED_CHARS, UnansweredCreate
+from feedback_api.knowledge.schemas import (
+    MAX_UNANSWERED_CHARS,
+    AnswerServedCreate,
+    UnansweredCreate,
+)
 from feedback_api.submissions.schemas import SubmissionCreate
 from handlers.events import Button, EventKind, OutboundMessage
 from handlers.flows import where
@@ -77,6 +81,26 @@ def _helpful(entry_id: str, *, more: bool) -> OutboundMessage:
     return OutboundMessage(t("ask.helpful"), tuple(rows))
 
 
+async def _served(ctx: Ctx, entry_id: str) -> list[OutboundMessage]:
+    """Show an entry's short answer and count it for the leaders' reports: the entry, the
+    channel and the commune the citizen let us remember (if any), never who asked. A failure
+    to count never costs the citizen their answer."""
+    messages = _entry_messages(ctx, entry_id)
+    if ctx.deps.faq.entry(entry_id) is None:  # a stale button: nothing was answered
+        return messages
+    try:
+        unit_code = ctx.state.data.get("unit_code")
+        if not unit_code:
+            remembered = await ctx.deps.api.remembered_unit(ctx.citizen_ref)
+            unit_code = remembered.code if remembered else None
+        await ctx.deps.api.record_answer_served(
+            AnswerServedCreate(entry_id=entry_id, channel=_channel(ctx), unit_code=unit_code)
+        )
+    except Exception:
+        log.warning("could not count an FAQ answer served", exc_info=True)
+    return messages
+
+
 async def _record_unanswered(ctx: Ctx, question: str, outcome: str) -> None:
     """Tell the officers who edit the FAQ what it lacks: the question's text and channel only,
     never the citizen's reference; not a message about danger (its story stays with the
@@ -110,7 +134,7 @@ async def answer(ctx: Ctx, question: str) -> list[OutboundMessage]:
     if result.small_talk is not None:
         return [message(t(f"smalltalk.{result.small_talk.value}"), back_button())]
     if result.id is not None:
-        return _entry_messages(ctx, result.id)
+        return await _served(ctx, result.id)
     if result.redirect is not None:
         # Another agency handles this: say who and how to reach them, politely, in one message.
         redirect = result.redirect
@@ -180,7 +204,7 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
     if event.kind == EventKind.BUTTON:
         data = event.data
         if data.startswith("ask:faq:"):
-            return _entry_messages(ctx, data.removeprefix("ask:faq:"))
+            return await _served(ctx, data.removeprefix("ask:faq:"))
         if data.startswith("ask:more:"):
             return _details_messages(ctx, data.removeprefix("ask:more:"))
         if data == "ask:fb:y":

@@ -144,6 +144,51 @@ def test_subscribing_and_unsubscribing_on_zalo(zalo_world_factory):
     zalo_world_factory(scenario)
 
 
+def test_unfollowing_and_returning_flip_the_same_flag_as_telegram(zalo_world_factory):
+    """Zalo marks a citizen unreachable and reachable again through the contact registry's
+    own calls (block / seen, on bot.dbio's database threads), exactly as Telegram does."""
+
+    async def scenario(world: ZaloWorld):
+        calls = []
+        contacts = world.bot.contacts
+        block, seen = contacts.block, contacts.seen
+
+        async def spy_block(channel, external_id):
+            calls.append(("block", channel, external_id))
+            await block(channel, external_id)
+
+        async def spy_seen(channel, external_id):
+            calls.append(("seen", channel, external_id))
+            return await seen(channel, external_id)
+
+        contacts.block, contacts.seen = spy_block, spy_seen
+        await world.say("xin chào")
+        await world.post(world.zalo.event("unfollow", USER))
+        assert contacts.resolve(contacts.citizen_ref("zalo", USER)).blocked
+        await world.post(world.zalo.event("follow", USER))
+        assert not contacts.resolve(contacts.citizen_ref("zalo", USER)).blocked
+        assert calls == [("seen", "zalo", USER), ("block", "zalo", USER), ("seen", "zalo", USER)]
+
+    zalo_world_factory(scenario)
+
+
+def test_bot_database_calls_leave_the_event_loop_one_way():
+    """One I/O policy in bot/: database work goes through bot.dbio, never asyncio.to_thread
+    (which the web chat keeps only for its own files on disk)."""
+    import pathlib
+
+    import bot
+
+    root = pathlib.Path(bot.__file__).parent
+    offenders = [
+        f"{path.relative_to(root)}:{n}"
+        for path in root.rglob("*.py")
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if "to_thread(" in line and path.name != "webchat.py"
+    ]
+    assert offenders == []
+
+
 def test_a_reply_to_a_citizen_who_unfollowed_is_not_sent(zalo_world_factory):
     async def scenario(world: ZaloWorld):
         await report_tip(world)

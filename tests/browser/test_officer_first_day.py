@@ -159,6 +159,7 @@ def test_admin_reads_the_audit_log_in_vietnamese(browser, site):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     _login(page, server.url, "quan.tri")
     page.wait_for_url(f"{server.url}/officer")
+    page.get_by_role("link", name="Quản trị").click()  # the section, then its tab
     page.get_by_role("link", name="Nhật ký").click()
     page.wait_for_url(f"{server.url}/officer/admin/audit")
     table = page.locator("table.audit tbody").inner_text()

@@ -167,3 +167,60 @@ def test_events_are_signed_as_zalo_signs_them(zalo):
     ).hexdigest()
     assert headers["X-ZEvent-Signature"] == "mac=" + expected
     assert signature(zalo.app_id, body, payload["timestamp"], "other") != "mac=" + expected
+
+
+def _consent(zalo: FakeZalo, **query) -> httpx.Response:
+    async def go():
+        async with httpx.AsyncClient(transport=zalo.transport(), base_url=zalo.oauth_url) as http:
+            return await http.get("/v4/oa/permission", params=query)
+
+    return asyncio.run(go())
+
+
+def test_the_oauth_consent_needs_pkce_and_the_right_verifier_once(zalo):
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.fakes.zalo_server import pkce_challenge
+
+    zalo.callback_url = "https://langnghe.example.vn/officer/admin/zalo/callback"
+    verifier = "v" * 20 + "-_" * 15  # 50 characters of the RFC 7636 alphabet
+    good = {
+        "app_id": zalo.app_id,
+        "redirect_uri": zalo.callback_url,
+        "code_challenge": pkce_challenge(verifier),
+        "state": "st-123",
+    }
+    for broken in (
+        {"app_id": "999"},
+        {"redirect_uri": "https://elsewhere.example/cb"},
+        {"code_challenge": ""},
+        {"state": ""},
+    ):
+        assert _consent(zalo, **(good | broken)).status_code == 400, broken
+    answer = _consent(zalo, **good)
+    assert answer.status_code == 302
+    back = urlsplit(answer.headers["location"])
+    assert back.path == "/officer/admin/zalo/callback"
+    params = {k: v[0] for k, v in parse_qs(back.query).items()}
+    assert params["state"] == "st-123" and params["oa_id"] == zalo.oa_id
+
+    def exchange(code, code_verifier, secret=zalo.app_secret):
+        form = {
+            "app_id": zalo.app_id,
+            "grant_type": "authorization_code",
+            "code": code,
+            "code_verifier": code_verifier,
+        }
+        return call(
+            zalo,
+            "POST",
+            zalo.oauth_url + "/v4/oa/access_token",
+            data=form,
+            headers={"secret_key": secret},
+        )
+
+    assert exchange(params["code"], verifier, secret="wrong")["error"] == -14001
+    assert exchange(params["code"], "w" * 50)["error"] == -14005  # not this challenge's verifier
+    pair = exchange(params["code"], verifier)
+    assert pair["access_token"] and pair["refresh_token"] and pair["expires_in"] == "90000"
+    assert exchange(params["code"], verifier)["error"] == -14003  # a code works once

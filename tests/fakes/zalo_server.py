@@ -15,17 +15,24 @@ Strict where Zalo is strict, so a test cannot pass on something the real platfor
   (outside the consultation window); an OA that exceeded its quota → -32 (injectable);
 - `POST /v4/oa/access_token` is form-encoded, needs the `secret_key` header = the app secret,
   and each refresh token works once (rotated on use), as Zalo does;
+- the OAuth v4 consent: `GET /v4/oa/permission` needs this app's id, the registered callback
+  (`callback_url`, when set), a PKCE `code_challenge` and a `state`; it stands for the OA admin
+  agreeing and redirects to the callback with `code`, `oa_id` and the same `state`. The code
+  works once, for CODE_TTL, and only with the `code_verifier` whose base64url SHA-256 is the
+  challenge (`grant_type=authorization_code`); a wrong verifier or a spent code is refused.
 - uploads are multipart `file`, JPEG or PNG, at most 1 MB.
 
 Error answers are HTTP 200 with a non-zero `error`, as Zalo answers.
 
-Deliberate simplifications: one OA; the window is counted from the last event the test posted;
-quotas other than injected -32 are not modelled.
+Deliberate simplifications: one OA; the OAuth error codes below (-14003 and kin) are this
+fake's (the adapter treats every non-zero `error` alike); the window is counted from the last
+event the test posted; quotas other than injected -32 are not modelled.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import hashlib
 import itertools
@@ -34,6 +41,7 @@ import secrets
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from starlette.applications import Starlette
@@ -49,6 +57,7 @@ MAX_BUTTON_TITLE = 100
 MAX_UPLOAD_BYTES = 1024 * 1024
 BUTTON_TYPES = {"oa.query.show", "oa.query.hide", "oa.open.url", "oa.open.phone"}
 WINDOW = dt.timedelta(days=7)
+CODE_TTL = dt.timedelta(minutes=10)
 
 ERRORS = {
     -32: "Exceed the limit of request per minute",
@@ -59,6 +68,12 @@ ERRORS = {
     -230: "User has not interacted with the OA in the past 7 days",
     -232: "User has not interacted with the OA recently",
 }
+
+
+def pkce_challenge(verifier: str) -> str:
+    """RFC 7636 S256, as Zalo checks it: base64url(SHA-256(verifier)) without padding."""
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def signature(app_id: str, body: bytes, timestamp: str, oa_secret_key: str) -> str:
@@ -101,6 +116,9 @@ class FakeZalo:
     _msg_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     conversations: dict[str, str] = field(default_factory=dict)  # anonymous: conversation → id
     refresh_delay: float = 0.0  # seconds the token endpoint takes (concurrency tests)
+    callback_url: str | None = None  # the app's registered OA callback; None: any
+    # authorization code → (code_challenge, expires at); removed when spent
+    _codes: dict[str, tuple[str, dt.datetime]] = field(default_factory=dict)
 
     base_url = "https://openapi.zalo.test"
     oauth_url = "https://oauth.zalo.test"
@@ -221,6 +239,7 @@ class FakeZalo:
                 Route("/v3.0/oa/message/cs", self._send, methods=["POST"]),
                 Route("/v2.0/oa/upload/image", self._upload, methods=["POST"]),
                 Route("/v4/oa/access_token", self._token, methods=["POST"]),
+                Route("/v4/oa/permission", self._permission, methods=["GET"]),
                 Route("/img/{name}", self._file, methods=["GET"]),
             ]
         )
@@ -287,21 +306,68 @@ class FakeZalo:
         if self.refresh_delay:
             await asyncio.sleep(self.refresh_delay)
         error = 0
+        grant = form.get("grant_type")
         if request.headers.get("secret_key") != self.app_secret:
             error = -14001  # invalid app secret
-        elif form.get("app_id") != self.app_id or form.get("grant_type") != "refresh_token":
+        elif form.get("app_id") != self.app_id or grant not in (
+            "refresh_token",
+            "authorization_code",
+        ):
             error = -14002
-        elif form.get("refresh_token") not in self._refresh:
+        elif grant == "refresh_token" and form.get("refresh_token") not in self._refresh:
             error = -14014  # invalid (or already used) refresh token
+        elif grant == "authorization_code":
+            error = self._code_error(form.get("code", ""), form.get("code_verifier", ""))
         self.calls.append(Call(path, dict(request.headers), form, error))
         if error:
             return JSONResponse({"error": error, "error_name": "Invalid parameter"})
-        self._refresh.discard(form["refresh_token"])  # single use
+        if grant == "refresh_token":
+            self._refresh.discard(form["refresh_token"])  # single use
+        else:
+            del self._codes[form["code"]]  # single use
         access, refresh = self.issue_tokens()
         # Zalo sends expires_in as a string.
         return JSONResponse(
             {"access_token": access, "refresh_token": refresh, "expires_in": str(self.access_ttl)}
         )
+
+    def _code_error(self, code: str, verifier: str) -> int:
+        found = self._codes.get(code)
+        if found is None:
+            return -14003  # unknown or spent authorization code
+        challenge, expires_at = found
+        if expires_at <= self.now:
+            return -14004  # authorization code expired
+        if not 43 <= len(verifier) <= 128 or pkce_challenge(verifier) != challenge:
+            return -14005  # the verifier does not match the challenge
+        return 0
+
+    async def _permission(self, request: Request) -> Response:
+        """The OA admin's consent screen, agreed at once: back to the callback with a code."""
+        query = request.query_params
+        self.calls.append(Call(request.url.path, dict(request.headers), dict(query), 0))
+        redirect, challenge, state = (
+            query.get(k, "") for k in ("redirect_uri", "code_challenge", "state")
+        )
+        problems = [
+            query.get("app_id") != self.app_id and "unknown app_id",
+            not redirect.startswith(("http://", "https://")) and "redirect_uri missing",
+            self.callback_url is not None
+            and redirect != self.callback_url
+            and "redirect_uri not registered",
+            len(challenge) != 43 and "code_challenge missing or not S256",
+            not state and "state missing",
+        ]
+        problems = [p for p in problems if p]
+        if problems:
+            return Response("; ".join(problems), status_code=400, media_type="text/plain")
+        code = "code-" + secrets.token_urlsafe(16)
+        self._codes[code] = (challenge, self.now + CODE_TTL)
+        separator = "&" if "?" in redirect else "?"
+        target = (
+            redirect + separator + urlencode({"code": code, "oa_id": self.oa_id, "state": state})
+        )
+        return Response(status_code=302, headers={"location": target})
 
     async def _file(self, request: Request) -> Response:
         content = self.files.get(request.url.path)

@@ -47,6 +47,7 @@ TABLES = (
     "forum",
     "subscription",
     "unanswered_question",
+    "faq_answer_served",
     "knowledge_revision",
     "knowledge_entry",
     "outbox_message",
@@ -63,6 +64,7 @@ TABLES = (
     "unit_boundary",
     "unit",
     "zalo_credentials",
+    "zalo_consent",
 )
 
 

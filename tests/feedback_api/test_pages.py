@@ -589,7 +589,7 @@ def test_admin_adds_units_and_imports_a_csv(client, world, db):
         parent_code="T01",
     )
     assert added.status_code == 200
-    assert added.context["message"] == "Đã thêm đơn vị XC."
+    assert added.context["notice"] == "Đã thêm đơn vị XC."
     unit = db.exec(select(Unit).where(Unit.code == "XC")).one()
     assert unit.parent_id == world.province.id
     bad = post_form(
@@ -622,7 +622,7 @@ def test_admin_adds_units_and_imports_a_csv(client, world, db):
         "commune,T01\n".encode()
     )
     assert imported.status_code == 200
-    assert imported.context["message"] == "Đã nhập 1 đơn vị, bỏ qua 1 đơn vị đã có."
+    assert imported.context["notice"] == "Đã nhập 1 đơn vị, bỏ qua 1 đơn vị đã có."
     assert "XD" in [u.code for u in imported.context["units"]]
 
 

@@ -83,6 +83,7 @@ class Endpoint:
     after_scope: tuple[Action, ...] = ()
     unit_bound: bool = False  # the target is a submission (or its file) in a unit
     body: Callable[[Site, str], dict] | None = None
+    params: Callable[[Site, str], dict] | None = None  # the query string, for GET rows
     check: Callable[[Site, str, str, object], None] = lambda site, role, scope, response: None
 
 
@@ -139,6 +140,11 @@ def _check_officer_copy(site, role, scope, response):
 
 def _check_original(site, role, scope, response):
     assert response.content == site.photo
+
+
+def _check_report(site, role, scope, response):
+    assert response.json()["unit_code"] == site.target(scope).unit_code
+    assert response.json()["tips_received"] >= 2  # the target tip and its original
 
 
 def _check_audit(site, role, scope, response):
@@ -340,6 +346,16 @@ ENDPOINTS = {
         check=lambda site, role, scope, response: response.json()["count"] >= 0,
     ),
     "tokens.list": Endpoint("GET", "/api/v1/officers/me/tokens", 200),
+    # Reports are for leaders and above (issue 13), each over their own unit subtree.
+    "reports.get": Endpoint(
+        "GET",
+        "/api/v1/reports",
+        200,
+        before_scope=(Action.VIEW_REPORTS,),
+        unit_bound=True,
+        params=lambda site, scope: {"unit_id": site.target(scope).unit_id},
+        check=_check_report,
+    ),
     "officers.unlock": Endpoint(
         "POST",
         "/api/v1/officers/{officer_id}/unlock",
@@ -648,6 +664,16 @@ MATRIX = [
     ("tokens.list",          "campaign",  "-",     200),
     ("tokens.list",          "anonymous", "-",     401),
 
+    ("reports.get",          "admin",     "own",   200),
+    ("reports.get",          "admin",     "other", 200),
+    ("reports.get",          "officer",   "own",   403),
+    ("reports.get",          "officer",   "other", 403),
+    ("reports.get",          "leader",    "own",   200),
+    ("reports.get",          "leader",    "other", 404),
+    ("reports.get",          "campaign",  "own",   403),
+    ("reports.get",          "campaign",  "other", 403),
+    ("reports.get",          "anonymous", "own",   401),
+
     ("officers.unlock",      "admin",     "own",   200),
     ("officers.unlock",      "admin",     "other", 200),
     ("officers.unlock",      "officer",   "own",   403),
@@ -766,6 +792,13 @@ BOT_ONLY = [
     ("intake.unanswered","officer-token", 401),
     ("intake.unanswered","anonymous",     401),
     ("intake.unanswered","bot",           204),
+    ("intake.served",    "admin",         401),
+    ("intake.served",    "officer",       401),
+    ("intake.served",    "leader",        401),
+    ("intake.served",    "campaign",      401),
+    ("intake.served",    "officer-token", 401),
+    ("intake.served",    "anonymous",     401),
+    ("intake.served",    "bot",           204),
 ]
 # fmt: on
 
@@ -946,8 +979,13 @@ def _fresh_revision(site: Site) -> int:
 def _call(site: Site, name: str, role: str, scope: str):
     endpoint = ENDPOINTS[name]
     body = endpoint.body(site, scope) if endpoint.body else None
+    params = endpoint.params(site, scope) if endpoint.params else None
     return site.clients[role].request(
-        endpoint.method, _url(site, endpoint, scope), json=body, headers=site.csrf[role]
+        endpoint.method,
+        _url(site, endpoint, scope),
+        json=body,
+        params=params,
+        headers=site.csrf[role],
     )
 
 
@@ -1021,6 +1059,9 @@ def _bot_call(site: Site, name: str, caller: str):
     if name == "intake.unanswered":
         body = {"text": "Hỏi thử khi kiểm tra quyền", "channel": "web"}
         return client.post("/api/v1/intake/unanswered", json=body, headers=headers)
+    if name == "intake.served":
+        body = {"entry_id": "lam-can-cuoc", "channel": "zalo", "unit_code": "XA"}
+        return client.post("/api/v1/intake/answers-served", json=body, headers=headers)
     message_id, lease_token = site.leased
     return client.post(
         f"/api/v1/outbox/{message_id}/ack",
@@ -1038,7 +1079,7 @@ def test_bot_only_endpoints_answer_the_service_token_alone(site, endpoint, calle
     if expected == 401:
         assert response.json()["detail"] == "Invalid service token"
         return
-    if endpoint == "intake.unanswered":  # 204: recorded, nothing to say back
+    if endpoint in ("intake.unanswered", "intake.served"):  # 204: recorded, nothing to say
         assert response.content == b""
         return
     body = response.json()

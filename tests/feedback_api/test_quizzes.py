@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import openpyxl
 import pytest
+from sqlmodel import select
 
 from feedback_api.permissions import Forbidden, NotFound
 from feedback_api.quizzes import service as quizzes
@@ -85,10 +87,26 @@ def test_only_campaign_staff_create_and_only_inside_their_reach(db, world):
     with pytest.raises(Forbidden):
         make_quiz(db, world, who="officer_a")
     quiz = make_quiz(db, world)
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):  # triage officers do not read quiz results
         quizzes.leaderboard(
             db_session=db, actor=actor(db, world.officers["officer_b"]), quiz_id=quiz.id
         )
+    # A quiz of commune B, made by the province's admin: commune A's leader cannot see it.
+    other = quizzes.create(
+        db_session=db,
+        actor=actor(db, world.officers["admin"]),
+        data=QuizCreate(
+            title="Thi ở phường Bình Minh",
+            unit_id=world.commune_b.id,
+            opens_at=quiz.opens_at,
+            closes_at=quiz.closes_at,
+            questions=QUESTIONS,
+        ),
+    )
+    leader_a = actor(db, world.officers["leader_a"])
+    with pytest.raises(NotFound):
+        quizzes.leaderboard(db_session=db, actor=leader_a, quiz_id=other.id)
+    assert [q.id for q in quizzes.list_in_reach(db_session=db, actor=leader_a)] == [quiz.id]
 
 
 def test_leaderboard_and_export_show_chosen_names_or_pseudonyms(db, world):
@@ -176,7 +194,7 @@ def test_staff_create_a_quiz_from_text_and_export_the_results(client, db, world)
     assert bad.status_code == 422 and "đáp án đúng" in bad.text
 
 
-def test_an_officer_may_read_results_but_not_create_a_quiz(client, world):
+def test_a_triage_officer_neither_creates_a_quiz_nor_reads_results(client, world):
     headers = login(client, "officer.a")
     response = client.post(
         "/officer/quizzes",
@@ -189,3 +207,75 @@ def test_an_officer_may_read_results_but_not_create_a_quiz(client, world):
         },
     )
     assert response.status_code == 403
+    assert client.get("/officer/quizzes").status_code == 403
+    assert "/officer/quizzes" not in client.get("/officer").text  # no menu link either
+
+
+def test_staff_announce_a_quiz_through_an_ordinary_campaign_draft(engine, settings, db, world):
+    """From the quiz page, campaign staff draft its announcement: a campaign to the quiz's
+    unit with the links that open it in the bot. It waits for a second person's approval like
+    any campaign; the author cannot approve it."""
+    from fastapi.testclient import TestClient
+
+    from feedback_api.broadcasts.models import Broadcast
+    from feedback_api.main import create_app
+
+    linked = settings.model_copy(
+        update={"telegram_bot_username": "langnghe_test_bot", "webchat_url": "https://chat.vn"}
+    )
+    quiz = make_quiz(db, world)
+    with TestClient(create_app(linked, engine=engine)) as client:
+        csrf = login(client, "campaign.a")["X-CSRF-Token"]
+        page = client.get(f"/officer/quizzes/{quiz.id}")
+        assert 'id="announce"' in page.text
+        sent = client.post(
+            f"/officer/quizzes/{quiz.id}/announce",
+            data={"csrf_token": csrf},
+            follow_redirects=False,
+        )
+        assert sent.status_code == 303
+        [draft] = db.exec(select(Broadcast)).all()
+        assert sent.headers["location"] == f"/officer/broadcasts/{draft.id}"
+        assert draft.status == "draft" and draft.author_id == world.officers["campaign_a"].id
+        assert draft.audience_unit_ids == str(world.commune_a.id)
+        assert quiz.title in draft.text and "một lần" in draft.text
+        assert json.loads(draft.links) == [
+            {
+                "label": "Dự thi trên Telegram",
+                "url": f"https://t.me/langnghe_test_bot?start=q_{quiz.code}",
+            },
+            {"label": "Dự thi trên web", "url": f"https://chat.vn/?start=q_{quiz.code}"},
+        ]
+        own = client.post(
+            f"/officer/broadcasts/{draft.id}/approve", data={"csrf_token": csrf, "revision": "1"}
+        )
+        assert own.status_code == 403  # four eyes: not the author
+        client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
+
+        leader = login(client, "leader.a")["X-CSRF-Token"]
+        assert 'id="announce"' not in client.get(f"/officer/quizzes/{quiz.id}").text
+        assert (
+            client.post(
+                f"/officer/quizzes/{quiz.id}/announce", data={"csrf_token": leader}
+            ).status_code
+            == 403
+        )  # leaders approve campaigns; they do not compose them
+        approved = client.post(
+            f"/officer/broadcasts/{draft.id}/approve",
+            data={"csrf_token": leader, "revision": "1"},
+            follow_redirects=False,
+        )
+        assert approved.status_code == 303
+        db.refresh(draft)
+        assert draft.status == "approved"
+
+
+def test_a_closed_quiz_or_a_bot_without_links_is_not_announced(db, world, settings):
+    staff = actor(db, world.officers["campaign_a"])
+    quiz = make_quiz(db, world)
+    with pytest.raises(quizzes.QuizError, match="đường dẫn"):
+        quizzes.announce(db_session=db, actor=staff, quiz_id=quiz.id, settings=settings)
+    linked = settings.model_copy(update={"telegram_bot_username": "langnghe_test_bot"})
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=4)
+    with pytest.raises(quizzes.QuizError, match="kết thúc"):
+        quizzes.announce(db_session=db, actor=staff, quiz_id=quiz.id, settings=linked, now=later)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import openpyxl
 import pytest
@@ -13,8 +14,9 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from feedback_api.audit.models import AuditEvent
+from feedback_api.broadcasts.models import Broadcast, BroadcastDelivery
 from feedback_api.forums.models import Forum, ForumOpinion
-from feedback_api.knowledge.models import UnansweredQuestion
+from feedback_api.knowledge.models import AnswerServed, KnowledgeEntry, UnansweredQuestion
 from feedback_api.permissions import NotFound
 from feedback_api.quizzes.models import Quiz, QuizAttempt
 from feedback_api.reports import service as reports
@@ -155,6 +157,93 @@ def _seed(db, settings, world) -> dict:
             )
         )
     db.commit()
+    _seed_campaigns(db, world)
+    _seed_answers_served(db, world)
+
+
+def _seed_answers_served(db, world) -> None:
+    """FAQ answers the bot showed: in commune A two on Telegram and one on Zalo (two of them
+    about căn cước), one in commune B, one whose commune is unknown, one after the range."""
+    db.add(
+        KnowledgeEntry(
+            slug="lam-can-cuoc", document=json.dumps({"title": "Làm căn cước"}), version=1
+        )
+    )
+    for slug, channel, unit, day in (
+        ("lam-can-cuoc", "telegram", world.commune_a, 3),
+        ("lam-can-cuoc", "zalo", world.commune_a, 4),
+        ("tam-tru", "telegram", world.commune_a, 5),
+        ("tam-tru", "web", world.commune_b, 5),
+        ("tam-tru", "web", None, 6),
+        ("lam-can-cuoc", "telegram", world.commune_a, None),
+    ):
+        db.add(
+            AnswerServed(
+                entry_slug=slug,
+                channel=channel,
+                unit_id=unit.id if unit else None,
+                served_at=_at(day, 11) if day else _at(2, 12),
+            )
+        )
+    db.commit()
+
+
+def _seed_campaigns(db, world) -> None:
+    """Two campaigns of commune A started in November, one of commune B, one of commune A
+    started in December (outside the range), and a test send that never counts.
+
+    Commune A, Oct–Nov: "Phòng chống lừa đảo" went to four subscribers (sent, sent, blocked,
+    skipped by Zalo's window); "Ma túy học đường" to two (sent to sub1 again, one failed).
+    So 2 campaigns, 2 citizens reached (sub0, sub1), and the blocked one unsubscribed.
+    """
+    author = world.officers["campaign_a"].id
+
+    def campaign(title, unit, started, outcomes):
+        b = Broadcast(
+            unit_id=unit.id,
+            author_id=author,
+            title=title,
+            text="Nội dung",
+            status="done",
+            started_at=started,
+            recipients=len(outcomes),
+        )
+        db.add(b)
+        db.flush()
+        for ref, state in outcomes:
+            sent = started + dt.timedelta(minutes=5) if state == "sent" else None
+            db.add(BroadcastDelivery(broadcast_id=b.id, citizen_ref=ref, state=state, sent_at=sent))
+        return b
+
+    fraud = campaign(
+        "Phòng chống lừa đảo",
+        world.commune_a,
+        _at(12, 11),
+        [("sub0", "sent"), ("sub1", "sent"), ("sub9", "blocked"), ("zalo-old", "skipped")],
+    )
+    db.add(
+        BroadcastDelivery(
+            broadcast_id=fraud.id,
+            citizen_ref="officer-own",
+            state="sent",
+            test_seq=1,
+            sent_at=_at(11, 11),
+        )
+    )
+    campaign("Ma túy học đường", world.commune_a, _at(25, 11), [("sub1", "sent"), ("x", "failed")])
+    campaign("Phường B", world.commune_b, _at(13, 11), [("sub4", "sent")])
+    campaign("Tháng sau", world.commune_a, _at(3, 12), [("sub2", "sent")])
+    db.add(
+        Subscription(
+            citizen_ref="sub9",
+            unit_id=world.commune_a.id,
+            active=False,
+            ended_reason="blocked",
+            created_at=_at(1, 10),
+            updated_at=_at(12, 11),
+        )
+    )
+    db.commit()
 
 
 @pytest.fixture
@@ -177,11 +266,21 @@ def test_a_commune_report_equals_the_figures_counted_by_hand(db, seeded):
     assert (report.resolution.count, report.resolution.mean_hours) == (2, 36.0)
     assert (report.questions_asked, report.questions_answered) == (4, 1)
     assert report.top_unanswered == [("Lam can cuoc o dau", 2), ("Đăng ký tạm trú thế nào?", 1)]
-    assert report.faq_answers_served is None  # not recorded anywhere: unknown, not zero
+    assert report.faq_answers_served == 3
+    assert report.top_faq_served == [("Làm căn cước", 2), ("tam-tru", 1)]
+    assert report.faq_served_by_channel == [("Telegram", 2), ("Zalo", 1)]
     assert (report.opinions_received, report.opinions_answered) == (2, 1)
     assert report.subscribers_by_unit == [("Công an xã An Bình", 3)]
     assert report.duplicates_by_kind == [("Tố giác, tin báo", 1)]
-    assert report.opt_outs == 1
+    assert (report.opt_outs_asked, report.opt_outs_blocked, report.opt_outs) == (1, 1, 2)
+    assert (report.campaigns_sent, report.recipients_reached) == (2, 2)
+    assert [
+        (c.title, c.started, c.recipients, c.sent, c.blocked, c.skipped, c.failed)
+        for c in report.campaigns
+    ] == [
+        ("Phòng chống lừa đảo", dt.date(2026, 11, 12), 4, 2, 1, 1, 0),
+        ("Ma túy học đường", dt.date(2026, 11, 25), 2, 1, 0, 0, 1),
+    ]
     assert (report.forums_held, report.forum_opinions) == (1, 1)
     assert (report.quizzes_held, report.quiz_participants) == (1, 2)
 
@@ -193,8 +292,10 @@ def test_the_province_report_adds_up_its_communes(db, seeded):
     assert report.tips_by_unit == [("Công an phường Bình Minh", 1), ("Công an xã An Bình", 4)]
     assert report.subscribers == 5
     assert report.forums_held == 2
+    assert (report.campaigns_sent, report.recipients_reached) == (3, 3)  # B's sub4 too
     # the FAQ's unanswered log has no unit: counted for the province only
     assert report.faq_unanswered == 3
+    assert report.faq_answers_served == 5  # the province counts those of unknown commune too
     assert report.top_faq_unanswered == [("Xin giấy phép karaoke ở đâu", 2), ("Mất ví", 1)]
     commune = reports.build(db_session=db, unit=seeded.commune_a, start=OCT1, end=NOV30, now=NOW)
     assert commune.faq_unanswered is None
@@ -209,8 +310,10 @@ def test_the_workbook_holds_the_same_numbers_as_real_cells(db, seeded):
         "Theo đơn vị",
         "Theo tháng",
         "Câu hỏi chưa trả lời",
+        "FAQ đã trả lời",
         "FAQ chưa trả lời được",
         "Người đăng ký",
+        "Chiến dịch",
         "Tin trùng",
     ]
     summary = {row[0]: row[1] for row in book["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
@@ -219,11 +322,21 @@ def test_the_workbook_holds_the_same_numbers_as_real_cells(db, seeded):
     assert summary["Tin báo quá hạn"] == 1
     assert summary["Thời gian giải quyết, trung bình (giờ)"] == 36.0
     assert summary["Câu hỏi đã trả lời"] == 1
-    assert summary["Lượt trả lời tự động (FAQ)"] == "Chưa ghi nhận"
+    assert summary["Lượt trả lời tự động (FAQ)"] == 3
+    served = list(book["FAQ đã trả lời"].iter_rows(min_row=2, values_only=True))
+    assert served == [("Làm căn cước", 2), ("tam-tru", 1)]
     assert summary["Tin trùng (không tính vào số liệu)"] == 1
     assert summary["Diễn đàn đã tổ chức"] == 1
     assert summary["Lượt dự thi"] == 2
-    assert summary["Chiến dịch tuyên truyền đã gửi"] == "Chưa có chức năng"
+    assert summary["Chiến dịch tuyên truyền đã gửi"] == 2
+    assert summary["Người dân đã nhận tin tuyên truyền"] == 2
+    assert summary["Hủy đăng ký trong kỳ"] == 2
+    assert summary["Hủy do chặn tài khoản bot (phát hiện khi gửi tin)"] == 1
+    campaigns = list(book["Chiến dịch"].iter_rows(min_row=2, values_only=True))
+    assert campaigns == [
+        ("Phòng chống lừa đảo", dt.datetime(2026, 11, 12), 4, 2, 1, 1, 0),
+        ("Ma túy học đường", dt.datetime(2026, 11, 25), 2, 1, 0, 0, 1),
+    ]
     assert summary["Từ ngày"] == dt.datetime(2026, 10, 1)  # a date cell, not text
     months = list(book["Theo tháng"].iter_rows(min_row=2, values_only=True))
     assert months == [(dt.datetime(2026, 10, 1), 3), (dt.datetime(2026, 11, 1), 1)]
@@ -245,6 +358,35 @@ def test_a_commune_leader_cannot_report_on_another_commune(db, seeded):
         )
 
 
+@pytest.mark.parametrize(
+    ("username", "allowed"),
+    [("leader.a", True), ("admin", True), ("officer.a", False), ("campaign.a", False)],
+)
+def test_only_leaders_and_admins_read_the_figures(client, seeded, username, allowed):
+    """Issue 13: reports are for the role leader and above; a triage officer or campaign staff
+    neither sees the menu link nor opens the page, the workbook or the JSON figures."""
+    login(client, username)
+    query = "start=2026-10-01&end=2026-11-30"
+    expected = 200 if allowed else 403
+    assert client.get(f"/officer/reports?{query}").status_code == expected
+    assert client.get(f"/officer/reports.xlsx?{query}").status_code == expected
+    assert client.get(f"/api/v1/reports?{query}").status_code == expected
+    home = client.get("/officer", follow_redirects=True).text
+    assert ('href="/officer/reports"' in home) == allowed
+
+
+def test_the_json_report_holds_the_page_figures(client, seeded):
+    login(client, "leader.a")
+    figures = client.get("/api/v1/reports?start=2026-10-01&end=2026-11-30").json()
+    assert figures["unit_code"] == "XA"
+    assert (figures["tips_received"], figures["campaigns_sent"]) == (4, 2)
+    assert figures["recipients_reached"] == 2
+    assert (figures["opt_outs_asked"], figures["opt_outs_blocked"]) == (1, 1)
+    assert figures["campaigns"][0]["title"] == "Phòng chống lừa đảo"
+    reversed_range = client.get("/api/v1/reports?start=2026-11-30&end=2026-10-01")
+    assert reversed_range.status_code == 422
+
+
 def test_reversed_dates_are_refused(db, world):
     with pytest.raises(reports.ReportError):
         reports.build(db_session=db, unit=world.commune_a, start=NOV30, end=OCT1)
@@ -258,6 +400,8 @@ def test_the_report_page_draws_charts_and_serves_the_workbook(client, seeded):
     assert page.template.name == "officer/reports.html"
     assert page.context["report"].tips_received == 4
     assert page.text.count("<svg") == 4 and 'id="by-category"' in page.text
+    assert 'id="campaigns"' in page.text and "Phòng chống lừa đảo" in page.text
+    assert "Phường B" not in page.text  # another commune's campaign
     other = client.get(f"/officer/reports?unit_id={seeded.commune_b.id}&{query}")
     assert other.status_code == 404
     assert (

@@ -98,7 +98,7 @@ def test_an_admin_pastes_tokens_and_sees_their_expiry(client, world, db, setting
         },
         headers=headers,
     )
-    assert saved.status_code == 200 and saved.context["saved"]
+    assert saved.status_code == 200 and saved.context["notice"]
     assert saved.context["zalo"].configured and saved.context["zalo"].access_expires_at
     assert ACCESS not in saved.text and REFRESH not in saved.text  # never shown back
     assert service.tokens(db_session=db, secret=settings.secret_key).access_token == ACCESS

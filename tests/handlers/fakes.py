@@ -7,7 +7,7 @@ import itertools
 
 from feedback_api.client import FeedbackApiError, NotFoundError
 from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
-from feedback_api.knowledge.schemas import UnansweredCreate
+from feedback_api.knowledge.schemas import AnswerServedCreate, UnansweredCreate
 from feedback_api.submissions.schemas import (
     AdditionCreate,
     AdditionReceipt,
@@ -29,6 +29,7 @@ class MemoryFeedbackApi:
         self.forums: dict[str, ForumPublic] = {}
         self.forum_opinions: list[tuple[str, ForumOpinionCreate]] = []
         self.unanswered: list[UnansweredCreate] = []
+        self.served: list[AnswerServedCreate] = []
         self._codes = (f"LN-{n:04d}-TEST" for n in itertools.count(1000))
 
     async def create_submission(self, data: SubmissionCreate) -> SubmissionReceipt:
@@ -127,6 +128,9 @@ class MemoryFeedbackApi:
 
     async def record_unanswered(self, data: UnansweredCreate) -> None:
         self.unanswered.append(data)
+
+    async def record_answer_served(self, data: AnswerServedCreate) -> None:
+        self.served.append(data)
 
     async def resolve_units(self, *, q=None, text=None, latitude=None, longitude=None):
         """Knows one commune, by its folded name only: enough for property tests."""
