@@ -7,13 +7,22 @@ transport when bot and API share one process (`FeedbackClient.in_process(app, to
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from typing import Any
 
 import httpx
 
 from feedback_api.broadcasts.schemas import Claim, DeliveryOutcome, LinkResult, StepResult
 from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
-from feedback_api.knowledge.schemas import AnswerServedCreate, KnowledgeSnapshot, UnansweredCreate
+from feedback_api.knowledge.schemas import (
+    MAX_SERVED_BATCH,
+    AnswerServedCreate,
+    AnswersServedBatch,
+    KnowledgeSnapshot,
+    UnansweredCreate,
+)
 from feedback_api.outbox.schemas import AckResult, LeasedMessages
 from feedback_api.quizzes.schemas import AttemptCreate, AttemptResult, QuizPublic
 from feedback_api.submissions.schemas import (
@@ -26,6 +35,10 @@ from feedback_api.submissions.schemas import (
 )
 from feedback_api.units.schemas import UnitMatch, UnitMatches, UnitsPublic
 from feedback_api.zalo.schemas import ZaloLease, ZaloTokensPublic
+
+log = logging.getLogger(__name__)
+SERVED_FLUSH_SECONDS = 5.0
+MAX_SERVED_QUEUED = 10_000
 
 
 class FeedbackApiError(Exception):
@@ -49,6 +62,8 @@ class RateLimitedError(FeedbackApiError):
 class FeedbackClient:
     def __init__(self, http: httpx.AsyncClient):
         self._http = http
+        self._served: list[AnswerServedCreate] = []
+        self._served_flush: asyncio.Task | None = None
 
     @classmethod
     def remote(cls, base_url: str, service_token: str, *, timeout: float = 10.0) -> FeedbackClient:
@@ -73,6 +88,10 @@ class FeedbackClient:
         )
 
     async def aclose(self) -> None:
+        if self._served_flush is not None:
+            self._served_flush.cancel()
+        with contextlib.suppress(Exception):
+            await self.flush_answers_served()
         await self._http.aclose()
 
     async def _request(self, method: str, url: str, **kwargs) -> httpx.Response:
@@ -209,10 +228,39 @@ class FeedbackClient:
         await self._request("POST", "/api/v1/intake/unanswered", json=data.model_dump(mode="json"))
 
     async def record_answer_served(self, data: AnswerServedCreate) -> None:
-        """Report an FAQ answer shown to a citizen (entry, channel, commune; never who)."""
-        await self._request(
-            "POST", "/api/v1/intake/answers-served", json=data.model_dump(mode="json")
-        )
+        """Count an FAQ answer shown to a citizen (entry, channel, commune; never who). Only
+        queued here: the counts go in batches, within SERVED_FLUSH_SECONDS, so counting costs
+        the citizen no waiting and the server one request per batch, not per answer. A crash
+        can lose the last few seconds of counts, never an answer."""
+        self._served.append(data)
+        if len(self._served) >= MAX_SERVED_BATCH:
+            await self.flush_answers_served()
+        elif self._served_flush is None or self._served_flush.done():
+            self._served_flush = asyncio.get_running_loop().create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(SERVED_FLUSH_SECONDS)
+        try:
+            await self.flush_answers_served()
+        except Exception:  # kept for the next flush; counting never breaks the bot
+            log.warning("could not send the FAQ answers served; will retry", exc_info=True)
+
+    async def flush_answers_served(self) -> None:
+        """Send every queued count now (tests, shutdown). On failure the batch is kept, up to
+        MAX_SERVED_QUEUED counts."""
+        while self._served:
+            batch = self._served[:MAX_SERVED_BATCH]
+            del self._served[:MAX_SERVED_BATCH]
+            try:
+                await self._request(
+                    "POST",
+                    "/api/v1/intake/answers-served",
+                    json=AnswersServedBatch(items=batch).model_dump(mode="json"),
+                )
+            except Exception:
+                self._served[:0] = batch
+                del self._served[MAX_SERVED_QUEUED:]
+                raise
 
     async def lease_outbox(self, *, limit: int = 50, lease_seconds: int = 60) -> LeasedMessages:
         response = await self._request(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from feedback_api.deps import CurrentActor, ServiceCaller, SessionDep
 from feedback_api.knowledge import served, service, unanswered
 from feedback_api.knowledge.schemas import (
-    AnswerServedCreate,
+    AnswersServedBatch,
     Dismiss,
     EntriesPublic,
     EntryPublic,
@@ -46,11 +46,11 @@ def record_unanswered(data: UnansweredCreate, db: SessionDep, _caller: ServiceCa
 
 
 @router.post("/intake/answers-served", status_code=204)
-def record_answer_served(
-    data: AnswerServedCreate, db: SessionDep, _caller: ServiceCaller
+def record_answers_served(
+    data: AnswersServedBatch, db: SessionDep, _caller: ServiceCaller
 ) -> Response:
-    """An FAQ answer shown to a citizen (entry, channel, commune if known: never who)."""
-    served.record(db_session=db, data=data)
+    """FAQ answers shown to citizens, in a batch (entry, channel, commune if known: never who)."""
+    served.record_many(db_session=db, items=data.items)
     return Response(status_code=204)
 
 

@@ -125,13 +125,27 @@ class UnansweredCreate(BaseModel):
 
 class AnswerServedCreate(BaseModel):
     """Sent by the bot when a citizen is shown an FAQ answer: the entry, the channel and the
-    commune if known. Unknown fields are refused (no citizen reference, no question text)."""
+    commune if known. Unknown fields are refused (no question text). `citizen_ref` only lets
+    the server find the commune the citizen asked it to remember; it is never stored."""
 
     model_config = ConfigDict(extra="forbid")
 
     entry_id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
     channel: Literal["telegram", "zalo", "web", "other"] = "other"
     unit_code: str | None = Field(default=None, max_length=32)
+    citizen_ref: str | None = Field(default=None, max_length=64)
+
+
+MAX_SERVED_BATCH = 500
+
+
+class AnswersServedBatch(BaseModel):
+    """The bot counts answers as it shows them and sends them in batches: counting must never
+    cost the citizen waiting time, nor the server one request per answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[AnswerServedCreate] = Field(min_length=1, max_length=MAX_SERVED_BATCH)
 
 
 class UnansweredGroup(BaseModel):

@@ -11,16 +11,36 @@ from sqlmodel import Session
 
 from feedback_api.knowledge.models import AnswerServed
 from feedback_api.knowledge.schemas import AnswerServedCreate
+from feedback_api.permissions import NotFound
+from feedback_api.units import routing
 from feedback_api.units.service import get_by_code
 
 
-def record(*, db_session: Session, data: AnswerServedCreate) -> AnswerServed:
-    """Keep one served answer; a commune code the server does not know is kept as unknown
-    (the count still holds, it only drops out of commune reports)."""
-    unit = get_by_code(db_session=db_session, code=data.unit_code) if data.unit_code else None
-    row = AnswerServed(
-        entry_slug=data.entry_id, channel=data.channel, unit_id=unit.id if unit else None
-    )
-    db_session.add(row)
+def record_many(*, db_session: Session, items: list[AnswerServedCreate]) -> int:
+    """Keep a batch of served answers in one transaction. The commune is the one the bot named,
+    else the one the citizen let us remember; a code the server does not know is kept as
+    unknown (the count still holds, it only drops out of commune reports)."""
+    units: dict[str, int | None] = {}
+    for item in items:
+        code = item.unit_code
+        if not code and item.citizen_ref:
+            code = _remembered_code(db_session, item.citizen_ref)
+        if code and code not in units:
+            unit = get_by_code(db_session=db_session, code=code)
+            units[code] = unit.id if unit else None
+        db_session.add(
+            AnswerServed(
+                entry_slug=item.entry_id,
+                channel=item.channel,
+                unit_id=units.get(code) if code else None,
+            )
+        )
     db_session.commit()
-    return row
+    return len(items)
+
+
+def _remembered_code(db_session: Session, citizen_ref: str) -> str | None:
+    try:
+        return routing.remembered(db_session=db_session, citizen_ref=citizen_ref).code
+    except NotFound:
+        return None

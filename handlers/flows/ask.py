@@ -90,11 +90,14 @@ async def _served(ctx: Ctx, entry_id: str) -> list[OutboundMessage]:
         return messages
     try:
         unit_code = ctx.state.data.get("unit_code")
-        if not unit_code:
-            remembered = await ctx.deps.api.remembered_unit(ctx.citizen_ref)
-            unit_code = remembered.code if remembered else None
         await ctx.deps.api.record_answer_served(
-            AnswerServedCreate(entry_id=entry_id, channel=_channel(ctx), unit_code=unit_code)
+            AnswerServedCreate(
+                entry_id=entry_id,
+                channel=_channel(ctx),
+                unit_code=unit_code,
+                # Only lets the server find a remembered commune; never stored with the count.
+                citizen_ref=None if unit_code else ctx.citizen_ref,
+            )
         )
     except Exception:
         log.warning("could not count an FAQ answer served", exc_info=True)

@@ -1060,7 +1060,7 @@ def _bot_call(site: Site, name: str, caller: str):
         body = {"text": "Hỏi thử khi kiểm tra quyền", "channel": "web"}
         return client.post("/api/v1/intake/unanswered", json=body, headers=headers)
     if name == "intake.served":
-        body = {"entry_id": "lam-can-cuoc", "channel": "zalo", "unit_code": "XA"}
+        body = {"items": [{"entry_id": "lam-can-cuoc", "channel": "zalo", "unit_code": "XA"}]}
         return client.post("/api/v1/intake/answers-served", json=body, headers=headers)
     message_id, lease_token = site.leased
     return client.post(

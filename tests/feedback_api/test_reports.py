@@ -454,3 +454,21 @@ def test_the_terminal_writes_the_same_workbook(engine, db, seeded, tmp_path, mon
     )
     assert bad.exit_code == 1
     assert db.exec(select(Submission)).first() is not None
+
+
+def test_the_bot_sends_answers_served_in_batches_and_bad_batches_are_refused(client, bot_headers):
+    """Counting must not cost a request per answer; a malformed or oversized batch is refused
+    whole, with a clear error, and nothing of it is kept."""
+    one = {"entry_id": "lam-can-cuoc", "channel": "telegram"}
+    ok = client.post(
+        "/api/v1/intake/answers-served", json={"items": [one] * 3}, headers=bot_headers
+    )
+    assert ok.status_code == 204
+    for body in (
+        {"items": []},
+        {"items": [one] * 501},
+        {"items": [{**one, "text": "câu hỏi của người dân"}]},  # no question text, ever
+        [one],
+    ):
+        refused = client.post("/api/v1/intake/answers-served", json=body, headers=bot_headers)
+        assert refused.status_code == 422, body

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlmodel import select
 
 from feedback_api.knowledge.models import AnswerServed
@@ -14,6 +15,8 @@ from feedback_api.units.service import get_by_code
 
 
 def served(world) -> list[AnswerServed]:
+    """What the API has counted, once the bot has sent its queued counts (it batches them)."""
+    world.run(world.client.flush_answers_served())
     with world.db() as db:
         return list(db.exec(select(AnswerServed).order_by(AnswerServed.id)))
 
@@ -61,3 +64,20 @@ def test_a_failing_count_never_costs_the_citizen_the_answer(world, monkeypatch):
     citizen = world.citizen("2004")
     citizen.says("e muon lam cccd lan dau thi can giay to j a")
     assert "căn cước" in citizen.last_text.lower()
+
+
+def test_counts_wait_for_a_batch_and_a_failed_batch_is_kept_for_the_next(world, monkeypatch):
+    citizen = world.citizen("2005")
+    citizen.says("e muon lam cccd lan dau thi can giay to j a")
+    with world.db() as db:  # not yet sent: the citizen did not wait for the count
+        assert list(db.exec(select(AnswerServed))) == []
+    real = world.client._request
+
+    async def down(*args, **kwargs):
+        raise ConnectionError("feedback API down")
+
+    monkeypatch.setattr(world.client, "_request", down)
+    with pytest.raises(ConnectionError):
+        world.run(world.client.flush_answers_served())
+    monkeypatch.setattr(world.client, "_request", real)
+    assert len(served(world)) == 1
