@@ -7,9 +7,11 @@ the sender does. Both take an injected clock, so tests run in fake time without 
 
 from __future__ import annotations
 
+import asyncio
 import math
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+import time
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 
 # Delays below a microsecond are rounding noise (0.04 s × 25/s is not exactly 1.0 in floating
 # point); treating them as waits would spin on sleeps too small to move a clock forward.
@@ -115,3 +117,73 @@ class KeyedLimiter:
         while len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
         return allowed
+
+
+class SharedSlots:
+    """The bot's overall rate, shared by every process: send slots (wall-clock moments, epoch
+    seconds) reserved from feedback_api's rate bucket for the platforms in `channels`.
+
+    A per-process bucket lets N processes send N × the limit; here each process asks the one
+    bucket for the slots of the messages it is about to send, and sends each no earlier than
+    its slot. A slot not used (the message was handed back) is simply lost: the rate may be
+    under-used, never exceeded. Channels not listed (the web chat) are not paced.
+    """
+
+    def __init__(
+        self,
+        reserve: Callable[[str, int], Awaitable[list[float]]],
+        channels: Iterable[str] = ("telegram", "zalo"),
+        wall: Callable[[], float] = time.time,
+    ):
+        self._reserve = reserve
+        self.channels = frozenset(channels)
+        self._wall = wall
+        self._slots: dict[str, deque[float]] = {}
+
+    def paces(self, channel: str) -> bool:
+        return channel in self.channels
+
+    async def fill(self, channel: str, count: int) -> None:
+        """Hold `count` more slots for `channel` (one round trip to the shared bucket)."""
+        if count > 0 and self.paces(channel):
+            self._slots.setdefault(channel, deque()).extend(await self._reserve(channel, count))
+
+    def held(self, channel: str) -> int:
+        return len(self._slots.get(channel, ()))
+
+    def delay(self, channel: str) -> float | None:
+        """Seconds until the next held slot (0: now); None when no slot is held."""
+        if not self.paces(channel):
+            return 0.0
+        slots = self._slots.get(channel)
+        if not slots:
+            return None
+        return _delay(slots[0] - self._wall())
+
+    def take(self, channel: str) -> None:
+        if self.paces(channel):
+            self._slots[channel].popleft()
+
+    def pause(self, channel: str, seconds: float) -> None:
+        """A 429: slots falling within the pause are dropped (new ones are reserved later)."""
+        until = self._wall() + seconds
+        slots = self._slots.get(channel)
+        while slots and slots[0] < until:
+            slots.popleft()
+
+    def clear(self) -> None:
+        self._slots.clear()
+
+    async def reserve(self, channel: str, count: int) -> list[float]:
+        """Slots handed straight to a caller that paces a short burst itself (the replies to
+        an update); [] for a channel that is not paced."""
+        if count <= 0 or not self.paces(channel):
+            return []
+        return await self._reserve(channel, count)
+
+
+async def sleep_until(moment: float, wall: Callable[[], float] = time.time) -> None:
+    """Wait for a wall-clock moment (epoch seconds), if it lies ahead."""
+    wait = moment - wall()
+    if wait > EPSILON:
+        await asyncio.sleep(wait)

@@ -14,7 +14,7 @@ import httpx
 from feedback_api.broadcasts.schemas import Claim, DeliveryOutcome, LinkResult, StepResult
 from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
 from feedback_api.knowledge.schemas import KnowledgeSnapshot, UnansweredCreate
-from feedback_api.outbox.schemas import AckResult, LeasedMessages
+from feedback_api.outbox.schemas import AckResult, LeasedMessages, Slots
 from feedback_api.quizzes.schemas import AttemptCreate, AttemptResult, QuizPublic
 from feedback_api.submissions.schemas import (
     AdditionCreate,
@@ -213,6 +213,14 @@ class FeedbackClient:
             "POST", "/api/v1/outbox/lease", json={"limit": limit, "lease_seconds": lease_seconds}
         )
         return LeasedMessages.model_validate(response.json())
+
+    async def send_slots(self, *, channel: str, count: int) -> list[float]:
+        """Moments (epoch seconds) at which `count` messages may go out on `channel`, from the
+        rate shared by every process that sends as the bot."""
+        response = await self._request(
+            "POST", "/api/v1/outbox/slots", json={"channel": channel, "count": count}
+        )
+        return Slots.model_validate(response.json()).slots
 
     async def ack_outbox(
         self,

@@ -9,9 +9,11 @@ apart, capacity about 1/30 s of sending), so no one-second window at the platfor
 the limit; reserving up to `HORIZON` seconds ahead lets a worker keep sending while its next
 round trip to the database is in flight, so the rate does not depend on that round trip.
 
-Replies to individual citizens are not held back by campaigns: the outbox debits the bucket
-when it leases them (it may go into debt), and campaigns wait until the debt is paid. A 429
-pauses the bucket for everyone for `retry_after`.
+It is the one rate mechanism for everything that sends as the bot, in every process: campaign
+workers `take` slots within a short horizon; the outbox sender and the replies to citizens who
+just wrote `reserve` slots for what they are about to send (`reserve` may run into debt, so
+they go first and campaigns wait until the debt is paid). One row per platform (`telegram`,
+`zalo`), each with its own rate. A 429 pauses the bucket for everyone for `retry_after`.
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ from feedback_api.broadcasts.models import RateBucket
 from feedback_api.settings import Settings
 
 TELEGRAM = "telegram"
+ZALO = "zalo"
 HORIZON = 0.5  # seconds of future slots one take may reserve
 MAX_DEBT_SECONDS = 2.0  # replies may borrow at most this many seconds of campaign sending
 
 
-def rate_of(settings: Settings) -> float:
-    return settings.broadcast_per_second * settings.broadcast_rate_safety
+def rate_of(settings: Settings, name: str = TELEGRAM) -> float:
+    """Sends per second for one platform's bucket, with the safety margin."""
+    per_second = settings.zalo_per_second if name == ZALO else settings.broadcast_per_second
+    return per_second * settings.broadcast_rate_safety
 
 
 def capacity_of(rate: float) -> float:
@@ -75,7 +80,7 @@ def take(
     """Reserve up to `wanted` send slots within `horizon` seconds. Returns (slot times as epoch
     seconds, seconds until the next slot could be reserved). The caller commits, so the slots
     and the deliveries they start land together."""
-    rate = rate_of(settings)
+    rate = rate_of(settings, name)
     now = clock()
     bucket = _locked(db_session, name, rate, now)
     slots: list[float] = []
@@ -90,6 +95,30 @@ def take(
     return slots, wait
 
 
+def reserve(
+    *,
+    db_session: Session,
+    settings: Settings,
+    count: int,
+    name: str = TELEGRAM,
+    clock: Callable[[], float] = time.time,
+) -> list[float]:
+    """`count` send slots (epoch seconds), evenly spaced after every slot reserved before, with
+    no horizon: a sender about to deliver a batch takes its place in the one queue of the bot's
+    sends, in whichever process it runs, and campaigns wait behind it. The caller commits."""
+    if count <= 0:
+        return []
+    rate = rate_of(settings, name)
+    now = clock()
+    bucket = _locked(db_session, name, rate, now)
+    slots = []
+    for _ in range(count):
+        slots.append(_next_slot(bucket, rate, now))
+        bucket.tokens -= 1
+    db_session.add(bucket)
+    return slots
+
+
 def debit(
     *,
     db_session: Session,
@@ -101,7 +130,7 @@ def debit(
     """Replies (outbox) went out of the same bot: campaigns give way to them."""
     if count <= 0:
         return
-    rate = rate_of(settings)
+    rate = rate_of(settings, name)
     bucket = _locked(db_session, name, rate, clock())
     bucket.tokens = max(-MAX_DEBT_SECONDS * rate, bucket.tokens - count)
     db_session.add(bucket)
@@ -117,7 +146,7 @@ def pause(
 ) -> None:
     """The platform answered 429 retry_after: every worker holds until then, then no burst."""
     now = clock()
-    bucket = _locked(db_session, name, rate_of(settings), now)
+    bucket = _locked(db_session, name, rate_of(settings, name), now)
     bucket.paused_until = max(bucket.paused_until, now + seconds)
     # Slots reserved before the 429 lie before the end of the pause (the horizon is shorter
     # than any retry_after Telegram sends), so the count restarts from empty: no burst after.
