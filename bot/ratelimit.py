@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable
 # Delays below a microsecond are rounding noise (0.04 s × 25/s is not exactly 1.0 in floating
 # point); treating them as waits would spin on sleeps too small to move a clock forward.
 EPSILON = 1e-6
+LATE = 0.05  # seconds past its slot after which a shared send slot is not used
 
 
 def _delay(seconds: float) -> float:
@@ -127,6 +128,12 @@ class SharedSlots:
     bucket for the slots of the messages it is about to send, and sends each no earlier than
     its slot. A slot not used (the message was handed back) is simply lost: the rate may be
     under-used, never exceeded. Channels not listed (the web chat) are not paced.
+
+    A slot is used only on time: one already more than LATE seconds in the past (this process
+    was busy, or a send before it was slow) is dropped and a fresh one reserved, because
+    late sends bunch up with punctual ones and a one-second window at the platform would hold
+    more than the rate. What lateness remains (≤ LATE, and the network's jitter) is what
+    LANGNGHE_BROADCAST_RATE_SAFETY's margin absorbs.
     """
 
     def __init__(
@@ -152,13 +159,17 @@ class SharedSlots:
         return len(self._slots.get(channel, ()))
 
     def delay(self, channel: str) -> float | None:
-        """Seconds until the next held slot (0: now); None when no slot is held."""
+        """Seconds until the next held slot (0: now); None when no slot is held (or all the
+        held ones are too late to use)."""
         if not self.paces(channel):
             return 0.0
         slots = self._slots.get(channel)
+        now = self._wall()
+        while slots and slots[0] < now - LATE:
+            slots.popleft()
         if not slots:
             return None
-        return _delay(slots[0] - self._wall())
+        return _delay(slots[0] - now)
 
     def take(self, channel: str) -> None:
         if self.paces(channel):
@@ -182,8 +193,10 @@ class SharedSlots:
         return await self._reserve(channel, count)
 
 
-async def sleep_until(moment: float, wall: Callable[[], float] = time.time) -> None:
-    """Wait for a wall-clock moment (epoch seconds), if it lies ahead."""
+async def sleep_until(moment: float, wall: Callable[[], float] = time.time) -> bool:
+    """Wait for a wall-clock moment (epoch seconds), if it lies ahead. True when woken on time
+    (no more than LATE after it)."""
     wait = moment - wall()
     if wait > EPSILON:
         await asyncio.sleep(wait)
+    return wall() - moment <= LATE

@@ -135,13 +135,14 @@ class Sender:
                 self._shared.clear()  # unused slots are lost: under the rate, never over
         return len(leased.data)
 
-    async def _rate_delay(self, channel: str) -> float:
+    async def _rate_delay(self, channel: str, queues: dict[Chat, deque[_Job]]) -> float:
         """Seconds until the overall rate lets one more message go out on `channel`."""
         if self._shared is None:
             return self._bucket.delay()
         delay = self._shared.delay(channel)
-        if delay is None:  # a resend after a short 429 needs a slot of its own
-            await self._shared.fill(channel, 1)
+        if delay is None:  # slots used up (a resend after a 429) or too late: fresh ones
+            waiting = sum(len(jobs) for (name, _chat), jobs in queues.items() if name == channel)
+            await self._shared.fill(channel, max(1, waiting))
             delay = self._shared.delay(channel) or 0.0
         return delay
 
@@ -167,7 +168,7 @@ class Sender:
                 for chat in list(queues):
                     if chat in busy.values():
                         continue
-                    wait = max(self._spacing.delay(chat), await self._rate_delay(chat[0]))
+                    wait = max(self._spacing.delay(chat), await self._rate_delay(chat[0], queues))
                     if wait > self._max_inline_wait or now + wait > deadline:
                         await self._hand_back(queues.pop(chat), wait)
                     elif wait > 0:

@@ -381,8 +381,10 @@ class TelegramChannel:
             return
         slots = await self._slots(len(replies) - already_sent)
         for index in range(already_sent, len(replies)):
-            if slots:
-                await _sleep_until(slots.pop(0))
+            for _try in range(3):  # a slot woken too late is not used: a fresh one instead
+                if not slots or await _sleep_until(slots.pop(0)):
+                    break
+                slots = slots or await self._slots(len(replies) - index)
             await self._send_with_retry(chat_id, OutboundMessage.from_json(replies[index]))
             if index + 1 < len(replies):
                 await self.updates.sent(update_id, index + 1)
