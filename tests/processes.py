@@ -85,6 +85,7 @@ class ServeProcess:
         self.env = env | {"LANGNGHE_PUBLIC_URL": self.url}
         self.process: subprocess.Popen | None = None
         self.starts = 0
+        self.startup_seconds: list[float] = []  # per start: until /readyz answered
 
     @property
     def url(self) -> str:
@@ -94,7 +95,8 @@ class ServeProcess:
     def webhook(self) -> str:
         return f"{self.url}/telegram/webhook"
 
-    def start(self, timeout: float = 60.0) -> ServeProcess:
+    def start(self, timeout: float = 180.0) -> ServeProcess:
+        began = time.monotonic()
         LOGS.mkdir(parents=True, exist_ok=True)
         self.starts += 1
         log_path = LOGS / f"{self.tmp.name}-{self.name}-{self.starts}.log"
@@ -116,6 +118,7 @@ class ServeProcess:
                 stderr=subprocess.STDOUT,
             )
         self.wait_ready(timeout, log_path)
+        self.startup_seconds.append(time.monotonic() - began)
         return self
 
     def wait_ready(self, timeout: float, log_path: Path) -> None:
