@@ -21,9 +21,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from feedback_api.broadcasts.models import RateBucket
 from feedback_api.settings import Settings
@@ -44,13 +44,16 @@ def capacity_of(rate: float) -> float:
     return max(1.0, rate / 30.0)
 
 
-def _locked(db_session: Session, name: str, rate: float, now: float) -> RateBucket:
+def _locked(
+    db_session: Session, name: str, rate: float, now: float, capacity: float | None = None
+) -> RateBucket:
+    capacity = capacity_of(rate) if capacity is None else capacity
     db_session.exec(update(RateBucket).where(RateBucket.name == name).values(name=name))
     bucket = db_session.get(RateBucket, name, populate_existing=True)
     if bucket is None:  # first use: create it; a concurrent creator wins, then we lock theirs
         try:
             with db_session.begin_nested():
-                db_session.add(RateBucket(name=name, tokens=capacity_of(rate), stamp=now))
+                db_session.add(RateBucket(name=name, tokens=capacity, stamp=now))
         except IntegrityError:
             pass
         db_session.exec(update(RateBucket).where(RateBucket.name == name).values(name=name))
@@ -58,7 +61,7 @@ def _locked(db_session: Session, name: str, rate: float, now: float) -> RateBuck
     if now > bucket.stamp:
         start = max(bucket.stamp, min(now, bucket.paused_until))
         refill = max(0.0, now - start) * rate
-        bucket.tokens = min(capacity_of(rate), bucket.tokens + refill)
+        bucket.tokens = min(capacity, bucket.tokens + refill)
         bucket.stamp = now
     return bucket
 
@@ -117,6 +120,37 @@ def reserve(
         bucket.tokens -= 1
     db_session.add(bucket)
     return slots
+
+
+def admit(
+    *,
+    db_session: Session,
+    name: str,
+    limit: int,
+    window: float,
+    clock: Callable[[], float] = time.time,
+) -> bool:
+    """A keyed limit in the same table (`limit` per `window` seconds, bursting to `limit`):
+    True and one token taken, or False. For limits that must hold across processes per caller
+    (status lookups, logins per address). The caller commits."""
+    bucket = _locked(db_session, name, limit / window, clock(), capacity=float(limit))
+    allowed = bucket.tokens >= 1.0
+    if allowed:
+        bucket.tokens -= 1.0
+    db_session.add(bucket)
+    return allowed
+
+
+def forget_idle(
+    *, db_session: Session, prefix: str, window: float, clock: Callable[[], float] = time.time
+) -> int:
+    """Delete keyed buckets (names starting with `prefix`) untouched for a whole window: full
+    again, hence the same as no row. The caller commits."""
+    return db_session.exec(
+        delete(RateBucket).where(
+            col(RateBucket.name).startswith(prefix), col(RateBucket.stamp) < clock() - window
+        )
+    ).rowcount
 
 
 def debit(
