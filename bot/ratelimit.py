@@ -8,10 +8,13 @@ the sender does. Both take an injected clock, so tests run in fake time without 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
+
+log = logging.getLogger(__name__)
 
 # Delays below a microsecond are rounding noise (0.04 s × 25/s is not exactly 1.0 in floating
 # point); treating them as waits would spin on sleeps too small to move a clock forward.
@@ -185,12 +188,27 @@ class SharedSlots:
     def clear(self) -> None:
         self._slots.clear()
 
-    async def reserve(self, channel: str, count: int) -> list[float]:
-        """Slots handed straight to a caller that paces a short burst itself (the replies to
-        an update); [] for a channel that is not paced."""
+    async def turns(self, channel: str, count: int) -> AsyncIterator[None]:
+        """For a caller sending `count` messages itself, one after the other (the replies to
+        one update): yields once per message, at its slot; a slot woken too late is replaced.
+        When the shared bucket cannot be reached the messages go unpaced: a reply now beats a
+        perfect rate."""
+        slots = await self._reserve_or_none(channel, count)
+        for index in range(count):
+            for _attempt in range(3):
+                if not slots or await sleep_until(slots.pop(0), self._wall):
+                    break
+                slots = slots or await self._reserve_or_none(channel, count - index)
+            yield
+
+    async def _reserve_or_none(self, channel: str, count: int) -> list[float]:
         if count <= 0 or not self.paces(channel):
             return []
-        return await self._reserve(channel, count)
+        try:
+            return await self._reserve(channel, count)
+        except Exception as error:
+            log.warning("shared send rate unreachable, sending unpaced: %r", error)
+            return []
 
 
 async def sleep_until(moment: float, wall: Callable[[], float] = time.time) -> bool:

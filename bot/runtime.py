@@ -140,7 +140,9 @@ class BotRuntime:
             channels["telegram"] = telegram
         zalo = None
         if settings.zalo_enabled:
-            zalo = build_zalo(settings, engine, db, client, contacts, transport=zalo_transport)
+            zalo = build_zalo(
+                settings, engine, db, client, contacts, transport=zalo_transport, rate=rate
+            )
             files["zalo"] = zalo.fetch
             channels["zalo"] = zalo
         sender = Sender(

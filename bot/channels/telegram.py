@@ -33,7 +33,7 @@ from bot.channels.base import DeliveryError
 from bot.channels.telegram_format import MAX_MESSAGE_CHARS, send_arguments, to_event
 from bot.channels.telegram_updates import CLAIMED, UPDATE_KINDS, UpdateLog, UpdateRecord, chat_of
 from bot.contacts import ContactRegistry
-from bot.ratelimit import SharedSlots, sleep_until
+from bot.ratelimit import SharedSlots
 from handlers.engine import Engine
 from handlers.events import FileRef, OutboundMessage
 from handlers.texts import t
@@ -49,7 +49,6 @@ MAX_REPLY_WAIT = 30.0
 MAX_INT = 2**63  # Telegram's integers fit in 64 bits; anything larger is not from Telegram
 ALLOWED_UPDATES = list(UPDATE_KINDS)
 DONE, SETTLED, SKIPPED = "done", "settled", "skipped"  # how an update's turn ended
-_sleep_until = sleep_until
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -379,26 +378,14 @@ class TelegramChannel:
         """Send the replies not sent yet, each in a send slot of the bot's shared rate."""
         if chat_id is None:
             return
-        slots = await self._slots(len(replies) - already_sent)
+        count = len(replies) - already_sent
+        turns = self.rate.turns(self.name, count) if self.rate is not None else None
         for index in range(already_sent, len(replies)):
-            for _try in range(3):  # a slot woken too late is not used: a fresh one instead
-                if not slots or await _sleep_until(slots.pop(0)):
-                    break
-                slots = slots or await self._slots(len(replies) - index)
+            if turns is not None:
+                await anext(turns)  # this reply's send slot in the bot's shared rate
             await self._send_with_retry(chat_id, OutboundMessage.from_json(replies[index]))
             if index + 1 < len(replies):
                 await self.updates.sent(update_id, index + 1)
-
-    async def _slots(self, count: int) -> list[float]:
-        """Send slots from the rate every process shares; none (send at once) without one, or
-        when it cannot be reached: a reply now beats a perfect rate."""
-        if self.rate is None or count <= 0:
-            return []
-        try:
-            return await self.rate.reserve(self.name, count)
-        except Exception as error:
-            log.warning("shared send rate unreachable, replying unpaced: %r", error)
-            return []
 
     def _finish(self, update_id: int) -> None:
         """Mark done in batches: one write for all updates finished within FINISH_DELAY. A
