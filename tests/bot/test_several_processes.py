@@ -38,9 +38,10 @@ from tests.processes import (
 )
 
 LIMIT = 20  # messages per second the fake accepts (Telegram: about 30); the bot is set to it
-# The margin the bot keeps below the limit for lateness and network jitter (production: 0.97);
-# wider here, where two servers, PostgreSQL and the test share two oversubscribed cores.
-SAFETY = "0.9"
+# The margin the bot keeps below the limit for lateness and jitter (production: 0.97); wider
+# here, where two servers, PostgreSQL, the fake (which stamps each request when its starved
+# thread gets to it, so queued requests look bunched) and other work share two cores.
+SAFETY = "0.8"
 SENDS = ("sendmessage", "sendphoto", "senddocument")
 
 
