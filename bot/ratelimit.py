@@ -144,8 +144,10 @@ class SharedSlots:
         reserve: Callable[[str, int], Awaitable[list[float]]],
         channels: Iterable[str] = ("telegram", "zalo"),
         wall: Callable[[], float] = time.time,
+        pause_all: Callable[[str, float], Awaitable[object]] | None = None,
     ):
         self._reserve = reserve
+        self._pause_all = pause_all
         self.channels = frozenset(channels)
         self._wall = wall
         self._slots: dict[str, deque[float]] = {}
@@ -184,6 +186,17 @@ class SharedSlots:
         slots = self._slots.get(channel)
         while slots and slots[0] < until:
             slots.popleft()
+
+    async def pause_everywhere(self, channel: str, seconds: float) -> None:
+        """A 429: this process drops the slots within the pause, and the shared bucket pauses
+        every other process (best effort: a failure only leaves them to meet their own 429)."""
+        self.pause(channel, seconds)
+        if self._pause_all is None or not self.paces(channel):
+            return
+        try:
+            await self._pause_all(channel, seconds)
+        except Exception as error:
+            log.warning("could not pause the shared send rate: %r", error)
 
     def clear(self) -> None:
         self._slots.clear()

@@ -119,7 +119,12 @@ class BotRuntime:
         # The bot's overall send rate (Telegram's 30 msg/s, Zalo's), shared by every process
         # through the database: the sender, the replies to updates and campaigns draw on it.
         rate = (
-            SharedSlots(lambda channel, count: client.send_slots(channel=channel, count=count))
+            SharedSlots(
+                lambda channel, count: client.send_slots(channel=channel, count=count),
+                pause_all=lambda channel, seconds: client.pause_sending(
+                    channel=channel, seconds=seconds
+                ),
+            )
             if settings.shared_send_rate
             else None
         )

@@ -152,11 +152,11 @@ class Sender:
         else:
             self._shared.take(channel)
 
-    def _rate_pause(self, channel: str, seconds: float) -> None:
+    async def _rate_pause(self, channel: str, seconds: float) -> None:
         if self._shared is None:
             self._bucket.pause(seconds)
         else:
-            self._shared.pause(channel, seconds)
+            await self._shared.pause_everywhere(channel, seconds)
 
     async def _deliver(self, queues: dict[Chat, deque[_Job]], deadline: float) -> None:
         """Start every send that the limits allow now, then wait for the earliest of: a send
@@ -225,7 +225,7 @@ class Sender:
                 # Telegram does not say whether a 429 is about this chat or the whole bot,
                 # so the chat and the bucket both hold for retry_after.
                 self._spacing.hold(chat, error.retry_after)
-                self._rate_pause(chat[0], error.retry_after)
+                await self._rate_pause(chat[0], error.retry_after)
                 if job.retried or error.retry_after > self._max_inline_wait:
                     await self._ack(message, "retry", str(error), retry_after=error.retry_after)
                 else:

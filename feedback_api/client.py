@@ -222,6 +222,12 @@ class FeedbackClient:
         )
         return Slots.model_validate(response.json()).slots
 
+    async def pause_sending(self, *, channel: str, seconds: float) -> None:
+        """The platform said 429: every process holds its sends on `channel` that long."""
+        await self._request(
+            "POST", "/api/v1/outbox/pause", json={"channel": channel, "seconds": seconds}
+        )
+
     async def ack_outbox(
         self,
         message_id: int,

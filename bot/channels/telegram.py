@@ -415,6 +415,8 @@ class TelegramChannel:
                     return  # nobody to answer: the reply is dropped with the update
                 if error.retry_after is None or error.retry_after > MAX_REPLY_WAIT:
                     raise
+                if self.rate is not None:  # every process holds, not just this one
+                    await self.rate.pause_everywhere(self.name, error.retry_after)
                 await asyncio.sleep(error.retry_after)
         await self.send(chat_id, message)
 

@@ -180,9 +180,13 @@ def pause(
 ) -> None:
     """The platform answered 429 retry_after: every worker holds until then, then no burst."""
     now = clock()
-    bucket = _locked(db_session, name, rate_of(settings, name), now)
+    rate = rate_of(settings, name)
+    bucket = _locked(db_session, name, rate, now)
+    # The last slot already handed out (a debt is slots reserved ahead, by `reserve` without a
+    # horizon): new slots must come after it as well as after the pause.
+    owed_until = max(now, bucket.paused_until) + max(0.0, -bucket.tokens) / rate
     bucket.paused_until = max(bucket.paused_until, now + seconds)
-    # Slots reserved before the 429 lie before the end of the pause (the horizon is shorter
-    # than any retry_after Telegram sends), so the count restarts from empty: no burst after.
-    bucket.tokens = 0.0
+    # No burst after the pause: the count restarts from empty, less whatever was reserved
+    # beyond the pause.
+    bucket.tokens = -max(0.0, owed_until - bucket.paused_until) * rate
     db_session.add(bucket)

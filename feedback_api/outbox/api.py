@@ -12,6 +12,7 @@ from feedback_api.outbox.schemas import (
     LeasedMessage,
     LeasedMessages,
     LeaseRequest,
+    PauseRequest,
     Slots,
     SlotsRequest,
 )
@@ -43,6 +44,15 @@ def slots(
         slots=service.reserve_slots(
             db_session=db, settings=settings, channel=data.channel, count=data.count
         )
+    )
+
+
+@router.post("/pause", status_code=204)
+def pause(
+    data: PauseRequest, db: SessionDep, settings: SettingsDep, _caller: ServiceCaller
+) -> None:
+    service.pause_sending(
+        db_session=db, settings=settings, channel=data.channel, seconds=data.seconds
     )
 
 

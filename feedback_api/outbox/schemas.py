@@ -56,3 +56,10 @@ class Slots(BaseModel):
     """Wall-clock moments (epoch seconds), one per message, at which it may leave."""
 
     slots: list[float]
+
+
+class PauseRequest(BaseModel):
+    """The platform answered 429 retry_after: every process holds its sends on `channel`."""
+
+    channel: Literal["telegram", "zalo"]
+    seconds: float = Field(gt=0, le=3600)

@@ -143,6 +143,12 @@ def reserve_slots(
     return slots
 
 
+def pause_sending(*, db_session: Session, settings: Settings, channel: str, seconds: float) -> None:
+    """A 429 seen by any process pauses the platform's shared bucket for all of them."""
+    ratebucket.pause(db_session=db_session, settings=settings, seconds=seconds, name=channel)
+    db_session.commit()
+
+
 def ack(
     *,
     db_session: Session,

@@ -66,3 +66,16 @@ def test_send_slots_for_two_senders_never_crowd_a_second_and_campaigns_wait(db, 
     # The Zalo OA has a bucket (and a rate) of its own.
     zalo = ratebucket.reserve(db_session=db, settings=settings, count=1, name="zalo", clock=clock)
     assert zalo == [now[0]]
+
+
+def test_a_429_seen_by_one_process_pauses_every_sender(db, settings):
+    """Real time: the pause comes through the service, as the API serves it."""
+    reserved = ratebucket.reserve(db_session=db, settings=settings, count=90)  # ~3 s ahead
+    db.commit()
+    outbox.pause_sending(db_session=db, settings=settings, channel="telegram", seconds=1.0)
+    after = ratebucket.reserve(db_session=db, settings=settings, count=1)
+    db.commit()
+    assert after[0] > max(reserved)  # after everything reserved before, never among it
+    outbox.pause_sending(db_session=db, settings=settings, channel="zalo", seconds=5.0)
+    later = ratebucket.reserve(db_session=db, settings=settings, count=1, name="zalo")
+    assert later[0] >= max(reserved) + 1.0  # Zalo's own bucket: paused its own 5 s
