@@ -45,10 +45,14 @@ class ContactRegistry:
 
     async def seen(self, channel: str, external_id: str) -> str:
         """The citizen wrote (or unblocked the bot): they are reachable again. Returns their
-        reference; a cached, unblocked chat costs no database call at all."""
+        reference. On SQLite (one process) a cached, unblocked chat costs no database call; on
+        a shared database another process may have marked the chat blocked since (a 403 to its
+        sender), so the unblock is written anyway (an UPDATE that usually matches nothing)."""
         cached = self._cache.get((channel, external_id))
         if cached is not None and not cached[1]:
             self._cache.move_to_end((channel, external_id))
+            if self._engine.dialect.name != "sqlite":
+                await dbio.run(self._engine, self._set_blocked_chat, channel, external_id, False)
             return cached[0]
         return await dbio.run(self._engine, self._seen, channel, external_id)
 

@@ -7,13 +7,19 @@ the sender does. Both take an injected clock, so tests run in fake time without 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+import time
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
+
+log = logging.getLogger(__name__)
 
 # Delays below a microsecond are rounding noise (0.04 s × 25/s is not exactly 1.0 in floating
 # point); treating them as waits would spin on sleeps too small to move a clock forward.
 EPSILON = 1e-6
+LATE = 0.05  # seconds past its slot after which a shared send slot is not used
 
 
 def _delay(seconds: float) -> float:
@@ -115,3 +121,113 @@ class KeyedLimiter:
         while len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
         return allowed
+
+
+class SharedSlots:
+    """The bot's overall rate, shared by every process: send slots (wall-clock moments, epoch
+    seconds) reserved from feedback_api's rate bucket for the platforms in `channels`.
+
+    A per-process bucket lets N processes send N × the limit; here each process asks the one
+    bucket for the slots of the messages it is about to send, and sends each no earlier than
+    its slot. A slot not used (the message was handed back) is simply lost: the rate may be
+    under-used, never exceeded. Channels not listed (the web chat) are not paced.
+
+    A slot is used only on time: one already more than LATE seconds in the past (this process
+    was busy, or a send before it was slow) is dropped and a fresh one reserved, because
+    late sends bunch up with punctual ones and a one-second window at the platform would hold
+    more than the rate. What lateness remains (≤ LATE, and the network's jitter) is what
+    LANGNGHE_BROADCAST_RATE_SAFETY's margin absorbs.
+    """
+
+    def __init__(
+        self,
+        reserve: Callable[[str, int], Awaitable[list[float]]],
+        channels: Iterable[str] = ("telegram", "zalo"),
+        wall: Callable[[], float] = time.time,
+        pause_all: Callable[[str, float], Awaitable[object]] | None = None,
+    ):
+        self._reserve = reserve
+        self._pause_all = pause_all
+        self.channels = frozenset(channels)
+        self._wall = wall
+        self._slots: dict[str, deque[float]] = {}
+
+    def paces(self, channel: str) -> bool:
+        return channel in self.channels
+
+    async def fill(self, channel: str, count: int) -> None:
+        """Hold `count` more slots for `channel` (one round trip to the shared bucket)."""
+        if count > 0 and self.paces(channel):
+            self._slots.setdefault(channel, deque()).extend(await self._reserve(channel, count))
+
+    def held(self, channel: str) -> int:
+        return len(self._slots.get(channel, ()))
+
+    def delay(self, channel: str) -> float | None:
+        """Seconds until the next held slot (0: now); None when no slot is held (or all the
+        held ones are too late to use)."""
+        if not self.paces(channel):
+            return 0.0
+        slots = self._slots.get(channel)
+        now = self._wall()
+        while slots and slots[0] < now - LATE:
+            slots.popleft()
+        if not slots:
+            return None
+        return _delay(slots[0] - now)
+
+    def take(self, channel: str) -> None:
+        if self.paces(channel):
+            self._slots[channel].popleft()
+
+    def pause(self, channel: str, seconds: float) -> None:
+        """A 429: slots falling within the pause are dropped (new ones are reserved later)."""
+        until = self._wall() + seconds
+        slots = self._slots.get(channel)
+        while slots and slots[0] < until:
+            slots.popleft()
+
+    async def pause_everywhere(self, channel: str, seconds: float) -> None:
+        """A 429: this process drops the slots within the pause, and the shared bucket pauses
+        every other process (best effort: a failure only leaves them to meet their own 429)."""
+        self.pause(channel, seconds)
+        if self._pause_all is None or not self.paces(channel):
+            return
+        try:
+            await self._pause_all(channel, seconds)
+        except Exception as error:
+            log.warning("could not pause the shared send rate: %r", error)
+
+    def clear(self) -> None:
+        self._slots.clear()
+
+    async def turns(self, channel: str, count: int) -> AsyncIterator[None]:
+        """For a caller sending `count` messages itself, one after the other (the replies to
+        one update): yields once per message, at its slot; a slot woken too late is replaced.
+        When the shared bucket cannot be reached the messages go unpaced: a reply now beats a
+        perfect rate."""
+        slots = await self._reserve_or_none(channel, count)
+        for index in range(count):
+            for _attempt in range(3):
+                if not slots or await sleep_until(slots.pop(0), self._wall):
+                    break
+                slots = slots or await self._reserve_or_none(channel, count - index)
+            yield
+
+    async def _reserve_or_none(self, channel: str, count: int) -> list[float]:
+        if count <= 0 or not self.paces(channel):
+            return []
+        try:
+            return await self._reserve(channel, count)
+        except Exception as error:
+            log.warning("shared send rate unreachable, sending unpaced: %r", error)
+            return []
+
+
+async def sleep_until(moment: float, wall: Callable[[], float] = time.time) -> bool:
+    """Wait for a wall-clock moment (epoch seconds), if it lies ahead. True when woken on time
+    (no more than LATE after it)."""
+    wait = moment - wall()
+    if wait > EPSILON:
+        await asyncio.sleep(wait)
+    return wall() - moment <= LATE

@@ -20,6 +20,7 @@ from bot.channels.zalo_setup import build_zalo, seed_zalo_tokens
 from bot.channels.zalo_tokens import NoTokens
 from bot.contacts import ContactRegistry
 from bot.pending import PendingSubmissions
+from bot.ratelimit import SharedSlots
 from bot.sender import Sender
 from bot.settings import BotSettings
 from bot.state import SqlStateStore
@@ -116,6 +117,18 @@ class BotRuntime:
         files["web"] = webchat.fetch
         release["web"] = webchat.release
         channels["web"] = webchat
+        # The bot's overall send rate (Telegram's 30 msg/s, Zalo's), shared by every process
+        # through the database: the sender, the replies to updates and campaigns draw on it.
+        rate = (
+            SharedSlots(
+                lambda channel, count: client.send_slots(channel=channel, count=count),
+                pause_all=lambda channel, seconds: client.pause_sending(
+                    channel=channel, seconds=seconds
+                ),
+            )
+            if settings.shared_send_rate
+            else None
+        )
         telegram = None
         if settings.telegram_token.get_secret_value():
             telegram = TelegramChannel(
@@ -127,12 +140,15 @@ class BotRuntime:
                 base_url=settings.telegram_api_url or None,
                 base_file_url=settings.telegram_file_url or None,
                 max_file_bytes=max(settings.max_photo_bytes, settings.max_media_bytes),
+                rate=rate,
             )
             files["telegram"] = telegram.fetch
             channels["telegram"] = telegram
         zalo = None
         if settings.zalo_enabled:
-            zalo = build_zalo(settings, engine, db, client, contacts, transport=zalo_transport)
+            zalo = build_zalo(
+                settings, engine, db, client, contacts, transport=zalo_transport, rate=rate
+            )
             files["zalo"] = zalo.fetch
             channels["zalo"] = zalo
         sender = Sender(
@@ -141,6 +157,7 @@ class BotRuntime:
             channels,
             global_per_second=settings.sender_per_second,
             blocked_hold_seconds=settings.sender_blocked_hold_seconds,
+            shared=rate,
         )
         broadcasts = BroadcastDelivery.build(settings, client, contacts, webchat)
         return cls(

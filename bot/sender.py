@@ -8,10 +8,17 @@ quotas) is asked `admit` first; a message its rules forbid is acked "failed" wit
 the outbox, not in this process: a crash only lets the leases expire, and the messages are
 handed out again.
 
-One scheduler per batch decides what may go now: a global token bucket and one message per
+One scheduler per batch decides what may go now: the bot's overall rate and one message per
 second per chat. Sends to different chats run concurrently (at most one in flight per chat,
 so each chat keeps its order); the scheduler alone waits, for the earliest moment something
 becomes sendable, never at a fixed pace.
+
+Several processes: with `shared` (what the server and `langnghe worker` use), the overall rate
+comes from send slots reserved in the database's rate bucket — the one campaigns use — so
+Telegram's and Zalo's limits hold for all processes together; the outbox hands one citizen's
+messages to one sender at a time and not within a second of the last one sent, so the per-chat
+spacing holds across processes too. Without it (unit tests), a local token bucket paces this
+process alone.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ import httpx
 
 from bot.channels.base import DeliveryError, OutboundChannel
 from bot.contacts import Contact, ContactRegistry
-from bot.ratelimit import ChatSpacing, TokenBucket
+from bot.ratelimit import ChatSpacing, SharedSlots, TokenBucket
 from feedback_api.client import FeedbackApiError, FeedbackClient
 from feedback_api.outbox.schemas import LeasedMessage
 from handlers.events import OutboundMessage
@@ -62,6 +69,7 @@ class Sender:
         lease_seconds: int = 60,
         max_inline_wait: float = 20.0,
         blocked_hold_seconds: float = 900.0,
+        shared: SharedSlots | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ):
@@ -77,6 +85,7 @@ class Sender:
         # Both outlive a batch, so back-to-back batches stay within the limits too.
         self._bucket = TokenBucket(global_per_second, clock)
         self._spacing = ChatSpacing(per_chat_interval, clock)
+        self._shared = shared
 
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 2.0) -> None:
         """Deliver until `stop` is set. It polls only when idle: a full batch is followed at once
@@ -113,8 +122,41 @@ class Sender:
             else:
                 chat = (contact.channel, contact.external_id)
                 queues.setdefault(chat, deque()).append(_Job(message, contact))
-        await self._deliver(queues, deadline)
+        if self._shared is not None:
+            wanted: dict[str, int] = {}
+            for (channel, _chat), jobs in queues.items():
+                wanted[channel] = wanted.get(channel, 0) + len(jobs)
+            for channel, count in wanted.items():
+                await self._shared.fill(channel, count)
+        try:
+            await self._deliver(queues, deadline)
+        finally:
+            if self._shared is not None:
+                self._shared.clear()  # unused slots are lost: under the rate, never over
         return len(leased.data)
+
+    async def _rate_delay(self, channel: str, queues: dict[Chat, deque[_Job]]) -> float:
+        """Seconds until the overall rate lets one more message go out on `channel`."""
+        if self._shared is None:
+            return self._bucket.delay()
+        delay = self._shared.delay(channel)
+        if delay is None:  # slots used up (a resend after a 429) or too late: fresh ones
+            waiting = sum(len(jobs) for (name, _chat), jobs in queues.items() if name == channel)
+            await self._shared.fill(channel, max(1, waiting))
+            delay = self._shared.delay(channel) or 0.0
+        return delay
+
+    def _rate_take(self, channel: str) -> None:
+        if self._shared is None:
+            self._bucket.take()
+        else:
+            self._shared.take(channel)
+
+    async def _rate_pause(self, channel: str, seconds: float) -> None:
+        if self._shared is None:
+            self._bucket.pause(seconds)
+        else:
+            await self._shared.pause_everywhere(channel, seconds)
 
     async def _deliver(self, queues: dict[Chat, deque[_Job]], deadline: float) -> None:
         """Start every send that the limits allow now, then wait for the earliest of: a send
@@ -126,13 +168,13 @@ class Sender:
                 for chat in list(queues):
                     if chat in busy.values():
                         continue
-                    wait = max(self._spacing.delay(chat), self._bucket.delay())
+                    wait = max(self._spacing.delay(chat), await self._rate_delay(chat[0], queues))
                     if wait > self._max_inline_wait or now + wait > deadline:
                         await self._hand_back(queues.pop(chat), wait)
                     elif wait > 0:
                         wake = min(wake, now + wait)
                     else:
-                        self._bucket.take()
+                        self._rate_take(chat[0])
                         self._spacing.sent(chat)
                         job = queues[chat].popleft()
                         if not queues[chat]:
@@ -183,7 +225,7 @@ class Sender:
                 # Telegram does not say whether a 429 is about this chat or the whole bot,
                 # so the chat and the bucket both hold for retry_after.
                 self._spacing.hold(chat, error.retry_after)
-                self._bucket.pause(error.retry_after)
+                await self._rate_pause(chat[0], error.retry_after)
                 if job.retried or error.retry_after > self._max_inline_wait:
                     await self._ack(message, "retry", str(error), retry_after=error.retry_after)
                 else:

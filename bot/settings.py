@@ -34,7 +34,11 @@ class BotSettings(BaseSettings):
     telegram_file_url: str = ""
     max_photo_bytes: int = 10 * 1024 * 1024  # photos and documents
     max_media_bytes: int = 20 * 1024 * 1024  # video and audio (Telegram's getFile limit)
-    sender_per_second: float = 25.0
+    sender_per_second: float = 25.0  # only with shared_send_rate off: this process alone
+    # Pace every message the bot sends (sender, replies to updates) by send slots from the rate
+    # bucket in the feedback database, shared by every process (LANGNGHE_BROADCAST_PER_SECOND,
+    # LANGNGHE_ZALO_PER_SECOND). Off: a per-process bucket (one process only).
+    shared_send_rate: bool = True
     sender_idle_seconds: float = 2.0
     # How long a reply to a citizen who blocked the bot waits before it is tried again.
     sender_blocked_hold_seconds: float = 900.0

@@ -57,7 +57,9 @@ telegram_updates = Table(
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
     # The raw update, only until it is processed ({} afterwards): it identifies the sender.
     Column("payload", JSON, nullable=False),
-    Column("chat_id", String(32)),  # until processed: keeps retries in their chat's order
+    # Until processed: keeps one chat's updates in order (indexed: every record looks for an
+    # earlier open update of its chat).
+    Column("chat_id", String(32), index=True),
     # pending → processing → handled → done, failed (retried) or quarantined (with reason)
     Column("status", String(12), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
@@ -115,7 +117,7 @@ zalo_events = Table(
     "bot_zalo_event",
     metadata,
     Column("key", String(120), primary_key=True),
-    Column("chat_id", String(80)),
+    Column("chat_id", String(80), index=True),  # one citizen's events in order
     Column("payload", JSON, nullable=False),
     # pending → processing → handled (replies stored) → done, or failed (retried)
     Column("status", String(12), nullable=False, default="pending"),
@@ -172,8 +174,8 @@ def make_bot_engine(url: str) -> Engine:
 
 
 def _add_missing_columns(engine: Engine) -> None:
-    """create_all never alters an existing table: add the nullable columns added since (the
-    bot's tables are few and change only additively)."""
+    """create_all never alters an existing table: add the nullable columns and the indexes
+    added since (the bot's tables are few and change only additively)."""
     existing = inspect(engine)
     with engine.begin() as connection:
         for table in metadata.sorted_tables:
@@ -186,3 +188,5 @@ def _add_missing_columns(engine: Engine) -> None:
                     connection.execute(
                         text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
                     )
+            for index in table.indexes:
+                index.create(connection, checkfirst=True)

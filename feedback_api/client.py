@@ -23,7 +23,7 @@ from feedback_api.knowledge.schemas import (
     KnowledgeSnapshot,
     UnansweredCreate,
 )
-from feedback_api.outbox.schemas import AckResult, LeasedMessages
+from feedback_api.outbox.schemas import AckResult, LeasedMessages, Slots
 from feedback_api.quizzes.schemas import AttemptCreate, AttemptResult, QuizPublic
 from feedback_api.submissions.schemas import (
     AdditionCreate,
@@ -267,6 +267,20 @@ class FeedbackClient:
             "POST", "/api/v1/outbox/lease", json={"limit": limit, "lease_seconds": lease_seconds}
         )
         return LeasedMessages.model_validate(response.json())
+
+    async def send_slots(self, *, channel: str, count: int) -> list[float]:
+        """Moments (epoch seconds) at which `count` messages may go out on `channel`, from the
+        rate shared by every process that sends as the bot."""
+        response = await self._request(
+            "POST", "/api/v1/outbox/slots", json={"channel": channel, "count": count}
+        )
+        return Slots.model_validate(response.json()).slots
+
+    async def pause_sending(self, *, channel: str, seconds: float) -> None:
+        """The platform said 429: every process holds its sends on `channel` that long."""
+        await self._request(
+            "POST", "/api/v1/outbox/pause", json={"channel": channel, "seconds": seconds}
+        )
 
     async def ack_outbox(
         self,

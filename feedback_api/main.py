@@ -41,7 +41,7 @@ from feedback_api.pages.errors import is_page_request, render_error
 from feedback_api.permissions import Forbidden, NotFound
 from feedback_api.quizzes.api import router as quizzes_router
 from feedback_api.quizzes.service import QuizError
-from feedback_api.ratelimit import RateLimiter
+from feedback_api.ratelimit import SharedLimiter
 from feedback_api.reports.api import router as reports_router
 from feedback_api.settings import Settings
 from feedback_api.static_files import VersionedStaticFiles, static_url
@@ -157,8 +157,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     )
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.contact_sealer = sealer_for(settings.secret_key)
-    app.state.status_limiter = RateLimiter(settings.status_lookups_per_minute)
-    app.state.login_limiter = RateLimiter(30)
+    # Shared by every server process (rows in the database, not this process's memory).
+    app.state.status_limiter = SharedLimiter("s", settings.status_lookups_per_minute)
+    app.state.login_limiter = SharedLimiter("l", 30)
     # The Zalo client for the OA's OAuth consent (feedback_api.zalo.oauth.CodeExchanger), set
     # by the composition root when Zalo is configured; None: tokens are pasted.
     app.state.zalo_exchanger = None

@@ -6,12 +6,16 @@ dict kept in last-use order, so a check costs O(1): idle buckets (full again, he
 no bucket) are forgotten from the front, and past `max_keys` the least recently used key goes.
 An attacker who rotates keys therefore costs us at most `max_keys` entries, never a scan.
 
-Enough for one server process; behind several processes each enforces its own buckets, which
-still bounds guessing to (processes × limit) per window and key.
+`RateLimiter` holds its buckets in memory: one process only. The server uses `SharedLimiter`,
+which keeps them as rows of the rate bucket table (feedback_api.broadcasts.ratebucket, the
+mechanism the bot's send rate uses), so the limit holds across every server process; keys are
+stored hashed (a client address is personal data) and idle rows are swept now and then.
 """
 
 from __future__ import annotations
 
+import hashlib
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -66,3 +70,42 @@ class RateLimiter:
             if now - stamp < self.window:
                 return
             self._buckets.popitem(last=False)
+
+
+class SharedLimiter:
+    """`limit` per `window_seconds` for each key, across every process (one short write
+    transaction per check, on the caller's session)."""
+
+    SWEEP_CHANCE = 1 / 200  # how often a check also deletes idle rows of this limiter
+
+    def __init__(
+        self,
+        prefix: str,
+        limit: int,
+        window_seconds: float = 60.0,
+        *,
+        clock: Callable[[], float] = time.time,
+    ):
+        if limit < 1 or window_seconds <= 0 or not 1 <= len(prefix) <= 4:
+            raise ValueError("limit and window must be positive, the prefix 1-4 characters")
+        self.prefix, self.limit, self.window = f"{prefix}:", limit, window_seconds
+        self._clock = clock
+
+    def allow(self, key: str, *, db_session) -> bool:
+        """Take one token for `key`; False when its bucket is empty. Commits."""
+        from feedback_api.broadcasts import ratebucket
+
+        digest = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+        allowed = ratebucket.admit(
+            db_session=db_session,
+            name=self.prefix + digest,
+            limit=self.limit,
+            window=self.window,
+            clock=self._clock,
+        )
+        if random.random() < self.SWEEP_CHANCE:
+            ratebucket.forget_idle(
+                db_session=db_session, prefix=self.prefix, window=self.window, clock=self._clock
+            )
+        db_session.commit()
+        return allowed

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # one-second window at the platform exceeds the limit.
     broadcast_per_second: float = 30.0
     broadcast_rate_safety: float = 0.97
+    # Zalo publishes no per-second figure (it answers -32 when pushed too hard): a conservative
+    # overall rate for the OA, shared by every process like Telegram's.
+    zalo_per_second: float = 10.0
     broadcast_max_in_flight: int = 10  # the crash window: sends that may end "unknown"
     broadcast_max_attempts: int = 5
     broadcast_retry_base_seconds: float = 2.0  # transient errors: base × 2^attempt, ≤ 5 min

@@ -107,15 +107,22 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
     demo_units: Annotated[bool, typer.Option(help="Load demo units on an empty DB.")] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes sharing the port (needs PostgreSQL).")
+    ] = 1,
 ) -> None:
     """Migrate, seed a fresh database, and serve the API, officer view and web chat."""
     import uvicorn
 
+    from bot.settings import BotSettings
     from feedback_api.bootstrap import prepare
     from feedback_api.db import engine_for
     from langnghe.server import build_app
 
     settings = _settings()
+    bot_settings = BotSettings()
+    if workers > 1:
+        _check_shareable(settings, bot_settings)
     engine = engine_for(settings)
     first_admin = prepare(engine, demo_units=demo_units)
     engine.dispose()
@@ -128,9 +135,8 @@ def serve(
     typer.echo(f"  Web chat (người dân):   {base}/")
     typer.echo(f"  Trang cán bộ:           {base}/officer")
     typer.echo(f"  API (OpenAPI):          {base}/docs")
-    from bot.settings import BotSettings
-
-    bot_settings = BotSettings()
+    if workers > 1:
+        typer.echo(f"  Tiến trình máy chủ:     {workers}")
     if bot_settings.telegram_token.get_secret_value():
         mode = "webhook" if bot_settings.public_url else "polling"
         typer.echo(f"  Telegram:               bật ({mode})")
@@ -149,8 +155,13 @@ def serve(
         typer.echo(f"    mật khẩu:      {first_admin.password}\n")
     # Proxy headers are read by feedback_api.clientaddr from trusted proxies only; uvicorn's
     # own handling would believe any loopback peer.
+    # One process: the app built here. Several: uvicorn starts `workers` processes on the same
+    # socket, each building its own app from the environment (the factory), after the
+    # migrations and seeding above ran once.
     uvicorn.run(
-        build_app(settings),
+        build_app(settings) if workers == 1 else "langnghe.server:app_from_environment",
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
         host=host,
         port=port,
         log_level="info",
@@ -158,6 +169,24 @@ def serve(
         log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         proxy_headers=False,
     )
+
+
+def _check_shareable(settings, bot_settings) -> None:
+    """Several server processes share everything through PostgreSQL (both databases); a
+    long-polling Telegram bot cannot be shared (Telegram answers a second getUpdates 409)."""
+    problems = []
+    if settings.resolved_database_url.startswith("sqlite"):
+        problems.append("LANGNGHE_DATABASE_URL must point at PostgreSQL")
+    if bot_settings.resolved_bot_database_url.startswith("sqlite"):
+        problems.append("LANGNGHE_BOT_DATABASE_URL must point at PostgreSQL")
+    if bot_settings.telegram_token.get_secret_value() and not bot_settings.public_url:
+        problems.append(
+            "Telegram without LANGNGHE_PUBLIC_URL long-polls: run it as one `langnghe bot "
+            "--polling` process, not in several servers"
+        )
+    if problems:
+        typer.echo("--workers > 1: " + "; ".join(problems) + ".", err=True)
+        raise typer.Exit(2)
 
 
 @app.command()

@@ -66,3 +66,9 @@ def build_app(
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The whole server from LANGNGHE_* variables: the factory each `langnghe serve --workers N`
+    process (a uvicorn worker) calls for itself."""
+    return build_app(Settings())

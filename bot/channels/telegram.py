@@ -31,8 +31,9 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import DeliveryError
 from bot.channels.telegram_format import MAX_MESSAGE_CHARS, send_arguments, to_event
-from bot.channels.telegram_updates import UPDATE_KINDS, UpdateLog, chat_of
+from bot.channels.telegram_updates import CLAIMED, UPDATE_KINDS, UpdateLog, UpdateRecord, chat_of
 from bot.contacts import ContactRegistry
+from bot.ratelimit import SharedSlots
 from handlers.engine import Engine
 from handlers.events import FileRef, OutboundMessage
 from handlers.texts import t
@@ -47,6 +48,7 @@ MAX_WEBHOOK_BODY = 1024 * 1024  # an update is a few KB; Telegram's own cap is f
 MAX_REPLY_WAIT = 30.0
 MAX_INT = 2**63  # Telegram's integers fit in 64 bits; anything larger is not from Telegram
 ALLOWED_UPDATES = list(UPDATE_KINDS)
+DONE, SETTLED, SKIPPED = "done", "settled", "skipped"  # how an update's turn ended
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -114,6 +116,7 @@ class TelegramChannel:
         base_url: str | None = None,
         base_file_url: str | None = None,
         max_file_bytes: int = 20 * 1024 * 1024,
+        rate: SharedSlots | None = None,
     ):
         options = {"base_url": base_url} if base_url else {}
         options |= {"base_file_url": base_file_url} if base_file_url else {}
@@ -123,6 +126,7 @@ class TelegramChannel:
         self.contacts = contacts
         self.webhook_secret = webhook_secret
         self.max_file_bytes = max_file_bytes
+        self.rate = rate  # the bot's overall rate, shared with every other process
         self.unreadable = 0  # updates PTB could not parse (answered when their chat is known)
         self._tasks: set[asyncio.Task] = set()
         # One update at a time per chat, in arrival order (asyncio.Lock is FIFO), so a quick
@@ -210,8 +214,10 @@ class TelegramChannel:
         return middleware
 
     async def receive(self, payload: dict) -> None:
-        """Record an update (stored claimed: one write) and handle it in the background."""
-        if await self.updates.record(payload, claim=True):
+        """Record an update (stored claimed: one write) and handle it in the background. One
+        queued behind an earlier update of its chat is handled by whoever finishes that one,
+        in this process or another."""
+        if await self.updates.record(payload, claim=True) == CLAIMED:
             update_id = payload["update_id"]
             self._queued.add(update_id)
             self._spawn(self.process(update_id, chat_of(payload), payload=payload))
@@ -231,45 +237,67 @@ class TelegramChannel:
     async def process(
         self, update_id: int, chat_id: str | None = None, *, payload: dict | None = None
     ) -> bool:
-        """Process one recorded update; True when done. `payload`: the caller has just
-        recorded it already claimed; otherwise this process claims it from the record."""
+        """Process one recorded update, then the updates of its chat queued behind it; True
+        when the first is done. `payload`: the caller has just recorded it already claimed;
+        otherwise this process claims it from the record."""
         key = chat_id or f"update:{update_id}"
         lock = self._chat_locks.setdefault(key, asyncio.Lock())
         self._lock_users[key] = self._lock_users.get(key, 0) + 1
         self._queued.add(update_id)
         try:
             async with lock:
-                return await self._process(update_id, payload)
+                outcome = await self._process(update_id, payload)
+                if chat_id is None:
+                    if outcome == DONE:
+                        self._finish(update_id)
+                    return outcome == DONE
+                first, following = outcome, None
+                while outcome != SKIPPED:  # this one had its turn: the chat's next one, if any
+                    following = await self.updates.finish(update_id, chat_id, done=outcome == DONE)
+                    if following is None:
+                        break
+                    update_id = following.update_id
+                    self._queued.add(update_id)
+                    outcome = await self._process(update_id, None, following)
+                    self._queued.discard(update_id)
+                return first == DONE
         finally:
             self._queued.discard(update_id)
             self._lock_users[key] -= 1
             if not self._lock_users[key]:  # nobody holds or awaits it: forget the chat's lock
                 del self._lock_users[key], self._chat_locks[key]
 
-    async def _process(self, update_id: int, payload: dict | None) -> bool:
+    async def _process(
+        self, update_id: int, payload: dict | None, record: UpdateRecord | None = None
+    ) -> str:
+        """DONE (replies sent; not marked yet), SETTLED (marked failed or quarantined), or
+        SKIPPED (not claimable here: done, claimed elsewhere, or waiting for its turn)."""
         try:
             if payload is None:
-                record = await self.updates.claim(update_id)
+                record = record or await self.updates.claim(update_id)
                 if record is None:
-                    return False
+                    return SKIPPED
                 if record.replies is not None:  # answered before: only send what is left
                     await self._deliver_replies(
                         update_id, record.chat_id, record.replies, record.sent
                     )
-                    return True
+                    return DONE
                 payload = record.payload
             saved: list[list[dict]] = []
             replies, note = await self._handle(update_id, payload, saved)
             raw = saved[-1] if saved else [reply.to_json() for reply in coalesce(replies)]
             if raw and not saved:  # stored before sent: a crash re-sends, never re-runs
                 await self.updates.handled(update_id, raw)
-            await self._deliver_replies(update_id, chat_of(payload), raw, 0, note)
-            return True
+            await self._deliver_replies(update_id, chat_of(payload), raw, 0)
+            if note.startswith("unreadable"):
+                await self.updates.quarantine(update_id, note)
+                return SETTLED
+            return DONE
         except Exception as exc:  # recorded and retried from the record, or quarantined
             log.warning("telegram update %s failed: %r", update_id, exc)
             with suppress(Exception):
                 await self.updates.failed(update_id, repr(exc))
-            return False
+            return SETTLED
 
     async def _handle(
         self, update_id: int, payload: dict, saved: list[list[dict]]
@@ -346,17 +374,18 @@ class TelegramChannel:
         chat_id: str | None,
         replies: list[dict],
         already_sent: int,
-        note: str = "",
     ) -> None:
+        """Send the replies not sent yet, each in a send slot of the bot's shared rate."""
+        if chat_id is None:
+            return
+        count = len(replies) - already_sent
+        turns = self.rate.turns(self.name, count) if self.rate is not None else None
         for index in range(already_sent, len(replies)):
-            if chat_id is not None:
-                await self._send_with_retry(chat_id, OutboundMessage.from_json(replies[index]))
+            if turns is not None:
+                await anext(turns)  # this reply's send slot in the bot's shared rate
+            await self._send_with_retry(chat_id, OutboundMessage.from_json(replies[index]))
             if index + 1 < len(replies):
                 await self.updates.sent(update_id, index + 1)
-        if note.startswith("unreadable"):
-            await self.updates.quarantine(update_id, note)
-        else:
-            self._finish(update_id)
 
     def _finish(self, update_id: int) -> None:
         """Mark done in batches: one write for all updates finished within FINISH_DELAY. A
@@ -386,6 +415,8 @@ class TelegramChannel:
                     return  # nobody to answer: the reply is dropped with the update
                 if error.retry_after is None or error.retry_after > MAX_REPLY_WAIT:
                     raise
+                if self.rate is not None:  # every process holds, not just this one
+                    await self.rate.pause_everywhere(self.name, error.retry_after)
                 await asyncio.sleep(error.retry_after)
         await self.send(chat_id, message)
 
@@ -429,5 +460,5 @@ class TelegramChannel:
             for update in updates:
                 offset = update.update_id + 1
                 payload = update.to_dict()
-                if await self.updates.record(payload, claim=True):
+                if await self.updates.record(payload, claim=True) == CLAIMED:
                     await self.process(update.update_id, chat_of(payload), payload=payload)

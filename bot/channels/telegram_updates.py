@@ -8,6 +8,17 @@ A retry after "handled" only re-sends the replies not yet sent, so a crash betwe
 and Telegram neither repeats the conversation step nor loses the answer. Claims are atomic
 UPDATEs, so several processes may share the table.
 
+One chat's updates are handled one at a time, in update_id order, even when they reach
+different processes: an update recorded while an earlier update of its chat is still *open*
+(pending, handled but not all replies sent, or processing under a live claim) is stored
+pending ("queued"), not claimed; whoever finishes the earlier one claims the chat's next queued
+update in the same transaction (`finish`) and handles it. The record, the finish and the claim
+take the chat's lock first (a PostgreSQL transaction-scoped advisory lock; on SQLite the first
+statement writes, which takes the database's write lock), so no update slips between "is
+anything open?" and "store me". A failed update (retried later) and an expired claim (a crashed
+process) do not hold their chat up; the retry pass takes them up again. Updates are ordered as
+they were recorded: Telegram's own delivery order.
+
 Informant safety: the raw update (names, usernames, phone numbers of shared contacts, the
 text of a tip) is kept only until it is processed; a done or quarantined record keeps its id,
 state, times and reason, nothing else — not its replies (which may hold a tracking code) and
@@ -21,9 +32,10 @@ Every call runs in a worker thread: bot/ never blocks the event loop on the data
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -33,6 +45,7 @@ from bot.storage import telegram_updates
 MAX_ATTEMPTS = 5
 CLAIM_SECONDS = 120
 UPDATE_KINDS = ("message", "edited_message", "callback_query", "my_chat_member")
+CLAIMED, QUEUED = "claimed", "queued"  # record_now's answers (both truthy: recorded)
 
 
 def _now() -> dt.datetime:
@@ -86,11 +99,14 @@ class UpdateLog:
 
     # -- async API (worker threads) --------------------------------------------------------------
 
-    async def record(self, payload: dict, *, claim: bool = False) -> bool:
+    async def record(self, payload: dict, *, claim: bool = False) -> str:
         return await dbio.run(self._engine, self.record_now, payload, claim=claim)
 
     async def claim(self, update_id: int) -> UpdateRecord | None:
         return await dbio.run(self._engine, self.claim_now, update_id)
+
+    async def finish(self, update_id: int, chat_id: str, *, done: bool) -> UpdateRecord | None:
+        return await dbio.run(self._engine, self.finish_now, update_id, chat_id, done=done)
 
     async def handled(self, update_id: int, replies: list[dict]) -> None:
         await dbio.run(self._engine, self._set, update_id, status="processing", replies=replies)
@@ -118,30 +134,37 @@ class UpdateLog:
 
     # -- the statements ---------------------------------------------------------------------------
 
-    def record_now(self, payload: dict, *, claim: bool = False) -> bool:
-        """Store a received update; False if this update_id was already received within the
-        retention window. With `claim`, it is stored already claimed by the caller (one write
-        instead of two on the hot path)."""
+    def record_now(self, payload: dict, *, claim: bool = False) -> str:
+        """Store a received update. Returns CLAIMED (stored claimed by the caller: one write
+        on the hot path), QUEUED (stored pending: without `claim`, or behind an earlier open
+        update of its chat, which whoever finishes that one will claim), or "" (this update_id
+        was already received within the retention window)."""
         now = _now()
+        chat = chat_of(payload)
         values = {
             "update_id": int(payload["update_id"]),
             "payload": payload,
-            "chat_id": chat_of(payload),
+            "chat_id": chat,
             "status": "processing" if claim else "pending",
             "attempts": 1 if claim else 0,
             "claimed_until": now + dt.timedelta(seconds=CLAIM_SECONDS) if claim else None,
             "sent": 0,
             "received_at": now,
         }
+        table = telegram_updates.c
         try:
             with self._engine.begin() as connection:
+                self._lock_chat(connection, chat)
                 connection.execute(insert(telegram_updates).values(**values))
-            return True
+                if claim and chat is not None and self._earlier_open(connection, values):
+                    self._queue(connection, values["update_id"])
+                    return QUEUED
+            return CLAIMED if claim else QUEUED
         except IntegrityError:
             pass
         # Known id: a redelivery within the window, or a reused id after it (processed anew).
-        table = telegram_updates.c
         with self._engine.begin() as connection:
+            self._lock_chat(connection, chat)
             replaced = connection.execute(
                 update(telegram_updates)
                 .where(
@@ -151,40 +174,113 @@ class UpdateLog:
                 )
                 .values(**values, replies=None, last_error=None, processed_at=None)
             ).rowcount
-        return replaced == 1
+            if replaced != 1:
+                return ""
+            if claim and chat is not None and self._earlier_open(connection, values):
+                self._queue(connection, values["update_id"])
+                return QUEUED
+        return CLAIMED if claim else QUEUED
 
-    def claim_now(self, update_id: int) -> UpdateRecord | None:
-        """Take the update for processing, unless done, quarantined, or claimed by someone
-        else. One UPDATE ... RETURNING: the claim and the read are a single round trip."""
+    def _lock_chat(self, connection: Connection, chat: str | None) -> None:
+        """Serialise this transaction with every other one touching the chat's order."""
+        if chat is None or connection.dialect.name != "postgresql":
+            return  # SQLite: each of these transactions writes first, taking the write lock
+        digest = hashlib.blake2b(f"telegram:{chat}".encode(), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    @staticmethod
+    def _open_before(update_id, chat_id, now: dt.datetime):
+        """An update of the same chat, earlier, that still holds the chat's turn."""
+        earlier = telegram_updates.alias("earlier")
+        return (
+            select(earlier.c.update_id)
+            .where(
+                earlier.c.chat_id == chat_id,
+                earlier.c.update_id < update_id,
+                or_(
+                    earlier.c.status.in_(("pending", "handled")),
+                    and_(earlier.c.status == "processing", earlier.c.claimed_until >= now),
+                ),
+            )
+            .exists()
+        )
+
+    def _earlier_open(self, connection: Connection, values: dict) -> bool:
+        query = select(self._open_before(values["update_id"], values["chat_id"], _now()))
+        return bool(connection.execute(query).scalar())
+
+    @staticmethod
+    def _queue(connection: Connection, update_id: int) -> None:
+        connection.execute(
+            update(telegram_updates)
+            .where(telegram_updates.c.update_id == update_id)
+            .values(status="pending", attempts=0, claimed_until=None)
+        )
+
+    def finish_now(self, update_id: int, chat_id: str, *, done: bool) -> UpdateRecord | None:
+        """This update has had its turn (`done`: its replies went out; otherwise it was marked
+        failed or quarantined already). In the same transaction, claim the chat's next queued
+        update, if its turn has come; the caller handles it."""
         now = _now()
         table = telegram_updates.c
         with self._engine.begin() as connection:
-            row = connection.execute(
-                update(telegram_updates)
-                .where(
-                    and_(
-                        table.update_id == update_id,
-                        or_(
-                            table.status.in_(("pending", "failed", "handled")),
-                            and_(table.status == "processing", table.claimed_until < now),
-                        ),
-                    )
+            self._lock_chat(connection, chat_id)
+            if done:
+                connection.execute(
+                    update(telegram_updates)
+                    .where(table.update_id == update_id)
+                    .values(status="done", **self._erased(), last_error=None)
                 )
-                .values(
-                    status="processing",
-                    attempts=table.attempts + 1,
-                    claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS),
+            following = connection.execute(
+                select(func.min(table.update_id)).where(
+                    table.chat_id == chat_id, table.status == "pending"
                 )
-                .returning(
-                    table.update_id,
-                    table.payload,
-                    table.status,
-                    table.attempts,
-                    table.replies,
-                    table.sent,
-                    table.chat_id,
+            ).scalar()
+            if following is None:
+                return None
+            return self._claim(connection, following, now)
+
+    def claim_now(self, update_id: int) -> UpdateRecord | None:
+        """Take the update for processing, unless done, quarantined, claimed by someone else,
+        or waiting for an earlier update of its chat. One UPDATE ... RETURNING: the claim and
+        the read are a single round trip."""
+        with self._engine.begin() as connection:
+            chat = connection.execute(
+                select(telegram_updates.c.chat_id).where(telegram_updates.c.update_id == update_id)
+            ).scalar()
+            self._lock_chat(connection, chat)
+            return self._claim(connection, update_id, _now())
+
+    def _claim(self, connection: Connection, update_id: int, now: dt.datetime):
+        table = telegram_updates.c
+        row = connection.execute(
+            update(telegram_updates)
+            .where(
+                and_(
+                    table.update_id == update_id,
+                    or_(
+                        table.status.in_(("pending", "failed", "handled")),
+                        and_(table.status == "processing", table.claimed_until < now),
+                    ),
+                    ~self._open_before(table.update_id, table.chat_id, now),
                 )
-            ).first()
+            )
+            .values(
+                status="processing",
+                attempts=table.attempts + 1,
+                claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS),
+            )
+            .returning(
+                table.update_id,
+                table.payload,
+                table.status,
+                table.attempts,
+                table.replies,
+                table.sent,
+                table.chat_id,
+            )
+        ).first()
         if row is None:
             return None
         return UpdateRecord(

@@ -4,7 +4,8 @@ A browser session is an anonymous random token in the "ln_chat" cookie, signed b
 (HMAC with a key derived from the server's secret): a token the client made up is refused and a
 new session is issued, so nobody can choose (or plant) a chat id. The chat id the engine and the
 contact registry see is a hash of the token, so the database never holds a usable cookie. Photo
-uploads are rate-limited per session. The
+uploads are rate-limited per session, counted from the session's stored messages, so the limit
+holds whichever server process each upload reaches. The
 conversation is kept in `bot_webchat_message` (both directions): the page renders it, its
 script polls it for officers' replies, and `send()` (the sender's channel) appends to it.
 
@@ -47,7 +48,6 @@ from starlette.datastructures import FormData, UploadFile
 
 from bot import dbio
 from bot.contacts import ContactRegistry
-from bot.ratelimit import KeyedLimiter
 from bot.storage import webchat_messages, webchat_requests
 from handlers.engine import Engine
 from handlers.events import EventKind, FileRef, InboundEvent, OutboundMessage
@@ -239,7 +239,6 @@ class WebChat:
         secure_cookies: bool = False,
         contacts: ContactRegistry | None = None,
         secret: str | None = None,
-        clock: Callable[[], float] = time.monotonic,
         idle_hours: float = IDLE_HOURS,
     ):
         self.engine = engine
@@ -251,7 +250,6 @@ class WebChat:
         # No secret configured (tests, a one-off process): sessions last as long as the process.
         material = secret.encode() if secret else secrets.token_bytes(32)
         self._signing_key = hmac.new(material, b"ln-chat-session-v1", hashlib.sha256).digest()
-        self.photo_limiter = KeyedLimiter(PHOTOS_PER_WINDOW, PHOTO_WINDOW_SECONDS, clock)
         # A draft lives `idle_expiry_minutes` after its last step; its photos an hour longer.
         self.upload_lifetime = (engine.deps.limits.idle_expiry_minutes + 60) * 60.0
         self._swept_at = 0.0
@@ -310,6 +308,18 @@ class WebChat:
         )
         with self.db.begin() as connection:
             return connection.execute(query).inserted_primary_key[0]
+
+    def _photos_taken(self, chat_id: str) -> int:
+        """Photos this session uploaded (and we accepted) within the last window: the stored
+        messages are the one record every process shares."""
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=PHOTO_WINDOW_SECONDS)
+        table = webchat_messages
+        query = select(table.c.message).where(
+            table.c.session_id == chat_id, table.c.direction == "in", table.c.created_at >= since
+        )
+        with self.db.begin() as connection:
+            shown = connection.execute(query).scalars()
+            return sum(1 for m in shown if m.get("kind") == "photo" and "size" in m)
 
     def _rows(self, chat_id: str, after: int | None = None, limit: int = HISTORY) -> list:
         """Messages after id `after`, or (None) the latest `limit`; oldest first."""
@@ -475,7 +485,7 @@ class WebChat:
 
     async def _on_photo(self, chat_id: str, form: FormData) -> None:
         shown = {"text": TEXT["photo"], "kind": "photo"}
-        if not self.photo_limiter.allow(chat_id):
+        if await dbio.run(self.db, self._photos_taken, chat_id) >= PHOTOS_PER_WINDOW:
             raise _Refused(429, t("tip.photo_rate_limited"), shown)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):

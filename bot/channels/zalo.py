@@ -36,12 +36,13 @@ from bot.channels.zalo_api import (
     ZaloApiError,
 )
 from bot.channels.zalo_events import CHANNEL, Rejected, Verified, recipient, to_event, verify
-from bot.channels.zalo_log import ZaloEventLog
+from bot.channels.zalo_log import EventRecord, ZaloEventLog
 from bot.channels.zalo_render import BUTTON_PREFIX, kind_of, media, render
 from bot.channels.zalo_rules import OUTSIDE_WINDOW as OUTSIDE_WINDOW_REASON
 from bot.channels.zalo_rules import Refusal, ZaloRules
 from bot.channels.zalo_tokens import NoTokens, TokenKeeper
 from bot.contacts import ContactRegistry
+from bot.ratelimit import SharedSlots
 from handlers.engine import Engine
 from handlers.events import EventKind, FileRef, InboundEvent, OutboundMessage
 
@@ -76,6 +77,7 @@ class ZaloChannel:
         max_age_seconds: float = 300.0,
         max_file_bytes: int = 10 * 1024 * 1024,
         now_ms: Callable[[], int] = _now_ms,
+        rate: SharedSlots | None = None,
     ):
         self.engine = engine
         self.events = events
@@ -88,6 +90,7 @@ class ZaloChannel:
         self._max_age = max_age_seconds
         self.max_file_bytes = max_file_bytes
         self._now_ms = now_ms
+        self.rate = rate  # the OA's overall rate, shared with every other process
         self._tasks: set[asyncio.Task] = set()
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._lock_users: dict[str, int] = {}
@@ -147,22 +150,29 @@ class ZaloChannel:
     # -- processing ------------------------------------------------------------------------------
 
     async def process(self, key: str, chat_id: str | None) -> bool:
-        """Process one recorded event, in its citizen's order; True when done."""
+        """Process one recorded event, then the events of its citizen waiting behind it (in
+        this process or received by another); True when the first is done."""
         lock_key = chat_id or ""
         lock = self._chat_locks.setdefault(lock_key, asyncio.Lock())
         self._lock_users[lock_key] = self._lock_users.get(lock_key, 0) + 1
         self._queued.add(key)
         try:
             async with lock:
-                return await self._process(key)
+                first = await self._process(key)
+                while chat_id is not None:
+                    following = await asyncio.to_thread(self.events.claim_next, chat_id)
+                    if following is None:
+                        break
+                    await self._process(following.key, following)
+                return first
         finally:
             self._queued.discard(key)
             self._lock_users[lock_key] -= 1
             if not self._lock_users[lock_key]:
                 del self._lock_users[lock_key], self._chat_locks[lock_key]
 
-    async def _process(self, key: str) -> bool:
-        record = await self.events.run(self.events.claim, key)
+    async def _process(self, key: str, record: EventRecord | None = None) -> bool:
+        record = record or await self.events.run(self.events.claim, key)
         if record is None:
             return False
         try:
@@ -220,8 +230,12 @@ class ZaloChannel:
     async def _deliver_replies(
         self, key: str, chat_id: str | None, replies: list[dict], already_sent: int
     ) -> None:
+        count = len(replies) - already_sent
+        turns = self.rate.turns(CHANNEL, count) if self.rate and chat_id is not None else None
         for index in range(already_sent, len(replies)):
             if chat_id is not None:
+                if turns is not None:
+                    await anext(turns)  # this reply's send slot in the OA's shared rate
                 try:
                     await self.send(chat_id, OutboundMessage.from_json(replies[index]))
                 except DeliveryError as error:

@@ -7,6 +7,13 @@ engine's replies stored) → done (replies sent). A retry after "handled" only s
 not yet sent. Claims are single UPDATE … RETURNING statements, so processes may share the
 table. The payload and chat id (they identify the citizen) are erased once the event is done.
 
+One citizen's events are handled one at a time, in the order they were received, whichever
+process received them: an event is claimable only when no earlier event of its chat is still
+open (pending, handled but not all replies sent, or processing under a live claim), and
+whoever finishes an event claims the chat's next one (`claim_next`). Each claim is one atomic
+UPDATE, and an event is recorded before anyone tries to claim it, so a finisher either sees the
+next event or its receiver's own claim finds the chat free.
+
 Synchronous statements: the channel runs them in a worker thread.
 """
 
@@ -88,13 +95,53 @@ class ZaloEventLog:
             ),
         )
 
+    @staticmethod
+    def _open_before(received_at, chat_id, now: dt.datetime):
+        """An earlier event of the same chat that still holds the chat's turn."""
+        earlier = zalo_events.alias("earlier")
+        return (
+            select(earlier.c.key)
+            .where(
+                earlier.c.chat_id == chat_id,
+                earlier.c.received_at < received_at,
+                or_(
+                    earlier.c.attempts < MAX_ATTEMPTS,
+                    and_(
+                        earlier.c.replies.is_not(None), earlier.c.received_at > now - REPLY_HORIZON
+                    ),
+                ),
+                or_(
+                    earlier.c.status.in_(("pending", "handled")),
+                    and_(earlier.c.status == "processing", earlier.c.claimed_until >= now),
+                ),
+            )
+            .exists()
+        )
+
+    def claim_next(self, chat_id: str) -> EventRecord | None:
+        """The chat's next waiting event, claimed, if its turn has come (the caller has just
+        finished the one before)."""
+        table = zalo_events.c
+        with self._engine.begin() as connection:
+            following = connection.execute(
+                select(table.key)
+                .where(table.chat_id == chat_id, table.status == "pending")
+                .order_by(table.received_at)
+                .limit(1)
+            ).scalar()
+        return None if following is None else self.claim(following)
+
     def claim(self, key: str) -> EventRecord | None:
         now = _now()
         table = zalo_events.c
         with self._engine.begin() as connection:
             row = connection.execute(
                 update(zalo_events)
-                .where(table.key == key, self._due(now))
+                .where(
+                    table.key == key,
+                    self._due(now),
+                    ~self._open_before(table.received_at, table.chat_id, now),
+                )
                 .values(
                     status="processing",
                     attempts=table.attempts + 1,

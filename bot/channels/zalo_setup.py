@@ -13,6 +13,7 @@ from bot.channels.zalo_log import ZaloEventLog
 from bot.channels.zalo_rules import MESSAGE_TYPES, ZaloRules, ZaloRulesConfig
 from bot.channels.zalo_tokens import TokenKeeper
 from bot.contacts import ContactRegistry
+from bot.ratelimit import SharedSlots
 from bot.settings import BotSettings
 from feedback_api.client import FeedbackClient
 from handlers.engine import Engine
@@ -43,6 +44,7 @@ def build_zalo(
     contacts: ContactRegistry,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    rate: SharedSlots | None = None,
 ) -> ZaloChannel:
     api = ZaloApi(
         api_url=settings.zalo_api_url,
@@ -63,6 +65,7 @@ def build_zalo(
         oa_secret_key=settings.zalo_oa_secret_key.get_secret_value(),
         max_age_seconds=settings.zalo_webhook_max_age_seconds,
         max_file_bytes=settings.max_photo_bytes,
+        rate=rate,
     )
 
 

@@ -9,9 +9,11 @@ apart, capacity about 1/30 s of sending), so no one-second window at the platfor
 the limit; reserving up to `HORIZON` seconds ahead lets a worker keep sending while its next
 round trip to the database is in flight, so the rate does not depend on that round trip.
 
-Replies to individual citizens are not held back by campaigns: the outbox debits the bucket
-when it leases them (it may go into debt), and campaigns wait until the debt is paid. A 429
-pauses the bucket for everyone for `retry_after`.
+It is the one rate mechanism for everything that sends as the bot, in every process: campaign
+workers `take` slots within a short horizon; the outbox sender and the replies to citizens who
+just wrote `reserve` slots for what they are about to send (`reserve` may run into debt, so
+they go first and campaigns wait until the debt is paid). One row per platform (`telegram`,
+`zalo`), each with its own rate. A 429 pauses the bucket for everyone for `retry_after`.
 """
 
 from __future__ import annotations
@@ -19,33 +21,39 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from feedback_api.broadcasts.models import RateBucket
 from feedback_api.settings import Settings
 
 TELEGRAM = "telegram"
+ZALO = "zalo"
 HORIZON = 0.5  # seconds of future slots one take may reserve
 MAX_DEBT_SECONDS = 2.0  # replies may borrow at most this many seconds of campaign sending
 
 
-def rate_of(settings: Settings) -> float:
-    return settings.broadcast_per_second * settings.broadcast_rate_safety
+def rate_of(settings: Settings, name: str = TELEGRAM) -> float:
+    """Sends per second for one platform's bucket, with the safety margin."""
+    per_second = settings.zalo_per_second if name == ZALO else settings.broadcast_per_second
+    return per_second * settings.broadcast_rate_safety
 
 
 def capacity_of(rate: float) -> float:
     return max(1.0, rate / 30.0)
 
 
-def _locked(db_session: Session, name: str, rate: float, now: float) -> RateBucket:
+def _locked(
+    db_session: Session, name: str, rate: float, now: float, capacity: float | None = None
+) -> RateBucket:
+    capacity = capacity_of(rate) if capacity is None else capacity
     db_session.exec(update(RateBucket).where(RateBucket.name == name).values(name=name))
     bucket = db_session.get(RateBucket, name, populate_existing=True)
     if bucket is None:  # first use: create it; a concurrent creator wins, then we lock theirs
         try:
             with db_session.begin_nested():
-                db_session.add(RateBucket(name=name, tokens=capacity_of(rate), stamp=now))
+                db_session.add(RateBucket(name=name, tokens=capacity, stamp=now))
         except IntegrityError:
             pass
         db_session.exec(update(RateBucket).where(RateBucket.name == name).values(name=name))
@@ -53,7 +61,7 @@ def _locked(db_session: Session, name: str, rate: float, now: float) -> RateBuck
     if now > bucket.stamp:
         start = max(bucket.stamp, min(now, bucket.paused_until))
         refill = max(0.0, now - start) * rate
-        bucket.tokens = min(capacity_of(rate), bucket.tokens + refill)
+        bucket.tokens = min(capacity, bucket.tokens + refill)
         bucket.stamp = now
     return bucket
 
@@ -75,7 +83,7 @@ def take(
     """Reserve up to `wanted` send slots within `horizon` seconds. Returns (slot times as epoch
     seconds, seconds until the next slot could be reserved). The caller commits, so the slots
     and the deliveries they start land together."""
-    rate = rate_of(settings)
+    rate = rate_of(settings, name)
     now = clock()
     bucket = _locked(db_session, name, rate, now)
     slots: list[float] = []
@@ -90,6 +98,61 @@ def take(
     return slots, wait
 
 
+def reserve(
+    *,
+    db_session: Session,
+    settings: Settings,
+    count: int,
+    name: str = TELEGRAM,
+    clock: Callable[[], float] = time.time,
+) -> list[float]:
+    """`count` send slots (epoch seconds), evenly spaced after every slot reserved before, with
+    no horizon: a sender about to deliver a batch takes its place in the one queue of the bot's
+    sends, in whichever process it runs, and campaigns wait behind it. The caller commits."""
+    if count <= 0:
+        return []
+    rate = rate_of(settings, name)
+    now = clock()
+    bucket = _locked(db_session, name, rate, now)
+    slots = []
+    for _ in range(count):
+        slots.append(_next_slot(bucket, rate, now))
+        bucket.tokens -= 1
+    db_session.add(bucket)
+    return slots
+
+
+def admit(
+    *,
+    db_session: Session,
+    name: str,
+    limit: int,
+    window: float,
+    clock: Callable[[], float] = time.time,
+) -> bool:
+    """A keyed limit in the same table (`limit` per `window` seconds, bursting to `limit`):
+    True and one token taken, or False. For limits that must hold across processes per caller
+    (status lookups, logins per address). The caller commits."""
+    bucket = _locked(db_session, name, limit / window, clock(), capacity=float(limit))
+    allowed = bucket.tokens >= 1.0
+    if allowed:
+        bucket.tokens -= 1.0
+    db_session.add(bucket)
+    return allowed
+
+
+def forget_idle(
+    *, db_session: Session, prefix: str, window: float, clock: Callable[[], float] = time.time
+) -> int:
+    """Delete keyed buckets (names starting with `prefix`) untouched for a whole window: full
+    again, hence the same as no row. The caller commits."""
+    return db_session.exec(
+        delete(RateBucket).where(
+            col(RateBucket.name).startswith(prefix), col(RateBucket.stamp) < clock() - window
+        )
+    ).rowcount
+
+
 def debit(
     *,
     db_session: Session,
@@ -101,7 +164,7 @@ def debit(
     """Replies (outbox) went out of the same bot: campaigns give way to them."""
     if count <= 0:
         return
-    rate = rate_of(settings)
+    rate = rate_of(settings, name)
     bucket = _locked(db_session, name, rate, clock())
     bucket.tokens = max(-MAX_DEBT_SECONDS * rate, bucket.tokens - count)
     db_session.add(bucket)
@@ -117,9 +180,13 @@ def pause(
 ) -> None:
     """The platform answered 429 retry_after: every worker holds until then, then no burst."""
     now = clock()
-    bucket = _locked(db_session, name, rate_of(settings), now)
+    rate = rate_of(settings, name)
+    bucket = _locked(db_session, name, rate, now)
+    # The last slot already handed out (a debt is slots reserved ahead, by `reserve` without a
+    # horizon): new slots must come after it as well as after the pause.
+    owed_until = max(now, bucket.paused_until) + max(0.0, -bucket.tokens) / rate
     bucket.paused_until = max(bucket.paused_until, now + seconds)
-    # Slots reserved before the 429 lie before the end of the pause (the horizon is shorter
-    # than any retry_after Telegram sends), so the count restarts from empty: no burst after.
-    bucket.tokens = 0.0
+    # No burst after the pause: the count restarts from empty, less whatever was reserved
+    # beyond the pause.
+    bucket.tokens = -max(0.0, owed_until - bucket.paused_until) * rate
     db_session.add(bucket)

@@ -61,7 +61,7 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
 
 def login_officer(request: Request, db, settings: Settings, username: str, password: str):
     """Shared by the JSON login and the login form: throttled per address, then per account."""
-    if not request.app.state.login_limiter.allow(client_ip(request)):
+    if not request.app.state.login_limiter.allow(client_ip(request), db_session=db):
         raise service.LoginError("Bạn đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.")
     officer = service.authenticate(
         db_session=db,

@@ -12,6 +12,9 @@ from feedback_api.outbox.schemas import (
     LeasedMessage,
     LeasedMessages,
     LeaseRequest,
+    PauseRequest,
+    Slots,
+    SlotsRequest,
 )
 from feedback_api.permissions import NotFound
 from feedback_api.subscriptions import service as subscriptions
@@ -30,6 +33,26 @@ def lease(
     return LeasedMessages(
         data=[LeasedMessage.model_validate(m, from_attributes=True) for m in messages],
         count=len(messages),
+    )
+
+
+@router.post("/slots", response_model=Slots)
+def slots(
+    data: SlotsRequest, db: SessionDep, settings: SettingsDep, _caller: ServiceCaller
+) -> Slots:
+    return Slots(
+        slots=service.reserve_slots(
+            db_session=db, settings=settings, channel=data.channel, count=data.count
+        )
+    )
+
+
+@router.post("/pause", status_code=204)
+def pause(
+    data: PauseRequest, db: SessionDep, settings: SettingsDep, _caller: ServiceCaller
+) -> None:
+    service.pause_sending(
+        db_session=db, settings=settings, channel=data.channel, seconds=data.seconds
     )
 
 

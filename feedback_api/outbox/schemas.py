@@ -43,3 +43,23 @@ class AckResult(BaseModel):
     id: int
     state: str
     accepted: bool
+
+
+class SlotsRequest(BaseModel):
+    """Send slots for `count` messages on one platform (its shared rate bucket)."""
+
+    channel: Literal["telegram", "zalo"]
+    count: int = Field(ge=1, le=500)
+
+
+class Slots(BaseModel):
+    """Wall-clock moments (epoch seconds), one per message, at which it may leave."""
+
+    slots: list[float]
+
+
+class PauseRequest(BaseModel):
+    """The platform answered 429 retry_after: every process holds its sends on `channel`."""
+
+    channel: Literal["telegram", "zalo"]
+    seconds: float = Field(gt=0, le=3600)

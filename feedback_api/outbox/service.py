@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from sqlalchemy import exists, text
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, or_, select
 
 from feedback_api.broadcasts import ratebucket
@@ -15,6 +17,9 @@ from feedback_api.outbox.models import OutboxMessage, OutboxState
 from feedback_api.settings import Settings
 
 MAX_ATTEMPTS = 8
+PER_CHAT_SECONDS = 1.0  # Telegram: about one message a second to one chat
+# PostgreSQL advisory lock key (any constant unique to this purpose): one lease at a time.
+LEASE_LOCK = 0x4C4E_0001
 
 
 def enqueue(
@@ -82,24 +87,40 @@ def lease(
 ) -> list[OutboxMessage]:
     """Hand out up to `limit` due messages, each under a fresh lease token.
 
-    On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several senders lease concurrently without
-    taking the same rows; SQLite serialises writers, which gives the same guarantee. With
-    `settings`, the messages are debited from the campaigns' shared rate bucket: replies to
-    individual citizens go first, campaigns wait for the slots they used.
+    One citizen's messages are with one sender at a time, whichever process it runs in: a
+    citizen with a message under a live lease, or one sent less than PER_CHAT_SECONDS ago, is
+    skipped (their messages wait for the next lease), so the per-chat limit and the order of a
+    citizen's messages hold across processes. On PostgreSQL leases take turns on an advisory
+    lock (a lease is one short transaction) — without it two concurrent leases could each take
+    a different message of the same citizen; SQLite serialises writers anyway.
+
+    `settings` is accepted for compatibility; the rate is no longer debited here: the sender
+    reserves its send slots from the shared bucket once it knows each message's platform.
     """
     now = now or utcnow()
+    postgres = not is_sqlite(db_session.get_bind())
+    if postgres:
+        db_session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=LEASE_LOCK))
     due = or_(
         col(OutboxMessage.state) == OutboxState.PENDING,
         (col(OutboxMessage.state) == OutboxState.LEASED)
         & (col(OutboxMessage.lease_expires_at) < now),
     )
+    other = aliased(OutboxMessage)
+    busy = exists().where(
+        other.citizen_ref == OutboxMessage.citizen_ref,
+        or_(
+            (other.state == OutboxState.LEASED) & (other.lease_expires_at >= now),
+            other.sent_at > now - dt.timedelta(seconds=PER_CHAT_SECONDS),
+        ),
+    )
     query = (
         select(OutboxMessage)
-        .where(due, col(OutboxMessage.not_before) <= now)
+        .where(due, col(OutboxMessage.not_before) <= now, ~busy)
         .order_by(col(OutboxMessage.id))
         .limit(limit)
     )
-    if not is_sqlite(db_session.get_bind()):
+    if postgres:
         query = query.with_for_update(skip_locked=True)
     messages = list(db_session.exec(query))
     for message in messages:
@@ -108,10 +129,24 @@ def lease(
         message.lease_expires_at = now + dt.timedelta(seconds=lease_seconds)
         message.attempts += 1
         db_session.add(message)
-    if settings is not None and messages:
-        ratebucket.debit(db_session=db_session, settings=settings, count=len(messages))
     db_session.commit()
     return messages
+
+
+def reserve_slots(
+    *, db_session: Session, settings: Settings, channel: str, count: int
+) -> list[float]:
+    """Send slots (epoch seconds) from the platform's shared bucket, for messages a sender or
+    a conversation is about to send as the bot; the same bucket paces campaigns."""
+    slots = ratebucket.reserve(db_session=db_session, settings=settings, count=count, name=channel)
+    db_session.commit()
+    return slots
+
+
+def pause_sending(*, db_session: Session, settings: Settings, channel: str, seconds: float) -> None:
+    """A 429 seen by any process pauses the platform's shared bucket for all of them."""
+    ratebucket.pause(db_session=db_session, settings=settings, seconds=seconds, name=channel)
+    db_session.commit()
 
 
 def ack(

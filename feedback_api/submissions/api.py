@@ -107,7 +107,7 @@ def status_lookup(
     which looks codes up on behalf of many citizens from one address, may name the citizen
     (X-Citizen-Ref) so the limit applies per citizen instead; anyone else's header is ignored.
     """
-    if not request.app.state.status_limiter.allow(lookup_key(request, settings)):
+    if not request.app.state.status_limiter.allow(lookup_key(request, settings), db_session=db):
         raise HTTPException(
             429,
             "Bạn tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.",

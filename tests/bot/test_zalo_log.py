@@ -41,3 +41,20 @@ def test_an_event_the_engine_keeps_failing_on_stops_after_its_attempts(tmp_path)
         log.failed("msg:b", "engine error")
     assert log.claim("msg:b") is None and log.retryable() == []
     engine.dispose()
+
+
+def test_one_citizens_events_take_turns_whichever_process_received_them(tmp_path):
+    engine = make_bot_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    here, there = ZaloEventLog(engine), ZaloEventLog(engine)  # two processes, one database
+    here.record("msg:1", "7", {"n": 1})
+    there.record("msg:2", "7", {"n": 2})  # the citizen's next message reached the other one
+    there.record("msg:3", "8", {"n": 3})  # another citizen
+    assert there.claim("msg:2") is None  # its turn has not come: msg:1 is still waiting
+    assert there.claim("msg:3") is not None  # another citizen is not held up
+    assert here.claim("msg:1") is not None
+    assert there.claim("msg:2") is None  # msg:1 is being handled
+    here.done("msg:1", sent=1)
+    following = here.claim_next("7")  # whoever finishes msg:1 takes the next one
+    assert following is not None and following.payload == {"n": 2}
+    assert here.claim_next("7") is None
+    engine.dispose()
