@@ -16,7 +16,8 @@ import logging
 import re
 import uuid
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
+from starlette.datastructures import Headers, MutableHeaders
 
 REQUEST_ID = contextvars.ContextVar("request_id", default=None)
 HEADER = "X-Request-ID"
@@ -24,19 +25,34 @@ _VALID_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access")
 
 
-def install(app: FastAPI) -> None:
-    """Give every request an id (the proxy's, when well-formed) and answer it in a header."""
+class RequestIds:
+    """Give every request an id (the proxy's, when well-formed) and answer it in a header.
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next):
-        supplied = request.headers.get(HEADER, "")
+    Pure ASGI (see feedback_api.ops.metrics.RequestMetrics for why)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        supplied = Headers(scope=scope).get(HEADER, "")
         value = supplied if _VALID_ID.fullmatch(supplied) else uuid.uuid4().hex
         # Not reset afterwards: uvicorn writes the access line when the response is sent,
         # after this returns; each request runs in its own task, so nothing leaks across.
         REQUEST_ID.set(value)
-        response = await call_next(request)
-        response.headers[HEADER] = value
-        return response
+
+        async def with_id(message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[HEADER] = value
+            await send(message)
+
+        await self.app(scope, receive, with_id)
+
+
+def install(app: FastAPI) -> None:
+    app.add_middleware(RequestIds)
 
 
 class JsonFormatter(logging.Formatter):

@@ -1,8 +1,8 @@
 """Reading the inbox: filters, diacritic-blind full-text search, keyset pagination, similarity.
 
 Search runs on `search_text`, the folded form of the submission (faq's normaliser), so
-"lua dao" finds "lừa đảo". SQLite uses an FTS5 index, PostgreSQL a GIN full-text index (both
-created by the migrations); every query word must match, as a prefix.
+"lua dao" finds "lừa đảo". SQLite uses an FTS5 index, PostgreSQL a stored tsvector column with
+a GIN index (both created by the migrations); every query word must match, as a prefix.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import or_
+from sqlalchemy import literal, or_
 from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, func, select
 
@@ -26,6 +26,40 @@ from feedback_api.units.models import Unit
 
 PAGE_SIZE = 25
 MAX_PAGE = 200
+# Counts stop here: "1000+" tells an officer as much as 734,112 does, and counting a million
+# rows on every page view was what made the inbox slow at province scale (README, load
+# benchmark). Below it, counts are exact.
+COUNT_LIMIT = 1000
+
+
+class Count(int):
+    """A count that may have stopped at COUNT_LIMIT: compares and adds as the number counted,
+    prints "1000+" when there were more (so a page shows it honestly without a special case).
+    """
+
+    exact: bool
+
+    def __new__(cls, value: int, exact: bool = True) -> Count:
+        count = super().__new__(cls, value)
+        count.exact = exact
+        return count
+
+    def __str__(self) -> str:
+        return f"{int(self)}" if self.exact else f"{int(self)}+"
+
+    __repr__ = __str__
+
+
+def limited_count(db_session: Session, conditions) -> Count:
+    """How many rows match, counted up to COUNT_LIMIT + 1 and no further.
+
+    `SELECT 1 … LIMIT n` under the count lets each database stop early and read an index
+    alone (no row is fetched): the cost is bounded whatever the table's size."""
+    matching = select(literal(1)).select_from(Submission).where(*conditions)
+    counted = db_session.exec(
+        select(func.count()).select_from(matching.limit(COUNT_LIMIT + 1).subquery())
+    ).one()
+    return Count(COUNT_LIMIT, exact=False) if counted > COUNT_LIMIT else Count(counted)
 
 
 @dataclass(frozen=True)
@@ -52,9 +86,9 @@ def _search_clause(db_session: Session, query_text: str):
             "submission.id IN (SELECT rowid FROM submission_fts WHERE submission_fts MATCH :match)"
         ).bindparams(match=match)
     tsquery = " & ".join(f"{w}:*" for w in words)
-    return sql_text(
-        "to_tsvector('simple', submission.search_text) @@ to_tsquery('simple', :tsq)"
-    ).bindparams(tsq=tsquery)
+    return sql_text("submission.search_vector @@ to_tsquery('simple', :tsq)").bindparams(
+        tsq=tsquery
+    )
 
 
 OPEN = [s.value for s in Status if s not in CLOSED]
@@ -170,8 +204,8 @@ def inbox(
     before_id: int | None = None,
     limit: int = PAGE_SIZE,
     sort: str = "newest",
-) -> tuple[list[Submission], int, int | None]:
-    """One page plus the total count and the cursor of the next page.
+) -> tuple[list[Submission], Count, int | None]:
+    """One page plus its count (exact up to COUNT_LIMIT) and the cursor of the next page.
 
     Newest first pages by id (keyset: stable while tips arrive); the deadline and priority
     orders page by offset, and their cursor is that offset. Callers treat it as opaque."""
@@ -188,52 +222,43 @@ def inbox(
         page_query = page_query.order_by(col(Submission.id).desc())
         rows = list(db_session.exec(page_query.limit(limit + 1)))
         next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    count = db_session.exec(select(func.count()).select_from(Submission).where(*conditions)).one()
-    return rows[:limit], count, next_cursor
+    return rows[:limit], limited_count(db_session, conditions), next_cursor
 
 
-def overdue_count(*, db_session: Session, actor: Actor, flt: InboxFilter) -> int:
+def overdue_count(*, db_session: Session, actor: Actor, flt: InboxFilter) -> Count:
     """Open items past their deadline under the current filters (status and overdue ignored),
     for the inbox's "Quá hạn" tab."""
     late = InboxFilter(**{**flt.__dict__, "status": None, "overdue": True})
-    conditions = _scoped(db_session, actor, late)
-    return db_session.exec(select(func.count()).select_from(Submission).where(*conditions)).one()
+    return limited_count(db_session, _scoped(db_session, actor, late))
 
 
-def status_counts(*, db_session: Session, actor: Actor, flt: InboxFilter) -> dict[str, int]:
+def status_counts(*, db_session: Session, actor: Actor, flt: InboxFilter) -> dict[str, Count]:
     """Counts per status for the inbox's tabs (the status filter itself is ignored).
 
-    One COUNT per status rather than a GROUP BY: each is a range scan of the (status, unit_id)
-    index, where a GROUP BY over a unit sub-select made SQLite visit every row (170 ms at
-    100,000 submissions, benchmarks/api_bench.py).
+    One limited COUNT per status rather than a GROUP BY: each is a range scan of the
+    (status, unit_id) index that stops after COUNT_LIMIT rows, where a GROUP BY over a unit
+    sub-select made SQLite visit every row (170 ms at 100,000 submissions,
+    benchmarks/api_bench.py) and exact counts grew with the table.
     """
     scoped = InboxFilter(**{**flt.__dict__, "status": None})
     conditions = _scoped(db_session, actor, scoped)
-    counts = {}
-    for status in Status:
-        counts[status.value] = db_session.exec(
-            select(func.count())
-            .select_from(Submission)
-            .where(Submission.status == status.value, *conditions)
-        ).one()
-    return counts
+    return {
+        status.value: limited_count(db_session, [Submission.status == status.value, *conditions])
+        for status in Status
+    }
 
 
-def nav_counts(*, db_session: Session, actor: Actor) -> dict[str, int]:
+def nav_counts(*, db_session: Session, actor: Actor) -> dict[str, Count]:
     """The navigation's counts: new items in the officer's reach (routed to their commune they
     show at once), and open items assigned to them ("Giao cho tôi")."""
     if not actor.can(Action.VIEW_SUBMISSIONS):
         return {}
     scope = _scoped(db_session, actor, InboxFilter())
-    count = select(func.count()).select_from(Submission)
-    new = db_session.exec(count.where(Submission.status == Status.NEW.value, *scope)).one()
-    mine = db_session.exec(
-        count.where(
-            Submission.assigned_to_id == actor.officer_id,
-            col(Submission.status).in_(OPEN),
-            *scope,
-        )
-    ).one()
+    new = limited_count(db_session, [Submission.status == Status.NEW.value, *scope])
+    mine = limited_count(
+        db_session,
+        [Submission.assigned_to_id == actor.officer_id, col(Submission.status).in_(OPEN), *scope],
+    )
     return {"new": new, "mine": mine}
 
 
