@@ -155,7 +155,7 @@ def run_intake(backend, url, workdir, processes, count, args, report) -> None:
     """`count` tips from `args.connections` connections over `processes` server processes."""
     prefix = f"load-{backend[:2].lower()}-{processes}p-{time.monotonic_ns()}"
     bodies = [b.decode() for b in api_bench.intake_payloads(count, prefix, args.seed)]
-    warm = [b.decode() for b in api_bench.intake_payloads(100, prefix + "-warm", args.seed + 1)]
+    warm = [b.decode() for b in api_bench.intake_payloads(100, "warm-" + prefix, args.seed + 1)]
     config_path = workdir / f"{prefix}.json"
     engine = make_engine(url)
     servers = []
@@ -402,8 +402,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.submissions = min(args.submissions, 20_000)
-        args.requests = min(args.requests, 1_500)
-        args.inbox_requests = min(args.inbox_requests, 20)
+        args.requests = min(args.requests, 1_000)
+        args.inbox_requests = min(args.inbox_requests, 10)
         args.timeout = min(args.timeout, 120.0)
     return args
 

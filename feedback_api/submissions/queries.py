@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import literal, or_
+from sqlalchemy import column, literal, literal_column, or_, table
 from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, func, select
 
@@ -50,12 +50,94 @@ class Count(int):
     __repr__ = __str__
 
 
+_FTS = table("submission_fts", column("rowid"))
+
+
+@dataclass(frozen=True)
+class _FtsMatch:
+    """A text search on SQLite, applied as a join that the FTS5 index drives newest first
+    (ORDER BY its rowid DESC) and stops at the LIMIT; as `id IN (SELECT rowid … MATCH)` SQLite
+    collected every match first (150,000 rows for "lua dao" at a million submissions)."""
+
+    query: str
+
+
+@dataclass(frozen=True)
+class _TsSearch:
+    """A text search on PostgreSQL: `search_vector @@ tsquery`, tried first on a window of
+    the newest rows in reach (see `_windowed`)."""
+
+    tsquery: str
+
+    def clause(self, vector=None):
+        vector = vector if vector is not None else literal_column("submission.search_vector")
+        return vector.op("@@")(func.to_tsquery("simple", self.tsquery))
+
+
+# Rows (newest first, in reach, other filters applied) a PostgreSQL text search reads before
+# it falls back on the GIN index alone.
+SEARCH_WINDOW = 20_000
+
+
+def _where(query, conditions: list):
+    """`query` (over submission) restricted by `conditions`, an FTS5 match joined."""
+    for match in (c for c in conditions if isinstance(c, _FtsMatch)):
+        query = query.join(_FTS, _FTS.c.rowid == Submission.id).where(
+            sql_text("submission_fts MATCH :fts").bindparams(fts=match.query)
+        )
+    plain = [c.clause() if isinstance(c, _TsSearch) else c for c in conditions]
+    return query.where(*(c for c in plain if not isinstance(c, _FtsMatch)))
+
+
+def _windowed(db_session: Session, columns: list, conditions: list, limit: int):
+    """Up to `limit` rows of `columns` (Submission.id first) matching a PostgreSQL text
+    search, newest first, read from the newest SEARCH_WINDOW rows in reach; and whether that
+    window held everything in reach (the answer is then complete).
+
+    Why a window: with the GIN index the planner either walks the primary key backwards
+    testing each row (fast when the words are common) or collects every match in a bitmap
+    (fast when they are rare), and it chooses by an estimate that prefix queries get wrong
+    by several times: "lua dao" for one commune, read as a bitmap, took 1.8 s at a million
+    submissions. Reading the window is bounded work; `LIMIT` inside a derived table lets the
+    executor stop as soon as enough rows matched."""
+    searches = [c for c in conditions if isinstance(c, _TsSearch)]
+    others = [c for c in conditions if not isinstance(c, _TsSearch)]
+    vector = literal_column("submission.search_vector").label("search_vector")
+    window = (
+        select(*columns, vector)
+        .where(*others)
+        .order_by(col(Submission.id).desc())
+        .limit(SEARCH_WINDOW)
+        .subquery()
+    )
+    picked = [window.c[c.key] for c in columns]
+    rows = list(
+        db_session.exec(
+            select(*picked)
+            .where(*(s.clause(window.c.search_vector) for s in searches))
+            .order_by(picked[0].desc())
+            .limit(limit)
+        )
+    )
+    if len(rows) >= limit:
+        return rows, False
+    in_window = select(literal(1)).where(*others).limit(SEARCH_WINDOW).subquery()
+    seen = db_session.exec(select(func.count()).select_from(in_window)).one()
+    return rows, seen < SEARCH_WINDOW
+
+
+def _newest_first(query, conditions: list):
+    if any(isinstance(c, _FtsMatch) for c in conditions):
+        return query.order_by(_FTS.c.rowid.desc())
+    return query.order_by(col(Submission.id).desc())
+
+
 def limited_count(db_session: Session, conditions) -> Count:
     """How many rows match, counted up to COUNT_LIMIT + 1 and no further.
 
     `SELECT 1 … LIMIT n` under the count lets each database stop early and read an index
     alone (no row is fetched): the cost is bounded whatever the table's size."""
-    matching = select(literal(1)).select_from(Submission).where(*conditions)
+    matching = _where(select(literal(1)).select_from(Submission), conditions)
     counted = db_session.exec(
         select(func.count()).select_from(matching.limit(COUNT_LIMIT + 1).subquery())
     ).one()
@@ -76,36 +158,49 @@ class InboxFilter:
     q: str | None = None
 
 
-def _search_clause(db_session: Session, query_text: str):
+def _search_clause(db_session: Session, query_text: str, *, joined: bool = False):
     words = [w for w in tokens(query_text) if w.isalnum()][:12]
     if not words:
         return None
     if is_sqlite(db_session.get_bind()):
         match = " ".join(f'"{w}"*' for w in words)
+        if joined:
+            return _FtsMatch(match)
         return sql_text(
             "submission.id IN (SELECT rowid FROM submission_fts WHERE submission_fts MATCH :match)"
         ).bindparams(match=match)
-    tsquery = " & ".join(f"{w}:*" for w in words)
-    return sql_text("submission.search_vector @@ to_tsquery('simple', :tsq)").bindparams(
-        tsq=tsquery
-    )
+    search = _TsSearch(" & ".join(f"{w}:*" for w in words))
+    return search if joined else search.clause()
 
 
 OPEN = [s.value for s in Status if s not in CLOSED]
 
 
-def _in_units(path: str):
-    return col(Submission.unit_id).in_(select(Unit.id).where(col(Unit.path).startswith(path)))
+def _in_units(db_session: Session, path: str):
+    """Submissions of the units under `path`, or None when that is every unit.
+
+    On PostgreSQL the unit ids are read first and named in the query: a sub-select on
+    `path LIKE '/1/%'` is estimated at one unit, and with that guess the planner ran the text
+    search once per unit as a bitmap (12 s for "lua dao" at a million submissions). The whole
+    tree needs no condition at all. SQLite plans the sub-select well and keeps it."""
+    within = select(Unit.id).where(col(Unit.path).startswith(path))
+    if is_sqlite(db_session.get_bind()):
+        return col(Submission.unit_id).in_(within)
+    ids = list(db_session.exec(within))
+    if len(ids) == db_session.exec(select(func.count()).select_from(Unit)).one():
+        return None
+    return col(Submission.unit_id).in_(ids or [-1])
 
 
 def _scoped(db_session: Session, actor: Actor, flt: InboxFilter):
     actor.require(Action.VIEW_SUBMISSIONS)
     # Scope by a sub-select of unit ids rather than a join: the database can then use the
     # submission indexes ((status, unit_id), unit_id) directly (benchmarks/api_bench.py).
-    conditions = [_in_units(actor.unit_path)]
+    conditions = [_in_units(db_session, actor.unit_path)]
     if flt.unit_id is not None:
         unit = db_session.get(Unit, flt.unit_id)
-        conditions.append(_in_units(unit.path if unit else "/none/"))
+        conditions.append(_in_units(db_session, unit.path if unit else "/none/"))
+    conditions = [c for c in conditions if c is not None]
     if flt.kind:
         conditions.append(Submission.kind == Kind(flt.kind))
     if flt.status:
@@ -134,8 +229,8 @@ def _scoped(db_session: Session, actor: Actor, flt: InboxFilter):
 def _search(db_session: Session, query_text: str):
     """Words in the text, or a tracking code however it was typed ("ln-abcd-1234",
     "LN ABCD 1234", "lnabcd1234"): officers paste codes citizens read out over the phone."""
-    clause = _search_clause(db_session, query_text)
     code = tracking.canonical(query_text)
+    clause = _search_clause(db_session, query_text, joined=not code)
     by_code = Submission.tracking_code == code if code else None
     if clause is None or by_code is None:  # both None: nothing to search for, no filter
         return clause if by_code is None else by_code
@@ -171,7 +266,9 @@ def _segmented_page(
     for segment in _SEGMENTS[sort]:
         where = (*conditions, segment)
         if skip:
-            size = db_session.exec(select(func.count()).select_from(Submission).where(*where)).one()
+            size = db_session.exec(
+                _where(select(func.count()).select_from(Submission), list(where))
+            ).one()
             if skip >= size:
                 skip -= size
                 continue
@@ -179,8 +276,7 @@ def _segmented_page(
         # for whole rows made SQLite read every open row in reach to sort them (230 ms).
         ids = list(
             db_session.exec(
-                select(Submission.id)
-                .where(*where)
+                _where(select(Submission.id), list(where))
                 .order_by(col(Submission.due_at), col(Submission.id))
                 .offset(skip)
                 .limit(limit + 1 - len(rows))
@@ -211,25 +307,101 @@ def inbox(
     orders page by offset, and their cursor is that offset. Callers treat it as opaque."""
     limit = max(1, min(limit, MAX_PAGE))
     conditions = _scoped(db_session, actor, flt)
-    page_query = select(Submission).where(*conditions)
+    page_query = _where(select(Submission), conditions)
     if sort in _SEGMENTS:
         offset = max(0, before_id or 0)
         rows = _segmented_page(db_session, conditions, sort, offset, limit)
         next_cursor = offset + limit if len(rows) > limit else None
+    elif any(isinstance(c, _TsSearch) for c in conditions):
+        rows = _searched_page(db_session, conditions, before_id, limit)
+        next_cursor = rows[limit - 1].id if len(rows) > limit else None
     else:
         if before_id is not None:
             page_query = page_query.where(col(Submission.id) < before_id)
-        page_query = page_query.order_by(col(Submission.id).desc())
+        page_query = _newest_first(page_query, conditions)
         rows = list(db_session.exec(page_query.limit(limit + 1)))
         next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    if flt.q:  # the tabs' pass has counted the matches already
+        counts, _late = _counted_in_one_pass(db_session, actor, flt)
+        if flt.status:
+            count = counts[flt.status]
+        else:
+            count = Count(sum(counts.values()), all(c.exact for c in counts.values()))
+        if flt.overdue is None:
+            return rows[:limit], count, next_cursor
     return rows[:limit], limited_count(db_session, conditions), next_cursor
+
+
+def _searched_page(db_session: Session, conditions: list, before_id: int | None, limit: int):
+    """`limit` + 1 rows newest first under a PostgreSQL text search: from the window when it
+    has enough, else from the GIN index (the words are rare, so its bitmap is small)."""
+    if before_id is not None:
+        conditions = [*conditions, col(Submission.id) < before_id]
+    ids, _complete = _windowed(db_session, [Submission.id], conditions, limit + 1)
+    ids = [row[0] if isinstance(row, tuple) else row for row in ids]
+    if len(ids) <= limit:
+        query = _where(select(Submission.id), conditions).order_by(col(Submission.id).desc())
+        ids = list(db_session.exec(query.limit(limit + 1)))
+    found = {
+        s.id: s for s in db_session.exec(select(Submission).where(col(Submission.id).in_(ids)))
+    }
+    return [found[i] for i in ids]
 
 
 def overdue_count(*, db_session: Session, actor: Actor, flt: InboxFilter) -> Count:
     """Open items past their deadline under the current filters (status and overdue ignored),
     for the inbox's "Quá hạn" tab."""
+    if flt.q and flt.overdue is not False:
+        return _counted_in_one_pass(db_session, actor, flt)[1]
     late = InboxFilter(**{**flt.__dict__, "status": None, "overdue": True})
     return limited_count(db_session, _scoped(db_session, actor, late))
+
+
+def _counted_in_one_pass(
+    db_session: Session, actor: Actor, flt: InboxFilter
+) -> tuple[dict[str, Count], Count]:
+    """Status and overdue counts under a text search, from one read of the newest
+    COUNT_LIMIT + 1 matches (status and deadline only), counted here.
+
+    A limited COUNT per status would run the text search once per tab, each walking matches
+    until that status had COUNT_LIMIT of them; one pass bounds the work for all tabs. When the
+    pass is cut at its limit every count is a lower bound ("12+"), which the page shows."""
+    # The page, its tabs and its overdue count share one pass, within one transaction.
+    db_session.connection()  # begins the transaction the key names
+    key = (db_session.get_transaction(), actor.officer_id, actor.unit_path, *flt.__dict__.items())
+    memo = db_session.info.get("inbox-count-pass")
+    if memo is None or memo[0] != key:
+        memo = (key, _count_pass(db_session, actor, flt))
+        db_session.info["inbox-count-pass"] = memo
+    return memo[1]
+
+
+def _count_pass(
+    db_session: Session, actor: Actor, flt: InboxFilter
+) -> tuple[dict[str, Count], Count]:
+    conditions = _scoped(db_session, actor, InboxFilter(**{**flt.__dict__, "status": None}))
+    columns = [Submission.id, Submission.status, Submission.due_at]
+    if any(isinstance(c, _TsSearch) for c in conditions):
+        seen, complete = _windowed(db_session, columns, conditions, COUNT_LIMIT + 1)
+        exact = complete and len(seen) <= COUNT_LIMIT
+    else:
+        query = _where(select(*columns), conditions)
+        seen = list(db_session.exec(_newest_first(query, conditions).limit(COUNT_LIMIT + 1)))
+        exact = len(seen) <= COUNT_LIMIT
+    seen = seen[:COUNT_LIMIT]
+    now = utcnow()
+    by_status = {status.value: 0 for status in Status}
+    late = 0
+    for _id, status, due_at in seen:
+        by_status[status] = by_status.get(status, 0) + 1
+        if status in OPEN and _aware(due_at) < now:
+            late += 1
+    return {k: Count(v, exact) for k, v in by_status.items()}, Count(late, exact)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive UTC datetimes."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def status_counts(*, db_session: Session, actor: Actor, flt: InboxFilter) -> dict[str, Count]:
@@ -240,6 +412,8 @@ def status_counts(*, db_session: Session, actor: Actor, flt: InboxFilter) -> dic
     sub-select made SQLite visit every row (170 ms at 100,000 submissions,
     benchmarks/api_bench.py) and exact counts grew with the table.
     """
+    if flt.q:
+        return _counted_in_one_pass(db_session, actor, flt)[0]
     scoped = InboxFilter(**{**flt.__dict__, "status": None})
     conditions = _scoped(db_session, actor, scoped)
     return {

@@ -1,5 +1,6 @@
 """PostgreSQL search reads a stored tsvector column (GIN-indexed) instead of computing
-to_tsvector for every candidate row; SQLite keeps its FTS5 index.
+to_tsvector for every candidate row; SQLite keeps its FTS5 index. A (unit_id, id) index reads
+one commune's items newest first.
 
 Revision ID: 0008_perf
 Revises: 0007_forums
@@ -15,6 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("submission", schema=None) as batch_op:
+        batch_op.create_index("ix_submission_unit_id_id", ["unit_id", "id"], unique=False)
     if op.get_bind().dialect.name == "sqlite":
         return
     # Generated from search_text (already diacritic-folded in Python, so 'simple' is the
@@ -28,6 +31,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("submission", schema=None) as batch_op:
+        batch_op.drop_index("ix_submission_unit_id_id")
     if op.get_bind().dialect.name == "sqlite":
         return
     op.execute(
