@@ -124,6 +124,23 @@ def loadgen(config_path: str) -> None:
     )
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL server process on this machine (/proc): the
+    database's share of a tip. Other users of the same server are counted too, so on a shared
+    machine it is an upper bound."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:
+            continue
+        name = raw[raw.find("(") + 1 : raw.rfind(")")]
+        if name.startswith("postgres"):
+            fields = raw.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 # -- rows ----------------------------------------------------------------------------------------
 
 
@@ -184,9 +201,11 @@ def run_intake(backend, url, workdir, processes, count, args, report) -> None:
 
         send(warm)
         cpu_before = [s.cpu_seconds() for s in servers]
+        pg_before = postgres_cpu_seconds()
         log(f"[{backend}] intake: {count} tips, {processes} process(es), {args.connections} conns")
         result = send(bodies)
         cpu = sum(s.cpu_seconds() - before for s, before in zip(servers, cpu_before, strict=True))
+        pg_cpu = postgres_cpu_seconds() - pg_before
         stored = api_bench.scalar(
             engine,
             "SELECT count(*) FROM submission WHERE idempotency_key LIKE :p",
@@ -221,10 +240,20 @@ def run_intake(backend, url, workdir, processes, count, args, report) -> None:
             ok,
         )
     )
-    report.notes.append(
-        f"{backend} intake, {processes} process(es): the load generator used "
-        f"{result['cpu'] * 1000 / count:.2f} ms CPU per request."
+    client_ms = result["cpu"] * 1000 / count
+    server_ms = cpu * 1000 / count
+    note = (
+        f"{backend} intake, {processes} process(es): CPU per request — servers "
+        f"{server_ms:.2f} ms, load generator {client_ms:.2f} ms"
     )
+    if backend == "PostgreSQL":
+        pg_ms = pg_cpu * 1000 / count
+        ceiling = 2000 / (server_ms + pg_ms)
+        note += (
+            f", PostgreSQL {pg_ms:.2f} ms (all its processes on the machine); servers and "
+            f"database together could carry about {ceiling:,.0f} requests/s on 2 idle cores"
+        )
+    report.notes.append(note + ".")
 
 
 INBOX_CASES = [

@@ -132,16 +132,30 @@ def _newest_first(query, conditions: list):
     return query.order_by(col(Submission.id).desc())
 
 
+def _limited(conditions):
+    matching = _where(select(literal(1)).select_from(Submission), conditions)
+    return select(func.count()).select_from(matching.limit(COUNT_LIMIT + 1).subquery())
+
+
+def _count(counted: int) -> Count:
+    return Count(COUNT_LIMIT, exact=False) if counted > COUNT_LIMIT else Count(counted)
+
+
+def limited_counts(db_session: Session, named: dict[str, list]) -> dict[str, Count]:
+    """Several limited counts in one statement (one round trip, one compiled query)."""
+    columns = [
+        _limited(conditions).scalar_subquery().label(name) for name, conditions in named.items()
+    ]
+    row = db_session.exec(select(*columns)).one()
+    return {name: _count(value) for name, value in zip(named, row, strict=True)}
+
+
 def limited_count(db_session: Session, conditions) -> Count:
     """How many rows match, counted up to COUNT_LIMIT + 1 and no further.
 
     `SELECT 1 … LIMIT n` under the count lets each database stop early and read an index
     alone (no row is fetched): the cost is bounded whatever the table's size."""
-    matching = _where(select(literal(1)).select_from(Submission), conditions)
-    counted = db_session.exec(
-        select(func.count()).select_from(matching.limit(COUNT_LIMIT + 1).subquery())
-    ).one()
-    return Count(COUNT_LIMIT, exact=False) if counted > COUNT_LIMIT else Count(counted)
+    return _count(db_session.exec(_limited(conditions)).one())
 
 
 @dataclass(frozen=True)
@@ -186,10 +200,15 @@ def _in_units(db_session: Session, path: str):
     within = select(Unit.id).where(col(Unit.path).startswith(path))
     if is_sqlite(db_session.get_bind()):
         return col(Submission.unit_id).in_(within)
-    ids = list(db_session.exec(within))
-    if len(ids) == db_session.exec(select(func.count()).select_from(Unit)).one():
-        return None
-    return col(Submission.unit_id).in_(ids or [-1])
+    db_session.connection()  # one read per transaction: a page asks several times
+    memo = db_session.info.setdefault("inbox-units", {})
+    key = (db_session.get_transaction(), path)
+    if key not in memo:
+        memo.clear()
+        ids = list(db_session.exec(within))
+        everything = len(ids) == db_session.exec(select(func.count()).select_from(Unit)).one()
+        memo[key] = None if everything else (ids or [-1])
+    return None if memo[key] is None else col(Submission.unit_id).in_(memo[key])
 
 
 def _scoped(db_session: Session, actor: Actor, flt: InboxFilter):
@@ -381,13 +400,17 @@ def _count_pass(
 ) -> tuple[dict[str, Count], Count]:
     conditions = _scoped(db_session, actor, InboxFilter(**{**flt.__dict__, "status": None}))
     columns = [Submission.id, Submission.status, Submission.due_at]
-    if any(isinstance(c, _TsSearch) for c in conditions):
+    searched = any(isinstance(c, _TsSearch) for c in conditions)
+    complete = False
+    if searched:
+        # Words common enough to make the index slow fill the window; fewer matches there
+        # than the limit mean rare words, whose GIN bitmap is small: read it then.
         seen, complete = _windowed(db_session, columns, conditions, COUNT_LIMIT + 1)
-        exact = complete and len(seen) <= COUNT_LIMIT
-    else:
+        complete = complete or len(seen) > COUNT_LIMIT
+    if not complete:
         query = _where(select(*columns), conditions)
         seen = list(db_session.exec(_newest_first(query, conditions).limit(COUNT_LIMIT + 1)))
-        exact = len(seen) <= COUNT_LIMIT
+    exact = len(seen) <= COUNT_LIMIT
     seen = seen[:COUNT_LIMIT]
     now = utcnow()
     by_status = {status.value: 0 for status in Status}
@@ -416,10 +439,10 @@ def status_counts(*, db_session: Session, actor: Actor, flt: InboxFilter) -> dic
         return _counted_in_one_pass(db_session, actor, flt)[0]
     scoped = InboxFilter(**{**flt.__dict__, "status": None})
     conditions = _scoped(db_session, actor, scoped)
-    return {
-        status.value: limited_count(db_session, [Submission.status == status.value, *conditions])
-        for status in Status
-    }
+    return limited_counts(
+        db_session,
+        {status.value: [Submission.status == status.value, *conditions] for status in Status},
+    )
 
 
 def nav_counts(*, db_session: Session, actor: Actor) -> dict[str, Count]:
@@ -428,12 +451,17 @@ def nav_counts(*, db_session: Session, actor: Actor) -> dict[str, Count]:
     if not actor.can(Action.VIEW_SUBMISSIONS):
         return {}
     scope = _scoped(db_session, actor, InboxFilter())
-    new = limited_count(db_session, [Submission.status == Status.NEW.value, *scope])
-    mine = limited_count(
+    return limited_counts(
         db_session,
-        [Submission.assigned_to_id == actor.officer_id, col(Submission.status).in_(OPEN), *scope],
+        {
+            "new": [Submission.status == Status.NEW.value, *scope],
+            "mine": [
+                Submission.assigned_to_id == actor.officer_id,
+                col(Submission.status).in_(OPEN),
+                *scope,
+            ],
+        },
     )
-    return {"new": new, "mine": mine}
 
 
 @dataclass(frozen=True)
