@@ -58,18 +58,22 @@ def insert_row(
     caller's connection and transaction: for the intake's hot path, where the ORM's unit of
     work cost more than the statement."""
     connection.execute(
-        insert(AuditEvent.__table__).values(
-            at=at,
-            actor_id=None,
-            actor="system",
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            before=None,
-            after=_dump(after),
-            ip=None,
-        )
+        _INSERT,
+        {
+            "at": at,
+            "actor_id": None,
+            "actor": "system",
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "before": None,
+            "after": _dump(after),
+            "ip": None,
+        },
     )
+
+
+_INSERT = insert(AuditEvent.__table__)
 
 
 def browse(

@@ -78,10 +78,10 @@ WEBHOOK_CHANNELS = {"/telegram/webhook": "telegram", "/zalo/webhook": "zalo"}
 router = APIRouter(include_in_schema=False)
 
 
-def remember_route(request: Request) -> None:
+async def remember_route(request: Request) -> None:
     """An app-wide dependency: note the matched route's template where the middleware finds
     it (request.state is shared; the scope the middleware holds may not get the route when
-    an endpoint raises)."""
+    an endpoint raises). `async` so that FastAPI does not send it to the thread pool."""
     route = request.scope.get("route")
     path = getattr(route, "path", None)
     if isinstance(path, str):

@@ -7,9 +7,11 @@ REST API and the web view cannot disagree on who may do what.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import secrets
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import make_transient_to_detached
@@ -130,12 +132,15 @@ def _unit_at(db_session: Session, data: SubmissionCreate, settings: Settings) ->
 # -- intake (the bot, with the service token) ---------------------------------------------------
 
 
-def _insert_ignoring_conflicts(db_session: Session):
-    """INSERT … ON CONFLICT DO NOTHING for either backend: a replayed idempotency key or a
-    colliding tracking code inserts nothing and returns no row."""
-    dialect = db_session.get_bind().dialect.name
+@functools.cache
+def _insert_ignoring_conflicts(dialect: str):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id for either backend: a replayed
+    idempotency key or a colliding tracking code inserts nothing and returns no row. Built once
+    and executed with parameters: building `.values(...)` per request cost more than running it.
+    """
     module = sqlite_dialect if dialect == "sqlite" else postgresql_dialect
-    return module.insert(Submission.__table__).on_conflict_do_nothing()
+    table = Submission.__table__
+    return module.insert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
 def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -> Submission:
@@ -182,8 +187,8 @@ def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -
             "created_at": now,
             "updated_at": now,
         }
-        statement = _insert_ignoring_conflicts(db_session).values(**values)
-        new_id = connection.execute(statement.returning(Submission.__table__.c.id)).scalar()
+        statement = _insert_ignoring_conflicts(connection.dialect.name)
+        new_id = connection.execute(statement, values).scalar()
         if new_id is None:
             if data.idempotency_key:  # a replay, or a concurrent retry that won the race
                 existing = db_session.exec(
@@ -209,13 +214,12 @@ def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -
     raise SubmissionError("could not allocate a tracking code")
 
 
+_UNIT_ID = select(Unit.__table__.c.id).where(Unit.__table__.c.code == bindparam("code"))
+
+
 def _unit_id(db_session: Session, data: SubmissionCreate, settings: Settings) -> int:
     if data.unit_code:
-        found = (
-            db_session.connection()
-            .execute(select(Unit.__table__.c.id).where(Unit.__table__.c.code == data.unit_code))
-            .scalar()
-        )
+        found = db_session.connection().execute(_UNIT_ID, {"code": data.unit_code}).scalar()
         if found is not None:
             return found
     unit = _unit_at(db_session, data, settings) or _default_unit(db_session)
