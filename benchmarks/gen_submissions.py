@@ -14,8 +14,9 @@ a province that has stopped working, not one that has grown.
 
 How it loads: rows are generated and written in chunks (bounded memory): COPY on PostgreSQL
 (the stored search column and its GIN index fill as rows arrive), SQLAlchemy core executemany
-on SQLite (the FTS5 triggers index them). Both leave the planner statistics fresh (VACUUM
-ANALYZE / ANALYZE), as autovacuum or `langnghe db upgrade` would after a large import.
+on SQLite (the FTS5 triggers index them). PostgreSQL then gets VACUUM ANALYZE, as autovacuum
+would give it after a large import; SQLite gets no ANALYZE, as the app never runs one (its
+plans are the ones of a real embedded install).
 """
 
 from __future__ import annotations
@@ -142,7 +143,6 @@ def load(engine: Engine, count: int, unit_ids: list[int], *, seed: int = 2026120
         with engine.begin() as connection:
             for chunk in rows(count, unit_ids, seed=seed):
                 connection.execute(statement, chunk)
-            connection.execute(text("ANALYZE"))
         return time.perf_counter() - began
     raw = engine.raw_connection()
     try:
