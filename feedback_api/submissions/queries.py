@@ -276,6 +276,24 @@ _SEGMENTS = {
 }
 
 
+def _by_deadline(db_session: Session, where: list, skip: int, take: int) -> list[int]:
+    """Ids `skip`..`skip + take` of `where` by (due_at, id), read one status at a time.
+
+    Ids first: the covering (status, due_at, unit_id) index answers them without reading the
+    rows. One status at a time because over `status IN (…)` neither database reads that index
+    in deadline order: SQLite sorted every open item in reach (360 ms at a million
+    submissions); each status alone is already in order, and the few rows are merged here."""
+    found: list[tuple] = []
+    for status in Status:
+        rows = db_session.exec(
+            _where(select(Submission.due_at, Submission.id), [*where, Submission.status == status])
+            .order_by(col(Submission.due_at), col(Submission.id))
+            .limit(skip + take)
+        )
+        found += [(_aware(due_at), row_id) for due_at, row_id in rows]
+    return [row_id for _due, row_id in sorted(found)[skip : skip + take]]
+
+
 def _segmented_page(
     db_session: Session, conditions: list, sort: str, offset: int, limit: int
 ) -> list[Submission]:
@@ -291,16 +309,7 @@ def _segmented_page(
             if skip >= size:
                 skip -= size
                 continue
-        # Ids first: the covering index answers them without reading the rows, where asking
-        # for whole rows made SQLite read every open row in reach to sort them (230 ms).
-        ids = list(
-            db_session.exec(
-                _where(select(Submission.id), list(where))
-                .order_by(col(Submission.due_at), col(Submission.id))
-                .offset(skip)
-                .limit(limit + 1 - len(rows))
-            )
-        )
+        ids = _by_deadline(db_session, [*conditions, segment], skip, limit + 1 - len(rows))
         found = {
             s.id: s for s in db_session.exec(select(Submission).where(col(Submission.id).in_(ids)))
         }
