@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from sqlalchemy import column, literal, literal_column, or_, table
 from sqlalchemy import text as sql_text
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session, col, func, select
 
 from faq.normalize import tokens
@@ -74,9 +75,25 @@ class _TsSearch:
         return vector.op("@@")(func.to_tsquery("simple", self.tsquery))
 
 
-# Rows (newest first, in reach, other filters applied) a PostgreSQL text search reads before
-# it falls back on the GIN index alone.
-SEARCH_WINDOW = 20_000
+@dataclass(frozen=True)
+class _Scope:
+    """The officer's reach (and a unit filter): the only conditions a search window applies
+    before it stops, so the window is a range of one index, never a scan for other filters."""
+
+    clause: object
+
+
+# Rows in reach, newest first, that a PostgreSQL text search reads before it turns to the GIN
+# index; fewer matches there than RARE_IN_WINDOW mean rare words (a small bitmap), more mean
+# counts from the window are given as lower bounds.
+SEARCH_WINDOW = 10_000
+RARE_IN_WINDOW = 50
+
+
+def _plain(condition):
+    if isinstance(condition, _Scope):
+        return condition.clause
+    return condition.clause() if isinstance(condition, _TsSearch) else condition
 
 
 def _where(query, conditions: list):
@@ -85,45 +102,49 @@ def _where(query, conditions: list):
         query = query.join(_FTS, _FTS.c.rowid == Submission.id).where(
             sql_text("submission_fts MATCH :fts").bindparams(fts=match.query)
         )
-    plain = [c.clause() if isinstance(c, _TsSearch) else c for c in conditions]
-    return query.where(*(c for c in plain if not isinstance(c, _FtsMatch)))
+    return query.where(*(_plain(c) for c in conditions if not isinstance(c, _FtsMatch)))
 
 
 def _windowed(db_session: Session, columns: list, conditions: list, limit: int):
     """Up to `limit` rows of `columns` (Submission.id first) matching a PostgreSQL text
-    search, newest first, read from the newest SEARCH_WINDOW rows in reach; and whether that
-    window held everything in reach (the answer is then complete).
+    search and the other filters, newest first, among the newest SEARCH_WINDOW rows in reach;
+    and how many rows of reach the window held (SEARCH_WINDOW when it was full).
 
     Why a window: with the GIN index the planner either walks the primary key backwards
     testing each row (fast when the words are common) or collects every match in a bitmap
     (fast when they are rare), and it chooses by an estimate that prefix queries get wrong
     by several times: "lua dao" for one commune, read as a bitmap, took 1.8 s at a million
-    submissions. Reading the window is bounded work; `LIMIT` inside a derived table lets the
-    executor stop as soon as enough rows matched."""
+    submissions. The window is one index range (primary key, or (unit_id, id) for a commune),
+    and `LIMIT` inside a derived table lets the executor stop as soon as enough rows matched."""
+    scope = [c.clause for c in conditions if isinstance(c, _Scope)]
+    filters = [_plain(c) for c in conditions if not isinstance(c, _Scope | _TsSearch)]
     searches = [c for c in conditions if isinstance(c, _TsSearch)]
-    others = [c for c in conditions if not isinstance(c, _TsSearch)]
     vector = literal_column("submission.search_vector").label("search_vector")
     window = (
-        select(*columns, vector)
-        .where(*others)
+        select(Submission.__table__, vector)
+        .where(*scope)
         .order_by(col(Submission.id).desc())
         .limit(SEARCH_WINDOW)
         .subquery()
     )
-    picked = [window.c[c.key] for c in columns]
+    on_window = ClauseAdapter(window)
     rows = list(
         db_session.exec(
-            select(*picked)
-            .where(*(s.clause(window.c.search_vector) for s in searches))
-            .order_by(picked[0].desc())
+            select(*[window.c[c.key] for c in columns])
+            .where(
+                *(on_window.traverse(f) for f in filters),
+                *(s.clause(window.c.search_vector) for s in searches),
+            )
+            .order_by(window.c.id.desc())
             .limit(limit)
         )
     )
     if len(rows) >= limit:
-        return rows, False
-    in_window = select(literal(1)).where(*others).limit(SEARCH_WINDOW).subquery()
-    seen = db_session.exec(select(func.count()).select_from(in_window)).one()
-    return rows, seen < SEARCH_WINDOW
+        return rows, SEARCH_WINDOW
+    in_window = (
+        select(literal(1)).select_from(Submission).where(*scope).limit(SEARCH_WINDOW).subquery()
+    )
+    return rows, db_session.exec(select(func.count()).select_from(in_window)).one()
 
 
 def _newest_first(query, conditions: list):
@@ -199,7 +220,7 @@ def _in_units(db_session: Session, path: str):
     tree needs no condition at all. SQLite plans the sub-select well and keeps it."""
     within = select(Unit.id).where(col(Unit.path).startswith(path))
     if is_sqlite(db_session.get_bind()):
-        return col(Submission.unit_id).in_(within)
+        return _Scope(col(Submission.unit_id).in_(within))
     db_session.connection()  # one read per transaction: a page asks several times
     memo = db_session.info.setdefault("inbox-units", {})
     key = (db_session.get_transaction(), path)
@@ -208,7 +229,7 @@ def _in_units(db_session: Session, path: str):
         ids = list(db_session.exec(within))
         everything = len(ids) == db_session.exec(select(func.count()).select_from(Unit)).one()
         memo[key] = None if everything else (ids or [-1])
-    return None if memo[key] is None else col(Submission.unit_id).in_(memo[key])
+    return None if memo[key] is None else _Scope(col(Submission.unit_id).in_(memo[key]))
 
 
 def _scoped(db_session: Session, actor: Actor, flt: InboxFilter):
@@ -365,7 +386,7 @@ def _searched_page(db_session: Session, conditions: list, before_id: int | None,
     has enough, else from the GIN index (the words are rare, so its bitmap is small)."""
     if before_id is not None:
         conditions = [*conditions, col(Submission.id) < before_id]
-    ids, _complete = _windowed(db_session, [Submission.id], conditions, limit + 1)
+    ids, _held = _windowed(db_session, [Submission.id], conditions, limit + 1)
     ids = [row[0] if isinstance(row, tuple) else row for row in ids]
     if len(ids) <= limit:
         query = _where(select(Submission.id), conditions).order_by(col(Submission.id).desc())
@@ -410,16 +431,18 @@ def _count_pass(
     conditions = _scoped(db_session, actor, InboxFilter(**{**flt.__dict__, "status": None}))
     columns = [Submission.id, Submission.status, Submission.due_at]
     searched = any(isinstance(c, _TsSearch) for c in conditions)
-    complete = False
+    complete = cut = False
     if searched:
-        # Words common enough to make the index slow fill the window; fewer matches there
-        # than the limit mean rare words, whose GIN bitmap is small: read it then.
-        seen, complete = _windowed(db_session, columns, conditions, COUNT_LIMIT + 1)
-        complete = complete or len(seen) > COUNT_LIMIT
+        seen, held = _windowed(db_session, columns, conditions, COUNT_LIMIT + 1)
+        # The window held all of reach, or enough matches to stand for common words (the
+        # counts are then lower bounds); otherwise the words are rare: ask the index.
+        complete = held < SEARCH_WINDOW or len(seen) >= RARE_IN_WINDOW
+        cut = held >= SEARCH_WINDOW
     if not complete:
         query = _where(select(*columns), conditions)
         seen = list(db_session.exec(_newest_first(query, conditions).limit(COUNT_LIMIT + 1)))
-    exact = len(seen) <= COUNT_LIMIT
+        cut = False
+    exact = len(seen) <= COUNT_LIMIT and not cut
     seen = seen[:COUNT_LIMIT]
     now = utcnow()
     by_status = {status.value: 0 for status in Status}
