@@ -11,172 +11,33 @@ import datetime as dt
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import column, literal, literal_column, or_, table
+from sqlalchemy import or_
 from sqlalchemy import text as sql_text
-from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session, col, func, select
 
 from faq.normalize import tokens
 from feedback_api.clock import start_of_local_day, utcnow
 from feedback_api.db import is_sqlite
 from feedback_api.permissions import Action, Actor
+from feedback_api.submissions import conditions as clauses
 from feedback_api.submissions import tracking
+from feedback_api.submissions.conditions import (
+    Count,
+    FtsMatch,
+    Scope,
+    TsSearch,
+    limited_count,
+    limited_counts,
+    newest_first,
+    where,
+    windowed,
+)
 from feedback_api.submissions.models import CLOSED, Kind, Priority, Status, Submission
 from feedback_api.submissions.service import get_in_reach
 from feedback_api.units.models import Unit
 
 PAGE_SIZE = 25
 MAX_PAGE = 200
-# Counts stop here: "1000+" tells an officer as much as 734,112 does, and counting a million
-# rows on every page view was what made the inbox slow at province scale (README, load
-# benchmark). Below it, counts are exact.
-COUNT_LIMIT = 1000
-
-
-class Count(int):
-    """A count that may have stopped at COUNT_LIMIT: compares and adds as the number counted,
-    prints "1000+" when there were more (so a page shows it honestly without a special case).
-    """
-
-    exact: bool
-
-    def __new__(cls, value: int, exact: bool = True) -> Count:
-        count = super().__new__(cls, value)
-        count.exact = exact
-        return count
-
-    def __str__(self) -> str:
-        return f"{int(self)}" if self.exact else f"{int(self)}+"
-
-    __repr__ = __str__
-
-
-_FTS = table("submission_fts", column("rowid"))
-
-
-@dataclass(frozen=True)
-class _FtsMatch:
-    """A text search on SQLite, applied as a join that the FTS5 index drives newest first
-    (ORDER BY its rowid DESC) and stops at the LIMIT; as `id IN (SELECT rowid … MATCH)` SQLite
-    collected every match first (150,000 rows for "lua dao" at a million submissions)."""
-
-    query: str
-
-
-@dataclass(frozen=True)
-class _TsSearch:
-    """A text search on PostgreSQL: `search_vector @@ tsquery`, tried first on a window of
-    the newest rows in reach (see `_windowed`)."""
-
-    tsquery: str
-
-    def clause(self, vector=None):
-        vector = vector if vector is not None else literal_column("submission.search_vector")
-        return vector.op("@@")(func.to_tsquery("simple", self.tsquery))
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """The officer's reach (and a unit filter): the only conditions a search window applies
-    before it stops, so the window is a range of one index, never a scan for other filters."""
-
-    clause: object
-
-
-# Rows in reach, newest first, that a PostgreSQL text search reads before it turns to the GIN
-# index; fewer matches there than RARE_IN_WINDOW mean rare words (a small bitmap), more mean
-# counts from the window are given as lower bounds.
-SEARCH_WINDOW = 10_000
-RARE_IN_WINDOW = 50
-
-
-def _plain(condition):
-    if isinstance(condition, _Scope):
-        return condition.clause
-    return condition.clause() if isinstance(condition, _TsSearch) else condition
-
-
-def _where(query, conditions: list):
-    """`query` (over submission) restricted by `conditions`, an FTS5 match joined."""
-    for match in (c for c in conditions if isinstance(c, _FtsMatch)):
-        query = query.join(_FTS, _FTS.c.rowid == Submission.id).where(
-            sql_text("submission_fts MATCH :fts").bindparams(fts=match.query)
-        )
-    return query.where(*(_plain(c) for c in conditions if not isinstance(c, _FtsMatch)))
-
-
-def _windowed(db_session: Session, columns: list, conditions: list, limit: int):
-    """Up to `limit` rows of `columns` (Submission.id first) matching a PostgreSQL text
-    search and the other filters, newest first, among the newest SEARCH_WINDOW rows in reach;
-    and how many rows of reach the window held (SEARCH_WINDOW when it was full).
-
-    Why a window: with the GIN index the planner either walks the primary key backwards
-    testing each row (fast when the words are common) or collects every match in a bitmap
-    (fast when they are rare), and it chooses by an estimate that prefix queries get wrong
-    by several times: "lua dao" for one commune, read as a bitmap, took 1.8 s at a million
-    submissions. The window is one index range (primary key, or (unit_id, id) for a commune),
-    and `LIMIT` inside a derived table lets the executor stop as soon as enough rows matched."""
-    scope = [c.clause for c in conditions if isinstance(c, _Scope)]
-    filters = [_plain(c) for c in conditions if not isinstance(c, _Scope | _TsSearch)]
-    searches = [c for c in conditions if isinstance(c, _TsSearch)]
-    vector = literal_column("submission.search_vector").label("search_vector")
-    window = (
-        select(Submission.__table__, vector)
-        .where(*scope)
-        .order_by(col(Submission.id).desc())
-        .limit(SEARCH_WINDOW)
-        .subquery()
-    )
-    on_window = ClauseAdapter(window)
-    rows = list(
-        db_session.exec(
-            select(*[window.c[c.key] for c in columns])
-            .where(
-                *(on_window.traverse(f) for f in filters),
-                *(s.clause(window.c.search_vector) for s in searches),
-            )
-            .order_by(window.c.id.desc())
-            .limit(limit)
-        )
-    )
-    if len(rows) >= limit:
-        return rows, SEARCH_WINDOW
-    in_window = (
-        select(literal(1)).select_from(Submission).where(*scope).limit(SEARCH_WINDOW).subquery()
-    )
-    return rows, db_session.exec(select(func.count()).select_from(in_window)).one()
-
-
-def _newest_first(query, conditions: list):
-    if any(isinstance(c, _FtsMatch) for c in conditions):
-        return query.order_by(_FTS.c.rowid.desc())
-    return query.order_by(col(Submission.id).desc())
-
-
-def _limited(conditions):
-    matching = _where(select(literal(1)).select_from(Submission), conditions)
-    return select(func.count()).select_from(matching.limit(COUNT_LIMIT + 1).subquery())
-
-
-def _count(counted: int) -> Count:
-    return Count(COUNT_LIMIT, exact=False) if counted > COUNT_LIMIT else Count(counted)
-
-
-def limited_counts(db_session: Session, named: dict[str, list]) -> dict[str, Count]:
-    """Several limited counts in one statement (one round trip, one compiled query)."""
-    columns = [
-        _limited(conditions).scalar_subquery().label(name) for name, conditions in named.items()
-    ]
-    row = db_session.exec(select(*columns)).one()
-    return {name: _count(value) for name, value in zip(named, row, strict=True)}
-
-
-def limited_count(db_session: Session, conditions) -> Count:
-    """How many rows match, counted up to COUNT_LIMIT + 1 and no further.
-
-    `SELECT 1 … LIMIT n` under the count lets each database stop early and read an index
-    alone (no row is fetched): the cost is bounded whatever the table's size."""
-    return _count(db_session.exec(_limited(conditions)).one())
 
 
 @dataclass(frozen=True)
@@ -200,11 +61,11 @@ def _search_clause(db_session: Session, query_text: str, *, joined: bool = False
     if is_sqlite(db_session.get_bind()):
         match = " ".join(f'"{w}"*' for w in words)
         if joined:
-            return _FtsMatch(match)
+            return FtsMatch(match)
         return sql_text(
             "submission.id IN (SELECT rowid FROM submission_fts WHERE submission_fts MATCH :match)"
         ).bindparams(match=match)
-    search = _TsSearch(" & ".join(f"{w}:*" for w in words))
+    search = TsSearch(" & ".join(f"{w}:*" for w in words))
     return search if joined else search.clause()
 
 
@@ -220,7 +81,7 @@ def _in_units(db_session: Session, path: str):
     tree needs no condition at all. SQLite plans the sub-select well and keeps it."""
     within = select(Unit.id).where(col(Unit.path).startswith(path))
     if is_sqlite(db_session.get_bind()):
-        return _Scope(col(Submission.unit_id).in_(within))
+        return Scope(col(Submission.unit_id).in_(within))
     db_session.connection()  # one read per transaction: a page asks several times
     memo = db_session.info.setdefault("inbox-units", {})
     key = (db_session.get_transaction(), path)
@@ -229,7 +90,7 @@ def _in_units(db_session: Session, path: str):
         ids = list(db_session.exec(within))
         everything = len(ids) == db_session.exec(select(func.count()).select_from(Unit)).one()
         memo[key] = None if everything else (ids or [-1])
-    return None if memo[key] is None else _Scope(col(Submission.unit_id).in_(memo[key]))
+    return None if memo[key] is None else Scope(col(Submission.unit_id).in_(memo[key]))
 
 
 def _scoped(db_session: Session, actor: Actor, flt: InboxFilter):
@@ -307,7 +168,7 @@ def _by_deadline(db_session: Session, where: list, skip: int, take: int) -> list
     found: list[tuple] = []
     for status in Status:
         rows = db_session.exec(
-            _where(select(Submission.due_at, Submission.id), [*where, Submission.status == status])
+            where(select(Submission.due_at, Submission.id), [*where, Submission.status == status])
             .order_by(col(Submission.due_at), col(Submission.id))
             .limit(skip + take)
         )
@@ -325,7 +186,7 @@ def _segmented_page(
         where = (*conditions, segment)
         if skip:
             size = db_session.exec(
-                _where(select(func.count()).select_from(Submission), list(where))
+                where(select(func.count()).select_from(Submission), list(where))
             ).one()
             if skip >= size:
                 skip -= size
@@ -356,18 +217,18 @@ def inbox(
     orders page by offset, and their cursor is that offset. Callers treat it as opaque."""
     limit = max(1, min(limit, MAX_PAGE))
     conditions = _scoped(db_session, actor, flt)
-    page_query = _where(select(Submission), conditions)
+    page_query = where(select(Submission), conditions)
     if sort in _SEGMENTS:
         offset = max(0, before_id or 0)
         rows = _segmented_page(db_session, conditions, sort, offset, limit)
         next_cursor = offset + limit if len(rows) > limit else None
-    elif any(isinstance(c, _TsSearch) for c in conditions):
+    elif any(isinstance(c, TsSearch) for c in conditions):
         rows = _searched_page(db_session, conditions, before_id, limit)
         next_cursor = rows[limit - 1].id if len(rows) > limit else None
     else:
         if before_id is not None:
             page_query = page_query.where(col(Submission.id) < before_id)
-        page_query = _newest_first(page_query, conditions)
+        page_query = newest_first(page_query, conditions)
         rows = list(db_session.exec(page_query.limit(limit + 1)))
         next_cursor = rows[limit - 1].id if len(rows) > limit else None
     if flt.q:  # the tabs' pass has counted the matches already
@@ -386,10 +247,10 @@ def _searched_page(db_session: Session, conditions: list, before_id: int | None,
     has enough, else from the GIN index (the words are rare, so its bitmap is small)."""
     if before_id is not None:
         conditions = [*conditions, col(Submission.id) < before_id]
-    ids, _held = _windowed(db_session, [Submission.id], conditions, limit + 1)
+    ids, _held = windowed(db_session, [Submission.id], conditions, limit + 1)
     ids = [row[0] if isinstance(row, tuple) else row for row in ids]
     if len(ids) <= limit:
-        query = _where(select(Submission.id), conditions).order_by(col(Submission.id).desc())
+        query = where(select(Submission.id), conditions).order_by(col(Submission.id).desc())
         ids = list(db_session.exec(query.limit(limit + 1)))
     found = {
         s.id: s for s in db_session.exec(select(Submission).where(col(Submission.id).in_(ids)))
@@ -397,7 +258,7 @@ def _searched_page(db_session: Session, conditions: list, before_id: int | None,
     return [found[i] for i in ids]
 
 
-def overdue_count(*, db_session: Session, actor: Actor, flt: InboxFilter) -> Count:
+def overdueas_count(*, db_session: Session, actor: Actor, flt: InboxFilter) -> Count:
     """Open items past their deadline under the current filters (status and overdue ignored),
     for the inbox's "Quá hạn" tab."""
     if flt.q and flt.overdue is not False:
@@ -430,20 +291,20 @@ def _count_pass(
 ) -> tuple[dict[str, Count], Count]:
     conditions = _scoped(db_session, actor, InboxFilter(**{**flt.__dict__, "status": None}))
     columns = [Submission.id, Submission.status, Submission.due_at]
-    searched = any(isinstance(c, _TsSearch) for c in conditions)
+    searched = any(isinstance(c, TsSearch) for c in conditions)
     complete = cut = False
     if searched:
-        seen, held = _windowed(db_session, columns, conditions, COUNT_LIMIT + 1)
+        seen, held = windowed(db_session, columns, conditions, clauses.COUNT_LIMIT + 1)
         # The window held all of reach, or enough matches to stand for common words (the
         # counts are then lower bounds); otherwise the words are rare: ask the index.
-        complete = held < SEARCH_WINDOW or len(seen) >= RARE_IN_WINDOW
-        cut = held >= SEARCH_WINDOW
+        complete = held < clauses.SEARCH_WINDOW or len(seen) >= clauses.RARE_IN_WINDOW
+        cut = held >= clauses.SEARCH_WINDOW
     if not complete:
-        query = _where(select(*columns), conditions)
-        seen = list(db_session.exec(_newest_first(query, conditions).limit(COUNT_LIMIT + 1)))
+        query = where(select(*columns), conditions)
+        seen = list(db_session.exec(newest_first(query, conditions).limit(clauses.COUNT_LIMIT + 1)))
         cut = False
-    exact = len(seen) <= COUNT_LIMIT and not cut
-    seen = seen[:COUNT_LIMIT]
+    exact = len(seen) <= clauses.COUNT_LIMIT and not cut
+    seen = seen[: clauses.COUNT_LIMIT]
     now = utcnow()
     by_status = {status.value: 0 for status in Status}
     late = 0

@@ -9,15 +9,15 @@ import re
 
 import pytest
 
-from feedback_api.submissions import queries
+from feedback_api.submissions import conditions, queries
 from tests.feedback_api.conftest import actor, login, make_tip
 from tests.feedback_api.test_pages import codes, sign_in
 
 
 @pytest.fixture
 def small_limits(monkeypatch):
-    monkeypatch.setattr(queries, "COUNT_LIMIT", 3)
-    monkeypatch.setattr(queries, "SEARCH_WINDOW", 2)
+    monkeypatch.setattr(conditions, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(conditions, "SEARCH_WINDOW", 2)
 
 
 def test_counts_past_the_limit_are_shown_as_at_least(client, world, db, settings, small_limits):
