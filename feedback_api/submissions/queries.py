@@ -28,10 +28,10 @@ from feedback_api.submissions.conditions import (
     TsSearch,
     limited_count,
     limited_counts,
-    newest_first,
-    where,
-    windowed,
 )
+from feedback_api.submissions.conditions import newest_first as _newest_first
+from feedback_api.submissions.conditions import where as _where
+from feedback_api.submissions.conditions import windowed as _windowed
 from feedback_api.submissions.models import CLOSED, Kind, Priority, Status, Submission
 from feedback_api.submissions.service import get_in_reach
 from feedback_api.units.models import Unit
@@ -168,7 +168,7 @@ def _by_deadline(db_session: Session, where: list, skip: int, take: int) -> list
     found: list[tuple] = []
     for status in Status:
         rows = db_session.exec(
-            where(select(Submission.due_at, Submission.id), [*where, Submission.status == status])
+            _where(select(Submission.due_at, Submission.id), [*where, Submission.status == status])
             .order_by(col(Submission.due_at), col(Submission.id))
             .limit(skip + take)
         )
@@ -186,7 +186,7 @@ def _segmented_page(
         where = (*conditions, segment)
         if skip:
             size = db_session.exec(
-                where(select(func.count()).select_from(Submission), list(where))
+                _where(select(func.count()).select_from(Submission), list(where))
             ).one()
             if skip >= size:
                 skip -= size
@@ -217,7 +217,7 @@ def inbox(
     orders page by offset, and their cursor is that offset. Callers treat it as opaque."""
     limit = max(1, min(limit, MAX_PAGE))
     conditions = _scoped(db_session, actor, flt)
-    page_query = where(select(Submission), conditions)
+    page_query = _where(select(Submission), conditions)
     if sort in _SEGMENTS:
         offset = max(0, before_id or 0)
         rows = _segmented_page(db_session, conditions, sort, offset, limit)
@@ -228,7 +228,7 @@ def inbox(
     else:
         if before_id is not None:
             page_query = page_query.where(col(Submission.id) < before_id)
-        page_query = newest_first(page_query, conditions)
+        page_query = _newest_first(page_query, conditions)
         rows = list(db_session.exec(page_query.limit(limit + 1)))
         next_cursor = rows[limit - 1].id if len(rows) > limit else None
     if flt.q:  # the tabs' pass has counted the matches already
@@ -247,10 +247,10 @@ def _searched_page(db_session: Session, conditions: list, before_id: int | None,
     has enough, else from the GIN index (the words are rare, so its bitmap is small)."""
     if before_id is not None:
         conditions = [*conditions, col(Submission.id) < before_id]
-    ids, _held = windowed(db_session, [Submission.id], conditions, limit + 1)
+    ids, _held = _windowed(db_session, [Submission.id], conditions, limit + 1)
     ids = [row[0] if isinstance(row, tuple) else row for row in ids]
     if len(ids) <= limit:
-        query = where(select(Submission.id), conditions).order_by(col(Submission.id).desc())
+        query = _where(select(Submission.id), conditions).order_by(col(Submission.id).desc())
         ids = list(db_session.exec(query.limit(limit + 1)))
     found = {
         s.id: s for s in db_session.exec(select(Submission).where(col(Submission.id).in_(ids)))
@@ -258,7 +258,7 @@ def _searched_page(db_session: Session, conditions: list, before_id: int | None,
     return [found[i] for i in ids]
 
 
-def overdueas_count(*, db_session: Session, actor: Actor, flt: InboxFilter) -> Count:
+def overdue_count(*, db_session: Session, actor: Actor, flt: InboxFilter) -> Count:
     """Open items past their deadline under the current filters (status and overdue ignored),
     for the inbox's "Quá hạn" tab."""
     if flt.q and flt.overdue is not False:
@@ -294,14 +294,16 @@ def _count_pass(
     searched = any(isinstance(c, TsSearch) for c in conditions)
     complete = cut = False
     if searched:
-        seen, held = windowed(db_session, columns, conditions, clauses.COUNT_LIMIT + 1)
+        seen, held = _windowed(db_session, columns, conditions, clauses.COUNT_LIMIT + 1)
         # The window held all of reach, or enough matches to stand for common words (the
         # counts are then lower bounds); otherwise the words are rare: ask the index.
         complete = held < clauses.SEARCH_WINDOW or len(seen) >= clauses.RARE_IN_WINDOW
         cut = held >= clauses.SEARCH_WINDOW
     if not complete:
-        query = where(select(*columns), conditions)
-        seen = list(db_session.exec(newest_first(query, conditions).limit(clauses.COUNT_LIMIT + 1)))
+        query = _where(select(*columns), conditions)
+        seen = list(
+            db_session.exec(_newest_first(query, conditions).limit(clauses.COUNT_LIMIT + 1))
+        )
         cut = False
     exact = len(seen) <= clauses.COUNT_LIMIT and not cut
     seen = seen[: clauses.COUNT_LIMIT]
