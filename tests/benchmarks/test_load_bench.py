@@ -28,7 +28,7 @@ def test_load_bench_quick_prints_every_row_and_every_check_passes():
     assert "| intake | PostgreSQL, 2 server processes |" in table
     assert "| intake | PostgreSQL, 1 server process |" in table
     assert "| intake | SQLite, 1 server process |" in table
-    for label in ("web inbox page + tab counts", 'search q="lua dao"', "overdue=true"):
+    for label in ("web inbox page + tab counts", 'search q="lua dao"', "province, overdue=true"):
         assert f"SQLite: {label}" in table and f"PostgreSQL: {label}" in table
     assert "Telegram webhook" in table
     assert "FAILED" not in table
