@@ -10,11 +10,17 @@ from sqlalchemy.engine import Engine
 
 HERE = Path(__file__).resolve().parent
 HAND_MANAGED = ("submission_fts", "ix_submission_search")
+# PostgreSQL's stored tsvector (migration 0008_perf): not in the model, so the ORM never
+# reads it into Python with a row.
+HAND_MANAGED_COLUMNS = {("submission", "search_vector")}
 
 
 def include_name(name, type_, parent_names) -> bool:
     """Full-text search objects are written by hand in the migrations (SQLite FTS5 tables, the
-    PostgreSQL GIN expression index); autogenerate must neither drop nor recreate them."""
+    PostgreSQL tsvector column and its GIN index); autogenerate must neither drop nor
+    recreate them."""
+    if type_ == "column":
+        return (parent_names.get("table_name"), name) not in HAND_MANAGED_COLUMNS
     return not (type_ in ("table", "index") and name and name.startswith(HAND_MANAGED))
 
 

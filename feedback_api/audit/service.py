@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from sqlalchemy import insert
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, and_, col, or_, select
 
 from feedback_api.audit.models import AuditEvent
@@ -41,6 +43,37 @@ def record(
             ip=ip,
         )
     )
+
+
+def insert_row(
+    *,
+    connection: Connection,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    at: dt.datetime,
+    after: dict | None = None,
+) -> None:
+    """The same record as `record` by the system (no officer), as one SQL-core INSERT on the
+    caller's connection and transaction: for the intake's hot path, where the ORM's unit of
+    work cost more than the statement."""
+    connection.execute(
+        _INSERT,
+        {
+            "at": at,
+            "actor_id": None,
+            "actor": "system",
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "before": None,
+            "after": _dump(after),
+            "ip": None,
+        },
+    )
+
+
+_INSERT = insert(AuditEvent.__table__)
 
 
 def browse(

@@ -78,10 +78,10 @@ WEBHOOK_CHANNELS = {"/telegram/webhook": "telegram", "/zalo/webhook": "zalo"}
 router = APIRouter(include_in_schema=False)
 
 
-def remember_route(request: Request) -> None:
+async def remember_route(request: Request) -> None:
     """An app-wide dependency: note the matched route's template where the middleware finds
     it (request.state is shared; the scope the middleware holds may not get the route when
-    an endpoint raises)."""
+    an endpoint raises). `async` so that FastAPI does not send it to the thread pool."""
     route = request.scope.get("route")
     path = getattr(route, "path", None)
     if isinstance(path, str):
@@ -144,7 +144,13 @@ def install(app: FastAPI) -> None:
 
 @event.listens_for(Submission, "after_insert")
 def _submission_created(_mapper, _connection, target: Submission) -> None:
-    SUBMISSIONS_CREATED.labels(str(target.kind), str(target.channel)).inc()
+    submission_created(kind=str(target.kind), channel=str(target.channel))
+
+
+def submission_created(*, kind: str, channel: str) -> None:
+    """Count one stored submission. ORM writers are counted by the mapper event above; the
+    intake's SQL-core insert (feedback_api.submissions.service.create) calls this itself."""
+    SUBMISSIONS_CREATED.labels(kind, channel).inc()
 
 
 @event.listens_for(OutboxMessage, "after_update")

@@ -155,7 +155,10 @@ def list_submissions(
         db_session=db, actor=actor, flt=flt, before_id=cursor, limit=limit, sort=sort
     )
     return SubmissionsPublic(
-        data=[service.to_public(r, actor) for r in rows], count=count, next_cursor=next_cursor
+        data=[service.to_public(r, actor) for r in rows],
+        count=count,
+        count_exact=count.exact,
+        next_cursor=next_cursor,
     )
 
 

@@ -52,6 +52,9 @@ class Submission(SQLModel, table=True):
         # The inbox sorted by priority reads open items one priority at a time
         # (migration 0006_officer_day).
         Index("ix_submission_status_priority_due_at", "status", "priority", "due_at", "unit_id"),
+        # A commune's items newest first, read in order (its inbox, and the window a
+        # PostgreSQL text search reads first; migration 0008_perf).
+        Index("ix_submission_unit_id_id", "unit_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

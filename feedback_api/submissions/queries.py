@@ -1,8 +1,8 @@
 """Reading the inbox: filters, diacritic-blind full-text search, keyset pagination, similarity.
 
 Search runs on `search_text`, the folded form of the submission (faq's normaliser), so
-"lua dao" finds "lừa đảo". SQLite uses an FTS5 index, PostgreSQL a GIN full-text index (both
-created by the migrations); every query word must match, as a prefix.
+"lua dao" finds "lừa đảo". SQLite uses an FTS5 index, PostgreSQL a stored tsvector column with
+a GIN index (both created by the migrations); every query word must match, as a prefix.
 """
 
 from __future__ import annotations
@@ -19,7 +19,19 @@ from faq.normalize import tokens
 from feedback_api.clock import start_of_local_day, utcnow
 from feedback_api.db import is_sqlite
 from feedback_api.permissions import Action, Actor
+from feedback_api.submissions import conditions as clauses
 from feedback_api.submissions import tracking
+from feedback_api.submissions.conditions import (
+    Count,
+    FtsMatch,
+    Scope,
+    TsSearch,
+    limited_count,
+    limited_counts,
+)
+from feedback_api.submissions.conditions import newest_first as _newest_first
+from feedback_api.submissions.conditions import where as _where
+from feedback_api.submissions.conditions import windowed as _windowed
 from feedback_api.submissions.models import CLOSED, Kind, Priority, Status, Submission
 from feedback_api.submissions.service import get_in_reach
 from feedback_api.units.models import Unit
@@ -42,36 +54,54 @@ class InboxFilter:
     q: str | None = None
 
 
-def _search_clause(db_session: Session, query_text: str):
+def _search_clause(db_session: Session, query_text: str, *, joined: bool = False):
     words = [w for w in tokens(query_text) if w.isalnum()][:12]
     if not words:
         return None
     if is_sqlite(db_session.get_bind()):
         match = " ".join(f'"{w}"*' for w in words)
+        if joined:
+            return FtsMatch(match)
         return sql_text(
             "submission.id IN (SELECT rowid FROM submission_fts WHERE submission_fts MATCH :match)"
         ).bindparams(match=match)
-    tsquery = " & ".join(f"{w}:*" for w in words)
-    return sql_text(
-        "to_tsvector('simple', submission.search_text) @@ to_tsquery('simple', :tsq)"
-    ).bindparams(tsq=tsquery)
+    search = TsSearch(" & ".join(f"{w}:*" for w in words))
+    return search if joined else search.clause()
 
 
 OPEN = [s.value for s in Status if s not in CLOSED]
 
 
-def _in_units(path: str):
-    return col(Submission.unit_id).in_(select(Unit.id).where(col(Unit.path).startswith(path)))
+def _in_units(db_session: Session, path: str):
+    """Submissions of the units under `path`, or None when that is every unit.
+
+    On PostgreSQL the unit ids are read first and named in the query: a sub-select on
+    `path LIKE '/1/%'` is estimated at one unit, and with that guess the planner ran the text
+    search once per unit as a bitmap (12 s for "lua dao" at a million submissions). The whole
+    tree needs no condition at all. SQLite plans the sub-select well and keeps it."""
+    within = select(Unit.id).where(col(Unit.path).startswith(path))
+    if is_sqlite(db_session.get_bind()):
+        return Scope(col(Submission.unit_id).in_(within))
+    db_session.connection()  # one read per transaction: a page asks several times
+    memo = db_session.info.setdefault("inbox-units", {})
+    key = (db_session.get_transaction(), path)
+    if key not in memo:
+        memo.clear()
+        ids = list(db_session.exec(within))
+        everything = len(ids) == db_session.exec(select(func.count()).select_from(Unit)).one()
+        memo[key] = None if everything else (ids or [-1])
+    return None if memo[key] is None else Scope(col(Submission.unit_id).in_(memo[key]))
 
 
 def _scoped(db_session: Session, actor: Actor, flt: InboxFilter):
     actor.require(Action.VIEW_SUBMISSIONS)
     # Scope by a sub-select of unit ids rather than a join: the database can then use the
     # submission indexes ((status, unit_id), unit_id) directly (benchmarks/api_bench.py).
-    conditions = [_in_units(actor.unit_path)]
+    conditions = [_in_units(db_session, actor.unit_path)]
     if flt.unit_id is not None:
         unit = db_session.get(Unit, flt.unit_id)
-        conditions.append(_in_units(unit.path if unit else "/none/"))
+        conditions.append(_in_units(db_session, unit.path if unit else "/none/"))
+    conditions = [c for c in conditions if c is not None]
     if flt.kind:
         conditions.append(Submission.kind == Kind(flt.kind))
     if flt.status:
@@ -100,8 +130,8 @@ def _scoped(db_session: Session, actor: Actor, flt: InboxFilter):
 def _search(db_session: Session, query_text: str):
     """Words in the text, or a tracking code however it was typed ("ln-abcd-1234",
     "LN ABCD 1234", "lnabcd1234"): officers paste codes citizens read out over the phone."""
-    clause = _search_clause(db_session, query_text)
     code = tracking.canonical(query_text)
+    clause = _search_clause(db_session, query_text, joined=not code)
     by_code = Submission.tracking_code == code if code else None
     if clause is None or by_code is None:  # both None: nothing to search for, no filter
         return clause if by_code is None else by_code
@@ -128,6 +158,24 @@ _SEGMENTS = {
 }
 
 
+def _by_deadline(db_session: Session, where: list, skip: int, take: int) -> list[int]:
+    """Ids `skip`..`skip + take` of `where` by (due_at, id), read one status at a time.
+
+    Ids first: the covering (status, due_at, unit_id) index answers them without reading the
+    rows. One status at a time because over `status IN (…)` neither database reads that index
+    in deadline order: SQLite sorted every open item in reach (360 ms at a million
+    submissions); each status alone is already in order, and the few rows are merged here."""
+    found: list[tuple] = []
+    for status in Status:
+        rows = db_session.exec(
+            _where(select(Submission.due_at, Submission.id), [*where, Submission.status == status])
+            .order_by(col(Submission.due_at), col(Submission.id))
+            .limit(skip + take)
+        )
+        found += [(_aware(due_at), row_id) for due_at, row_id in rows]
+    return [row_id for _due, row_id in sorted(found)[skip : skip + take]]
+
+
 def _segmented_page(
     db_session: Session, conditions: list, sort: str, offset: int, limit: int
 ) -> list[Submission]:
@@ -137,21 +185,13 @@ def _segmented_page(
     for segment in _SEGMENTS[sort]:
         where = (*conditions, segment)
         if skip:
-            size = db_session.exec(select(func.count()).select_from(Submission).where(*where)).one()
+            size = db_session.exec(
+                _where(select(func.count()).select_from(Submission), list(where))
+            ).one()
             if skip >= size:
                 skip -= size
                 continue
-        # Ids first: the covering index answers them without reading the rows, where asking
-        # for whole rows made SQLite read every open row in reach to sort them (230 ms).
-        ids = list(
-            db_session.exec(
-                select(Submission.id)
-                .where(*where)
-                .order_by(col(Submission.due_at), col(Submission.id))
-                .offset(skip)
-                .limit(limit + 1 - len(rows))
-            )
-        )
+        ids = _by_deadline(db_session, [*conditions, segment], skip, limit + 1 - len(rows))
         found = {
             s.id: s for s in db_session.exec(select(Submission).where(col(Submission.id).in_(ids)))
         }
@@ -170,71 +210,153 @@ def inbox(
     before_id: int | None = None,
     limit: int = PAGE_SIZE,
     sort: str = "newest",
-) -> tuple[list[Submission], int, int | None]:
-    """One page plus the total count and the cursor of the next page.
+) -> tuple[list[Submission], Count, int | None]:
+    """One page plus its count (exact up to COUNT_LIMIT) and the cursor of the next page.
 
     Newest first pages by id (keyset: stable while tips arrive); the deadline and priority
     orders page by offset, and their cursor is that offset. Callers treat it as opaque."""
     limit = max(1, min(limit, MAX_PAGE))
     conditions = _scoped(db_session, actor, flt)
-    page_query = select(Submission).where(*conditions)
+    page_query = _where(select(Submission), conditions)
     if sort in _SEGMENTS:
         offset = max(0, before_id or 0)
         rows = _segmented_page(db_session, conditions, sort, offset, limit)
         next_cursor = offset + limit if len(rows) > limit else None
+    elif any(isinstance(c, TsSearch) for c in conditions):
+        rows = _searched_page(db_session, conditions, before_id, limit)
+        next_cursor = rows[limit - 1].id if len(rows) > limit else None
     else:
         if before_id is not None:
             page_query = page_query.where(col(Submission.id) < before_id)
-        page_query = page_query.order_by(col(Submission.id).desc())
+        page_query = _newest_first(page_query, conditions)
         rows = list(db_session.exec(page_query.limit(limit + 1)))
         next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    count = db_session.exec(select(func.count()).select_from(Submission).where(*conditions)).one()
-    return rows[:limit], count, next_cursor
+    if flt.q:  # the tabs' pass has counted the matches already
+        counts, _late = _counted_in_one_pass(db_session, actor, flt)
+        if flt.status:
+            count = counts[flt.status]
+        else:
+            count = Count(sum(counts.values()), all(c.exact for c in counts.values()))
+        if flt.overdue is None:
+            return rows[:limit], count, next_cursor
+    return rows[:limit], limited_count(db_session, conditions), next_cursor
 
 
-def overdue_count(*, db_session: Session, actor: Actor, flt: InboxFilter) -> int:
+def _searched_page(db_session: Session, conditions: list, before_id: int | None, limit: int):
+    """`limit` + 1 rows newest first under a PostgreSQL text search: from the window when it
+    has enough, else from the GIN index (the words are rare, so its bitmap is small)."""
+    if before_id is not None:
+        conditions = [*conditions, col(Submission.id) < before_id]
+    ids, _held = _windowed(db_session, [Submission.id], conditions, limit + 1)
+    ids = [row[0] if isinstance(row, tuple) else row for row in ids]
+    if len(ids) <= limit:
+        query = _where(select(Submission.id), conditions).order_by(col(Submission.id).desc())
+        ids = list(db_session.exec(query.limit(limit + 1)))
+    found = {
+        s.id: s for s in db_session.exec(select(Submission).where(col(Submission.id).in_(ids)))
+    }
+    return [found[i] for i in ids]
+
+
+def overdue_count(*, db_session: Session, actor: Actor, flt: InboxFilter) -> Count:
     """Open items past their deadline under the current filters (status and overdue ignored),
     for the inbox's "Quá hạn" tab."""
+    if flt.q and flt.overdue is not False:
+        return _counted_in_one_pass(db_session, actor, flt)[1]
     late = InboxFilter(**{**flt.__dict__, "status": None, "overdue": True})
-    conditions = _scoped(db_session, actor, late)
-    return db_session.exec(select(func.count()).select_from(Submission).where(*conditions)).one()
+    return limited_count(db_session, _scoped(db_session, actor, late))
 
 
-def status_counts(*, db_session: Session, actor: Actor, flt: InboxFilter) -> dict[str, int]:
+def _counted_in_one_pass(
+    db_session: Session, actor: Actor, flt: InboxFilter
+) -> tuple[dict[str, Count], Count]:
+    """Status and overdue counts under a text search, from one read of the newest
+    COUNT_LIMIT + 1 matches (status and deadline only), counted here.
+
+    A limited COUNT per status would run the text search once per tab, each walking matches
+    until that status had COUNT_LIMIT of them; one pass bounds the work for all tabs. When the
+    pass is cut at its limit every count is a lower bound ("12+"), which the page shows."""
+    # The page, its tabs and its overdue count share one pass, within one transaction.
+    db_session.connection()  # begins the transaction the key names
+    key = (db_session.get_transaction(), actor.officer_id, actor.unit_path, *flt.__dict__.items())
+    memo = db_session.info.get("inbox-count-pass")
+    if memo is None or memo[0] != key:
+        memo = (key, _count_pass(db_session, actor, flt))
+        db_session.info["inbox-count-pass"] = memo
+    return memo[1]
+
+
+def _count_pass(
+    db_session: Session, actor: Actor, flt: InboxFilter
+) -> tuple[dict[str, Count], Count]:
+    conditions = _scoped(db_session, actor, InboxFilter(**{**flt.__dict__, "status": None}))
+    columns = [Submission.id, Submission.status, Submission.due_at]
+    searched = any(isinstance(c, TsSearch) for c in conditions)
+    complete = cut = False
+    if searched:
+        seen, held = _windowed(db_session, columns, conditions, clauses.COUNT_LIMIT + 1)
+        # The window held all of reach, or enough matches to stand for common words (the
+        # counts are then lower bounds); otherwise the words are rare: ask the index.
+        complete = held < clauses.SEARCH_WINDOW or len(seen) >= clauses.RARE_IN_WINDOW
+        cut = held >= clauses.SEARCH_WINDOW
+    if not complete:
+        query = _where(select(*columns), conditions)
+        seen = list(
+            db_session.exec(_newest_first(query, conditions).limit(clauses.COUNT_LIMIT + 1))
+        )
+        cut = False
+    exact = len(seen) <= clauses.COUNT_LIMIT and not cut
+    seen = seen[: clauses.COUNT_LIMIT]
+    now = utcnow()
+    by_status = {status.value: 0 for status in Status}
+    late = 0
+    for _id, status, due_at in seen:
+        by_status[status] = by_status.get(status, 0) + 1
+        if status in OPEN and _aware(due_at) < now:
+            late += 1
+    return {k: Count(v, exact) for k, v in by_status.items()}, Count(late, exact)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive UTC datetimes."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def status_counts(*, db_session: Session, actor: Actor, flt: InboxFilter) -> dict[str, Count]:
     """Counts per status for the inbox's tabs (the status filter itself is ignored).
 
-    One COUNT per status rather than a GROUP BY: each is a range scan of the (status, unit_id)
-    index, where a GROUP BY over a unit sub-select made SQLite visit every row (170 ms at
-    100,000 submissions, benchmarks/api_bench.py).
+    One limited COUNT per status rather than a GROUP BY: each is a range scan of the
+    (status, unit_id) index that stops after COUNT_LIMIT rows, where a GROUP BY over a unit
+    sub-select made SQLite visit every row (170 ms at 100,000 submissions,
+    benchmarks/api_bench.py) and exact counts grew with the table.
     """
+    if flt.q:
+        return _counted_in_one_pass(db_session, actor, flt)[0]
     scoped = InboxFilter(**{**flt.__dict__, "status": None})
     conditions = _scoped(db_session, actor, scoped)
-    counts = {}
-    for status in Status:
-        counts[status.value] = db_session.exec(
-            select(func.count())
-            .select_from(Submission)
-            .where(Submission.status == status.value, *conditions)
-        ).one()
-    return counts
+    return limited_counts(
+        db_session,
+        {status.value: [Submission.status == status.value, *conditions] for status in Status},
+    )
 
 
-def nav_counts(*, db_session: Session, actor: Actor) -> dict[str, int]:
+def nav_counts(*, db_session: Session, actor: Actor) -> dict[str, Count]:
     """The navigation's counts: new items in the officer's reach (routed to their commune they
     show at once), and open items assigned to them ("Giao cho tôi")."""
     if not actor.can(Action.VIEW_SUBMISSIONS):
         return {}
     scope = _scoped(db_session, actor, InboxFilter())
-    count = select(func.count()).select_from(Submission)
-    new = db_session.exec(count.where(Submission.status == Status.NEW.value, *scope)).one()
-    mine = db_session.exec(
-        count.where(
-            Submission.assigned_to_id == actor.officer_id,
-            col(Submission.status).in_(OPEN),
-            *scope,
-        )
-    ).one()
-    return {"new": new, "mine": mine}
+    return limited_counts(
+        db_session,
+        {
+            "new": [Submission.status == Status.NEW.value, *scope],
+            "mine": [
+                Submission.assigned_to_id == actor.officer_id,
+                col(Submission.status).in_(OPEN),
+                *scope,
+            ],
+        },
+    )
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,11 @@ class SubmissionPublic(BaseModel):
 
 class SubmissionsPublic(BaseModel):
     data: list[SubmissionPublic]
-    count: int
+    count: int = Field(
+        description="How many match, counted up to a limit (1000): when count_exact is false "
+        "there are more than `count`."
+    )
+    count_exact: bool = True
     next_cursor: int | None = None
 
 
