@@ -160,7 +160,7 @@ class ZaloChannel:
             async with lock:
                 first = await self._process(key)
                 while chat_id is not None:
-                    following = await asyncio.to_thread(self.events.claim_next, chat_id)
+                    following = await self.events.run(self.events.claim_next, chat_id)
                     if following is None:
                         break
                     await self._process(following.key, following)
