@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -39,17 +40,42 @@ def capacity_of(rate: float) -> float:
     return max(1.0, rate / 30.0)
 
 
-def _locked(db_session: Session, name: str, rate: float, now: float) -> RateBucket:
-    db_session.exec(update(RateBucket).where(RateBucket.name == name).values(name=name))
-    bucket = db_session.get(RateBucket, name, populate_existing=True)
-    if bucket is None:  # first use: create it; a concurrent creator wins, then we lock theirs
+@dataclass
+class _Bucket:
+    name: str
+    tokens: float
+    stamp: float
+    paused_until: float
+
+
+_TABLE = RateBucket.__table__
+# Built once: a take runs on every step of every worker, so statement construction matters.
+# The lock and the read are one statement (UPDATE … RETURNING: PostgreSQL, SQLite ≥ 3.35).
+_LOCK_READ = (
+    update(_TABLE)
+    .where(_TABLE.c.name == bindparam("n"))
+    .values(name=bindparam("n"))
+    .returning(_TABLE.c.tokens, _TABLE.c.stamp, _TABLE.c.paused_until)
+)
+_WRITE = (
+    update(_TABLE)
+    .where(_TABLE.c.name == bindparam("n"))
+    .values(tokens=bindparam("t"), stamp=bindparam("s"), paused_until=bindparam("p"))
+)
+
+
+def _locked(db_session: Session, name: str, rate: float, now: float) -> _Bucket:
+    """Lock the bucket row (an UPDATE first: the row lock on PostgreSQL, the write lock on
+    SQLite), read it and refill it from the time elapsed; `_store` writes it back."""
+    row = db_session.execute(_LOCK_READ, {"n": name}).first()
+    if row is None:  # first use: create it; a concurrent creator wins, then we lock theirs
         try:
             with db_session.begin_nested():
                 db_session.add(RateBucket(name=name, tokens=capacity_of(rate), stamp=now))
         except IntegrityError:
             pass
-        db_session.exec(update(RateBucket).where(RateBucket.name == name).values(name=name))
-        bucket = db_session.get(RateBucket, name, populate_existing=True)
+        row = db_session.execute(_LOCK_READ, {"n": name}).one()
+    bucket = _Bucket(name, *row)
     if now > bucket.stamp:
         start = max(bucket.stamp, min(now, bucket.paused_until))
         refill = max(0.0, now - start) * rate
@@ -58,7 +84,14 @@ def _locked(db_session: Session, name: str, rate: float, now: float) -> RateBuck
     return bucket
 
 
-def _next_slot(bucket: RateBucket, rate: float, now: float) -> float:
+def _store(db_session: Session, bucket: _Bucket) -> None:
+    db_session.execute(
+        _WRITE,
+        {"n": bucket.name, "t": bucket.tokens, "s": bucket.stamp, "p": bucket.paused_until},
+    )
+
+
+def _next_slot(bucket: _Bucket, rate: float, now: float) -> float:
     """When the next token exists (tokens below 1 are owed by earlier reservations)."""
     return max(now, bucket.paused_until) + max(0.0, 1.0 - bucket.tokens) / rate
 
@@ -86,7 +119,7 @@ def take(
         slots.append(slot)
         bucket.tokens -= 1
     wait = max(0.0, _next_slot(bucket, rate, now) - now - horizon)
-    db_session.add(bucket)
+    _store(db_session, bucket)
     return slots, wait
 
 
@@ -104,7 +137,7 @@ def debit(
     rate = rate_of(settings)
     bucket = _locked(db_session, name, rate, clock())
     bucket.tokens = max(-MAX_DEBT_SECONDS * rate, bucket.tokens - count)
-    db_session.add(bucket)
+    _store(db_session, bucket)
 
 
 def pause(
@@ -122,4 +155,4 @@ def pause(
     # Slots reserved before the 429 lie before the end of the pause (the horizon is shorter
     # than any retry_after Telegram sends), so the count restarts from empty: no burst after.
     bucket.tokens = 0.0
-    db_session.add(bucket)
+    _store(db_session, bucket)

@@ -159,7 +159,7 @@ class Claim(BaseModel):
     contents: dict[int, Content]
 
 
-Outcome = Literal["sent", "retry", "rate_limited", "failed", "blocked", "unknown"]
+Outcome = Literal["sent", "retry", "rate_limited", "failed", "blocked", "unknown", "skipped"]
 
 
 class DeliveryOutcome(BaseModel):
