@@ -274,9 +274,18 @@ class BroadcastWorker:
         except AmbiguousDelivery as error:
             outcome = DeliveryOutcome(id=delivery.id, outcome="unknown", error=str(error)[:300])
         except DeliveryError as error:
-            if error.blocked:
+            if error.skipped:  # the platform's rules forbid it (Zalo's window): never retried
+                outcome = DeliveryOutcome(id=delivery.id, outcome="skipped", error=str(error)[:300])
+            elif error.blocked:
                 await asyncio.to_thread(self._contacts.set_blocked, delivery.citizen_ref)
                 outcome = DeliveryOutcome(id=delivery.id, outcome="blocked", error=str(error)[:300])
+            elif error.retry_after is not None and not getattr(channel, "shares_rate_bucket", True):
+                outcome = DeliveryOutcome(  # this channel's own wait: only this delivery waits
+                    id=delivery.id,
+                    outcome="retry",
+                    error=str(error)[:300],
+                    retry_after=min(error.retry_after, 86_400),
+                )
             elif error.retry_after is not None:
                 self._spacing.hold(
                     (job.contact.channel, job.contact.external_id), error.retry_after

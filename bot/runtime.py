@@ -141,7 +141,7 @@ class BotRuntime:
             global_per_second=settings.sender_per_second,
             blocked_hold_seconds=settings.sender_blocked_hold_seconds,
         )
-        broadcasts = BroadcastDelivery.build(settings, client, contacts, webchat)
+        broadcasts = BroadcastDelivery.build(settings, client, contacts, webchat, zalo)
         return cls(
             settings,
             client,

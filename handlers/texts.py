@@ -329,6 +329,8 @@ T: dict[str, str] = {
     "bc.unsubscribe": "🔕 Hủy đăng ký nhận tin",
     "bc.test_prefix": "[GỬI THỬ] ",
     "bc.links_heading": "Liên kết:",
+    # where a broadcast may not carry a button (Zalo's rules): how to stop, in words
+    "bc.unsubscribe_hint": "Để ngừng nhận tin, nhắn “dừng”.",
     "link.ok": "✅ Đã liên kết tài khoản cán bộ với cuộc trò chuyện này để nhận bản gửi thử.",
     "link.bad_code": (
         "Mã liên kết không đúng hoặc đã hết hạn. Vui lòng lấy mã mới trên trang cán bộ."

@@ -188,6 +188,7 @@ def detail(
         flash=request.query_params.get("flash"),
         STATUS_LABELS=STATUS_LABELS,
         TOPIC_LABELS=TOPIC_LABELS,
+        SKIP_REASONS=progress.SKIP_REASONS,
     )
 
 
@@ -203,6 +204,7 @@ def progress_fragment(
         b=broadcast,
         p=progress.of(db_session=db, broadcast=broadcast, settings=settings),
         STATUS_LABELS=STATUS_LABELS,
+        SKIP_REASONS=progress.SKIP_REASONS,
     )
 
 
