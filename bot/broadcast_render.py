@@ -81,7 +81,6 @@ def _retry_after(error: RetryAfter) -> float:
 class TelegramBroadcast:
     """sendMessage / sendPhoto with an inline keyboard; errors mapped like the sender's."""
 
-
     def __init__(self, bot: Bot):
         self._bot = bot
         self._file_ids: dict[int, str] = {}  # campaign → Telegram's id of its uploaded image
