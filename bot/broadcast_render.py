@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import DeliveryError, OutboundChannel
+from bot.channels.zalo_render import render as render_zalo
 from feedback_api.broadcasts.schemas import Content
 from handlers.events import Button, OutboundMessage
 from handlers.texts import t
@@ -117,3 +118,64 @@ class TelegramBroadcast:
             if not _not_sent(error):
                 raise AmbiguousDelivery(str(error)) from error
             raise DeliveryError(str(error)) from error
+
+
+class ZaloBroadcast:
+    """Campaign messages to Zalo followers, within Zalo's rules (bot/channels/zalo_rules.py).
+
+    Before each send the rules are asked, as the sender asks them for the outbox: a citizen
+    outside the consultation window (7 days after their last message), over their daily quota,
+    or a message type broadcasts may not use (by default text only) is *skipped* with the
+    reason — recorded in the campaign's report, never retried, never sent in breach. The OA
+    quota for the day is a wait until tomorrow. The unsubscribe button becomes a line of text
+    when broadcasts may not carry buttons; links are written out (Zalo has no URL buttons in a
+    consultation message). Zalo's own refusals map as the channel maps them (-230/-232 outside
+    the window → skipped; unfollowed → blocked; -32 → back off), and a request that may have
+    left (a read timeout) is ambiguous, as on Telegram: "unknown", never re-sent."""
+
+    # The shared send-rate bucket is the bot's Telegram limit: Zalo's "wait" (-32, the OA's
+    # quota) delays this delivery only, and does not pause Telegram sends for every worker.
+    shares_rate_bucket = False
+
+    def __init__(self, channel):  # bot.channels.zalo.ZaloChannel (not imported: no cycle)
+        self._channel = channel
+
+    def _message(self, content: Content, test: bool) -> OutboundMessage:
+        text = _text(content, test)
+        if content.links:
+            lines = [f"• {link.label}: {link.url}" for link in content.links]
+            text += "\n\n" + t("bc.links_heading") + "\n" + "\n".join(lines)
+        if "buttons" in self._channel.rules.config.broadcast_types:
+            return OutboundMessage(text, ((Button(t("bc.unsubscribe"), UNSUBSCRIBE),),))
+        return OutboundMessage(text + "\n\n" + t("bc.unsubscribe_hint"))
+
+    async def deliver(
+        self, chat_id: str, content: Content, *, test: bool, image: ImageLoader
+    ) -> None:
+        message = self._message(content, test)
+        kind = "image" if content.has_image else ("buttons" if message.buttons else "text")
+        refusal = await self._channel.rules.admit(
+            chat_id, kind, purpose="test" if test else "broadcast"
+        )
+        if refusal is not None:
+            if refusal.retry_after is not None:  # the OA's quota for today: wait for tomorrow
+                raise DeliveryError(str(refusal), retry_after=refusal.retry_after)
+            raise DeliveryError(f"{refusal.reason}: {refusal.detail}", skipped=refusal.reason)
+        # Several requests (a long text in pieces, a caption then the image): once the first
+        # has gone, a failure leaves a partial message, which a retry would repeat.
+        several = content.has_image or len(render_zalo(message, allow_template=False)) > 1
+        try:
+            if content.has_image:
+                await self._channel.send_image(
+                    chat_id, await image(content.broadcast_id), caption=message.plain_text()
+                )
+            else:
+                await self._channel.send(chat_id, message)
+        except DeliveryError as error:
+            if error.skipped:
+                raise DeliveryError(f"{error.skipped}: {error}", skipped=error.skipped) from error
+            if error.blocked:
+                raise
+            if several or not _not_sent(error):
+                raise AmbiguousDelivery(str(error)) from error
+            raise

@@ -1,5 +1,6 @@
 """Builds the broadcast worker from the bot's settings: a Telegram bot of its own (a connection
-pool sized to the in-flight window), the web chat as a plain channel, and the worker loop."""
+pool sized to the in-flight window), the web chat as a plain channel, Zalo through its channel
+and rules when it is switched on, and the worker loop."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ from dataclasses import dataclass
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.broadcast_render import BroadcastChannel, PlainBroadcast, TelegramBroadcast
+from bot.broadcast_render import (
+    BroadcastChannel,
+    PlainBroadcast,
+    TelegramBroadcast,
+    ZaloBroadcast,
+)
 from bot.broadcast_worker import MAX_IN_FLIGHT, BroadcastWorker
 from bot.contacts import ContactRegistry
 from bot.settings import BotSettings
@@ -27,11 +33,18 @@ class BroadcastDelivery:
 
     @classmethod
     def build(
-        cls, settings: BotSettings, client: FeedbackClient, contacts: ContactRegistry, webchat
+        cls,
+        settings: BotSettings,
+        client: FeedbackClient,
+        contacts: ContactRegistry,
+        webchat,
+        zalo=None,
     ) -> BroadcastDelivery:
         channels: dict[str, BroadcastChannel] = {}
         if webchat is not None:
             channels["web"] = PlainBroadcast(webchat)
+        if zalo is not None:  # Zalo followers, within Zalo's rules (window, quotas, types)
+            channels["zalo"] = ZaloBroadcast(zalo)
         bot = None
         token = settings.telegram_token.get_secret_value()
         if token:

@@ -159,7 +159,7 @@ class BotRuntime:
             blocked_hold_seconds=settings.sender_blocked_hold_seconds,
             shared=rate,
         )
-        broadcasts = BroadcastDelivery.build(settings, client, contacts, webchat)
+        broadcasts = BroadcastDelivery.build(settings, client, contacts, webchat, zalo)
         return cls(
             settings,
             client,

@@ -1,5 +1,8 @@
 """The sender: delivers feedback_api's outbox (officers' replies, status notices) to citizens.
 
+Each message says what to tell the citizen as an intent (a key of handlers/texts.py) with its
+parameters; the sender renders the words at send time (`render`).
+
 It leases a batch, resolves each opaque citizen reference to a chat through the contact
 registry (feedback_api never knows chat ids), delivers within each platform's limits and acks
 every message with its outcome. A channel with rules of its own (Zalo: the consultation window,
@@ -40,6 +43,7 @@ from bot.ratelimit import ChatSpacing, SharedSlots, TokenBucket
 from feedback_api.client import FeedbackApiError, FeedbackClient
 from feedback_api.outbox.schemas import LeasedMessage
 from handlers.events import OutboundMessage
+from handlers.texts import t
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,14 @@ ACK_MARGIN = 5.0  # seconds kept at the end of a lease to ack before it expires
 MAX_RETRY_AFTER = 86_400.0  # the outbox API's bound on retry_after
 
 Chat = tuple[str, str]  # (channel, external_id)
+
+
+def render(message: LeasedMessage) -> str:
+    """The words the citizen reads: the outbox carries an intent (a catalogue key) and its
+    parameters, rendered here, at send time, through the one text catalogue."""
+    if not message.intent:
+        return message.text
+    return t(message.intent, **message.params)
 
 
 @dataclass
@@ -202,7 +214,12 @@ class Sender:
         chat = (job.contact.channel, job.contact.external_id)
         message = job.message
         channel = self._channels[job.contact.channel]
-        outbound = OutboundMessage(text=message.text)
+        try:
+            outbound = OutboundMessage(text=render(message))
+        except (KeyError, IndexError, ValueError) as error:  # a newer server's intent, say
+            log.error("cannot render outbox message %s (%s): %r", message.id, message.intent, error)
+            await self._ack(message, "retry", f"cannot render {message.intent!r}: {error!r}")
+            return
         try:
             # A channel with rules of its own (Zalo's window and quotas) is asked first.
             admit = getattr(channel, "admit", None)

@@ -335,6 +335,47 @@ T: dict[str, str] = {
     "bc.unsubscribe": "🔕 Hủy đăng ký nhận tin",
     "bc.test_prefix": "[GỬI THỬ] ",
     "bc.links_heading": "Liên kết:",
+    # the outbox: what officers' actions tell the citizen (feedback_api queues these keys and
+    # their parameters; the sender renders them at send time)
+    "notice.status.verifying": (
+        "Tin {code} của bạn đang được Công an xác minh. Cảm ơn bạn đã cung cấp."
+    ),
+    "notice.status.forwarded": (
+        "Tin {code} của bạn đã được chuyển đến đơn vị có thẩm quyền giải quyết."
+    ),
+    "notice.status.resolved": (
+        "Tin {code} của bạn đã được giải quyết. Cảm ơn bạn đã đồng hành cùng Công an."
+    ),
+    "notice.status.rejected": (
+        "Tin {code} đã được xem xét nhưng chưa đủ căn cứ để xử lý. Cảm ơn bạn."
+    ),
+    "notice.status.duplicate": (
+        "Tin {code} trùng với nội dung đã tiếp nhận trước đó và được xử lý chung."
+    ),
+    "notice.reply.tip": "Phản hồi của Công an về tố giác, tin báo {code}:\n\n{text}",
+    "notice.reply.question": "Phản hồi của Công an về câu hỏi {code}:\n\n{text}",
+    "notice.reply.opinion": "Phản hồi của Công an về góp ý {code}:\n\n{text}",
+    "notice.forum_answer.accept": (
+        "Diễn đàn “{title}” — trả lời ý kiến {code} của bạn (tiếp thu):\n\n{text}"
+    ),
+    "notice.forum_answer.explain": (
+        "Diễn đàn “{title}” — trả lời ý kiến {code} của bạn (giải trình):\n\n{text}"
+    ),
+    "notice.forum_answer.forward": (
+        "Diễn đàn “{title}” — trả lời ý kiến {code} của bạn (chuyển cơ quan có thẩm quyền):"
+        "\n\n{text}"
+    ),
+    "notice.forum_summary": (
+        "Diễn đàn “{title}” đã công bố kết quả: {opinions} ý kiến được tiếp nhận, tổng hợp thành "
+        "{themes} nhóm vấn đề và đã được trả lời. Cảm ơn bạn đã tham gia cùng Công an."
+    ),
+    "notice.forum_summary_link": (
+        "Diễn đàn “{title}” đã công bố kết quả: {opinions} ý kiến được tiếp nhận, tổng hợp thành "
+        "{themes} nhóm vấn đề và đã được trả lời. Cảm ơn bạn đã tham gia cùng Công an.\n"
+        "Xem toàn bộ câu trả lời: {url}"
+    ),
+    # where a broadcast may not carry a button (Zalo's rules): how to stop, in words
+    "bc.unsubscribe_hint": "Để ngừng nhận tin, nhắn “dừng”.",
     "link.ok": "✅ Đã liên kết tài khoản cán bộ với cuộc trò chuyện này để nhận bản gửi thử.",
     "link.bad_code": (
         "Mã liên kết không đúng hoặc đã hết hạn. Vui lòng lấy mã mới trên trang cán bộ."

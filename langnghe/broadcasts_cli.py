@@ -65,6 +65,8 @@ def _render(console: Console, p) -> None:
         _eta(p.eta_seconds),
     )
     console.print(table)
+    for reason, n in sorted(p.skipped_reasons.items()):
+        console.print(f"skipped, {reason}: {n}")
     if p.unknown:
         console.print(
             f"[yellow]{p.unknown} deliveries are unknown: a worker stopped while sending them; "

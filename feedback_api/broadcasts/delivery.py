@@ -18,7 +18,7 @@ import json
 import secrets
 from collections.abc import Callable
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
 from feedback_api.audit import service as audit
@@ -48,10 +48,17 @@ S, D = BroadcastStatus, DeliveryState
 MAX_BACKOFF = 300.0
 
 
+_LOCK = (
+    update(Broadcast.__table__)
+    .where(Broadcast.__table__.c.id < 0)
+    .values(id=Broadcast.__table__.c.id)
+)
+
+
 def _write_lock(db_session: Session) -> None:
     """SQLite: take the write lock before reading (see the module docstring)."""
     if is_sqlite(db_session.get_bind()):
-        db_session.exec(update(Broadcast).where(col(Broadcast.id) < 0).values(id=Broadcast.id))
+        db_session.execute(_LOCK)
 
 
 def _locking(db_session: Session, query):
@@ -236,7 +243,14 @@ def _record(
     now: dt.datetime,
     clock: Callable[[], float],
 ) -> None:
-    by_id = {o.id: o for o in outcomes}
+    """Record finished sends. The common case — every one sent — is one UPDATE for the whole
+    step; the rest (rare: errors, 429s, blocks, skips) are read and written row by row."""
+    sent = [o.id for o in outcomes if o.outcome == "sent"]
+    if sent:
+        db_session.execute(_SENT, {"ids": sent, "token": token, "now": now})
+    by_id = {o.id: o for o in outcomes if o.outcome != "sent"}
+    if not by_id:
+        return
     rows = db_session.exec(
         select(BroadcastDelivery).where(
             col(BroadcastDelivery.id).in_(list(by_id)),
@@ -244,20 +258,18 @@ def _record(
             col(BroadcastDelivery.state).in_([D.SENDING, D.LEASED]),
         )
     )
-    sent: list[int] = []
     blocked_refs: list[str] = []
     longest_hold = 0.0
     for row in rows:
         outcome = by_id[row.id]
-        if row.state == D.LEASED and outcome.outcome not in ("failed", "blocked"):
+        if row.state == D.LEASED and outcome.outcome not in ("failed", "blocked", "skipped"):
             continue  # only sends in flight can have been sent, retried or rate limited
-        if outcome.outcome == "sent":
-            sent.append(row.id)
-            continue
         row.lease_token, row.lease_expires_at = None, None
         row.last_error = (outcome.error or outcome.outcome)[:300]
         if outcome.outcome == "unknown":  # may have been delivered: reported, never re-sent
             row.state = D.UNKNOWN
+        elif outcome.outcome == "skipped":  # the platform's rules forbid it: never retried
+            row.state = D.SKIPPED
         elif outcome.outcome == "blocked":
             row.state = D.BLOCKED
             blocked_refs.append(row.citizen_ref)
@@ -275,12 +287,6 @@ def _record(
             row.attempts += outcome.outcome == "retry"
             row.state = D.FAILED
         db_session.add(row)
-    if sent:
-        db_session.exec(
-            update(BroadcastDelivery)
-            .where(col(BroadcastDelivery.id).in_(sent), BroadcastDelivery.state == D.SENDING)
-            .values(state=D.SENT, sent_at=now, lease_token=None, lease_expires_at=None)
-        )
     if blocked_refs:  # the citizen blocked the bot: unsubscribed, for every campaign
         db_session.exec(
             update(Subscription)
@@ -291,38 +297,48 @@ def _record(
         ratebucket.pause(
             db_session=db_session, settings=settings, seconds=longest_hold, clock=clock
         )
+    db_session.flush()
 
 
-def _not_startable(db_session: Session, settings: Settings, rows, now: dt.datetime):
-    """Split leased rows into (startable, release to pending, skip as unsubscribed)."""
-    campaign_ids = {r.broadcast_id for r in rows if r.test_seq == 0}
-    running = set(
-        db_session.exec(
-            select(Broadcast.id).where(
-                col(Broadcast.id).in_(campaign_ids), Broadcast.status == S.RUNNING
-            )
-        )
+_D, _B, _SUB = BroadcastDelivery.__table__, Broadcast.__table__, Subscription.__table__
+_F = _D.alias("in_flight")
+# Built once (a step runs for every ten sends of every worker): the asked-for rows still leased
+# to this token, with what decides whether each may start — its campaign's status, whether the
+# citizen is still subscribed — and how many sends this lease has in flight, in one statement.
+_CANDIDATES = (
+    select(
+        _D.c.id,
+        _D.c.test_seq,
+        _B.c.status,
+        select(_SUB.c.id)
+        .where(_SUB.c.citizen_ref == _D.c.citizen_ref, _SUB.c.active.is_(True))
+        .exists(),
+        select(func.count())
+        .select_from(_F)
+        .where(_F.c.lease_token == bindparam("token"), _F.c.state == D.SENDING)
+        .scalar_subquery(),
     )
-    quiet_now = quiet.is_quiet(now, settings)
-    refs = {r.citizen_ref for r in rows if r.test_seq == 0}
-    active = set(
-        db_session.exec(
-            select(Subscription.citizen_ref).where(
-                col(Subscription.citizen_ref).in_(refs), col(Subscription.active)
-            )
-        )
+    .join(_B, _B.c.id == _D.c.broadcast_id)
+    .where(
+        _D.c.id.in_(bindparam("ids", expanding=True)),
+        _D.c.lease_token == bindparam("token"),
+        _D.c.state == D.LEASED,
     )
-    ok, release, skip = [], [], []
-    for row in rows:
-        if row.test_seq > 0:
-            ok.append(row)
-        elif row.broadcast_id not in running or quiet_now:
-            release.append(row)
-        elif row.citizen_ref not in active:
-            skip.append(row)
-        else:
-            ok.append(row)
-    return ok, release, skip
+)
+_SENT = (
+    update(_D)
+    .where(
+        _D.c.id.in_(bindparam("ids", expanding=True)),
+        _D.c.lease_token == bindparam("token"),
+        _D.c.state == D.SENDING,
+    )
+    .values(state=D.SENT, sent_at=bindparam("now"), lease_token=None, lease_expires_at=None)
+)
+_START = (
+    update(_D)
+    .where(_D.c.id.in_(bindparam("ids", expanding=True)))
+    .values(state=D.SENDING, lease_expires_at=bindparam("until"))
+)
 
 
 def step(
@@ -347,6 +363,7 @@ def step(
         db_session.exec(
             update(BroadcastDelivery)
             .where(mine, col(BroadcastDelivery.state).in_([D.LEASED, D.SENDING]))
+            .execution_options(synchronize_session=False)
             .values(lease_expires_at=now + dt.timedelta(seconds=renew_seconds))
         )
     started: list[int] = []
@@ -354,47 +371,52 @@ def step(
     dropped: list[int] = []
     wait = 0.0
     if start:
+        d = _D
         order = {delivery_id: n for n, delivery_id in enumerate(start)}
-        rows = sorted(
-            db_session.exec(
-                select(BroadcastDelivery).where(
-                    col(BroadcastDelivery.id).in_(start), mine, BroadcastDelivery.state == D.LEASED
-                )
-            ),
-            key=lambda r: order[r.id],
-        )
-        found = {r.id for r in rows}
+        rows = db_session.execute(_CANDIDATES, {"ids": start, "token": lease_token}).all()
+        rows.sort(key=lambda r: order[r[0]])
+        found = {r[0] for r in rows}
         dropped.extend(i for i in start if i not in found)  # cancelled or taken over
-        ok, release, skip = _not_startable(db_session, settings, rows, now)
-        for row in release:
-            row.state, row.lease_token, row.lease_expires_at = D.PENDING, None, None
-            db_session.add(row)
-        for row in skip:
-            row.state, row.lease_token, row.lease_expires_at = D.SKIPPED, None, None
-            row.last_error = "unsubscribed"
-            db_session.add(row)
-        dropped.extend(r.id for r in release + skip)
-        in_flight = len(
-            db_session.exec(
-                select(BroadcastDelivery.id).where(mine, BroadcastDelivery.state == D.SENDING)
-            ).all()
-        )
+        quiet_now = quiet.is_quiet(now, settings)
+        ok, release, skip = [], [], []
+        for delivery_id, test_seq, status, subscribed, _ in rows:
+            if test_seq > 0:
+                ok.append(delivery_id)
+            elif status != S.RUNNING or quiet_now:
+                release.append(delivery_id)
+            elif not subscribed:
+                skip.append(delivery_id)
+            else:
+                ok.append(delivery_id)
+        if release:
+            db_session.execute(
+                update(d)
+                .where(d.c.id.in_(release))
+                .values(state=D.PENDING, lease_token=None, lease_expires_at=None)
+            )
+        if skip:
+            db_session.execute(
+                update(d)
+                .where(d.c.id.in_(skip))
+                .values(
+                    state=D.SKIPPED,
+                    lease_token=None,
+                    lease_expires_at=None,
+                    last_error="unsubscribed",
+                )
+            )
+        dropped.extend(release + skip)
+        in_flight = rows[0][4] if rows else 0
         room = max(0, settings.broadcast_max_in_flight - in_flight)
         wanted = min(room, len(ok))
         if wanted:
             send_at, wait = ratebucket.take(
                 db_session=db_session, settings=settings, wanted=wanted, clock=clock
             )
-            started = [r.id for r in ok[: len(send_at)]]
+            started = ok[: len(send_at)]
             if started:
-                db_session.exec(
-                    update(BroadcastDelivery)
-                    .where(col(BroadcastDelivery.id).in_(started))
-                    .values(
-                        state=D.SENDING,
-                        lease_expires_at=now + dt.timedelta(seconds=lease_seconds),
-                    )
-                )
+                until = now + dt.timedelta(seconds=lease_seconds)
+                db_session.execute(_START, {"ids": started, "until": until})
     db_session.commit()
     return StepResult(
         started=started,

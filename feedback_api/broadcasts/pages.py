@@ -8,7 +8,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import select
 
@@ -136,7 +136,11 @@ def new_form(request: Request, db: SessionDep, browser: PageSession):
 
 @router.post("/broadcasts/new")
 async def create(request: Request, db: SessionDep, browser: PageSession, settings: SettingsDep):
-    form = await request.form()
+    async with request.form() as form:  # closes the spooled upload, whichever way we leave
+        return await _create(request, db, browser, settings, form)
+
+
+async def _create(request: Request, db, browser, settings, form):
     try:
         draft = _draft_from_form(form, settings)
     except ValidationError as exc:
@@ -153,10 +157,11 @@ async def create(request: Request, db: SessionDep, browser: PageSession, setting
 
 @router.post("/broadcasts/count")
 async def count(request: Request, db: SessionDep, browser: PageSession, settings: SettingsDep):
-    """The live recipient count (HTMX, on every change of the audience fields)."""
-    form = await request.form()
-    unit_ids = [int(v) for v in form.getlist("unit_ids") if str(v).strip().isdigit()]
-    topics = [str(v) for v in form.getlist("topics") if v in TOPICS]
+    """The live recipient count (HTMX, on every change of the audience fields; the request
+    carries the whole compose form, file field included, so the form is closed after)."""
+    async with request.form() as form:
+        unit_ids = [int(v) for v in form.getlist("unit_ids") if str(v).strip().isdigit()]
+        topics = [str(v) for v in form.getlist("topics") if v in TOPICS]
     try:
         n = service.recipient_count(
             db_session=db, actor=browser.actor, unit_ids=unit_ids, topics=topics
@@ -188,6 +193,7 @@ def detail(
         flash=request.query_params.get("flash"),
         STATUS_LABELS=STATUS_LABELS,
         TOPIC_LABELS=TOPIC_LABELS,
+        SKIP_REASONS=progress.SKIP_REASONS,
     )
 
 
@@ -196,6 +202,11 @@ def progress_fragment(
     broadcast_id: int, request: Request, db: SessionDep, browser: PageSession, settings: SettingsDep
 ):
     broadcast = service.get_in_reach(db_session=db, actor=browser.actor, broadcast_id=broadcast_id)
+    seen = request.query_params.get("seen")
+    if seen and seen != broadcast.status:
+        # The status moved (started, finished, paused elsewhere): the whole page changes —
+        # status, actions, report — so HTMX reloads it rather than patching one section.
+        return Response(status_code=204, headers={"HX-Refresh": "true"})
     return page(
         request,
         "_broadcast_progress.html",
@@ -203,6 +214,7 @@ def progress_fragment(
         b=broadcast,
         p=progress.of(db_session=db, broadcast=broadcast, settings=settings),
         STATUS_LABELS=STATUS_LABELS,
+        SKIP_REASONS=progress.SKIP_REASONS,
     )
 
 
@@ -225,7 +237,12 @@ async def edit(
     broadcast_id: int, request: Request, db: SessionDep, browser: PageSession, settings: SettingsDep
 ):
     broadcast = service.get_in_reach(db_session=db, actor=browser.actor, broadcast_id=broadcast_id)
-    form = await request.form()
+    async with request.form() as form:  # closes the spooled upload, whichever way we leave
+        return await _edit(request, db, browser, settings, form, broadcast)
+
+
+async def _edit(request: Request, db, browser, settings, form, broadcast):
+    broadcast_id = broadcast.id
     try:
         draft = _draft_from_form(form, settings)
     except ValidationError as exc:

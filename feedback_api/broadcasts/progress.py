@@ -15,6 +15,31 @@ from feedback_api.clock import utcnow
 from feedback_api.settings import Settings
 
 RATE_WINDOW = 30  # seconds
+# Why a recipient was skipped (the reason a delivery's last_error starts with), for the page.
+SKIP_REASONS = {
+    "unsubscribed": "đã huỷ đăng ký",
+    "outside_window": "ngoài khung tư vấn của Zalo (người dân chưa nhắn trong 7 ngày)",
+    "user_quota": "vượt số tin Zalo cho một người trong ngày",
+    "type_not_allowed": "loại tin Zalo không cho phép gửi hàng loạt",
+}
+
+
+def skip_reasons(*, db_session: Session, broadcast_id: int) -> dict[str, int]:
+    """Skipped recipients by reason ("outside_window", "unsubscribed", …)."""
+    rows = db_session.exec(
+        select(BroadcastDelivery.last_error, func.count())
+        .where(
+            BroadcastDelivery.broadcast_id == broadcast_id,
+            BroadcastDelivery.test_seq == 0,
+            BroadcastDelivery.state == DeliveryState.SKIPPED,
+        )
+        .group_by(BroadcastDelivery.last_error)
+    )
+    reasons: dict[str, int] = {}
+    for error, n in rows:
+        reason = (error or "unsubscribed").split(":", 1)[0].strip()
+        reasons[reason] = reasons.get(reason, 0) + n
+    return reasons
 
 
 def of(
@@ -57,6 +82,11 @@ def of(
         blocked=counts.get(DeliveryState.BLOCKED, 0),
         unknown=counts.get(DeliveryState.UNKNOWN, 0),
         skipped=counts.get(DeliveryState.SKIPPED, 0),
+        skipped_reasons=(
+            skip_reasons(db_session=db_session, broadcast_id=broadcast.id)
+            if counts.get(DeliveryState.SKIPPED)
+            else {}
+        ),
         cancelled=counts.get(DeliveryState.CANCELLED, 0),
         pending=pending,
         rate=round(rate, 2),

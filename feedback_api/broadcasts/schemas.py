@@ -110,6 +110,7 @@ class Progress(BaseModel):
     blocked: int = 0
     unknown: int = 0
     skipped: int = 0
+    skipped_reasons: dict[str, int] = Field(default_factory=dict)  # reason → recipients
     cancelled: int = 0
     pending: int = 0  # pending + leased + sending
     rate: float = 0.0  # messages per second over the last 30 s
@@ -159,7 +160,7 @@ class Claim(BaseModel):
     contents: dict[int, Content]
 
 
-Outcome = Literal["sent", "retry", "rate_limited", "failed", "blocked", "unknown"]
+Outcome = Literal["sent", "retry", "rate_limited", "failed", "blocked", "unknown", "skipped"]
 
 
 class DeliveryOutcome(BaseModel):

@@ -399,12 +399,8 @@ def publish(*, db_session: Session, actor: Actor, settings: Settings, forum_id: 
         outbox.enqueue(
             db_session=db_session,
             citizen_ref=submission.citizen_ref,
-            text=labels.ANSWER.format(
-                title=forum.title,
-                code=submission.tracking_code,
-                response=labels.RESPONSE[response].lower(),
-                text=text,
-            ),
+            intent=f"notice.forum_answer.{response}",
+            params={"title": forum.title, "code": submission.tracking_code, "text": text},
             purpose="forum_answer",
             submission_id=submission.id,
         )
@@ -419,15 +415,20 @@ def publish(*, db_session: Session, actor: Actor, settings: Settings, forum_id: 
         if submission.citizen_ref not in participants:
             participants.append(submission.citizen_ref)
     url = public_url(settings, forum)
-    summary = labels.SUMMARY.format(
-        title=forum.title,
-        opinions=len(rows),
-        themes=len({link.theme_id for link, _ in rows if link.theme_id}),
-        link=labels.SUMMARY_LINK.format(url=url) if url else "",
-    )
+    summary = {
+        "title": forum.title,
+        "opinions": len(rows),
+        "themes": len({link.theme_id for link, _ in rows if link.theme_id}),
+    }
+    if url:
+        summary["url"] = url
     for citizen_ref in participants:
         outbox.enqueue(
-            db_session=db_session, citizen_ref=citizen_ref, text=summary, purpose="forum_summary"
+            db_session=db_session,
+            citizen_ref=citizen_ref,
+            intent="notice.forum_summary_link" if url else "notice.forum_summary",
+            params=summary,
+            purpose="forum_summary",
         )
     forum.published_at = now
     db_session.add(forum)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class LeaseRequest(BaseModel):
@@ -14,10 +15,21 @@ class LeaseRequest(BaseModel):
 
 
 class LeasedMessage(BaseModel):
+    """`intent` (a key of the bot's text catalogue) and `params` say what to tell the citizen;
+    the sender renders the words. `text` is used only when there is no intent."""
+
     id: int
     citizen_ref: str
     text: str
+    intent: str = ""
+    params: dict[str, str | int] = Field(default_factory=dict)
     purpose: str
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _decode(cls, value):
+        return json.loads(value) if isinstance(value, str) else value
+
     lease_token: str
     attempts: int
     created_at: dt.datetime

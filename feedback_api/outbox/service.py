@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 
 from sqlalchemy import exists, text
@@ -22,19 +23,32 @@ PER_CHAT_SECONDS = 1.0  # Telegram: about one message a second to one chat
 LEASE_LOCK = 0x4C4E_0001
 
 
+def _encoded(params: dict | None) -> str:
+    return json.dumps(params or {}, ensure_ascii=False, sort_keys=True)
+
+
 def enqueue(
     *,
     db_session: Session,
     citizen_ref: str,
-    text: str,
     purpose: str,
+    intent: str = "",
+    params: dict[str, str | int] | None = None,
+    text: str = "",
     submission_id: int | None = None,
     not_before: dt.datetime | None = None,
 ) -> OutboxMessage:
-    """Queue a message; the caller commits (so a reply and its message land together).
-    `not_before` holds it back, e.g. while an officer may still undo what it announces."""
+    """Queue a message: its intent (a key of the bot's text catalogue) and the values it names;
+    the sender renders the words at send time. The caller commits (so a reply and its message
+    land together). `not_before` holds it back, e.g. while an officer may still undo what it
+    announces. `text` is for a message with no intent (a literal, e.g. in tests)."""
     message = OutboxMessage(
-        citizen_ref=citizen_ref, text=text, purpose=purpose, submission_id=submission_id
+        citizen_ref=citizen_ref,
+        text=text,
+        intent=intent,
+        params=_encoded(params),
+        purpose=purpose,
+        submission_id=submission_id,
     )
     if not_before is not None:
         message.not_before = not_before
@@ -42,30 +56,39 @@ def enqueue(
     return message
 
 
-def already_queued(*, db_session: Session, submission_id: int, purpose: str, text: str) -> bool:
+def _same(submission_id: int, purpose: str, intent: str, params: dict | None):
+    return (
+        OutboxMessage.submission_id == submission_id,
+        OutboxMessage.purpose == purpose,
+        OutboxMessage.intent == intent,
+        OutboxMessage.params == _encoded(params),
+    )
+
+
+def already_queued(
+    *, db_session: Session, submission_id: int, purpose: str, intent: str, params: dict | None
+) -> bool:
     """Whether this very message about this submission is queued, being sent or sent (a failed
     one does not count): the citizen is not told the same thing twice."""
     found = db_session.exec(
         select(OutboxMessage.id).where(
-            OutboxMessage.submission_id == submission_id,
-            OutboxMessage.purpose == purpose,
-            OutboxMessage.text == text,
+            *_same(submission_id, purpose, intent, params),
             col(OutboxMessage.state) != OutboxState.FAILED,
         )
     ).first()
     return found is not None
 
 
-def withdraw_pending(*, db_session: Session, submission_id: int, purpose: str, text: str) -> int:
+def withdraw_pending(
+    *, db_session: Session, submission_id: int, purpose: str, intent: str, params: dict | None
+) -> int:
     """Withdraw this message if no sender holds it yet (pending): it is marked failed with the
     reason, so the outbox still shows what was nearly sent. Returns how many were withdrawn. A
     leased or sent message is out of our hands and stays."""
     pending = list(
         db_session.exec(
             select(OutboxMessage).where(
-                OutboxMessage.submission_id == submission_id,
-                OutboxMessage.purpose == purpose,
-                OutboxMessage.text == text,
+                *_same(submission_id, purpose, intent, params),
                 OutboxMessage.state == OutboxState.PENDING,
             )
         )

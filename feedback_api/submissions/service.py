@@ -66,12 +66,14 @@ _AUDITED = (
     "public_reply",
 )
 
+# What the citizen is told when their submission reaches a status: an intent of the bot's text
+# catalogue (handlers/texts.py), rendered by the sender; the tracking code is its parameter.
 STATUS_NOTICE = {
-    Status.VERIFYING: "Tin {code} của bạn đang được Công an xác minh. Cảm ơn bạn đã cung cấp.",
-    Status.FORWARDED: "Tin {code} của bạn đã được chuyển đến đơn vị có thẩm quyền giải quyết.",
-    Status.RESOLVED: "Tin {code} của bạn đã được giải quyết. Cảm ơn bạn đã đồng hành cùng Công an.",
-    Status.REJECTED: "Tin {code} đã được xem xét nhưng chưa đủ căn cứ để xử lý. Cảm ơn bạn.",
-    Status.DUPLICATE: "Tin {code} trùng với nội dung đã tiếp nhận trước đó và được xử lý chung.",
+    Status.VERIFYING: "notice.status.verifying",
+    Status.FORWARDED: "notice.status.forwarded",
+    Status.RESOLVED: "notice.status.resolved",
+    Status.REJECTED: "notice.status.rejected",
+    Status.DUPLICATE: "notice.status.duplicate",
 }
 
 
@@ -366,15 +368,20 @@ def _set_status(db_session: Session, submission: Submission, status: Status) -> 
     notice = STATUS_NOTICE.get(status)
     if notice is None:
         return
-    text = notice.format(code=submission.tracking_code)
+    params = {"code": submission.tracking_code}
     if outbox.already_queued(
-        db_session=db_session, submission_id=submission.id, purpose="status", text=text
+        db_session=db_session,
+        submission_id=submission.id,
+        purpose="status",
+        intent=notice,
+        params=params,
     ):
         return
     outbox.enqueue(
         db_session=db_session,
         citizen_ref=submission.citizen_ref,
-        text=text,
+        intent=notice,
+        params=params,
         purpose="status",
         submission_id=submission.id,
         not_before=utcnow() + DUPLICATE_NOTICE_DELAY if status == Status.DUPLICATE else None,
@@ -496,8 +503,8 @@ def reply(*, db_session: Session, actor: Actor, submission_id: int, text: str) -
     outbox.enqueue(
         db_session=db_session,
         citizen_ref=submission.citizen_ref,
-        text=f"Phản hồi của Công an về {labels.KIND[str(submission.kind)].lower()} "
-        f"{submission.tracking_code}:\n\n{text}",
+        intent=f"notice.reply.{submission.kind}",
+        params={"code": submission.tracking_code, "text": text},
         purpose="reply",
         submission_id=submission.id,
     )
@@ -570,9 +577,12 @@ def _status_before_duplicate(db_session: Session, submission: Submission) -> Sta
 def _unlink_duplicate(db_session: Session, submission: Submission) -> None:
     """Drop the duplicate link and withdraw the citizen's duplicate notice if still waiting."""
     submission.duplicate_of_id = None
-    notice = STATUS_NOTICE[Status.DUPLICATE].format(code=submission.tracking_code)
     outbox.withdraw_pending(
-        db_session=db_session, submission_id=submission.id, purpose="status", text=notice
+        db_session=db_session,
+        submission_id=submission.id,
+        purpose="status",
+        intent=STATUS_NOTICE[Status.DUPLICATE],
+        params={"code": submission.tracking_code},
     )
 
 

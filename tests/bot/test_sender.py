@@ -12,6 +12,7 @@ import httpx
 
 from bot.channels.base import DeliveryError
 from feedback_api.outbox import service as outbox
+from handlers.texts import t
 from tests.bot.conftest import SERVICE_TOKEN, RecordingClient
 
 
@@ -31,10 +32,34 @@ def test_an_officer_reply_reaches_the_citizens_chat_and_is_acked_sent(bot_world)
 
     [attempt] = bot_world.channel.attempts
     assert attempt.chat_id == "chat-1" and attempt.ok
-    assert tip.tracking_code in attempt.text and "cảm ơn bạn" in attempt.text
+    # The outbox said what to tell (a catalogue key and its values); the sender wrote the words.
+    assert (message.intent, message.text) == ("notice.reply.tip", "")
+    expected = t(
+        "notice.reply.tip", code=tip.tracking_code, text="Công an xã đã nhận tin, cảm ơn bạn."
+    )
+    assert attempt.text == expected
     assert client.acks == [(message.id, "sent", None)]
     stored = bot_world.state(message)
     assert stored.state == "sent" and stored.sent_at is not None
+
+
+def test_an_intent_this_bot_cannot_render_waits_in_the_outbox(bot_world):
+    """A newer server may queue an intent an older bot does not know: it is kept for a bot that
+    does, never sent as something else."""
+    message = outbox.enqueue(
+        db_session=bot_world.db,
+        citizen_ref=bot_world.citizen("chat-1"),
+        intent="notice.from_the_future",
+        params={"code": "LN-AAAA-BBBB"},
+        purpose="status",
+    )
+    bot_world.db.commit()
+
+    client = bot_world.deliver()
+
+    assert bot_world.channel.attempts == []
+    [(message_id, outcome, _)] = client.acks
+    assert (message_id, outcome) == (message.id, "retry")
 
 
 def test_a_short_429_is_honoured_and_the_message_resent_within_the_lease(bot_world):

@@ -41,6 +41,7 @@ class ZaloWorld:
     app: object
     engine: object
     http: httpx.AsyncClient
+    settings: Settings | None = None
 
     @property
     def bot(self) -> BotRuntime:
@@ -112,8 +113,10 @@ def zalo() -> FakeZalo:
 def zalo_world_factory(tmp_path, zalo):
     """Build a world (optionally with extra bot settings) and run a scenario in it."""
 
-    def run(scenario, *, seed_tokens: bool = True, **extra):
-        settings = Settings(environment="test", data_dir=tmp_path, _env_file=None)
+    def run(scenario, *, seed_tokens: bool = True, api_settings: dict | None = None, **extra):
+        settings = Settings(
+            environment="test", data_dir=tmp_path, _env_file=None, **(api_settings or {})
+        )
         engine = make_engine(settings.resolved_database_url)
         prepare(engine)
         bot_settings = zalo_settings(tmp_path, zalo, **extra)
@@ -125,7 +128,7 @@ def zalo_world_factory(tmp_path, zalo):
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://langnghe.test"
             ) as http:
-                world = ZaloWorld(zalo, app, engine, http)
+                world = ZaloWorld(zalo, app, engine, http, settings)
                 if seed_tokens:
                     access, refresh = zalo.issue_tokens()
                     await world.bot.zalo.tokens.seed(

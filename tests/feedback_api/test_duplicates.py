@@ -198,4 +198,6 @@ def test_reopening_a_duplicate_by_status_drops_the_link_too(db, settings, world)
         "failed",
         "withdrawn before delivery",
     )
-    assert "trùng" in duplicate_notice.text and verifying_notice.state == "pending"
+    assert duplicate_notice.intent == "notice.status.duplicate"
+    assert verifying_notice.intent == "notice.status.verifying"
+    assert verifying_notice.state == "pending"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import pytest
 import zxingcpp
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from feedback_api.forums import grouping, links
 from feedback_api.forums import service as forums
+from feedback_api.forums.labels import RESPONSE
 from feedback_api.forums.schemas import ForumCreate, ForumOpinionCreate
 from feedback_api.outbox.models import OutboxMessage
 from feedback_api.permissions import Forbidden, NotFound
@@ -144,14 +146,22 @@ def test_forum_lifecycle_themes_answers_and_publication(db, world, linked):
     assert market.id != lights.id
     assert forums.publish(db_session=db, actor=officer, settings=linked, forum_id=forum.id) == 3
     messages = list(db.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
-    answers = {m.citizen_ref: m.text for m in messages if m.purpose == "forum_answer"}
-    assert (
-        "lắp đèn trong tháng 12" in answers["citizen-a"] and a.tracking_code in answers["citizen-a"]
-    )
-    assert "Ban quản lý chợ" in answers["citizen-c"]
+    # The outbox says what to tell each citizen (a catalogue key and its values), not prose.
+    answers = {
+        m.citizen_ref: (m.intent, json.loads(m.params))
+        for m in messages
+        if m.purpose == "forum_answer"
+    }
+    intent, params = answers["citizen-a"]
+    assert intent.startswith("notice.forum_answer.") and intent.split(".")[-1] in RESPONSE
+    assert "lắp đèn trong tháng 12" in params["text"] and params["code"] == a.tracking_code
+    assert "Ban quản lý chợ" in answers["citizen-c"][1]["text"]
     summaries = [m for m in messages if m.purpose == "forum_summary"]
     assert sorted(m.citizen_ref for m in summaries) == ["citizen-a", "citizen-b", "citizen-c"]
-    assert f"https://langnghe.example.vn/forums/{forum.code}" in summaries[0].text
+    assert {m.intent for m in summaries} == {"notice.forum_summary_link"}
+    summary = json.loads(summaries[0].params)
+    assert summary["url"] == f"https://langnghe.example.vn/forums/{forum.code}"
+    assert all(m.text == "" for m in messages)
     assert db.get(Submission, a.id).status == "resolved"
     # publishing again sends nothing twice
     assert forums.publish(db_session=db, actor=officer, settings=linked, forum_id=forum.id) == 0

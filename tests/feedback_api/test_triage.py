@@ -1,6 +1,8 @@
 """Officers triage in their own unit: assign, verify, reply, note, mark duplicates; every step
 is audited and the citizen hears back through the outbox."""
 
+import json
+
 import pytest
 from sqlmodel import select
 
@@ -46,7 +48,12 @@ def test_officer_assigns_verifies_replies_and_resolves_a_tip(db, settings, world
     messages = db.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [m.purpose for m in messages] == ["status", "reply", "status"]
     assert all(m.citizen_ref == "cref_citizen_0001" for m in messages)
-    assert tip.tracking_code in messages[1].text
+    assert [m.intent for m in messages] == [
+        "notice.status.verifying",
+        "notice.reply.tip",
+        "notice.status.resolved",
+    ]
+    assert json.loads(messages[1].params) == {"code": tip.tracking_code, "text": tip.public_reply}
     actions = [
         e.action for e in audit.history(db_session=db, entity_type="submission", entity_id=tip.id)
     ]
