@@ -48,6 +48,8 @@ class Blend:
     long_words: int = 12
     long_relief: float = 0.1
     long_gap: float = 0.1
+    agree_relief: float = 0.06  # see Ranker.assess
+    agree_words: int = 8
 
 
 DEFAULT_BLEND = Blend()
@@ -85,7 +87,9 @@ class Ranker:
     def views(self, text: str, *, with_clauses: bool | None = None) -> list[View]:
         if with_clauses is None:
             with_clauses = self.blend.clause > 0
-        pieces = [(text, True)] + [(c, False) for c in clauses(text)] * with_clauses
+        pieces = [(text, True)]
+        if with_clauses:  # clauses(text) tokenises every clause: only when they are scored
+            pieces += [(c, False) for c in clauses(text)]
         return [
             View(
                 tuple(self.matcher.scored(piece)),
@@ -120,11 +124,43 @@ class Ranker:
         return sorted(best.items(), key=lambda pair: (-pair[1], pair[0]))
 
     def rank(self, text: str) -> list[Alternative]:
-        ranked = self.combine(self.views(text), self.blend)
-        return [Alternative(self.entries[i].id, round(min(s, 1.0), 4)) for i, s in ranked]
+        return self.assess(text)[0]
+
+    def assess(self, text: str) -> tuple[list[Alternative], bool]:
+        """The ranked entries and whether the first is a confident answer.
+
+        Besides the score threshold (and the long-message rule in `accepts`), the first entry
+        is accepted `agree_relief` lower when both scorers independently put it first: the
+        matcher's best and the classifier's highest margin are the same entry, in a message of at
+        least `agree_words` words (on shorter ones, such as "thank you ad", both scorers can agree
+        on noise). The relief and the length are
+        calibrated by benchmarks/faq_accept_tune.py on cross-validation over the knowledge
+        base's variants and on benchmarks/data/oos_tuning.txt, never on an evaluation set."""
+        views = self.views(text)
+        combined = self.combine(views, self.blend)
+        ranked = [Alternative(self.entries[i].id, round(min(s, 1.0), 4)) for i, s in combined]
+        confident = self.accepts(ranked, text)
+        relief = self.blend.agree_relief
+        if (
+            not confident
+            and ranked
+            and relief > 0
+            and ranked[0].score >= self.blend.threshold - relief
+            and len(tokens(text)) >= self.blend.agree_words
+            and self.agree(views[0], combined[0][0])
+        ):
+            confident = True
+        return ranked, confident
+
+    @staticmethod
+    def agree(view: View, index: int) -> bool:
+        """Whether the matcher and the classifier each put entry `index` first."""
+        if view.margins is None or not view.matched or view.matched[0][0] != index:
+            return False
+        return int(np.argmax(view.margins)) == index
 
     def accepts(self, ranked: Sequence[Alternative], text: str) -> bool:
-        """Whether the first of `ranked` is a confident answer to `text`."""
+        """Whether the first of `ranked` is a confident answer to `text` by its score alone."""
         if not ranked:
             return False
         best, blend = ranked[0].score, self.blend
@@ -136,8 +172,8 @@ class Ranker:
         return best - second >= blend.long_gap
 
     def match(self, text: str) -> MatchResult:
-        ranked = self.rank(text)
-        return decided(ranked, confident=self.accepts(ranked, text))
+        ranked, confident = self.assess(text)
+        return decided(ranked, confident=confident)
 
     def entry(self, entry_id: str) -> Entry | None:
         return self.matcher.entry(entry_id)
