@@ -96,7 +96,12 @@ def test_the_second_frozen_set_holds_its_floors():
     not edited to fit the matcher.
     """
     report = report_of(SECOND_FROZEN)
-    assert report["in_scope_accuracy"] >= 0.82, report
+    # first run 0.840 / 0.980 / 0.958 / 0.024; now 0.849 / 0.980 / 1.000 / 0.010
+    assert report["in_scope_accuracy"] >= 0.83, report
     assert report["oos_rejection"] >= 0.95, report  # a redirect counts as a rejection
-    assert report["emergency_recall"] >= 0.93, report
-    assert report["emergency_false_alarm"] <= 0.03, report
+    assert report["emergency_recall"] >= 0.97, report
+    assert report["emergency_false_alarm"] <= 0.02, report
+    kinds = report["per_kind"]
+    assert kinds["narrative-emergency"]["accuracy"] >= 0.97, kinds
+    assert kinds["story"]["accuracy"] >= 0.88, kinds
+    assert kinds["neighbour"]["accuracy"] >= 0.94, kinds
