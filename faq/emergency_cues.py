@@ -212,7 +212,7 @@ ACUTE = _words(
     # up or seized to extort: a ransom told without the word "chuộc".
     r"neu (?:khong|ko|k) (?:\w+ ){0,4}(?:se|thi) (?:\w+ )?(?:giet|chat|cat|dam|chem|thu tieu|"
     r"xu|hai|danh|ban|dot|tat axit)",
-    r"(?:bi|dang bi|dang) troi (?:\w+ )?(?:lai|tay|chan|vao|o|trong)?",
+    r"(?:bi|dang bi) troi",  # "bị trói" (and "bị trôi", adrift); never "đang trời mưa"
     r"(?:bi|dang bi) (?:bat giu|bat di|bat coc|bat nhot)",
     r"(?:la mat|nguoi la|thang la|ke la|ba la|ong la)(?: \w+){0,3} (?:be|bong|om|bat|keo|dat|"
     r"dan|dua) (?:con|be|chau|em be|dua nho)",
