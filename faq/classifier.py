@@ -37,7 +37,7 @@ CHAR_NGRAMS = (2, 5)
 # Above this many entries the model (weights: entries × features) costs more memory and training
 # time than it is worth; faq.ranking then uses the matcher alone. See benchmarks/faq_bench.py.
 MAX_ENTRIES = 1500
-WORD_CACHE_MAX = 50_000
+WORD_CACHE_MAX = 20_000  # words, per model: a few MB at most
 _EMPTY = np.zeros(0, dtype=np.intp)
 
 
