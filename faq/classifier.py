@@ -57,7 +57,7 @@ def char_wb_ngrams(text: str, low: int = CHAR_NGRAMS[0], high: int = CHAR_NGRAMS
 
     Why: scikit-learn builds the n-grams one append at a time; this builds them with one list
     comprehension per word and length, three to four times faster, and the char block is most
-    of a long story's analysis. tests/faq/test_classifier.py checks the two agree."""
+    of a long story's analysis. tests/faq/test_ranking.py checks the two agree."""
     out: list[str] = []
     for word in text.split():
         padded = f" {word} "
