@@ -30,15 +30,16 @@ FOLDS = 4
 
 
 def candidate_features(matcher: Matcher, text: str):
-    words, weights, mass = matcher._query(text)
-    if mass <= 0 or small_talk(text):
+    query = matcher._query(text)
+    weights = query.weights
+    if query.unigram_mass <= 0 or small_talk(text):
         return []
     accumulated: dict[int, float] = {}
     for term, weight in weights.items():
         for index in matcher._postings.get(term, ()):
             accumulated[index] = accumulated.get(index, 0.0) + weight
     top = sorted(accumulated, key=accumulated.__getitem__, reverse=True)[:CANDIDATES]
-    return [(matcher.entries[i].id, matcher._features(i, words, weights, mass)) for i in top]
+    return [(matcher.entries[i].id, matcher._features(i, query)) for i in top]
 
 
 def main() -> None:

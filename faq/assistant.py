@@ -148,8 +148,7 @@ class Faq:
         chat = small_talk(text)
         if chat is not None:
             return Answer(None, 0.0, (), emergency, small_talk=chat)
-        ranked = self.ranker.rank(text)
-        confident = self.ranker.accepts(ranked, text)
+        ranked, confident = self.ranker.assess(text)
         entries = [a for a in ranked if not a.id.startswith(SERVICE_PREFIX)]
         top = ranked[0] if ranked else None
         if top is not None and top.id.startswith(SERVICE_PREFIX) and confident:

@@ -65,6 +65,13 @@ HARMLESS = _words(
     r"(?:ban|dot) phao(?: hoa)?",
     r"(?:buu pham|hang|xe|giay to|ho so|tien|bang)(?: \w+){0,4} (?:dang )?bi giu",
     r"dang (?:lo|ngai|ke|chu y|tin|gia)",
+    # health insurance and water flowing are not a fall into a lake or a fire ("y tế hộ gia
+    # đình" is not "té hồ"; "nước mưa chảy xuống" is not "cháy xuống").
+    r"(?:bao hiem )?y te",
+    r"nuoc(?: \w+){0,4} chay",
+    # a lamp, a fuse or a budget that "burns out" is not a fire.
+    r"chay (?:bong|den|cau chi|tui|hang|ve|phong|tien)",
+    r"(?:bong den|cau chi|den duong)(?: \w+){0,3} chay",
 )
 
 CRY = _words(r"cuu", r"help", r"sos")
@@ -201,6 +208,12 @@ ACUTE = _words(
     r"tim (?:khap|het|mai|nay gio|ca)(?: \w+){0,4} (?:khong|chua) thay",
     # kidnapping and ransom, people held or forced to work,
     r"tien chuoc",
+    # a demand backed by a threat of violence ("..., nếu không sẽ giết nó") and someone tied
+    # up or seized to extort: a ransom told without the word "chuộc".
+    r"neu (?:khong|ko|k) (?:\w+ ){0,4}(?:se|thi) (?:\w+ )?(?:giet|chat|cat|dam|chem|thu tieu|"
+    r"xu|hai|danh|ban|dot|tat axit)",
+    r"(?:bi|dang bi) troi",  # "bị trói" (and "bị trôi", adrift); never "đang trời mưa"
+    r"(?:bi|dang bi) (?:bat giu|bat di|bat coc|bat nhot)",
     r"(?:la mat|nguoi la|thang la|ke la|ba la|ong la)(?: \w+){0,3} (?:be|bong|om|bat|keo|dat|"
     r"dan|dua) (?:con|be|chau|em be|dua nho)",
     r"doi chuoc",
@@ -423,6 +436,10 @@ PAST = _words(
     r"khong sao roi",
     r"da ve roi",
     r"co lan",
+    # the danger is over: what follows is the aftermath ("giờ đã giải tán, tôi muốn báo...").
+    r"(?:da|deu) (?:giai tan|on|on dinh|binh an|bo di|chay mat|di khoi|ve nha|tinh lai|qua khoi)",
+    r"van binh thuong",
+    r"khong (?:ai )?bi (?:sao|thuong) (?:ca|roi)",
 )
 HABITUAL = _words(
     r"thuong xuyen",
@@ -460,7 +477,7 @@ GENERAL = _words(
     r"dau hieu",
     r"nhan biet",
     r"khi nao",
-    r"neu",
+    r"neu(?! (?:khong|ko|k) (?:\w+ ){0,4}(?:se|thi))",  # "nếu không sẽ giết" is a threat
     r"khi (?:gap|co|xay ra|thay|bi|chay)",
     r"huong dan",
     r"ky nang",
@@ -600,7 +617,7 @@ ABSTRACT = _words(
     r"trinh bao",
     r"to giac",
     r"khai bao",
-    r"neu",
+    r"neu(?! (?:khong|ko|k) (?:\w+ ){0,4}(?:se|thi))",  # "nếu không sẽ giết" is a threat
     r"khi (?:gap|co|xay ra|thay|bi)",
     r"phong chay",
     r"trang bi",

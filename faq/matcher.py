@@ -63,6 +63,19 @@ class _Variant:
 
 
 @dataclass(frozen=True)
+class _Query:
+    """A message as the matcher scores it: corrected words, term weights, and their sums."""
+
+    words: list[str]
+    weights: dict[str, float]
+    unigram_mass: float
+    bigram_mass: float
+    unigrams: tuple[tuple[str, float], ...]
+    bigrams: tuple[tuple[str, float], ...]
+    joined: str
+
+
+@dataclass(frozen=True)
 class Params:
     """Weights of the score blend, tuned by benchmarks/faq_tune.py (see its docstring)."""
 
@@ -203,7 +216,7 @@ class Matcher:
         best = process.extractOne(word, self._words, scorer=Levenshtein.distance, score_cutoff=1)
         return best[0] if best else word
 
-    def _query(self, text: str) -> tuple[list[str], dict[str, float], float]:
+    def _query(self, text: str) -> _Query:
         words = [self._correct(w) for w in tokens(text)]
         terms = _terms(words)
         weights: dict[str, float] = {}
@@ -212,25 +225,32 @@ class Matcher:
                 weights[term] = self._idf[term]
             elif " " not in term:
                 weights[term] = self._unknown_weight
-        unigram_mass = sum(w for t, w in weights.items() if " " not in t)
-        return words, weights, unigram_mass
+        unigrams = tuple((t, w) for t, w in weights.items() if " " not in t)
+        bigrams = tuple((t, w) for t, w in weights.items() if " " in t)
+        return _Query(
+            words=words,
+            weights=weights,
+            unigram_mass=sum(w for _, w in unigrams),
+            bigram_mass=sum(w for _, w in bigrams),
+            unigrams=unigrams,
+            bigrams=bigrams,
+            joined=" ".join(words),
+        )
 
     # -- scoring ------------------------------------------------------------------------------
 
     def _features(
-        self, index: int, words: list[str], weights: dict[str, float], unigram_mass: float
+        self, index: int, query: _Query
     ) -> tuple[float, float, float, float, float, float]:
         """Coverage of the query by the entry (words, pairs), best variant overlap (Dice, and
-        how much of a known question the message contains), fuzzy similarity, evidence."""
+        how much of a known question the message contains), fuzzy similarity, evidence.
+
+        Everything that depends on the query alone (its masses, its joined text) is computed
+        once per message in _query, not once per candidate."""
         terms = self._entry_terms[index]
-        matched_uni = matched_bi = bi_mass = 0.0
-        for term, weight in weights.items():
-            if " " in term:
-                bi_mass += weight
-                if term in terms:
-                    matched_bi += weight * terms[term]
-            elif term in terms:
-                matched_uni += weight * terms[term]
+        matched_uni = sum([w * terms[t] for t, w in query.unigrams if t in terms])
+        matched_bi = sum([w * terms[t] for t, w in query.bigrams if t in terms])
+        unigram_mass, bi_mass = query.unigram_mass, query.bigram_mass
         uni_cov = matched_uni / unigram_mass
         bi_cov = matched_bi / bi_mass if bi_mass else uni_cov
         query_mass = unigram_mass + bi_mass
@@ -238,9 +258,11 @@ class Matcher:
         # a handful of lookups per query term instead of a pass over every variant.
         shared: dict[int, float] = defaultdict(float)
         where = self._variant_index[index]
-        for term, weight in weights.items():
-            for position in where.get(term, ()):
-                shared[position] += weight
+        for term, weight in query.weights.items():
+            positions = where.get(term)
+            if positions:
+                for position in positions:
+                    shared[position] += weight
         variants = self._variants[index]
         best_dice, best_variant, contained = 0.0, None, 0.0
         for position, weight in shared.items():
@@ -252,9 +274,7 @@ class Matcher:
             # đi làm thẻ lần đầu được không?") matches it, even if the context is long.
             if variant.mass >= MIN_CONTAINED_MASS and weight > contained * variant.mass:
                 contained = weight / variant.mass
-        fuzzy = (
-            fuzz.token_set_ratio(" ".join(words), best_variant.text) / 100 if best_variant else 0.0
-        )
+        fuzzy = fuzz.token_set_ratio(query.joined, best_variant.text) / 100 if best_variant else 0.0
         return uni_cov, bi_cov, best_dice, fuzzy, matched_uni + matched_bi, min(contained, 1.0)
 
     def _score(self, features: tuple[float, ...]) -> float:
@@ -272,8 +292,9 @@ class Matcher:
 
     def scored(self, text: str) -> list[tuple[int, float]]:
         """(entry index, score) of the candidates sharing the message's rarest words, best first."""
-        words, weights, unigram_mass = self._query(text)
-        if unigram_mass <= 0:
+        query = self._query(text)
+        weights = query.weights
+        if query.unigram_mass <= 0:
             return []
         accumulated: dict[int, float] = defaultdict(float)
         for term, weight in weights.items():
@@ -286,10 +307,7 @@ class Matcher:
                 for index in self._postings.get(term, ()):
                     accumulated[index] += weight
         candidates = sorted(accumulated, key=accumulated.__getitem__, reverse=True)[:CANDIDATES]
-        scored = [
-            (i, min(self._score(self._features(i, words, weights, unigram_mass)), 1.0))
-            for i in candidates
-        ]
+        scored = [(i, min(self._score(self._features(i, query)), 1.0)) for i in candidates]
         return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
 
     def match(self, text: str) -> MatchResult:

@@ -128,3 +128,34 @@ def test_the_learned_second_opinion_catches_danger_the_rules_do_not_name(faq):
 def test_the_second_opinion_stays_silent_on_questions_about_danger(faq):
     for message in ("cách nhận biết rò rỉ khí gas trong nhà bếp", "đánh người bị phạt thế nào"):
         assert faq.emergency_kind(message) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "bọn nó gửi video em trai tôi bị trói trong kho, bắt chuyển 200 triệu trước 6 giờ",
+        "tui no giu ba toi o dau khong biet, doi 1 ty, neu khong se thu tieu ong",
+        "chồng tôi bị nhóm đòi nợ bắt giữ từ trưa, họ nhắn nếu không trả thì sẽ chặt tay",
+    ],
+)
+def test_a_ransom_told_without_the_word_chuoc_is_flagged(message):
+    """A demand backed by a threat, or someone tied up or seized, is a kidnapping now; "nếu
+    không sẽ..." is a threat, not a hypothetical question."""
+    assert detect(message) is EmergencyKind.DANGER
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "chiều nay hai đám đánh nhau trước chợ, giờ đã giải tán hết, tôi muốn phản ánh"
+        " để tối công an đi tuần",
+        "lam lai the bao hiem y te ho gia dinh o dau",
+        "nuoc mua tu nha ben chay xuong san nha toi hoai",
+        "cau chi nha toi chay hoai, goi dien luc ai",
+        "đang trời mưa to mà xe chết máy giữa đường, gọi cứu hộ xe ở đâu",
+    ],
+)
+def test_aftermaths_and_everyday_words_are_not_alarms(message):
+    """A danger that is over, "y tế hộ gia đình" (not "té hồ"), water flowing, a fuse that
+    burns out and the weather ("đang trời mưa") are not emergencies."""
+    assert detect(message) is None

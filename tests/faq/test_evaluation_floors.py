@@ -42,7 +42,7 @@ def report_of(path: Path) -> dict:
     return report
 
 
-@pytest.mark.parametrize("path", [EVAL_SET, FROZEN])
+@pytest.mark.parametrize("path", [EVAL_SET, FROZEN, DATA / "faq_eval_2026-12-02b.jsonl"])
 def test_evaluation_sets_are_large_and_varied_enough(path):
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     expects = [line["expect"] for line in lines]
@@ -84,3 +84,24 @@ def test_the_frozen_harder_set_meets_the_second_held_out_targets():
 def test_cross_validation_on_the_variants_reaches_0_93():
     top1, _, _ = cross_validate(load())
     assert top1 >= 0.93
+
+
+SECOND_FROZEN = DATA / "faq_eval_2026-12-02b.jsonl"
+
+
+def test_the_second_frozen_set_holds_its_floors():
+    """Written before the generalisation work of 2026-12-02 (see README_2026-12-02b.md).
+
+    Floors sit a little under the figures honestly reached, never the other way round: the set is
+    not edited to fit the matcher.
+    """
+    report = report_of(SECOND_FROZEN)
+    # first run 0.840 / 0.980 / 0.958 / 0.024; now 0.849 / 0.980 / 1.000 / 0.010
+    assert report["in_scope_accuracy"] >= 0.83, report
+    assert report["oos_rejection"] >= 0.95, report  # a redirect counts as a rejection
+    assert report["emergency_recall"] >= 0.97, report
+    assert report["emergency_false_alarm"] <= 0.02, report
+    kinds = report["per_kind"]
+    assert kinds["narrative-emergency"]["accuracy"] >= 0.97, kinds
+    assert kinds["story"]["accuracy"] >= 0.88, kinds
+    assert kinds["neighbour"]["accuracy"] >= 0.94, kinds

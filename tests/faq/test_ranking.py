@@ -59,3 +59,23 @@ def test_long_messages_are_split_into_clauses_and_short_ones_are_not():
         "nhà vợ thì làm sao?"
     )
     assert any("chuyển hộ khẩu" in clause for clause in clauses(story))
+
+
+def test_the_fast_character_ngrams_are_scikit_learns_feature_for_feature():
+    """The classifier analyses words itself (faster); it must see what it was trained on."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from faq.classifier import CHAR_NGRAMS, char_wb_ngrams
+    from faq.normalize import normalize
+
+    reference = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS).build_analyzer()
+    for text in (
+        "",
+        "a",
+        "ab cd",
+        "abcd",
+        "làm căn cước lần đầu ở đâu",
+        "Hôm qua mẹ tôi chuyển 45 triệu vào tài khoản lạ, giờ làm sao lấy lại?",
+    ):
+        folded = normalize(text)
+        assert char_wb_ngrams(folded) == reference(folded)
