@@ -35,7 +35,7 @@ import httpx
 from bot.broadcast_render import AmbiguousDelivery, BroadcastChannel
 from bot.channels.base import DeliveryError
 from bot.contacts import Contact, ContactRegistry
-from bot.ratelimit import ChatSpacing
+from bot.ratelimit import PER_CHAT_INTERVAL, ChatSpacing
 from feedback_api.broadcasts.schemas import Claim, Content, DeliveryOutcome, LeasedDelivery
 from feedback_api.client import FeedbackApiError, FeedbackClient
 
@@ -66,7 +66,7 @@ class BroadcastWorker:
         batch: int = 200,
         lease_seconds: int = 60,
         max_in_flight: int = MAX_IN_FLIGHT,
-        per_chat_interval: float = 1.0,
+        per_chat_interval: float = PER_CHAT_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,

@@ -65,6 +65,11 @@ class TokenBucket:
         self._stamp = max(self._stamp, self._clock() + seconds)
 
 
+# Telegram allows about one message a second to one chat, measured on its side: the margin covers
+# the moments between our clock and its (seen: a second reply stamped 0.997 s after the first).
+PER_CHAT_INTERVAL = 1.1
+
+
 class ChatSpacing:
     """At most one send per `interval` seconds to each chat, and platform-imposed holds."""
 

@@ -39,7 +39,7 @@ import httpx
 
 from bot.channels.base import DeliveryError, OutboundChannel
 from bot.contacts import Contact, ContactRegistry
-from bot.ratelimit import ChatSpacing, SharedSlots, TokenBucket
+from bot.ratelimit import PER_CHAT_INTERVAL, ChatSpacing, SharedSlots, TokenBucket
 from feedback_api.client import FeedbackApiError, FeedbackClient
 from feedback_api.outbox.schemas import LeasedMessage
 from handlers.events import OutboundMessage
@@ -76,7 +76,7 @@ class Sender:
         channels: Mapping[str, OutboundChannel],
         *,
         global_per_second: float = 25.0,
-        per_chat_interval: float = 1.0,
+        per_chat_interval: float = PER_CHAT_INTERVAL,
         batch: int = 50,
         lease_seconds: int = 60,
         max_inline_wait: float = 20.0,

@@ -42,6 +42,10 @@ class ForumClosed(ForumError):
 is_open = windows.is_open  # the forum takes opinions now (pages and the bot ask)
 
 
+# The catalogue key of the summary sent to participants, without or with the public page link.
+SUMMARY_INTENT = {False: "notice.forum_summary", True: "notice.forum_summary_link"}
+
+
 def topics(forum: Forum) -> list[str]:
     return [t for t in forum.topics.splitlines() if t.strip()]
 
@@ -426,7 +430,7 @@ def publish(*, db_session: Session, actor: Actor, settings: Settings, forum_id: 
         outbox.enqueue(
             db_session=db_session,
             citizen_ref=citizen_ref,
-            intent="notice.forum_summary_link" if url else "notice.forum_summary",
+            intent=SUMMARY_INTENT[bool(url)],
             params=summary,
             purpose="forum_summary",
         )

@@ -18,7 +18,9 @@ from feedback_api.outbox.models import OutboxMessage, OutboxState
 from feedback_api.settings import Settings
 
 MAX_ATTEMPTS = 8
-PER_CHAT_SECONDS = 1.0  # Telegram: about one message a second to one chat
+# Telegram: about one message a second to one chat; the margin covers the time between our
+# clock at send and the platform's at arrival (a slow first request, a prompt second one).
+PER_CHAT_SECONDS = 1.1
 # PostgreSQL advisory lock key (any constant unique to this purpose): one lease at a time.
 LEASE_LOCK = 0x4C4E_0001
 

@@ -40,8 +40,10 @@ from tests.processes import (
 LIMIT = 20  # messages per second the fake accepts (Telegram: about 30); the bot is set to it
 # The margin the bot keeps below the limit for lateness and jitter (production: 0.97); wider
 # here, where two servers, PostgreSQL, the fake (which stamps each request when its starved
-# thread gets to it, so queued requests look bunched) and other work share two cores.
-SAFETY = "0.8"
+# thread gets to it, so queued requests look bunched) and the rest of the test suite share two
+# cores (0.8 met one bunched 429 under the full suite). Still discriminating: two processes each
+# pacing itself at 0.6 × 20 would send 24 a second together, over the limit asserted below.
+SAFETY = "0.6"
 SENDS = ("sendmessage", "sendphoto", "senddocument")
 
 

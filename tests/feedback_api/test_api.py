@@ -128,7 +128,10 @@ def test_officer_reply_reaches_the_outbox_and_the_sender_acks_it(client, world, 
     assert leased["count"] == 1
     message = leased["data"][0]
     assert message["citizen_ref"] == "cref_api_000001"
-    assert tip["tracking_code"] in message["text"]
+    # The outbox carries intent, not prose: the bot words it from its catalogue at send time.
+    assert message["intent"].startswith("notice.reply")
+    assert tip["tracking_code"] in message["params"].values()
+    assert "Công an xã đã nhận tin, cảm ơn bạn." in message["params"].values()
     again = client.post("/api/v1/outbox/lease", headers=bot_headers, json={"limit": 10}).json()
     assert again["count"] == 0  # leased messages are not handed out twice
     stale = client.post(
