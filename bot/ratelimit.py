@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 # point); treating them as waits would spin on sleeps too small to move a clock forward.
 EPSILON = 1e-6
 LATE = 0.05  # seconds past its slot after which a shared send slot is not used
+TURN_BATCH = 8  # slots reserved at a time for replies to updates (the spares wait for the next)
 
 
 def _delay(seconds: float) -> float:
@@ -156,6 +157,7 @@ class SharedSlots:
         self.channels = frozenset(channels)
         self._wall = wall
         self._slots: dict[str, deque[float]] = {}
+        self._spares: dict[str, deque[float]] = {}  # reserved by `turns`, not used yet
 
     def paces(self, channel: str) -> bool:
         return channel in self.channels
@@ -188,9 +190,9 @@ class SharedSlots:
     def pause(self, channel: str, seconds: float) -> None:
         """A 429: slots falling within the pause are dropped (new ones are reserved later)."""
         until = self._wall() + seconds
-        slots = self._slots.get(channel)
-        while slots and slots[0] < until:
-            slots.popleft()
+        for held in (self._slots.get(channel), self._spares.get(channel)):
+            while held and held[0] < until:
+                held.popleft()
 
     async def pause_everywhere(self, channel: str, seconds: float) -> None:
         """A 429: this process drops the slots within the pause, and the shared bucket pauses
@@ -205,19 +207,39 @@ class SharedSlots:
 
     def clear(self) -> None:
         self._slots.clear()
+        self._spares.clear()
 
     async def turns(self, channel: str, count: int) -> AsyncIterator[None]:
         """For a caller sending `count` messages itself, one after the other (the replies to
         one update): yields once per message, at its slot; a slot woken too late is replaced.
         When the shared bucket cannot be reached the messages go unpaced: a reply now beats a
-        perfect rate."""
-        slots = await self._reserve_or_none(channel, count)
-        for index in range(count):
+        perfect rate.
+
+        Slots are reserved TURN_BATCH at a time and the spare ones kept for the next replies
+        of this process: one round trip to the shared bucket per batch, not per update. A spare
+        slot nobody uses in time is dropped: the rate may be under-used, never exceeded."""
+        for _index in range(count):
             for _attempt in range(3):
-                if not slots or await sleep_until(slots.pop(0), self._wall):
+                moment = self._spare_slot(channel)
+                if moment is None:
+                    reserved = await self._reserve_or_none(channel, max(count, TURN_BATCH))
+                    if not reserved:
+                        break  # unpaced (no shared bucket) or nothing granted
+                    self._spares.setdefault(channel, deque()).extend(reserved)
+                    moment = self._spare_slot(channel)
+                    if moment is None:
+                        break
+                if await sleep_until(moment, self._wall):
                     break
-                slots = slots or await self._reserve_or_none(channel, count - index)
             yield
+
+    def _spare_slot(self, channel: str) -> float | None:
+        """The earliest spare slot still usable (no more than LATE past), taken."""
+        spares = self._spares.get(channel)
+        now = self._wall()
+        while spares and spares[0] < now - LATE:
+            spares.popleft()
+        return spares.popleft() if spares else None
 
     async def _reserve_or_none(self, channel: str, count: int) -> list[float]:
         if count <= 0 or not self.paces(channel):
