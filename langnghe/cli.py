@@ -297,23 +297,31 @@ def _read_utf8(file: Path) -> str:
         raise typer.Exit(2) from None
 
 
-@units_app.command("import")
-def units_import(file: Path) -> None:
-    """Import units from a CSV file: code,name,kind,parent_code and optional lat,lon."""
+def _import_all_or_nothing(file: Path, importer):
+    """Read `file`, migrate, run `importer(db_session=..., text=...)`; on a UnitError say why
+    and exit 1 (the importer has kept nothing)."""
     from sqlmodel import Session
 
     from feedback_api.migrate import upgrade
-    from feedback_api.units.service import UnitError, import_csv
+    from feedback_api.units.service import UnitError
 
     text = _read_utf8(file)
     engine = _engine()
     upgrade(engine)
     with Session(engine) as db:
         try:
-            result = import_csv(db_session=db, text=text)
+            return importer(db_session=db, text=text)
         except UnitError as exc:
             typer.echo(f"{file}: nothing imported:\n{exc}", err=True)
             raise typer.Exit(1) from None
+
+
+@units_app.command("import")
+def units_import(file: Path) -> None:
+    """Import units from a CSV file: code,name,kind,parent_code and optional lat,lon."""
+    from feedback_api.units.service import import_csv
+
+    result = _import_all_or_nothing(file, import_csv)
     typer.echo(
         f"Imported {result.created} unit(s); {result.skipped} already existed"
         + (f" ({result.centres_updated} centre(s) updated)." if result.centres_updated else ".")
@@ -323,21 +331,9 @@ def units_import(file: Path) -> None:
 @units_app.command("import-boundaries")
 def units_import_boundaries(file: Path) -> None:
     """Import commune/ward boundaries from a GeoJSON FeatureCollection (property `code`)."""
-    from sqlmodel import Session
-
-    from feedback_api.migrate import upgrade
     from feedback_api.units.boundaries import import_geojson
-    from feedback_api.units.service import UnitError
 
-    text = _read_utf8(file)
-    engine = _engine()
-    upgrade(engine)
-    with Session(engine) as db:
-        try:
-            result = import_geojson(db_session=db, text=text)
-        except UnitError as exc:
-            typer.echo(f"{file}: nothing imported:\n{exc}", err=True)
-            raise typer.Exit(1) from None
+    result = _import_all_or_nothing(file, import_geojson)
     typer.echo(
         f"Imported boundaries of {result.updated} unit(s); "
         f"{result.centres_added} centre(s) taken from their boundaries."
