@@ -230,6 +230,10 @@ class Sender:
                 await self._refused(message, refusal)
                 return
             await channel.send(job.contact.external_id, outbound)
+            # The platform stamps a message when the request reaches it, which can be well
+            # after we started it (a busy loop, a slow connection): the next message to this
+            # chat waits a full interval from the answer, never from the start.
+            self._spacing.sent(chat)
         except DeliveryError as error:
             if error.skipped:  # the platform's rules forbid it: recorded, never retried
                 await self._ack(message, "failed", f"skipped: {error.skipped} ({error})")
