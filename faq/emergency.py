@@ -33,8 +33,10 @@ from faq.emergency_cues import (
     FAREWELL_LEAVING,
     FAREWELL_OPENING,
     GENERAL,
+    HABIT_OR_OVER,
     HABITUAL,
     HARMLESS,
+    HYPOTHETICAL_NOW,
     LEGAL_QUESTION,
     PANIC,
     PAST,
@@ -42,6 +44,7 @@ from faq.emergency_cues import (
     SELF_HARM,
     SELF_HARM_ABSTRACT,
     STRONG_NOW,
+    SUSPECTED,
     TURN,
 )
 from faq.normalize import normalize
@@ -115,6 +118,7 @@ def detect(text: str) -> EmergencyKind | None:
     """The kind of emergency the message reads as, or None; see the module docstring."""
     plain = f" {_clauses(text)} "
     folded = HARMLESS.sub(" ", plain)  # for danger cues; context cues read the plain text
+    folded = HYPOTHETICAL_NOW.sub(r"\1", folded)  # "nếu đang ngủ mà..." is not now
     farewell = FAREWELL_OPENING.search(folded) and FAREWELL_LEAVING.search(folded)
     if SELF_HARM.search(folded) or farewell:
         if SELF_HARM_ABSTRACT.search(plain):
@@ -125,6 +129,21 @@ def detect(text: str) -> EmergencyKind | None:
     if _danger(plain, folded):
         return EmergencyKind.DANGER
     return None
+
+
+def is_told_as_suspicion_or_past(text: str) -> bool:
+    """A suspicion, a habit or something over, with no turn to now after it ("tôi nghi nó đang
+    chơi thuốc lắc", "ông chú hay đụng chạm con bé", "năm ngoái từng cắt tay, giờ ổn rồi").
+
+    The learned second opinion stays silent on these: it reads danger words, not time, and on
+    the development stories it raised most of its false alarms on this kind."""
+    plain = f" {_clauses(text)} "
+    if SUSPECTED.search(plain):
+        return True
+    late = _after_settled(plain)
+    if late != plain and not TURN.search(late):
+        return True
+    return bool(HABIT_OR_OVER.search(plain)) and not STRONG_NOW.search(plain)
 
 
 def is_question_about_danger(text: str) -> bool:
