@@ -227,10 +227,20 @@ class Matcher:
         for old, new in _FINAL_ALIKE:
             if word.endswith(old):
                 rewrites.add(word[: -len(old)] + new)
+        # Telex typing left in ("phis" for "phí": s, f, r, x, j are the tone keys).
+        if word[-1] in "sfrx" and word[:-1] in self._word_set:
+            rewrites.add(word[:-1])
         known = [w for w in rewrites if w in self._word_set]
         if known:
             return max(known, key=lambda w: len(self._postings[w]))
         if len(word) < 5:
+            # Chat spelling drops a vowel of a diphthong ("nhiu", "ngui"): one vowel put back.
+            put_back = {
+                word[:i] + vowel + word[i:] for i in range(1, len(word)) for vowel in "aeiouy"
+            }
+            known = [w for w in put_back if w in self._word_set]
+            if known:
+                return max(known, key=lambda w: len(self._postings[w]))
             return word
         best = process.extractOne(word, self._words, scorer=Levenshtein.distance, score_cutoff=1)
         return best[0] if best else word
