@@ -209,6 +209,13 @@ class Matcher:
             for term, positions in where.items():
                 postings[term].extend(start + p for p in positions)
         self._variant_count = len(masses)
+        self._variant_mass = np.asarray(masses, dtype=float)
+        # 1 / mass for the variants long enough to be "contained" in a message, else 0.
+        self._contained_scale = np.where(
+            self._variant_mass >= MIN_CONTAINED_MASS,
+            1.0 / np.maximum(self._variant_mass, 1e-9),
+            0.0,
+        )
         self._variant_postings = {t: np.asarray(p, dtype=np.intp) for t, p in postings.items()}
         self._shared_pass = 0 < self._variant_count <= SHARED_PASS_MAX_VARIANTS
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
@@ -290,8 +297,20 @@ class Matcher:
         repeated = np.repeat(weights, [len(p) for p in postings])
         return np.bincount(np.concatenate(postings), repeated, minlength=self._variant_count)
 
+    def _overlaps(self, query: _Query) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Per variant of the whole base: weight shared with the query, Dice overlap, and how
+        much of the variant the query contains (see _features), as three numpy arrays."""
+        shared = self._shared_with_variants(query)
+        if shared is None:
+            return None
+        dice = 2 * shared / (query.unigram_mass + query.bigram_mass + self._variant_mass)
+        return shared, dice, shared * self._contained_scale
+
     def _features(
-        self, index: int, query: _Query, shared_all: np.ndarray | None = None
+        self,
+        index: int,
+        query: _Query,
+        overlaps: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> tuple[float, float, float, float, float, float]:
         """Coverage of the query by the entry (words, pairs), best variant overlap (Dice, and
         how much of a known question the message contains), fuzzy similarity, evidence.
@@ -308,21 +327,33 @@ class Matcher:
         unigram_mass, bi_mass = query.unigram_mass, query.bigram_mass
         uni_cov = matched_uni / unigram_mass
         bi_cov = matched_bi / bi_mass if bi_mass else uni_cov
-        query_mass = unigram_mass + bi_mass
-        # Weight shared with each variant, through the entry's own term → variants index:
-        # a handful of lookups per query term instead of a pass over every variant.
+        # Weight shared with each variant: from the base-wide numpy pass when there is one,
+        # else through the entry's own term → variants index.
         variants = self._variants[index]
-        if shared_all is not None:
+        if overlaps is not None:
+            shared_all, dice_all, contained_all = overlaps
             start = self._variant_start[index]
-            row = shared_all[start : start + len(variants)].tolist()
-            shared = {position: weight for position, weight in enumerate(row) if weight > 0}
+            end = start + len(variants)
+            position = int(dice_all[start:end].argmax())
+            best_dice = float(dice_all[start + position])
+            best_variant = variants[position] if shared_all[start + position] > 0 else None
+            contained = float(contained_all[start:end].max())
         else:
-            shared = defaultdict(float)
-            where = self._variant_index[index]
-            for term in weights.keys() & where.keys():
-                weight = weights[term]
-                for position in where[term]:
-                    shared[position] += weight
+            best_dice, best_variant, contained = self._overlap_loop(index, query)
+        fuzzy = fuzz.token_set_ratio(query.joined, best_variant.text) / 100 if best_variant else 0.0
+        return uni_cov, bi_cov, best_dice, fuzzy, matched_uni + matched_bi, min(contained, 1.0)
+
+    def _overlap_loop(self, index: int, query: _Query) -> tuple[float, _Variant | None, float]:
+        """_overlaps for one entry, term by term (for bases too large for the numpy pass)."""
+        weights = query.weights
+        query_mass = query.unigram_mass + query.bigram_mass
+        shared: dict[int, float] = defaultdict(float)
+        where = self._variant_index[index]
+        for term in weights.keys() & where.keys():
+            weight = weights[term]
+            for position in where[term]:
+                shared[position] += weight
+        variants = self._variants[index]
         best_dice, best_variant, contained = 0.0, None, 0.0
         for position, weight in shared.items():
             variant = variants[position]
@@ -333,8 +364,7 @@ class Matcher:
             # đi làm thẻ lần đầu được không?") matches it, even if the context is long.
             if variant.mass >= MIN_CONTAINED_MASS and weight > contained * variant.mass:
                 contained = weight / variant.mass
-        fuzzy = fuzz.token_set_ratio(query.joined, best_variant.text) / 100 if best_variant else 0.0
-        return uni_cov, bi_cov, best_dice, fuzzy, matched_uni + matched_bi, min(contained, 1.0)
+        return best_dice, best_variant, contained
 
     def _score(self, features: tuple[float, ...]) -> float:
         uni_cov, bi_cov, dice, fuzzy, evidence, contained = features
@@ -366,9 +396,9 @@ class Matcher:
                 for index in self._postings.get(term, ()):
                     accumulated[index] += weight
         candidates = sorted(accumulated, key=accumulated.__getitem__, reverse=True)[:CANDIDATES]
-        shared_all = self._shared_with_variants(query)
+        overlaps = self._overlaps(query)
         scored = [
-            (i, min(self._score(self._features(i, query, shared_all)), 1.0)) for i in candidates
+            (i, min(self._score(self._features(i, query, overlaps)), 1.0)) for i in candidates
         ]
         return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
 
