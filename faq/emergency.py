@@ -13,6 +13,8 @@ the rules combine cues instead of trusting single words:
   ("thường xuyên", "hay") or a general question ("làm gì khi...", "nếu...");
 - a weaker DANGER word (a weapon, a fight, a stranger) counts with "now" or panic;
 - a question about legal consequences ("bị xử lý thế nào", "phạt bao nhiêu") is not an alarm;
+- "now" inside a supposition ("giả sử đang đi đường mà thấy...", "nếu đang ngủ mà nghe...")
+  is not the citizen's present;
 - SELF-HARM cues ("không muốn sống nữa", a farewell note, "uống hết vỉ thuốc") are their own kind,
   so the citizen gets the right lines and a human sentence instead of the police numbers alone;
   they are an alarm unless the message is plainly ABOUT self-harm (recognising signs, the law).
