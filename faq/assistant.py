@@ -6,7 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from faq.emergency import EmergencyKind, detect, is_question_about_danger
+from faq.emergency import (
+    EmergencyKind,
+    detect,
+    is_question_about_danger,
+    is_told_as_suspicion_or_past,
+)
 from faq.emergency_model import THRESHOLD as EMERGENCY_THRESHOLD
 from faq.emergency_model import EmergencyModel
 from faq.families import Families, Family, Menu, load_families
@@ -118,12 +123,14 @@ class Faq:
 
     def emergency_kind(self, text: str) -> EmergencyKind | None:
         """The rules first; when they see nothing, the learned model's confident "yes" (not
-        for a legal or abstract question) still puts the emergency numbers first."""
+        for a legal or abstract question, nor for a suspicion, a habit or something over) still
+        puts the emergency numbers first."""
         text = text[:MAX_QUESTION_CHARS]
         kind = detect(text)
         if (
             kind is None
             and not is_question_about_danger(text)
+            and not is_told_as_suspicion_or_past(text)
             and self.emergency_model.probability(text) >= EMERGENCY_THRESHOLD
         ):
             kind = EmergencyKind.DANGER

@@ -13,6 +13,8 @@ the rules combine cues instead of trusting single words:
   ("thường xuyên", "hay") or a general question ("làm gì khi...", "nếu...");
 - a weaker DANGER word (a weapon, a fight, a stranger) counts with "now" or panic;
 - a question about legal consequences ("bị xử lý thế nào", "phạt bao nhiêu") is not an alarm;
+- "now" inside a supposition ("giả sử đang đi đường mà thấy...", "nếu đang ngủ mà nghe...")
+  is not the citizen's present;
 - SELF-HARM cues ("không muốn sống nữa", a farewell note, "uống hết vỉ thuốc") are their own kind,
   so the citizen gets the right lines and a human sentence instead of the police numbers alone;
   they are an alarm unless the message is plainly ABOUT self-harm (recognising signs, the law).
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 
 from faq.emergency_cues import (
     ABSTRACT,
@@ -33,8 +36,10 @@ from faq.emergency_cues import (
     FAREWELL_LEAVING,
     FAREWELL_OPENING,
     GENERAL,
+    HABIT_OR_OVER,
     HABITUAL,
     HARMLESS,
+    HYPOTHETICAL_NOW,
     LEGAL_QUESTION,
     PANIC,
     PAST,
@@ -42,6 +47,7 @@ from faq.emergency_cues import (
     SELF_HARM,
     SELF_HARM_ABSTRACT,
     STRONG_NOW,
+    SUSPECTED,
     TURN,
 )
 from faq.normalize import normalize
@@ -104,9 +110,11 @@ def _now_near_acute(folded: str) -> bool:
 _CLAUSE_BREAK = re.compile(r"[.,;:!?\n…]+")
 
 
+@lru_cache(maxsize=512)
 def _clauses(text: str) -> str:
     """The folded text with " . " between clauses, so no cue spans two of them ("bị treo, có
-    cần..." is not "treo cổ"), while context cues still read the whole message."""
+    cần..." is not "treo cổ"), while context cues still read the whole message. Remembered:
+    detect and the two gates of the learned opinion read the same message."""
     parts = (normalize(part) for part in _CLAUSE_BREAK.split(text))
     return " . ".join(part for part in parts if part)
 
@@ -115,6 +123,7 @@ def detect(text: str) -> EmergencyKind | None:
     """The kind of emergency the message reads as, or None; see the module docstring."""
     plain = f" {_clauses(text)} "
     folded = HARMLESS.sub(" ", plain)  # for danger cues; context cues read the plain text
+    folded = HYPOTHETICAL_NOW.sub(r"\1", folded)  # "nếu đang ngủ mà..." is not now
     farewell = FAREWELL_OPENING.search(folded) and FAREWELL_LEAVING.search(folded)
     if SELF_HARM.search(folded) or farewell:
         if SELF_HARM_ABSTRACT.search(plain):
@@ -125,6 +134,21 @@ def detect(text: str) -> EmergencyKind | None:
     if _danger(plain, folded):
         return EmergencyKind.DANGER
     return None
+
+
+def is_told_as_suspicion_or_past(text: str) -> bool:
+    """A suspicion, a habit or something over, with no turn to now after it ("tôi nghi nó đang
+    chơi thuốc lắc", "ông chú hay đụng chạm con bé", "năm ngoái từng cắt tay, giờ ổn rồi").
+
+    The learned second opinion stays silent on these: it reads danger words, not time, and on
+    the development stories it raised most of its false alarms on this kind."""
+    plain = f" {_clauses(text)} "
+    if SUSPECTED.search(plain):
+        return True
+    late = _after_settled(plain)
+    if late != plain and not TURN.search(late):
+        return True
+    return bool(HABIT_OR_OVER.search(plain)) and not STRONG_NOW.search(plain)
 
 
 def is_question_about_danger(text: str) -> bool:

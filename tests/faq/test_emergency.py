@@ -159,3 +159,18 @@ def test_aftermaths_and_everyday_words_are_not_alarms(message):
     """A danger that is over, "y tế hộ gia đình" (not "té hồ"), water flowing, a fuse that
     burns out and the weather ("đang trời mưa") are not emergencies."""
     assert detect(message) is None
+
+
+def test_the_second_round_development_lines_are_all_handled(faq):
+    """Suppositions ("giả sử đang..."), suspicions and habits, events that are over ("năm kia",
+    "đợt lũ vừa rồi") and news, next to dangers happening now (benchmarks/data/emergency_dev.txt;
+    not in the model's training text)."""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "emergency_dev.txt"
+    wrong = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        label, text = line.split("|", 1)
+        if faq.is_emergency(text.strip()) != label.startswith("+"):
+            wrong.append(text.strip())
+    assert not wrong, wrong

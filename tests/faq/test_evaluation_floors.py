@@ -5,7 +5,10 @@
   faq_blend_tune.py), it is held to the issue's targets for the first held-out set;
 - faq_eval_2026-12-02.jsonl: frozen before tuning (see README_2026-12-02.md), harder (long
   stories, regional words, neighbouring services, narrative emergencies); held to the issue's
-  targets for the second, harder held-out set, and per kind.
+  targets for the second, harder held-out set, and per kind;
+- faq_eval_2026-12-02b.jsonl and faq_eval_2026-12-02c.jsonl: frozen before the second and third
+  rounds of work (README_2026-12-02b.md, README_2026-12-02c.md); floors a little under the
+  figures measured, which are short of the issue's targets on these fresh phrasings.
 """
 
 import json
@@ -96,12 +99,45 @@ def test_the_second_frozen_set_holds_its_floors():
     not edited to fit the matcher.
     """
     report = report_of(SECOND_FROZEN)
-    # first run 0.840 / 0.980 / 0.958 / 0.024; now 0.849 / 0.980 / 1.000 / 0.010
-    assert report["in_scope_accuracy"] >= 0.83, report
+    # first run 0.840 / 0.980 / 0.958 / 0.024; third round 0.857 / 0.980 / 1.000 / 0.010;
+    # now 0.866 / 0.980 / 1.000 / 0.004
+    assert report["in_scope_accuracy"] >= 0.85, report
     assert report["oos_rejection"] >= 0.95, report  # a redirect counts as a rejection
     assert report["emergency_recall"] >= 0.97, report
-    assert report["emergency_false_alarm"] <= 0.02, report
+    assert report["emergency_false_alarm"] <= 0.01, report
     kinds = report["per_kind"]
     assert kinds["narrative-emergency"]["accuracy"] >= 0.97, kinds
-    assert kinds["story"]["accuracy"] >= 0.88, kinds
+    assert kinds["story"]["accuracy"] >= 0.9, kinds
     assert kinds["neighbour"]["accuracy"] >= 0.94, kinds
+    assert kinds["typo"]["accuracy"] >= 0.88, kinds
+
+
+THIRD_FROZEN = DATA / "faq_eval_2026-12-02c.jsonl"
+
+
+def test_the_third_frozen_set_is_large_and_varied_enough():
+    lines = [json.loads(line) for line in THIRD_FROZEN.read_text(encoding="utf-8").splitlines()]
+    expects = [line["expect"] for line in lines]
+    assert len(lines) >= 200
+    assert expects.count(None) >= 40
+    assert expects.count("EMERGENCY") >= 30
+    assert len({line["kind"] for line in lines}) >= 10
+
+
+def test_the_third_frozen_set_holds_its_floors():
+    """Written and committed before the 2026-12-02c round changed any code (README_2026-12-02c.md)
+    and used only as a held-out check: no change was kept or tuned for one of its lines.
+
+    Measured: first run 0.852 / 0.957 / 0.949 / 0.048; after the round 0.852 / 0.957 / 0.949 /
+    0.043. In-scope, recall and false alarms are short of the first hidden set's targets (0.93,
+    0.95, 0.03): these floors guard against regressions, they do not claim the targets."""
+    report = report_of(THIRD_FROZEN)
+    assert report["in_scope_accuracy"] >= 0.83, report
+    assert report["oos_rejection"] >= 0.93, report  # a redirect counts as a rejection
+    assert report["emergency_recall"] >= 0.92, report
+    assert report["emergency_false_alarm"] <= 0.05, report
+    kinds = report["per_kind"]
+    assert kinds["narrative-emergency"]["accuracy"] >= 0.92, kinds
+    assert kinds["neighbour"]["accuracy"] >= 0.89, kinds
+    assert kinds["story"]["accuracy"] >= 0.72, kinds
+    assert kinds["nodiac-typo"]["accuracy"] >= 0.92, kinds
