@@ -205,6 +205,10 @@ ACUTE = _words(
     r"khong thay (?:con|be|chau|thang be|con be|dua nho|em be|thang nho|"
     r"con nho)(?: \w+){0,2} (?:dau|o dau)",
     r"(?:chua|khong) tim (?:thay|duoc|ra) (?:con|be|chau|no)",
+    # "turned round for a moment and they were gone": the moment, then nobody to be seen
+    r"(?:quay (?:di|lai|ra|vao|lung)|chop mat|loang (?:cai|mot cai)|(?:mot|vai|hai|ba|may) "
+    r"(?:chut|phut|giay))(?: \w+){0,10} (?:khong|chang|cha) (?:con )?thay (?:con |be |chau |no "
+    r"|dua nho |em be |thang be |con be )?(?:dau|o dau)",
     r"tim (?:khap|het|mai|nay gio|ca)(?: \w+){0,4} (?:khong|chua) thay",
     # kidnapping and ransom, people held or forced to work,
     r"tien chuoc",

@@ -55,6 +55,9 @@ class EmergencyModel:
             texts.append(normalize(text))
             labels.append(int(kind is not None))
         # Enough questions to learn what "a question" looks like; a huge base adds only cost.
+        # Every question here teaches "not an alarm": so the knowledge base must not hold
+        # danger happening now told as a question ("con tôi vừa lạc ở chợ, giờ sao"); those
+        # belong to the stories file.
         asked = (normalize(q) for entry in questions for q in entry.questions)
         for question in itertools.islice(asked, MAX_QUESTIONS):
             texts.append(question)
