@@ -407,7 +407,16 @@ def serve(database_url: str, data_dir: str, port: int) -> None:
         secret_key=SECRET_KEY,
         _env_file=None,
     )
-    uvicorn.run(create_app(settings), host=HOST, port=port, log_level="warning", access_log=False)
+    # As `langnghe serve` runs it: uvicorn's proxy-header middleware off (feedback_api.clientaddr
+    # reads forwarded addresses from trusted proxies itself); access log off (nginx keeps one).
+    uvicorn.run(
+        create_app(settings),
+        host=HOST,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 def free_port() -> int:
