@@ -59,12 +59,13 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
 
 from faq.normalize import normalize  # noqa: E402
 from feedback_api.db import is_sqlite, make_engine  # noqa: E402
 from feedback_api.migrate import upgrade  # noqa: E402
 from feedback_api.officers import service as officers  # noqa: E402
+from feedback_api.officers.models import Officer  # noqa: E402
 from feedback_api.officers.schemas import OfficerCreate  # noqa: E402
 from feedback_api.submissions.models import Submission  # noqa: E402
 from feedback_api.submissions.tracking import ALPHABET  # noqa: E402
@@ -355,6 +356,20 @@ def seed(engine: Engine, revision: str = "head") -> Seeded:
                     password=PASSWORD,
                 ),
             )
+            tokens.append(officers.create_api_token(db_session=db, officer=officer, label="bench"))
+    return Seeded(unit_ids, tokens[0], tokens[1])
+
+
+def reuse(engine: Engine) -> Seeded:
+    """The units and officers `seed` created in a database loaded earlier, with new API
+    tokens: re-measuring the inbox against a data set already there (load_bench.py
+    --database-url) skips a million-row load."""
+    with Session(engine, expire_on_commit=False) as db:
+        codes = [PROVINCE[0]] + [c[0] for c in COMMUNES]
+        unit_ids = [units.get_by_code(db_session=db, code=code).id for code in codes]
+        tokens = []
+        for username in (PROVINCE_OFFICER, "can.bo.xa"):
+            officer = db.exec(select(Officer).where(Officer.username == username)).one()
             tokens.append(officers.create_api_token(db_session=db, officer=officer, label="bench"))
     return Seeded(unit_ids, tokens[0], tokens[1])
 
