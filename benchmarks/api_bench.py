@@ -412,6 +412,7 @@ def serve(database_url: str, data_dir: str, port: int) -> None:
     import uvicorn
 
     from feedback_api.main import create_app
+    from feedback_api.ops.heap import freeze_startup_heap
     from feedback_api.settings import Settings
 
     settings = Settings(
@@ -424,8 +425,10 @@ def serve(database_url: str, data_dir: str, port: int) -> None:
     )
     # As `langnghe serve` runs it: uvicorn's proxy-header middleware off (feedback_api.clientaddr
     # reads forwarded addresses from trusted proxies itself); access log off (nginx keeps one).
+    app = create_app(settings)
+    freeze_startup_heap()  # as langnghe serve does
     uvicorn.run(
-        create_app(settings),
+        app,
         host=HOST,
         port=port,
         log_level="warning",
