@@ -88,7 +88,7 @@ def _request(body: bytes) -> bytes:
 
 
 def loadgen(config_path: str) -> None:
-    """Entry point of the load generator process: send every body once, print a JSON result."""
+    """Entry point of the load generator process: send every body once, write a JSON result."""
     config = json.loads(Path(config_path).read_text())
     requests = [_request(line.encode()) for line in config["bodies"]]
     queue = list(range(len(requests) - 1, -1, -1))
@@ -114,9 +114,9 @@ def loadgen(config_path: str) -> None:
     except ImportError:
         elapsed = asyncio.run(run())
     cpu = time.process_time()
-    print(
-        json.dumps({"elapsed": elapsed, "latencies": latencies, "statuses": statuses, "cpu": cpu})
-    )
+    # A file, not stdout: a full run once read back a garbled 120 KB line from the pipe.
+    result = {"elapsed": elapsed, "latencies": latencies, "statuses": statuses, "cpu": cpu}
+    Path(config["result"]).write_text(json.dumps(result))
 
 
 def postgres_cpu_seconds() -> float:
@@ -169,6 +169,7 @@ def run_intake(backend, url, workdir, processes, count, args, report) -> None:
     bodies = [b.decode() for b in api_bench.intake_payloads(count, prefix, args.seed)]
     warm = [b.decode() for b in api_bench.intake_payloads(100, "warm-" + prefix, args.seed + 1)]
     config_path = workdir / f"{prefix}.json"
+    result_path = workdir / f"{prefix}.result.json"
     engine = make_engine(url)
     servers = []
     try:
@@ -184,15 +185,16 @@ def run_intake(backend, url, workdir, processes, count, args, report) -> None:
                 "ports": ports,
                 "connections": args.connections,
                 "timeout": args.timeout,
+                "result": str(result_path),
             }
             config_path.write_text(json.dumps(config))
-            done = subprocess.run(
+            subprocess.run(
                 [sys.executable, __file__, "--loadgen", str(config_path)],
                 capture_output=True,
                 timeout=args.timeout + 60,
                 check=True,
             )
-            return json.loads(done.stdout)
+            return json.loads(result_path.read_text())
 
         send(warm)
         cpu_before = [s.cpu_seconds() for s in servers]
