@@ -59,12 +59,13 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
 
 from faq.normalize import normalize  # noqa: E402
 from feedback_api.db import is_sqlite, make_engine  # noqa: E402
 from feedback_api.migrate import upgrade  # noqa: E402
 from feedback_api.officers import service as officers  # noqa: E402
+from feedback_api.officers.models import Officer  # noqa: E402
 from feedback_api.officers.schemas import OfficerCreate  # noqa: E402
 from feedback_api.submissions.models import Submission  # noqa: E402
 from feedback_api.submissions.tracking import ALPHABET  # noqa: E402
@@ -359,6 +360,20 @@ def seed(engine: Engine, revision: str = "head") -> Seeded:
     return Seeded(unit_ids, tokens[0], tokens[1])
 
 
+def reuse(engine: Engine) -> Seeded:
+    """The units and officers `seed` created in a database loaded earlier, with new API
+    tokens: re-measuring the inbox against a data set already there (load_bench.py
+    --database-url) skips a million-row load."""
+    with Session(engine, expire_on_commit=False) as db:
+        codes = [PROVINCE[0]] + [c[0] for c in COMMUNES]
+        unit_ids = [units.get_by_code(db_session=db, code=code).id for code in codes]
+        tokens = []
+        for username in (PROVINCE_OFFICER, "can.bo.xa"):
+            officer = db.exec(select(Officer).where(Officer.username == username)).one()
+            tokens.append(officers.create_api_token(db_session=db, officer=officer, label="bench"))
+    return Seeded(unit_ids, tokens[0], tokens[1])
+
+
 COLUMNS = [c.name for c in Submission.__table__.columns if c.name != "id"]
 
 
@@ -397,6 +412,7 @@ def serve(database_url: str, data_dir: str, port: int) -> None:
     import uvicorn
 
     from feedback_api.main import create_app
+    from feedback_api.ops.heap import freeze_startup_heap
     from feedback_api.settings import Settings
 
     settings = Settings(
@@ -407,7 +423,18 @@ def serve(database_url: str, data_dir: str, port: int) -> None:
         secret_key=SECRET_KEY,
         _env_file=None,
     )
-    uvicorn.run(create_app(settings), host=HOST, port=port, log_level="warning", access_log=False)
+    # As `langnghe serve` runs it: uvicorn's proxy-header middleware off (feedback_api.clientaddr
+    # reads forwarded addresses from trusted proxies itself); access log off (nginx keeps one).
+    app = create_app(settings)
+    freeze_startup_heap()  # as langnghe serve does
+    uvicorn.run(
+        app,
+        host=HOST,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 def free_port() -> int:

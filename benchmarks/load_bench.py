@@ -88,7 +88,7 @@ def _request(body: bytes) -> bytes:
 
 
 def loadgen(config_path: str) -> None:
-    """Entry point of the load generator process: send every body once, print a JSON result."""
+    """Entry point of the load generator process: send every body once, write a JSON result."""
     config = json.loads(Path(config_path).read_text())
     requests = [_request(line.encode()) for line in config["bodies"]]
     queue = list(range(len(requests) - 1, -1, -1))
@@ -114,9 +114,9 @@ def loadgen(config_path: str) -> None:
     except ImportError:
         elapsed = asyncio.run(run())
     cpu = time.process_time()
-    print(
-        json.dumps({"elapsed": elapsed, "latencies": latencies, "statuses": statuses, "cpu": cpu})
-    )
+    # A file, not stdout: a full run once read back a garbled 120 KB line from the pipe.
+    result = {"elapsed": elapsed, "latencies": latencies, "statuses": statuses, "cpu": cpu}
+    Path(config["result"]).write_text(json.dumps(result))
 
 
 def postgres_cpu_seconds() -> float:
@@ -169,6 +169,7 @@ def run_intake(backend, url, workdir, processes, count, args, report) -> None:
     bodies = [b.decode() for b in api_bench.intake_payloads(count, prefix, args.seed)]
     warm = [b.decode() for b in api_bench.intake_payloads(100, "warm-" + prefix, args.seed + 1)]
     config_path = workdir / f"{prefix}.json"
+    result_path = workdir / f"{prefix}.result.json"
     engine = make_engine(url)
     servers = []
     try:
@@ -184,15 +185,16 @@ def run_intake(backend, url, workdir, processes, count, args, report) -> None:
                 "ports": ports,
                 "connections": args.connections,
                 "timeout": args.timeout,
+                "result": str(result_path),
             }
             config_path.write_text(json.dumps(config))
-            done = subprocess.run(
+            subprocess.run(
                 [sys.executable, __file__, "--loadgen", str(config_path)],
                 capture_output=True,
                 timeout=args.timeout + 60,
                 check=True,
             )
-            return json.loads(done.stdout)
+            return json.loads(result_path.read_text())
 
         send(warm)
         cpu_before = [s.cpu_seconds() for s in servers]
@@ -349,6 +351,20 @@ def run_backend(backend: str, url: str, workdir: Path, args, report: Report) -> 
         run_inbox(backend, url, workdir, seeded, total, args, report)
 
 
+def inbox_only(url: str, workdir: Path, args, report: Report) -> None:
+    """The inbox rows against a database `gen_submissions.py` loaded earlier."""
+    backend = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+    engine = make_engine(url)
+    try:
+        seeded = api_bench.reuse(engine)
+        total = api_bench.scalar(engine, "SELECT count(*) FROM submission")
+    finally:
+        engine.dispose()
+    run_inbox(backend, url, workdir, seeded, total, args, report)
+    args.no_webhook = True
+    args.submissions = total  # what the report's header states
+
+
 def run_webhook(backend: str, feedback_url: str, bot_url: str, workdir: Path, args, report):
     import bot_bench
 
@@ -391,11 +407,17 @@ def print_report(report: Report, header: list[str], args, elapsed: float) -> Non
     print()
     print("\n".join(header))
     mode = "--quick" if args.quick else "full"
-    print(
-        f"- Run ({mode}): {args.submissions:,} generated submissions per backend, "
-        f"{args.requests} intake requests per row over {args.connections} connections, "
-        f"{args.inbox_requests} requests per inbox row"
-    )
+    if args.database_url:
+        print(
+            f"- Run (inbox only, --database-url): {args.submissions:,} submissions loaded "
+            f"earlier, {args.inbox_requests} requests per inbox row"
+        )
+    else:
+        print(
+            f"- Run ({mode}): {args.submissions:,} generated submissions per backend, "
+            f"{args.requests} intake requests per row over {args.connections} connections, "
+            f"{args.inbox_requests} requests per inbox row"
+        )
     print()
     print(
         "| Section | Test | Requests | req/s | p50 ms | p95 ms | p99 ms "
@@ -425,6 +447,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=300.0, help="max seconds per load run")
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--quick", action="store_true", help="20,000 submissions, short rows")
+    parser.add_argument(
+        "--database-url",
+        help="inbox rows only, against a data set loaded earlier "
+        "(gen_submissions.py --database-url URL --count N)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.submissions = min(args.submissions, 20_000)
@@ -446,6 +473,9 @@ def main(argv: list[str] | None = None) -> int:
     header = api_bench.machine(pg_info if pg_ok else None)
     report = Report()
     with tempfile.TemporaryDirectory(prefix="langnghe-load-") as tmp:
+        if args.database_url:
+            inbox_only(args.database_url, Path(tmp), args, report)
+            backends = []
         if "sqlite" in backends:
             workdir = Path(tmp) / "sqlite"
             workdir.mkdir()

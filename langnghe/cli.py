@@ -117,6 +117,7 @@ def serve(
     from bot.settings import BotSettings
     from feedback_api.bootstrap import prepare
     from feedback_api.db import engine_for
+    from feedback_api.ops.heap import freeze_startup_heap
     from langnghe.server import build_app
 
     settings = _settings()
@@ -158,8 +159,12 @@ def serve(
     # One process: the app built here. Several: uvicorn starts `workers` processes on the same
     # socket, each building its own app from the environment (the factory), after the
     # migrations and seeding above ran once.
+    server_app = None
+    if workers == 1:
+        server_app = build_app(settings)
+        freeze_startup_heap()  # each worker of several does it in app_from_environment
     uvicorn.run(
-        build_app(settings) if workers == 1 else "langnghe.server:app_from_environment",
+        server_app if server_app is not None else "langnghe.server:app_from_environment",
         factory=workers > 1,
         workers=workers if workers > 1 else None,
         host=host,

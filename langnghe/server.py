@@ -16,6 +16,7 @@ from bot.runtime import BotRuntime
 from bot.settings import BotSettings
 from feedback_api.client import FeedbackClient
 from feedback_api.main import create_app
+from feedback_api.ops.heap import freeze_startup_heap
 from feedback_api.settings import Settings
 
 
@@ -71,4 +72,6 @@ def build_app(
 def app_from_environment() -> FastAPI:
     """The whole server from LANGNGHE_* variables: the factory each `langnghe serve --workers N`
     process (a uvicorn worker) calls for itself."""
-    return build_app(Settings())
+    app = build_app(Settings())
+    freeze_startup_heap()
+    return app

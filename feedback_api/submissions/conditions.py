@@ -96,9 +96,17 @@ def where(query, conditions: list):
 
 
 def windowed(db_session: Session, columns: list, conditions: list, limit: int):
+    """Up to `limit` rows of `windowed_query`, and how many rows of reach the window held
+    (SEARCH_WINDOW when it was full)."""
+    rows = list(db_session.exec(windowed_query(columns, conditions, limit)))
+    if len(rows) >= limit:
+        return rows, SEARCH_WINDOW
+    return rows, window_held(db_session, conditions)
+
+
+def windowed_query(columns: list, conditions: list, limit: int):
     """Up to `limit` rows of `columns` (Submission.id first) matching a PostgreSQL text
-    search and the other filters, newest first, among the newest SEARCH_WINDOW rows in reach;
-    and how many rows of reach the window held (SEARCH_WINDOW when it was full).
+    search and the other filters, newest first, among the newest SEARCH_WINDOW rows in reach.
 
     Why a window: with the GIN index the planner either walks the primary key backwards
     testing each row (fast when the words are common) or collects every match in a bitmap
@@ -118,23 +126,24 @@ def windowed(db_session: Session, columns: list, conditions: list, limit: int):
         .subquery()
     )
     on_window = ClauseAdapter(window)
-    rows = list(
-        db_session.exec(
-            select(*[window.c[c.key] for c in columns])
-            .where(
-                *(on_window.traverse(f) for f in filters),
-                *(s.clause(window.c.search_vector) for s in searches),
-            )
-            .order_by(window.c.id.desc())
-            .limit(limit)
+    return (
+        select(*[window.c[c.key] for c in columns])
+        .where(
+            *(on_window.traverse(f) for f in filters),
+            *(s.clause(window.c.search_vector) for s in searches),
         )
+        .order_by(window.c.id.desc())
+        .limit(limit)
     )
-    if len(rows) >= limit:
-        return rows, SEARCH_WINDOW
+
+
+def window_held(db_session: Session, conditions: list) -> int:
+    """How many rows of reach a search window holds (at most SEARCH_WINDOW)."""
+    scope = [c.clause for c in conditions if isinstance(c, Scope)]
     in_window = (
         select(literal(1)).select_from(Submission).where(*scope).limit(SEARCH_WINDOW).subquery()
     )
-    return rows, db_session.exec(select(func.count()).select_from(in_window)).one()
+    return db_session.exec(select(func.count()).select_from(in_window)).one()
 
 
 def newest_first(query, conditions: list):

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import or_
+from sqlalchemy import case, or_
 from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, func, select
 
@@ -87,9 +87,13 @@ def _in_units(db_session: Session, path: str):
     key = (db_session.get_transaction(), path)
     if key not in memo:
         memo.clear()
-        ids = list(db_session.exec(within))
-        everything = len(ids) == db_session.exec(select(func.count()).select_from(Unit)).one()
-        memo[key] = None if everything else (ids or [-1])
+        # The ids and the number of all units in one round trip.
+        every_unit = select(func.count()).select_from(Unit).scalar_subquery()
+        found = list(
+            db_session.exec(select(Unit.id, every_unit).where(col(Unit.path).startswith(path)))
+        )
+        everything = bool(found) and len(found) == found[0][1]
+        memo[key] = None if everything else ([row[0] for row in found] or [-1])
     return None if memo[key] is None else Scope(col(Submission.unit_id).in_(memo[key]))
 
 
@@ -144,21 +148,30 @@ _RANKED = (Priority.URGENT, Priority.HIGH, Priority.NORMAL)
 _UNRANKED = col(Submission.priority).not_in([p.value for p in _RANKED])
 # An order as consecutive segments, each read by (due_at, id): "due" is open items by deadline
 # (the most overdue on top), then closed ones; "priority" is open urgent, high, normal, other,
-# then closed. One segment at a time rides the (status, priority, due_at, unit_id) and
-# (status, due_at, unit_id) indexes; a single ORDER BY over a CASE sorted every row in reach
-# (0.5 s at 100,000 submissions on SQLite, benchmarks/api_bench.py).
+# then closed. A segment is its statuses and an optional priority condition. One segment at a
+# time rides the (status, priority, due_at, unit_id) and (status, due_at, unit_id) indexes; a
+# single ORDER BY over a CASE sorted every row in reach (0.5 s at 100,000 submissions on
+# SQLite, benchmarks/api_bench.py).
 _SEGMENTS = {
-    "due": (col(Submission.status).in_(OPEN), col(Submission.status).in_(_CLOSED)),
+    "due": ((OPEN, None), (_CLOSED, None)),
     "priority": (
-        *(col(Submission.status).in_(OPEN) & (Submission.priority == p.value) for p in _RANKED),
-        col(Submission.status).in_(OPEN)
-        & col(Submission.priority).not_in([p.value for p in _RANKED]),
-        col(Submission.status).in_(_CLOSED),
+        *((OPEN, Submission.priority == p.value) for p in _RANKED),
+        (OPEN, _UNRANKED),
+        (_CLOSED, None),
     ),
 }
 
 
-def _by_deadline(db_session: Session, where: list, skip: int, take: int) -> list[int]:
+def _statuses_allowed(flt: InboxFilter) -> set[str]:
+    """The statuses the filter leaves possible: a segment (and a status within it) outside
+    them is not asked at all (the overdue tab ran six empty queries over closed statuses)."""
+    allowed = {flt.status} if flt.status else {s.value for s in Status}
+    return allowed & set(OPEN) if flt.overdue else allowed
+
+
+def _by_deadline(
+    db_session: Session, where: list, statuses: list[str], skip: int, take: int
+) -> list[int]:
     """Ids `skip`..`skip + take` of `where` by (due_at, id), read one status at a time.
 
     Ids first: the covering (status, due_at, unit_id) index answers them without reading the
@@ -166,7 +179,7 @@ def _by_deadline(db_session: Session, where: list, skip: int, take: int) -> list
     in deadline order: SQLite sorted every open item in reach (360 ms at a million
     submissions); each status alone is already in order, and the few rows are merged here."""
     found: list[tuple] = []
-    for status in Status:
+    for status in statuses:
         rows = db_session.exec(
             _where(select(Submission.due_at, Submission.id), [*where, Submission.status == status])
             .order_by(col(Submission.due_at), col(Submission.id))
@@ -177,21 +190,31 @@ def _by_deadline(db_session: Session, where: list, skip: int, take: int) -> list
 
 
 def _segmented_page(
-    db_session: Session, conditions: list, sort: str, offset: int, limit: int
+    db_session: Session,
+    conditions: list,
+    flt: InboxFilter,
+    sort: str,
+    offset: int,
+    limit: int,
 ) -> list[Submission]:
     """`limit` + 1 rows from `offset` of the segmented order (one more tells a next page)."""
     rows: list[Submission] = []
     skip = offset
-    for segment in _SEGMENTS[sort]:
-        where = (*conditions, segment)
+    allowed = _statuses_allowed(flt)
+    for segment_statuses, extra in _SEGMENTS[sort]:
+        statuses = [s for s in segment_statuses if s in allowed]
+        if not statuses:
+            continue
+        where = [*conditions, col(Submission.status).in_(statuses)]
+        if extra is not None:
+            where.append(extra)
         if skip:
-            size = db_session.exec(
-                _where(select(func.count()).select_from(Submission), list(where))
-            ).one()
+            counted = _where(select(func.count()).select_from(Submission), where)
+            size = db_session.exec(counted).one()
             if skip >= size:
                 skip -= size
                 continue
-        ids = _by_deadline(db_session, [*conditions, segment], skip, limit + 1 - len(rows))
+        ids = _by_deadline(db_session, where, statuses, skip, limit + 1 - len(rows))
         found = {
             s.id: s for s in db_session.exec(select(Submission).where(col(Submission.id).in_(ids)))
         }
@@ -220,7 +243,7 @@ def inbox(
     page_query = _where(select(Submission), conditions)
     if sort in _SEGMENTS:
         offset = max(0, before_id or 0)
-        rows = _segmented_page(db_session, conditions, sort, offset, limit)
+        rows = _segmented_page(db_session, conditions, flt, sort, offset, limit)
         next_cursor = offset + limit if len(rows) > limit else None
     elif any(isinstance(c, TsSearch) for c in conditions):
         rows = _searched_page(db_session, conditions, before_id, limit)
@@ -294,27 +317,51 @@ def _count_pass(
     searched = any(isinstance(c, TsSearch) for c in conditions)
     complete = cut = False
     if searched:
-        seen, held = _windowed(db_session, columns, conditions, clauses.COUNT_LIMIT + 1)
+        newest = clauses.windowed_query(columns, conditions, clauses.COUNT_LIMIT + 1)
+        by_status, late, seen = _tally(db_session, newest)
+        held = clauses.SEARCH_WINDOW
+        if seen <= clauses.COUNT_LIMIT:
+            held = clauses.window_held(db_session, conditions)
         # The window held all of reach, or enough matches to stand for common words (the
         # counts are then lower bounds); otherwise the words are rare: ask the index.
-        complete = held < clauses.SEARCH_WINDOW or len(seen) >= clauses.RARE_IN_WINDOW
+        complete = held < clauses.SEARCH_WINDOW or seen >= clauses.RARE_IN_WINDOW
         cut = held >= clauses.SEARCH_WINDOW
     if not complete:
         query = _where(select(*columns), conditions)
-        seen = list(
-            db_session.exec(_newest_first(query, conditions).limit(clauses.COUNT_LIMIT + 1))
-        )
+        newest = _newest_first(query, conditions).limit(clauses.COUNT_LIMIT + 1)
+        by_status, late, seen = _tally(db_session, newest)
         cut = False
-    exact = len(seen) <= clauses.COUNT_LIMIT and not cut
-    seen = seen[: clauses.COUNT_LIMIT]
-    now = utcnow()
-    by_status = {status.value: 0 for status in Status}
-    late = 0
-    for _id, status, due_at in seen:
-        by_status[status] = by_status.get(status, 0) + 1
-        if status in OPEN and _aware(due_at) < now:
-            late += 1
-    return {k: Count(v, exact) for k, v in by_status.items()}, Count(late, exact)
+    exact = seen <= clauses.COUNT_LIMIT and not cut
+    counts = {status.value: Count(by_status.get(status.value, 0), exact) for status in Status}
+    return counts, Count(late, exact)
+
+
+def _tally(db_session: Session, newest) -> tuple[dict[str, int], int, int]:
+    """Counts per status and of late items among the first COUNT_LIMIT rows of `newest`
+    (id, status, due_at; newest first, at most COUNT_LIMIT + 1 rows), and how many rows it
+    had: counted by the database, which sends back a row per status instead of a thousand
+    rows to convert and count here (most of the web inbox's CPU under a search)."""
+    rows = newest.subquery()
+    numbered = select(
+        rows.c.status,
+        rows.c.due_at,
+        func.row_number().over(order_by=rows.c.id.desc()).label("place"),
+    ).subquery()
+    first = numbered.c.place <= clauses.COUNT_LIMIT
+    late = first & (numbered.c.due_at < utcnow()) & col(numbered.c.status).in_(OPEN)
+    tally = select(
+        numbered.c.status,
+        func.count(),
+        func.sum(case((first, 1), else_=0)),
+        func.sum(case((late, 1), else_=0)),
+    ).group_by(numbered.c.status)
+    by_status: dict[str, int] = {}
+    late_count = seen = 0
+    for status, rows_seen, counted, late_here in db_session.exec(tally):
+        by_status[status] = int(counted or 0)
+        late_count += int(late_here or 0)
+        seen += rows_seen
+    return by_status, late_count, seen
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

@@ -145,6 +145,39 @@ def _insert_ignoring_conflicts(dialect: str):
     return module.insert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
+# What intake writes; the other columns keep their defaults.
+_INTAKE_COLUMNS = (
+    "tracking_code", "kind", "citizen_ref", "channel", "idempotency_key", "unit_id", "category",
+    "topic", "text", "location_text", "latitude", "longitude", "anonymity", "contact_name",
+    "contact_phone", "status", "priority", "valuable", "search_text", "details", "due_at",
+    "created_at", "updated_at",
+)  # fmt: skip
+
+
+@functools.cache
+def _insert_audited():
+    """PostgreSQL: the submission and its audit row in one statement (a data-modifying CTE).
+    It returns the new id, or nothing when the insert hit a conflict (and audits nothing)."""
+    table = Submission.__table__
+    new = (
+        postgresql_dialect.insert(table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in _INTAKE_COLUMNS})
+        .on_conflict_do_nothing()
+        .returning(table.c.id)
+        .cte("new_submission")
+    )
+    return audit.insert_for_each(new, action="submission.create", entity_type="submission")
+
+
+def _intake_connection(db_session: Session):
+    """The session's connection; on PostgreSQL in autocommit when the session has not begun
+    (the intake route's own session): its one INSERT is atomic by itself, and BEGIN and
+    COMMIT were two of the five round trips a tip took (README, load benchmark)."""
+    if db_session.in_transaction() or db_session.get_bind().dialect.name != "postgresql":
+        return db_session.connection()
+    return db_session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -> Submission:
     """Accept a submission durably. Idempotent: the same idempotency key returns the original.
 
@@ -157,12 +190,14 @@ def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -
     per request (README, load benchmark). A replay or a tracking-code collision inserts
     nothing; the replay is then read back by its key.
     """
+    connection = _intake_connection(db_session)
     unit_id = _unit_id(db_session, data, settings)
     now = utcnow()
     kind = Kind(data.kind)
     named = data.anonymity != "anonymous"
     sealer = sealer_for(settings.secret_key)
-    connection = db_session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    after = {"kind": str(kind), "unit_id": unit_id, "channel": data.channel}
     for _attempt in range(5):
         values = {
             "tracking_code": tracking.new_code(),
@@ -189,8 +224,11 @@ def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -
             "created_at": now,
             "updated_at": now,
         }
-        statement = _insert_ignoring_conflicts(connection.dialect.name)
-        new_id = connection.execute(statement, values).scalar()
+        if postgres:  # the row and its audit event in one statement
+            audited = {**values, "audit_at": now, "audit_after": audit.after_value(after)}
+            new_id = connection.execute(_insert_audited(), audited).scalar()
+        else:
+            new_id = connection.execute(_insert_ignoring_conflicts("sqlite"), values).scalar()
         if new_id is None:
             if data.idempotency_key:  # a replay, or a concurrent retry that won the race
                 existing = db_session.exec(
@@ -199,14 +237,15 @@ def create(*, db_session: Session, data: SubmissionCreate, settings: Settings) -
                 if existing is not None:
                     return existing
             continue  # tracking code collision: draw again
-        audit.insert_row(
-            connection=connection,
-            action="submission.create",
-            entity_type="submission",
-            entity_id=new_id,
-            after={"kind": str(kind), "unit_id": unit_id, "channel": data.channel},
-            at=now,
-        )
+        if not postgres:
+            audit.insert_row(
+                connection=connection,
+                action="submission.create",
+                entity_type="submission",
+                entity_id=new_id,
+                after=after,
+                at=now,
+            )
         db_session.commit()
         metrics.submission_created(kind=kind.value, channel=data.channel)
         submission = Submission(id=new_id, **values)
