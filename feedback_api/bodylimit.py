@@ -5,10 +5,6 @@ from __future__ import annotations
 import json
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class BodySizeLimit:
     """Pure ASGI middleware: checks Content-Length, and counts chunked bodies as they stream."""
 
@@ -23,20 +19,37 @@ class BodySizeLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             return await self._refuse(send)
         seen = 0
+        started = refused = False
+
+        async def guarded_send(message):
+            nonlocal started
+            if refused:
+                return  # the 413 is the answer; whatever the app says after it is dropped
+            started = started or message["type"] == "http.response.start"
+            await send(message)
 
         async def limited_receive():
-            nonlocal seen
+            # A chunked body has no Content-Length: it is counted as it streams. Past the limit
+            # the client gets the 413 at once and the app sees the client gone (raising here
+            # instead would reach the app's body parser, which answers 400 in English).
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    if not started:
+                        await self._refuse(send)
+                    refused = True
+                    return {"type": "http.disconnect"}
             return message
 
         try:
-            await self.app(scope, limited_receive, send)
-        except BodyTooLarge:
-            await self._refuse(send)
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
 
     async def _refuse(self, send):
         body = json.dumps(

@@ -71,6 +71,27 @@ def test_huge_bodies_are_refused_before_reading(client, world, bot_headers, sett
         headers=bot_headers | {"Content-Type": "application/json"},
     )
     assert response.status_code == 413
+
+
+def test_a_huge_body_streamed_without_a_length_is_refused_in_vietnamese(
+    client, world, bot_headers, settings
+):
+    """A chunked upload declares no Content-Length: it is counted as it streams and refused
+    with the same 413 (not the body parser's English 400), and the server keeps serving."""
+    limit = max(settings.max_upload_bytes, settings.max_media_upload_bytes) + 300 * 1024
+
+    def stream():
+        for _ in range(limit // (1024 * 1024) + 2):
+            yield b"x" * (1024 * 1024)
+
+    response = client.post(
+        "/api/v1/intake/submissions",
+        content=stream(),
+        headers=bot_headers | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert "quá lớn" in response.json()["detail"]
+    assert client.get("/healthz").status_code == 200
     assert "quá lớn" in response.json()["detail"]
 
 
