@@ -7,7 +7,7 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +16,18 @@ from bot.storage import conversation_state
 from handlers.state import ConversationState, StaleState
 
 CACHE_SIZE = 10_000
+
+# Built once: every update saves its chat's state (see telegram_updates for why).
+_table = conversation_state.c
+_LOAD = select(conversation_state).where(
+    _table.channel == bindparam("b_channel"), _table.chat_id == bindparam("b_chat")
+)
+_INSERT = insert(conversation_state)
+_UPDATE = update(conversation_state).where(
+    _table.channel == bindparam("b_channel"),
+    _table.chat_id == bindparam("b_chat"),
+    _table.version == bindparam("b_version"),
+)
 
 
 class SqlStateStore:
@@ -60,11 +72,7 @@ class SqlStateStore:
 
     def _load(self, channel: str, chat_id: str) -> tuple[ConversationState, int]:
         with self._engine.begin() as connection:
-            row = connection.execute(
-                select(conversation_state).where(
-                    conversation_state.c.channel == channel, conversation_state.c.chat_id == chat_id
-                )
-            ).first()
+            row = connection.execute(_LOAD, {"b_channel": channel, "b_chat": chat_id}).first()
         if row is None:
             return ConversationState(), 0
         return ConversationState.from_json(row.state), row.version
@@ -85,26 +93,14 @@ class SqlStateStore:
         with self._engine.begin() as connection:
             if version == 0:
                 try:
-                    connection.execute(
-                        insert(conversation_state).values(
-                            channel=channel, chat_id=chat_id, **values
-                        )
-                    )
+                    connection.execute(_INSERT, {"channel": channel, "chat_id": chat_id, **values})
                 except IntegrityError:
                     raise StaleState(f"{channel}:{chat_id}") from None
                 if also is not None:
                     also(connection)
                 return
             result = connection.execute(
-                update(conversation_state)
-                .where(
-                    and_(
-                        conversation_state.c.channel == channel,
-                        conversation_state.c.chat_id == chat_id,
-                        conversation_state.c.version == version,
-                    )
-                )
-                .values(**values)
+                _UPDATE, {"b_channel": channel, "b_chat": chat_id, "b_version": version, **values}
             )
             if result.rowcount != 1:
                 raise StaleState(f"{channel}:{chat_id}")
