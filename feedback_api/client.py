@@ -2,7 +2,10 @@
 
 It imports only the wire schemas (pydantic), never the ORM or the app, so the bot process does
 not load SQLModel. It talks HTTP to a remote server, or in-process through httpx's ASGI
-transport when bot and API share one process (`FeedbackClient.in_process(app, token)`).
+transport when bot and API share one process (`FeedbackClient.in_process(app, token)`). In
+that case the send-rate calls, made for every reply, may skip HTTP altogether: the composition
+root hands in `outbox` (feedback_api.outbox.inprocess.InProcessOutbox), which makes the same
+service calls on the same database; requests are still checked against the wire schemas here.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
+from pydantic import ValidationError
 
 from feedback_api.broadcasts.schemas import Claim, DeliveryOutcome, LinkResult, StepResult
 from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
@@ -23,7 +27,13 @@ from feedback_api.knowledge.schemas import (
     KnowledgeSnapshot,
     UnansweredCreate,
 )
-from feedback_api.outbox.schemas import AckResult, LeasedMessages, Slots
+from feedback_api.outbox.schemas import (
+    AckResult,
+    LeasedMessages,
+    PauseRequest,
+    Slots,
+    SlotsRequest,
+)
 from feedback_api.quizzes.schemas import AttemptCreate, AttemptResult, QuizPublic
 from feedback_api.submissions.schemas import (
     AdditionCreate,
@@ -59,9 +69,26 @@ class RateLimitedError(FeedbackApiError):
     pass
 
 
+class OutboxCalls(Protocol):
+    """The shared send rate's calls served in the API's own process (no HTTP)."""
+
+    async def reserve_slots(self, channel: str, count: int) -> list[float]: ...
+
+    async def pause_sending(self, channel: str, seconds: float) -> None: ...
+
+
+def _checked(schema: type, **fields):
+    """A request as the API would validate it (422 on the same input as over HTTP)."""
+    try:
+        return schema(**fields)
+    except ValidationError as error:
+        raise FeedbackApiError(422, str(error)) from error
+
+
 class FeedbackClient:
-    def __init__(self, http: httpx.AsyncClient):
+    def __init__(self, http: httpx.AsyncClient, *, outbox: OutboxCalls | None = None):
         self._http = http
+        self._outbox = outbox
         self._served: list[AnswerServedCreate] = []
         self._served_flush: asyncio.Task | None = None
 
@@ -76,7 +103,10 @@ class FeedbackClient:
         )
 
     @classmethod
-    def in_process(cls, app: Any, service_token: str) -> FeedbackClient:
+    def in_process(
+        cls, app: Any, service_token: str, *, outbox: OutboxCalls | None = None
+    ) -> FeedbackClient:
+        """`outbox`: the send-rate calls served directly (same process, same database)."""
         transport = httpx.ASGITransport(app=app)
         return cls(
             httpx.AsyncClient(
@@ -84,7 +114,8 @@ class FeedbackClient:
                 base_url="http://feedback-api",
                 headers={"Authorization": f"Bearer {service_token}"},
                 timeout=30.0,
-            )
+            ),
+            outbox=outbox,
         )
 
     async def aclose(self) -> None:
@@ -271,16 +302,21 @@ class FeedbackClient:
     async def send_slots(self, *, channel: str, count: int) -> list[float]:
         """Moments (epoch seconds) at which `count` messages may go out on `channel`, from the
         rate shared by every process that sends as the bot."""
+        request = _checked(SlotsRequest, channel=channel, count=count)
+        if self._outbox is not None:
+            return await self._outbox.reserve_slots(request.channel, request.count)
         response = await self._request(
-            "POST", "/api/v1/outbox/slots", json={"channel": channel, "count": count}
+            "POST", "/api/v1/outbox/slots", json=request.model_dump(mode="json")
         )
         return Slots.model_validate(response.json()).slots
 
     async def pause_sending(self, *, channel: str, seconds: float) -> None:
         """The platform said 429: every process holds its sends on `channel` that long."""
-        await self._request(
-            "POST", "/api/v1/outbox/pause", json={"channel": channel, "seconds": seconds}
-        )
+        request = _checked(PauseRequest, channel=channel, seconds=seconds)
+        if self._outbox is not None:
+            await self._outbox.pause_sending(request.channel, request.seconds)
+            return
+        await self._request("POST", "/api/v1/outbox/pause", json=request.model_dump(mode="json"))
 
     async def ack_outbox(
         self,

@@ -16,6 +16,7 @@ from bot.runtime import BotRuntime
 from bot.settings import BotSettings
 from feedback_api.client import FeedbackClient
 from feedback_api.main import create_app
+from feedback_api.outbox.inprocess import InProcessOutbox
 from feedback_api.settings import Settings
 
 
@@ -24,7 +25,10 @@ def feedback_client(app: FastAPI, settings: Settings, bot_settings: BotSettings)
         return FeedbackClient.remote(
             bot_settings.feedback_api_url, bot_settings.service_token.get_secret_value()
         )
-    return FeedbackClient.in_process(app, settings.service_token)
+    # Same process: the send-rate calls (one per few replies) skip HTTP; the rate is still the
+    # database's bucket, shared with every other process.
+    outbox = InProcessOutbox(app.state.engine, settings)
+    return FeedbackClient.in_process(app, settings.service_token, outbox=outbox)
 
 
 def build_app(
