@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -44,20 +45,67 @@ def capacity_of(rate: float) -> float:
     return max(1.0, rate / 30.0)
 
 
+@dataclass
+class _Bucket:
+    """One bucket's row, locked for this transaction; written back by `_store`."""
+
+    name: str
+    tokens: float
+    stamp: float
+    paused_until: float
+
+
+# Built once (every reply reserves slots, every status look-up is admitted here): one UPDATE
+# both locks the row and reads it back, and one writes the new state; no ORM object, whose
+# identity map and flush cost more than the two statements themselves.
+_table = RateBucket.__table__
+_LOCK = (
+    update(_table)
+    .where(_table.c.name == bindparam("b_name"))
+    .values(name=_table.c.name)
+    .returning(_table.c.tokens, _table.c.stamp, _table.c.paused_until)
+)
+_STORE = (
+    update(_table)
+    .where(_table.c.name == bindparam("b_name"))
+    .values(
+        tokens=bindparam("b_tokens"),
+        stamp=bindparam("b_stamp"),
+        paused_until=bindparam("b_paused"),
+    )
+)
+
+
+def _lock(db_session: Session, name: str) -> _Bucket | None:
+    row = db_session.execute(_LOCK, {"b_name": name}).first()
+    return _Bucket(name, row.tokens, row.stamp, row.paused_until) if row else None
+
+
+def _store(db_session: Session, bucket: _Bucket) -> None:
+    db_session.execute(
+        _STORE,
+        {
+            "b_name": bucket.name,
+            "b_tokens": bucket.tokens,
+            "b_stamp": bucket.stamp,
+            "b_paused": bucket.paused_until,
+        },
+    )
+
+
 def _locked(
     db_session: Session, name: str, rate: float, now: float, capacity: float | None = None
-) -> RateBucket:
+) -> _Bucket:
     capacity = capacity_of(rate) if capacity is None else capacity
-    db_session.exec(update(RateBucket).where(RateBucket.name == name).values(name=name))
-    bucket = db_session.get(RateBucket, name, populate_existing=True)
+    db_session.flush()  # the caller's pending rows first, as before (the order of the locks)
+    bucket = _lock(db_session, name)
     if bucket is None:  # first use: create it; a concurrent creator wins, then we lock theirs
         try:
             with db_session.begin_nested():
                 db_session.add(RateBucket(name=name, tokens=capacity, stamp=now))
         except IntegrityError:
             pass
-        db_session.exec(update(RateBucket).where(RateBucket.name == name).values(name=name))
-        bucket = db_session.get(RateBucket, name, populate_existing=True)
+        bucket = _lock(db_session, name)
     if now > bucket.stamp:
         start = max(bucket.stamp, min(now, bucket.paused_until))
         refill = max(0.0, now - start) * rate
@@ -66,7 +114,7 @@ def _locked(
     return bucket
 
 
-def _next_slot(bucket: RateBucket, rate: float, now: float) -> float:
+def _next_slot(bucket: _Bucket, rate: float, now: float) -> float:
     """When the next token exists (tokens below 1 are owed by earlier reservations)."""
     return max(now, bucket.paused_until) + max(0.0, 1.0 - bucket.tokens) / rate
 
@@ -94,7 +142,7 @@ def take(
         slots.append(slot)
         bucket.tokens -= 1
     wait = max(0.0, _next_slot(bucket, rate, now) - now - horizon)
-    db_session.add(bucket)
+    _store(db_session, bucket)
     return slots, wait
 
 
@@ -118,7 +166,7 @@ def reserve(
     for _ in range(count):
         slots.append(_next_slot(bucket, rate, now))
         bucket.tokens -= 1
-    db_session.add(bucket)
+    _store(db_session, bucket)
     return slots
 
 
@@ -137,7 +185,7 @@ def admit(
     allowed = bucket.tokens >= 1.0
     if allowed:
         bucket.tokens -= 1.0
-    db_session.add(bucket)
+    _store(db_session, bucket)
     return allowed
 
 
@@ -167,7 +215,7 @@ def debit(
     rate = rate_of(settings, name)
     bucket = _locked(db_session, name, rate, clock())
     bucket.tokens = max(-MAX_DEBT_SECONDS * rate, bucket.tokens - count)
-    db_session.add(bucket)
+    _store(db_session, bucket)
 
 
 def pause(
@@ -189,4 +237,4 @@ def pause(
     # No burst after the pause: the count restarts from empty, less whatever was reserved
     # beyond the pause.
     bucket.tokens = -max(0.0, owed_until - bucket.paused_until) * rate
-    db_session.add(bucket)
+    _store(db_session, bucket)

@@ -21,10 +21,13 @@ def record_many(*, db_session: Session, items: list[AnswerServedCreate]) -> int:
     else the one the citizen let us remember; a code the server does not know is kept as
     unknown (the count still holds, it only drops out of commune reports)."""
     units: dict[str, int | None] = {}
+    remembered: dict[str, str | None] = {}  # one look-up per citizen, not per answer
     for item in items:
         code = item.unit_code
         if not code and item.citizen_ref:
-            code = _remembered_code(db_session, item.citizen_ref)
+            if item.citizen_ref not in remembered:
+                remembered[item.citizen_ref] = _remembered_code(db_session, item.citizen_ref)
+            code = remembered[item.citizen_ref]
         if code and code not in units:
             unit = get_by_code(db_session=db_session, code=code)
             units[code] = unit.id if unit else None
