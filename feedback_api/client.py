@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from typing import Any, Protocol
 
@@ -75,6 +76,12 @@ class OutboxCalls(Protocol):
     async def reserve_slots(self, channel: str, count: int) -> list[float]: ...
 
     async def pause_sending(self, channel: str, seconds: float) -> None: ...
+
+
+@functools.lru_cache(maxsize=64)
+def _slots_request(channel: str, count: int) -> SlotsRequest:
+    """Checked once per (channel, count): replies ask for the same few counts all day."""
+    return _checked(SlotsRequest, channel=channel, count=count)
 
 
 def _checked(schema: type, **fields):
@@ -302,7 +309,7 @@ class FeedbackClient:
     async def send_slots(self, *, channel: str, count: int) -> list[float]:
         """Moments (epoch seconds) at which `count` messages may go out on `channel`, from the
         rate shared by every process that sends as the bot."""
-        request = _checked(SlotsRequest, channel=channel, count=count)
+        request = _slots_request(channel, count)
         if self._outbox is not None:
             return await self._outbox.reserve_slots(request.channel, request.count)
         response = await self._request(
