@@ -115,15 +115,14 @@ class FeedbackClient:
     ) -> FeedbackClient:
         """`outbox`: the send-rate calls served directly (same process, same database)."""
         transport = httpx.ASGITransport(app=app)
-        return cls(
-            httpx.AsyncClient(
-                transport=transport,
-                base_url="http://feedback-api",
-                headers={"Authorization": f"Bearer {service_token}"},
-                timeout=30.0,
-            ),
-            outbox=outbox,
+        http = httpx.AsyncClient(
+            transport=transport,
+            base_url="http://feedback-api",
+            headers={"Authorization": f"Bearer {service_token}"},
+            timeout=30.0,
         )
+        # Subclasses (test doubles) may take only `http`.
+        return cls(http) if outbox is None else cls(http, outbox=outbox)
 
     async def aclose(self) -> None:
         if self._served_flush is not None:
