@@ -3,9 +3,10 @@
 It imports only the wire schemas (pydantic), never the ORM or the app, so the bot process does
 not load SQLModel. It talks HTTP to a remote server, or in-process through httpx's ASGI
 transport when bot and API share one process (`FeedbackClient.in_process(app, token)`). In
-that case the send-rate calls, made for every reply, may skip HTTP altogether: the composition
-root hands in `outbox` (feedback_api.outbox.inprocess.InProcessOutbox), which makes the same
-service calls on the same database; requests are still checked against the wire schemas here.
+that case the calls made for every message (send slots, status lookups) may skip HTTP
+altogether: the composition root hands in `direct` (feedback_api.inprocess.InProcessCalls),
+which makes the same service calls on the same database; requests are still checked against
+the wire schemas here.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from feedback_api.zalo.schemas import ZaloLease, ZaloTokensPublic
 
 log = logging.getLogger(__name__)
 SERVED_FLUSH_SECONDS = 5.0
+MAX_CODE_CHARS = 32  # the status route's path limit; a longer one goes to the route (422)
 MAX_SERVED_QUEUED = 10_000
 
 
@@ -70,12 +72,15 @@ class RateLimitedError(FeedbackApiError):
     pass
 
 
-class OutboxCalls(Protocol):
-    """The shared send rate's calls served in the API's own process (no HTTP)."""
+class DirectCalls(Protocol):
+    """The per-message calls served in the API's own process (no HTTP); they raise this
+    module's errors, as the HTTP path does."""
 
     async def reserve_slots(self, channel: str, count: int) -> list[float]: ...
 
     async def pause_sending(self, channel: str, seconds: float) -> None: ...
+
+    async def status(self, code: str, citizen_ref: str | None) -> PublicStatus: ...
 
 
 @functools.lru_cache(maxsize=64)
@@ -93,9 +98,9 @@ def _checked(schema: type, **fields):
 
 
 class FeedbackClient:
-    def __init__(self, http: httpx.AsyncClient, *, outbox: OutboxCalls | None = None):
+    def __init__(self, http: httpx.AsyncClient, *, direct: DirectCalls | None = None):
         self._http = http
-        self._outbox = outbox
+        self._direct = direct
         self._served: list[AnswerServedCreate] = []
         self._served_flush: asyncio.Task | None = None
 
@@ -111,9 +116,9 @@ class FeedbackClient:
 
     @classmethod
     def in_process(
-        cls, app: Any, service_token: str, *, outbox: OutboxCalls | None = None
+        cls, app: Any, service_token: str, *, direct: DirectCalls | None = None
     ) -> FeedbackClient:
-        """`outbox`: the send-rate calls served directly (same process, same database)."""
+        """`direct`: the per-message calls served without HTTP (same process, database)."""
         transport = httpx.ASGITransport(app=app)
         http = httpx.AsyncClient(
             transport=transport,
@@ -122,7 +127,7 @@ class FeedbackClient:
             timeout=30.0,
         )
         # Subclasses (test doubles) may take only `http`.
-        return cls(http) if outbox is None else cls(http, outbox=outbox)
+        return cls(http) if direct is None else cls(http, direct=direct)
 
     async def aclose(self) -> None:
         if self._served_flush is not None:
@@ -173,6 +178,8 @@ class FeedbackClient:
         return AttachmentPublic.model_validate(response.json())
 
     async def status(self, tracking_code: str, *, citizen_ref: str | None = None) -> PublicStatus:
+        if self._direct is not None and len(tracking_code) <= MAX_CODE_CHARS:
+            return await self._direct.status(tracking_code, citizen_ref)
         headers = {"X-Citizen-Ref": citizen_ref} if citizen_ref else {}
         response = await self._request("GET", f"/api/v1/status/{tracking_code}", headers=headers)
         return PublicStatus.model_validate(response.json())
@@ -309,8 +316,8 @@ class FeedbackClient:
         """Moments (epoch seconds) at which `count` messages may go out on `channel`, from the
         rate shared by every process that sends as the bot."""
         request = _slots_request(channel, count)
-        if self._outbox is not None:
-            return await self._outbox.reserve_slots(request.channel, request.count)
+        if self._direct is not None:
+            return await self._direct.reserve_slots(request.channel, request.count)
         response = await self._request(
             "POST", "/api/v1/outbox/slots", json=request.model_dump(mode="json")
         )
@@ -319,8 +326,8 @@ class FeedbackClient:
     async def pause_sending(self, *, channel: str, seconds: float) -> None:
         """The platform said 429: every process holds its sends on `channel` that long."""
         request = _checked(PauseRequest, channel=channel, seconds=seconds)
-        if self._outbox is not None:
-            await self._outbox.pause_sending(request.channel, request.seconds)
+        if self._direct is not None:
+            await self._direct.pause_sending(request.channel, request.seconds)
             return
         await self._request("POST", "/api/v1/outbox/pause", json=request.model_dump(mode="json"))
 

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from bot.runtime import BotRuntime
 from bot.settings import BotSettings
 from feedback_api.client import FeedbackClient
+from feedback_api.inprocess import InProcessCalls
 from feedback_api.main import create_app
-from feedback_api.outbox.inprocess import InProcessOutbox
 from feedback_api.settings import Settings
 
 
@@ -25,10 +25,10 @@ def feedback_client(app: FastAPI, settings: Settings, bot_settings: BotSettings)
         return FeedbackClient.remote(
             bot_settings.feedback_api_url, bot_settings.service_token.get_secret_value()
         )
-    # Same process: the send-rate calls (one per few replies) skip HTTP; the rate is still the
-    # database's bucket, shared with every other process.
-    outbox = InProcessOutbox(app.state.engine, settings)
-    return FeedbackClient.in_process(app, settings.service_token, outbox=outbox)
+    # Same process: the per-message calls (send slots, status lookups) skip HTTP; the rate and
+    # the lookup limit are still the database's, shared with every other process.
+    direct = InProcessCalls.of(app)
+    return FeedbackClient.in_process(app, settings.service_token, direct=direct)
 
 
 def build_app(

@@ -18,8 +18,8 @@ import pytest
 from feedback_api.broadcasts import ratebucket
 from feedback_api.client import FeedbackApiError, FeedbackClient
 from feedback_api.clock import utcnow
+from feedback_api.inprocess import InProcessCalls
 from feedback_api.outbox import service as outbox
-from feedback_api.outbox.inprocess import InProcessOutbox
 from tests.feedback_api.conftest import SERVICE_TOKEN
 
 
@@ -89,13 +89,11 @@ def test_a_429_seen_by_one_process_pauses_every_sender(db, settings):
 
 
 def test_slots_reserved_in_process_and_over_http_come_from_one_bucket(app, settings):
-    """A bot in the API's process reserves without HTTP (InProcessOutbox); another process
+    """A bot in the API's process reserves without HTTP (InProcessCalls); another process
     reserves over HTTP: one queue of slots, never two rates, and the same input refused."""
 
     async def go():
-        direct = FeedbackClient.in_process(
-            app, SERVICE_TOKEN, outbox=InProcessOutbox(app.state.engine, settings)
-        )
+        direct = FeedbackClient.in_process(app, SERVICE_TOKEN, direct=InProcessCalls.of(app))
         over_http = FeedbackClient.in_process(app, SERVICE_TOKEN)
         try:
             slots = []
