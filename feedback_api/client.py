@@ -3,10 +3,10 @@
 It imports only the wire schemas (pydantic), never the ORM or the app, so the bot process does
 not load SQLModel. It talks HTTP to a remote server, or in-process through httpx's ASGI
 transport when bot and API share one process (`FeedbackClient.in_process(app, token)`). In
-that case the calls made for every message (send slots, status lookups) may skip HTTP
-altogether: the composition root hands in `direct` (feedback_api.inprocess.InProcessCalls),
-which makes the same service calls on the same database; requests are still checked against
-the wire schemas here.
+that case the calls made for every message (send slots, status lookups, answers served) may
+skip HTTP altogether: the composition root hands in `direct`
+(feedback_api.inprocess.InProcessCalls), which makes the same service calls on the same
+database; requests are still checked against the wire schemas here.
 """
 
 from __future__ import annotations
@@ -81,6 +81,8 @@ class DirectCalls(Protocol):
     async def pause_sending(self, channel: str, seconds: float) -> None: ...
 
     async def status(self, code: str, citizen_ref: str | None) -> PublicStatus: ...
+
+    async def record_answers_served(self, items: list[AnswerServedCreate]) -> None: ...
 
 
 @functools.lru_cache(maxsize=64)
@@ -296,11 +298,15 @@ class FeedbackClient:
             batch = self._served[:MAX_SERVED_BATCH]
             del self._served[:MAX_SERVED_BATCH]
             try:
-                await self._request(
-                    "POST",
-                    "/api/v1/intake/answers-served",
-                    json=AnswersServedBatch(items=batch).model_dump(mode="json"),
-                )
+                checked = AnswersServedBatch(items=batch)
+                if self._direct is not None:
+                    await self._direct.record_answers_served(checked.items)
+                else:
+                    await self._request(
+                        "POST",
+                        "/api/v1/intake/answers-served",
+                        json=checked.model_dump(mode="json"),
+                    )
             except Exception:
                 self._served[:0] = batch
                 del self._served[MAX_SERVED_QUEUED:]

@@ -10,7 +10,8 @@ same service calls on the same database, in a worker thread as the endpoints do:
   the database row, so processes reserving through the API and processes reserving here share
   one rate exactly as before;
 - status lookups (`submissions.service.limited_status`) under the server's shared limiter,
-  keyed by the citizen the bot names, as the endpoint keys the bot's lookups.
+  keyed by the citizen the bot names, as the endpoint keys the bot's lookups;
+- the FAQ answers served, a batch at a time (`knowledge.served.record_many`).
 
 Errors come back as the client's own (NotFoundError, RateLimitedError), as over HTTP. Only
 FeedbackClient uses it, and only when built in the API's process
@@ -27,6 +28,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from feedback_api.client import NotFoundError, RateLimitedError
+from feedback_api.knowledge import served
+from feedback_api.knowledge.schemas import AnswerServedCreate
 from feedback_api.outbox import service as outbox
 from feedback_api.permissions import NotFound
 from feedback_api.ratelimit import SharedLimiter
@@ -59,6 +62,13 @@ class InProcessCalls:
 
     async def status(self, code: str, citizen_ref: str | None) -> PublicStatus:
         return await anyio.to_thread.run_sync(self._status, code, citizen_ref)
+
+    async def record_answers_served(self, items: list[AnswerServedCreate]) -> None:
+        await anyio.to_thread.run_sync(self._record_answers_served, items)
+
+    def _record_answers_served(self, items: list[AnswerServedCreate]) -> None:
+        with Session(self._engine, expire_on_commit=False) as db:
+            served.record_many(db_session=db, items=items)
 
     def _reserve_slots(self, channel: str, count: int) -> list[float]:
         with Session(self._engine, expire_on_commit=False) as db:

@@ -5,9 +5,12 @@ import io
 
 import pytest
 from PIL import Image
+from sqlmodel import select
 
 from feedback_api.client import FeedbackClient, NotFoundError, RateLimitedError
 from feedback_api.inprocess import InProcessCalls
+from feedback_api.knowledge.models import AnswerServed
+from feedback_api.knowledge.schemas import AnswerServedCreate
 from tests.feedback_api.conftest import PASSWORD, SERVICE_TOKEN, login
 
 
@@ -146,6 +149,28 @@ def test_status_lookups_in_process_share_the_limit_and_answers_of_the_route(
 
     found, over_http = asyncio.run(lookups())
     assert found.model_dump(mode="json") == over_http
+
+
+def test_answers_served_in_process_are_kept_as_over_http(client, world, db, bot_headers):
+    """Counted without HTTP in the API's process: the same rows, commune resolved the same."""
+    api = FeedbackClient.in_process(client.app, SERVICE_TOKEN, direct=InProcessCalls.of(client.app))
+
+    async def count():
+        try:
+            await api.record_answer_served(
+                AnswerServedCreate(entry_id="cccd-lan-dau", channel="telegram", unit_code="XA")
+            )
+            await api.record_answer_served(AnswerServedCreate(entry_id="vneid", channel="web"))
+            await api.flush_answers_served()
+        finally:
+            await api.aclose()
+
+    asyncio.run(count())
+    rows = db.exec(select(AnswerServed).order_by(AnswerServed.id)).all()
+    assert [(r.entry_slug, r.channel, r.unit_id) for r in rows] == [
+        ("cccd-lan-dau", "telegram", world.commune_a.id),
+        ("vneid", "web", None),
+    ]
 
 
 def test_officer_reply_reaches_the_outbox_and_the_sender_acks_it(client, world, bot_headers):
