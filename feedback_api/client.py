@@ -2,17 +2,23 @@
 
 It imports only the wire schemas (pydantic), never the ORM or the app, so the bot process does
 not load SQLModel. It talks HTTP to a remote server, or in-process through httpx's ASGI
-transport when bot and API share one process (`FeedbackClient.in_process(app, token)`).
+transport when bot and API share one process (`FeedbackClient.in_process(app, token)`). In
+that case the calls made for every message (send slots, status lookups, answers served) may
+skip HTTP altogether: the composition root hands in `direct`
+(feedback_api.inprocess.InProcessCalls), which makes the same service calls on the same
+database; requests are still checked against the wire schemas here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
+from pydantic import ValidationError
 
 from feedback_api.broadcasts.schemas import Claim, DeliveryOutcome, LinkResult, StepResult
 from feedback_api.forums.schemas import ForumOpinionCreate, ForumPublic, ForumsPublic
@@ -23,7 +29,13 @@ from feedback_api.knowledge.schemas import (
     KnowledgeSnapshot,
     UnansweredCreate,
 )
-from feedback_api.outbox.schemas import AckResult, LeasedMessages, Slots
+from feedback_api.outbox.schemas import (
+    AckResult,
+    LeasedMessages,
+    PauseRequest,
+    Slots,
+    SlotsRequest,
+)
 from feedback_api.quizzes.schemas import AttemptCreate, AttemptResult, QuizPublic
 from feedback_api.submissions.schemas import (
     AdditionCreate,
@@ -38,6 +50,7 @@ from feedback_api.zalo.schemas import ZaloLease, ZaloTokensPublic
 
 log = logging.getLogger(__name__)
 SERVED_FLUSH_SECONDS = 5.0
+MAX_CODE_CHARS = 32  # the status route's path limit; a longer one goes to the route (422)
 MAX_SERVED_QUEUED = 10_000
 
 
@@ -59,9 +72,37 @@ class RateLimitedError(FeedbackApiError):
     pass
 
 
+class DirectCalls(Protocol):
+    """The per-message calls served in the API's own process (no HTTP); they raise this
+    module's errors, as the HTTP path does."""
+
+    async def reserve_slots(self, channel: str, count: int) -> list[float]: ...
+
+    async def pause_sending(self, channel: str, seconds: float) -> None: ...
+
+    async def status(self, code: str, citizen_ref: str | None) -> PublicStatus: ...
+
+    async def record_answers_served(self, items: list[AnswerServedCreate]) -> None: ...
+
+
+@functools.lru_cache(maxsize=64)
+def _slots_request(channel: str, count: int) -> SlotsRequest:
+    """Checked once per (channel, count): replies ask for the same few counts all day."""
+    return _checked(SlotsRequest, channel=channel, count=count)
+
+
+def _checked(schema: type, **fields):
+    """A request as the API would validate it (422 on the same input as over HTTP)."""
+    try:
+        return schema(**fields)
+    except ValidationError as error:
+        raise FeedbackApiError(422, str(error)) from error
+
+
 class FeedbackClient:
-    def __init__(self, http: httpx.AsyncClient):
+    def __init__(self, http: httpx.AsyncClient, *, direct: DirectCalls | None = None):
         self._http = http
+        self._direct = direct
         self._served: list[AnswerServedCreate] = []
         self._served_flush: asyncio.Task | None = None
 
@@ -76,16 +117,19 @@ class FeedbackClient:
         )
 
     @classmethod
-    def in_process(cls, app: Any, service_token: str) -> FeedbackClient:
+    def in_process(
+        cls, app: Any, service_token: str, *, direct: DirectCalls | None = None
+    ) -> FeedbackClient:
+        """`direct`: the per-message calls served without HTTP (same process, database)."""
         transport = httpx.ASGITransport(app=app)
-        return cls(
-            httpx.AsyncClient(
-                transport=transport,
-                base_url="http://feedback-api",
-                headers={"Authorization": f"Bearer {service_token}"},
-                timeout=30.0,
-            )
+        http = httpx.AsyncClient(
+            transport=transport,
+            base_url="http://feedback-api",
+            headers={"Authorization": f"Bearer {service_token}"},
+            timeout=30.0,
         )
+        # Subclasses (test doubles) may take only `http`.
+        return cls(http) if direct is None else cls(http, direct=direct)
 
     async def aclose(self) -> None:
         if self._served_flush is not None:
@@ -136,6 +180,8 @@ class FeedbackClient:
         return AttachmentPublic.model_validate(response.json())
 
     async def status(self, tracking_code: str, *, citizen_ref: str | None = None) -> PublicStatus:
+        if self._direct is not None and len(tracking_code) <= MAX_CODE_CHARS:
+            return await self._direct.status(tracking_code, citizen_ref)
         headers = {"X-Citizen-Ref": citizen_ref} if citizen_ref else {}
         response = await self._request("GET", f"/api/v1/status/{tracking_code}", headers=headers)
         return PublicStatus.model_validate(response.json())
@@ -252,11 +298,15 @@ class FeedbackClient:
             batch = self._served[:MAX_SERVED_BATCH]
             del self._served[:MAX_SERVED_BATCH]
             try:
-                await self._request(
-                    "POST",
-                    "/api/v1/intake/answers-served",
-                    json=AnswersServedBatch(items=batch).model_dump(mode="json"),
-                )
+                checked = AnswersServedBatch(items=batch)
+                if self._direct is not None:
+                    await self._direct.record_answers_served(checked.items)
+                else:
+                    await self._request(
+                        "POST",
+                        "/api/v1/intake/answers-served",
+                        json=checked.model_dump(mode="json"),
+                    )
             except Exception:
                 self._served[:0] = batch
                 del self._served[MAX_SERVED_QUEUED:]
@@ -271,16 +321,21 @@ class FeedbackClient:
     async def send_slots(self, *, channel: str, count: int) -> list[float]:
         """Moments (epoch seconds) at which `count` messages may go out on `channel`, from the
         rate shared by every process that sends as the bot."""
+        request = _slots_request(channel, count)
+        if self._direct is not None:
+            return await self._direct.reserve_slots(request.channel, request.count)
         response = await self._request(
-            "POST", "/api/v1/outbox/slots", json={"channel": channel, "count": count}
+            "POST", "/api/v1/outbox/slots", json=request.model_dump(mode="json")
         )
         return Slots.model_validate(response.json()).slots
 
     async def pause_sending(self, *, channel: str, seconds: float) -> None:
         """The platform said 429: every process holds its sends on `channel` that long."""
-        await self._request(
-            "POST", "/api/v1/outbox/pause", json={"channel": channel, "seconds": seconds}
-        )
+        request = _checked(PauseRequest, channel=channel, seconds=seconds)
+        if self._direct is not None:
+            await self._direct.pause_sending(request.channel, request.seconds)
+            return
+        await self._request("POST", "/api/v1/outbox/pause", json=request.model_dump(mode="json"))
 
     async def ack_outbox(
         self,

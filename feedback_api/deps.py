@@ -20,6 +20,7 @@ from feedback_api.officers import service as officers
 from feedback_api.officers.security import same_secret
 from feedback_api.permissions import Actor
 from feedback_api.settings import Settings
+from feedback_api.submissions.service import citizen_lookup_key
 
 SESSION_COOKIE = "ln_session"
 CSRF_HEADER = "x-csrf-token"
@@ -167,7 +168,7 @@ def lookup_key(request: Request, settings: Settings) -> str:
     """The rate-limit key of a public lookup: the citizen the bot names, else the client."""
     citizen = request.headers.get("x-citizen-ref", "")
     if citizen and is_service(request, settings):
-        return "citizen:" + citizen[:80]
+        return citizen_lookup_key(citizen)
     return "ip:" + client_ip(request)
 
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from bot.runtime import BotRuntime
 from bot.settings import BotSettings
 from feedback_api.client import FeedbackClient
+from feedback_api.inprocess import InProcessCalls
 from feedback_api.main import create_app
 from feedback_api.ops.heap import freeze_startup_heap
 from feedback_api.settings import Settings
@@ -25,7 +26,10 @@ def feedback_client(app: FastAPI, settings: Settings, bot_settings: BotSettings)
         return FeedbackClient.remote(
             bot_settings.feedback_api_url, bot_settings.service_token.get_secret_value()
         )
-    return FeedbackClient.in_process(app, settings.service_token)
+    # Same process: the per-message calls (send slots, status lookups) skip HTTP; the rate and
+    # the lookup limit are still the database's, shared with every other process.
+    direct = InProcessCalls.of(app)
+    return FeedbackClient.in_process(app, settings.service_token, direct=direct)
 
 
 def build_app(

@@ -318,14 +318,20 @@ class TelegramChannel:
         event = to_event(update)
         if event is None:
             return [], "ignored"
-        await self.contacts.seen(event.channel, event.chat_id)
+        unblock = await self.contacts.seen_within(event.channel, event.chat_id)
         if update.callback_query is not None:
             await self._acknowledge_button(update)
 
         def save_with(messages: list[OutboundMessage]):
             raw = [reply.to_json() for reply in coalesce(messages)]
             saved.append(raw)
-            return lambda connection: self.updates.handled_in(connection, update_id, raw)
+
+            def also(connection) -> None:
+                self.updates.handled_in(connection, update_id, raw)
+                if unblock is not None:  # the citizen wrote: reachable again (same transaction)
+                    unblock(connection)
+
+            return also
 
         return await self.engine.handle(event, save_with=save_with), ""
 

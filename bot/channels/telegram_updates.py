@@ -35,7 +35,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import JSON, and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -46,6 +46,88 @@ MAX_ATTEMPTS = 5
 CLAIM_SECONDS = 120
 UPDATE_KINDS = ("message", "edited_message", "callback_query", "my_chat_member")
 CLAIMED, QUEUED = "claimed", "queued"  # record_now's answers (both truthy: recorded)
+
+
+# -- the hot path's statements, built once ------------------------------------------------------
+# Every update runs a record, a state save and a finish; building these expressions anew each
+# time cost more CPU than SQLite's own work (column proxies of the alias, coercions, cache
+# keys), so they are built here once with bound parameters. Parameter names differ from the
+# column names, which SQLAlchemy reserves for the SET clause.
+_table = telegram_updates.c
+_earlier = telegram_updates.alias("earlier").c
+_ERASED = {"payload": {}, "replies": None, "chat_id": None, "sent": 0, "claimed_until": None}
+
+
+def _open_before(update_id, chat_id):
+    """An update of the same chat, earlier, that still holds the chat's turn (at :now)."""
+    return (
+        select(_earlier.update_id)
+        .where(
+            _earlier.chat_id == chat_id,
+            _earlier.update_id < update_id,
+            or_(
+                _earlier.status == "pending",
+                _earlier.status == "handled",
+                and_(_earlier.status == "processing", _earlier.claimed_until >= bindparam("now")),
+            ),
+        )
+        .exists()
+    )
+
+
+_INSERT = insert(telegram_updates)
+_EARLIER_OPEN = select(_open_before(bindparam("b_update"), bindparam("b_chat")))
+_QUEUE = (
+    update(telegram_updates)
+    .where(_table.update_id == bindparam("b_update"))
+    .values(status="pending", attempts=0, claimed_until=None)
+)
+_DONE = (
+    update(telegram_updates)
+    .where(_table.update_id == bindparam("b_update"))
+    .values(status="done", **_ERASED, processed_at=bindparam("now"), last_error=None)
+)
+_FOLLOWING = select(func.min(_table.update_id)).where(
+    _table.chat_id == bindparam("b_chat"), _table.status == "pending"
+)
+_CLAIM = (
+    update(telegram_updates)
+    .where(
+        _table.update_id == bindparam("b_update"),
+        or_(  # no IN (...): its expanding parameter is rendered anew at every execution
+            _table.status == "pending",
+            _table.status == "failed",
+            _table.status == "handled",
+            and_(_table.status == "processing", _table.claimed_until < bindparam("now")),
+        ),
+        ~_open_before(_table.update_id, _table.chat_id),
+    )
+    .values(
+        status="processing",
+        attempts=_table.attempts + 1,
+        claimed_until=bindparam("b_until"),
+    )
+    .returning(
+        _table.update_id,
+        _table.payload,
+        _table.status,
+        _table.attempts,
+        _table.replies,
+        _table.sent,
+        _table.chat_id,
+    )
+)
+_HANDLED = (
+    update(telegram_updates)
+    .where(_table.update_id == bindparam("b_update"))
+    .values(status="processing", replies=bindparam("b_replies", type_=JSON))
+)
+_SENT = (
+    update(telegram_updates)
+    .where(_table.update_id == bindparam("b_update"))
+    .values(sent=bindparam("b_sent"))
+)
+_CHAT_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def _now() -> dt.datetime:
@@ -112,7 +194,7 @@ class UpdateLog:
         await dbio.run(self._engine, self._set, update_id, status="processing", replies=replies)
 
     async def sent(self, update_id: int, count: int) -> None:
-        await dbio.run(self._engine, self._set, update_id, sent=count)
+        await dbio.run(self._engine, self._sent_now, update_id, count)
 
     async def done(self, update_id: int, *, note: str | None = None) -> None:
         await dbio.run(self._engine, self.done_now, update_id, note=note)
@@ -155,8 +237,8 @@ class UpdateLog:
         try:
             with self._engine.begin() as connection:
                 self._lock_chat(connection, chat)
-                connection.execute(insert(telegram_updates).values(**values))
-                if claim and chat is not None and self._earlier_open(connection, values):
+                connection.execute(_INSERT, values)
+                if claim and chat is not None and self._earlier_open(connection, values, now):
                     self._queue(connection, values["update_id"])
                     return QUEUED
             return CLAIMED if claim else QUEUED
@@ -176,7 +258,7 @@ class UpdateLog:
             ).rowcount
             if replaced != 1:
                 return ""
-            if claim and chat is not None and self._earlier_open(connection, values):
+            if claim and chat is not None and self._earlier_open(connection, values, now):
                 self._queue(connection, values["update_id"])
                 return QUEUED
         return CLAIMED if claim else QUEUED
@@ -187,56 +269,27 @@ class UpdateLog:
             return  # SQLite: each of these transactions writes first, taking the write lock
         digest = hashlib.blake2b(f"telegram:{chat}".encode(), digest_size=8).digest()
         key = int.from_bytes(digest, "big", signed=True)
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        connection.execute(_CHAT_LOCK, {"key": key})
 
     @staticmethod
-    def _open_before(update_id, chat_id, now: dt.datetime):
-        """An update of the same chat, earlier, that still holds the chat's turn."""
-        earlier = telegram_updates.alias("earlier")
-        return (
-            select(earlier.c.update_id)
-            .where(
-                earlier.c.chat_id == chat_id,
-                earlier.c.update_id < update_id,
-                or_(
-                    earlier.c.status.in_(("pending", "handled")),
-                    and_(earlier.c.status == "processing", earlier.c.claimed_until >= now),
-                ),
-            )
-            .exists()
-        )
-
-    def _earlier_open(self, connection: Connection, values: dict) -> bool:
-        query = select(self._open_before(values["update_id"], values["chat_id"], _now()))
-        return bool(connection.execute(query).scalar())
+    def _earlier_open(connection: Connection, values: dict, now: dt.datetime) -> bool:
+        params = {"b_update": values["update_id"], "b_chat": values["chat_id"], "now": now}
+        return bool(connection.execute(_EARLIER_OPEN, params).scalar())
 
     @staticmethod
     def _queue(connection: Connection, update_id: int) -> None:
-        connection.execute(
-            update(telegram_updates)
-            .where(telegram_updates.c.update_id == update_id)
-            .values(status="pending", attempts=0, claimed_until=None)
-        )
+        connection.execute(_QUEUE, {"b_update": update_id})
 
     def finish_now(self, update_id: int, chat_id: str, *, done: bool) -> UpdateRecord | None:
         """This update has had its turn (`done`: its replies went out; otherwise it was marked
         failed or quarantined already). In the same transaction, claim the chat's next queued
         update, if its turn has come; the caller handles it."""
         now = _now()
-        table = telegram_updates.c
         with self._engine.begin() as connection:
             self._lock_chat(connection, chat_id)
             if done:
-                connection.execute(
-                    update(telegram_updates)
-                    .where(table.update_id == update_id)
-                    .values(status="done", **self._erased(), last_error=None)
-                )
-            following = connection.execute(
-                select(func.min(table.update_id)).where(
-                    table.chat_id == chat_id, table.status == "pending"
-                )
-            ).scalar()
+                connection.execute(_DONE, {"b_update": update_id, "now": now})
+            following = connection.execute(_FOLLOWING, {"b_chat": chat_id}).scalar()
             if following is None:
                 return None
             return self._claim(connection, following, now)
@@ -252,34 +305,11 @@ class UpdateLog:
             self._lock_chat(connection, chat)
             return self._claim(connection, update_id, _now())
 
-    def _claim(self, connection: Connection, update_id: int, now: dt.datetime):
-        table = telegram_updates.c
+    @staticmethod
+    def _claim(connection: Connection, update_id: int, now: dt.datetime):
+        until = now + dt.timedelta(seconds=CLAIM_SECONDS)
         row = connection.execute(
-            update(telegram_updates)
-            .where(
-                and_(
-                    table.update_id == update_id,
-                    or_(
-                        table.status.in_(("pending", "failed", "handled")),
-                        and_(table.status == "processing", table.claimed_until < now),
-                    ),
-                    ~self._open_before(table.update_id, table.chat_id, now),
-                )
-            )
-            .values(
-                status="processing",
-                attempts=table.attempts + 1,
-                claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS),
-            )
-            .returning(
-                table.update_id,
-                table.payload,
-                table.status,
-                table.attempts,
-                table.replies,
-                table.sent,
-                table.chat_id,
-            )
+            _CLAIM, {"b_update": update_id, "now": now, "b_until": until}
         ).first()
         if row is None:
             return None
@@ -293,6 +323,10 @@ class UpdateLog:
             row.chat_id,
         )
 
+    def _sent_now(self, update_id: int, count: int) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(_SENT, {"b_update": update_id, "b_sent": count})
+
     def done_now(self, update_id: int, *, note: str | None = None) -> None:
         """Finished: the raw update, its replies and its chat are erased."""
         self._set(update_id, status="done", **self._erased(), last_error=note)
@@ -300,11 +334,7 @@ class UpdateLog:
     def handled_in(self, connection: Connection, update_id: int, replies: list[dict]) -> None:
         """The engine's replies, stored inside the caller's transaction (the state's save), so
         the state moves on if and only if its replies are kept."""
-        connection.execute(
-            update(telegram_updates)
-            .where(telegram_updates.c.update_id == update_id)
-            .values(status="processing", replies=replies)
-        )
+        connection.execute(_HANDLED, {"b_update": update_id, "b_replies": replies})
 
     def done_many_now(self, update_ids: list[int]) -> None:
         """Several finished updates in one statement (the channel batches them)."""

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -45,30 +45,9 @@ def capacity_of(rate: float) -> float:
     return max(1.0, rate / 30.0)
 
 
-_T = RateBucket.__table__
-# Built once (a take runs for every ten sends of every worker). The UPDATE locks the row (the
-# row lock on PostgreSQL, the write lock on SQLite) and reads it in one round trip; the write
-# back is one more statement, with no ORM identity map or flush in between.
-_LOCK_AND_READ = (
-    update(_T)
-    .where(_T.c.name == bindparam("key"))
-    .values(name=_T.c.name)
-    .returning(_T.c.tokens, _T.c.stamp, _T.c.paused_until)
-)
-_WRITE = (
-    update(_T)
-    .where(_T.c.name == bindparam("key"))
-    .values(
-        tokens=bindparam("new_tokens"),
-        stamp=bindparam("new_stamp"),
-        paused_until=bindparam("new_paused_until"),
-    )
-)
-
-
 @dataclass
-class Bucket:
-    """One bucket row, locked for the caller's transaction; `save` writes it back."""
+class _Bucket:
+    """One bucket's row, locked for this transaction; written back by `_store`."""
 
     name: str
     tokens: float
@@ -76,21 +55,57 @@ class Bucket:
     paused_until: float
 
 
+# Built once (every reply reserves slots, every status look-up is admitted here): one UPDATE
+# both locks the row and reads it back, and one writes the new state; no ORM object, whose
+# identity map and flush cost more than the two statements themselves.
+_table = RateBucket.__table__
+_LOCK = (
+    update(_table)
+    .where(_table.c.name == bindparam("b_name"))
+    .values(name=_table.c.name)
+    .returning(_table.c.tokens, _table.c.stamp, _table.c.paused_until)
+)
+_STORE = (
+    update(_table)
+    .where(_table.c.name == bindparam("b_name"))
+    .values(
+        tokens=bindparam("b_tokens"),
+        stamp=bindparam("b_stamp"),
+        paused_until=bindparam("b_paused"),
+    )
+)
+
+
+def _lock(db_session: Session, name: str) -> _Bucket | None:
+    row = db_session.execute(_LOCK, {"b_name": name}).first()
+    return _Bucket(name, row.tokens, row.stamp, row.paused_until) if row else None
+
+
+def _store(db_session: Session, bucket: _Bucket) -> None:
+    db_session.execute(
+        _STORE,
+        {
+            "b_name": bucket.name,
+            "b_tokens": bucket.tokens,
+            "b_stamp": bucket.stamp,
+            "b_paused": bucket.paused_until,
+        },
+    )
+
+
 def _locked(
     db_session: Session, name: str, rate: float, now: float, capacity: float | None = None
-) -> Bucket:
+) -> _Bucket:
     capacity = capacity_of(rate) if capacity is None else capacity
-    row = db_session.execute(_LOCK_AND_READ, {"key": name}).first()
-    if row is None:  # first use: create it; a concurrent creator wins, then we lock theirs
+    db_session.flush()  # the caller's pending rows first, as before (the order of the locks)
+    bucket = _lock(db_session, name)
+    if bucket is None:  # first use: create it; a concurrent creator wins, then we lock theirs
         try:
             with db_session.begin_nested():
-                db_session.execute(
-                    insert(_T).values(name=name, tokens=capacity, stamp=now, paused_until=0.0)
-                )
+                db_session.add(RateBucket(name=name, tokens=capacity, stamp=now))
         except IntegrityError:
             pass
-        row = db_session.execute(_LOCK_AND_READ, {"key": name}).one()
-    bucket = Bucket(name, *row)
+        bucket = _lock(db_session, name)
     if now > bucket.stamp:
         start = max(bucket.stamp, min(now, bucket.paused_until))
         refill = max(0.0, now - start) * rate
@@ -99,19 +114,7 @@ def _locked(
     return bucket
 
 
-def _save(db_session: Session, bucket: Bucket) -> None:
-    db_session.execute(
-        _WRITE,
-        {
-            "key": bucket.name,
-            "new_tokens": bucket.tokens,
-            "new_stamp": bucket.stamp,
-            "new_paused_until": bucket.paused_until,
-        },
-    )
-
-
-def _next_slot(bucket: Bucket, rate: float, now: float) -> float:
+def _next_slot(bucket: _Bucket, rate: float, now: float) -> float:
     """When the next token exists (tokens below 1 are owed by earlier reservations)."""
     return max(now, bucket.paused_until) + max(0.0, 1.0 - bucket.tokens) / rate
 
@@ -139,7 +142,7 @@ def take(
         slots.append(slot)
         bucket.tokens -= 1
     wait = max(0.0, _next_slot(bucket, rate, now) - now - horizon)
-    _save(db_session, bucket)
+    _store(db_session, bucket)
     return slots, wait
 
 
@@ -163,7 +166,7 @@ def reserve(
     for _ in range(count):
         slots.append(_next_slot(bucket, rate, now))
         bucket.tokens -= 1
-    _save(db_session, bucket)
+    _store(db_session, bucket)
     return slots
 
 
@@ -182,7 +185,7 @@ def admit(
     allowed = bucket.tokens >= 1.0
     if allowed:
         bucket.tokens -= 1.0
-    _save(db_session, bucket)
+    _store(db_session, bucket)
     return allowed
 
 
@@ -212,7 +215,7 @@ def debit(
     rate = rate_of(settings, name)
     bucket = _locked(db_session, name, rate, clock())
     bucket.tokens = max(-MAX_DEBT_SECONDS * rate, bucket.tokens - count)
-    _save(db_session, bucket)
+    _store(db_session, bucket)
 
 
 def pause(
@@ -234,4 +237,4 @@ def pause(
     # No burst after the pause: the count restarts from empty, less whatever was reserved
     # beyond the pause.
     bucket.tokens = -max(0.0, owed_until - bucket.paused_until) * rate
-    _save(db_session, bucket)
+    _store(db_session, bucket)

@@ -7,11 +7,12 @@ when the citizen's commune is known and for the whole system otherwise.
 
 from __future__ import annotations
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
+from feedback_api.clock import utcnow
 from feedback_api.knowledge.models import AnswerServed
 from feedback_api.knowledge.schemas import AnswerServedCreate
-from feedback_api.permissions import NotFound
 from feedback_api.units import routing
 from feedback_api.units.service import get_by_code
 
@@ -21,29 +22,25 @@ def record_many(*, db_session: Session, items: list[AnswerServedCreate]) -> int:
     else the one the citizen let us remember; a code the server does not know is kept as
     unknown (the count still holds, it only drops out of commune reports)."""
     units: dict[str, int | None] = {}
-    remembered: dict[str, str | None] = {}  # one lookup per citizen, however many answers
+    rows: list[dict] = []
+    served_at = utcnow()  # the batch arrives within seconds of the answers
+    unnamed = {item.citizen_ref for item in items if item.citizen_ref and not item.unit_code}
+    # One query for the batch's citizens, not one per answer.
+    remembered = routing.remembered_codes(db_session=db_session, citizen_refs=unnamed)
     for item in items:
-        code = item.unit_code
-        if not code and item.citizen_ref:
-            if item.citizen_ref not in remembered:
-                remembered[item.citizen_ref] = _remembered_code(db_session, item.citizen_ref)
-            code = remembered[item.citizen_ref]
+        code = item.unit_code or (remembered.get(item.citizen_ref) if item.citizen_ref else None)
         if code and code not in units:
             unit = get_by_code(db_session=db_session, code=code)
             units[code] = unit.id if unit else None
-        db_session.add(
-            AnswerServed(
-                entry_slug=item.entry_id,
-                channel=item.channel,
-                unit_id=units.get(code) if code else None,
-            )
+        rows.append(
+            {
+                "entry_slug": item.entry_id,
+                "channel": item.channel,
+                "unit_id": units.get(code) if code else None,
+                "served_at": served_at,
+            }
         )
+    if rows:  # one multi-row INSERT: a model object per answer cost more than the insert
+        db_session.execute(insert(AnswerServed.__table__), rows)
     db_session.commit()
     return len(items)
-
-
-def _remembered_code(db_session: Session, citizen_ref: str) -> str | None:
-    try:
-        return routing.remembered(db_session=db_session, citizen_ref=citizen_ref).code
-    except NotFound:
-        return None

@@ -107,13 +107,15 @@ def status_lookup(
     which looks codes up on behalf of many citizens from one address, may name the citizen
     (X-Citizen-Ref) so the limit applies per citizen instead; anyone else's header is ignored.
     """
-    if not request.app.state.status_limiter.allow(lookup_key(request, settings), db_session=db):
-        raise HTTPException(
-            429,
-            "Bạn tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.",
-            headers={"Retry-After": "60"},
+    try:
+        return service.limited_status(
+            db_session=db,
+            limiter=request.app.state.status_limiter,
+            key=lookup_key(request, settings),
+            code=code,
         )
-    return service.public_status(db_session=db, code=code)
+    except service.TooManyLookups:
+        raise HTTPException(429, service.TOO_MANY_LOOKUPS, headers={"Retry-After": "60"}) from None
 
 
 @router.get("/submissions", response_model=SubmissionsPublic, tags=["officers"])

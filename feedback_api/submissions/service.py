@@ -281,6 +281,26 @@ def by_code(*, db_session: Session, code: str) -> Submission:
     return submission
 
 
+TOO_MANY_LOOKUPS = "Bạn tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút."
+
+
+def citizen_lookup_key(citizen_ref: str) -> str:
+    """The status limiter's key for a citizen the bot names (one bucket per citizen)."""
+    return "citizen:" + citizen_ref[:80]
+
+
+class TooManyLookups(Exception):
+    """The caller's status lookups are used up for now (against guessing codes)."""
+
+
+def limited_status(*, db_session: Session, limiter, key: str, code: str) -> PublicStatus:
+    """A public status lookup under the per-caller limit (`limiter`: the server's shared one,
+    `key`: the caller, e.g. the citizen the bot names). Commits the limiter's take."""
+    if not limiter.allow(key, db_session=db_session):
+        raise TooManyLookups(key)
+    return public_status(db_session=db_session, code=code)
+
+
 def public_status(*, db_session: Session, code: str) -> PublicStatus:
     submission = by_code(db_session=db_session, code=code)
     unit = db_session.get(Unit, submission.unit_id)

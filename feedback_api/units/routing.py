@@ -202,6 +202,27 @@ def remembered(*, db_session: Session, citizen_ref: str) -> UnitMatch:
     return _public(unit, catalogue.by_id, 100.0, "remembered")
 
 
+def remembered_codes(*, db_session: Session, citizen_refs: set[str]) -> dict[str, str]:
+    """The remembered commune's code for each of these citizens who has one (as `remembered`
+    would find it), in one query per 500 citizens instead of one per citizen."""
+    found: dict[str, str] = {}
+    refs = sorted(citizen_refs)
+    if not refs:
+        return found
+    catalogue = _catalogue(db_session)
+    for start in range(0, len(refs), 500):
+        rows = db_session.exec(
+            select(RememberedUnit.citizen_ref, RememberedUnit.unit_id).where(
+                col(RememberedUnit.citizen_ref).in_(refs[start : start + 500])
+            )
+        )
+        for citizen_ref, unit_id in rows:
+            unit = catalogue.by_id.get(unit_id)
+            if unit is not None and unit.kind in ROUTABLE_KINDS:
+                found[citizen_ref] = unit.code
+    return found
+
+
 def remember(*, db_session: Session, citizen_ref: str, unit_code: str) -> UnitMatch:
     """Remember a citizen's commune; only called after the citizen said yes."""
     unit = get_by_code(db_session=db_session, code=unit_code)

@@ -13,6 +13,7 @@ within a second).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import threading
 from collections import Counter
@@ -184,3 +185,23 @@ def test_one_citizens_messages_are_handled_in_order_across_processes(province, e
         moments = [finished[update_id] for update_id in ids]
         assert moments == sorted(moments), f"chat {chat}: handled out of order"
         assert len(fake.messages_to(chat)) >= len(texts)  # every message was answered
+
+
+def test_a_message_unblocks_a_chat_that_another_process_marked_blocked():
+    """On a shared database the unblock of a chat this process knows rides in the transaction
+    that saves the conversation state (one round trip less per message): still written."""
+    require(_postgres_available(), "PostgreSQL at 127.0.0.1:5432")
+    url, drop = fresh_postgres_database(PG_ADMIN_URL)
+    engine = make_bot_engine(url)
+    try:
+        here, there = ContactRegistry(engine), ContactRegistry(engine)
+        ref = asyncio.run(here.seen("telegram", "4242"))
+        there.set_blocked(ref)  # the other process's sender met a 403
+        unblock = asyncio.run(here.seen_within("telegram", "4242"))
+        assert unblock is not None and there.resolve(ref).blocked
+        with engine.begin() as connection:  # the state's save
+            unblock(connection)
+        assert not there.resolve(ref).blocked
+    finally:
+        engine.dispose()
+        drop()

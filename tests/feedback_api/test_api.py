@@ -1,11 +1,17 @@
 """The REST API as the bot and officers' scripts use it, including hostile input."""
 
+import asyncio
 import io
 
 import pytest
 from PIL import Image
+from sqlmodel import select
 
-from tests.feedback_api.conftest import PASSWORD, login
+from feedback_api.client import FeedbackClient, NotFoundError, RateLimitedError
+from feedback_api.inprocess import InProcessCalls
+from feedback_api.knowledge.models import AnswerServed
+from feedback_api.knowledge.schemas import AnswerServedCreate
+from tests.feedback_api.conftest import PASSWORD, SERVICE_TOKEN, login
 
 
 def _tip(client, bot_headers, **extra):
@@ -133,6 +139,59 @@ def test_status_lookups_through_the_bot_are_limited_per_citizen(client, world, b
     a = client.get("/api/v1/status/LN-0000-0000", headers={**bot_headers, "X-Citizen-Ref": "a1"})
     b = client.get("/api/v1/status/LN-0000-0000", headers={**bot_headers, "X-Citizen-Ref": "b1"})
     assert a.status_code == 429 and b.status_code == 404
+
+
+def test_status_lookups_in_process_share_the_limit_and_answers_of_the_route(
+    client, world, bot_headers
+):
+    """The bot in the API's process looks codes up without HTTP (InProcessCalls): the same
+    answer, the same 404, and the same per-citizen limit as the route, counted together."""
+    tip = _tip(client, bot_headers).json()
+    code = tip["tracking_code"]
+    api = FeedbackClient.in_process(client.app, SERVICE_TOKEN, direct=InProcessCalls.of(client.app))
+
+    async def lookups():
+        try:
+            found = await api.status(code, citizen_ref="a1")
+            with pytest.raises(NotFoundError):
+                await api.status("LN-0000-0000", citizen_ref="a1")
+            for _ in range(6):  # 2 + 6 in process, then 2 over HTTP: the limit of 10
+                await api.status(code, citizen_ref="a1")
+            over_http = [
+                client.get(f"/api/v1/status/{code}", headers={**bot_headers, "X-Citizen-Ref": "a1"})
+                for _ in range(2)
+            ]
+            assert [r.status_code for r in over_http] == [200, 200]
+            with pytest.raises(RateLimitedError, match="thử lại"):
+                await api.status(code, citizen_ref="a1")
+            return found, over_http[0].json()
+        finally:
+            await api.aclose()
+
+    found, over_http = asyncio.run(lookups())
+    assert found.model_dump(mode="json") == over_http
+
+
+def test_answers_served_in_process_are_kept_as_over_http(client, world, db, bot_headers):
+    """Counted without HTTP in the API's process: the same rows, commune resolved the same."""
+    api = FeedbackClient.in_process(client.app, SERVICE_TOKEN, direct=InProcessCalls.of(client.app))
+
+    async def count():
+        try:
+            await api.record_answer_served(
+                AnswerServedCreate(entry_id="cccd-lan-dau", channel="telegram", unit_code="XA")
+            )
+            await api.record_answer_served(AnswerServedCreate(entry_id="vneid", channel="web"))
+            await api.flush_answers_served()
+        finally:
+            await api.aclose()
+
+    asyncio.run(count())
+    rows = db.exec(select(AnswerServed).order_by(AnswerServed.id)).all()
+    assert [(r.entry_slug, r.channel, r.unit_id) for r in rows] == [
+        ("cccd-lan-dau", "telegram", world.commune_a.id),
+        ("vneid", "web", None),
+    ]
 
 
 def test_officer_reply_reaches_the_outbox_and_the_sender_acks_it(client, world, bot_headers):

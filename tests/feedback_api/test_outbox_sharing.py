@@ -3,17 +3,24 @@
 - One citizen's messages are with one sender at a time: while one is leased, or within a
   second of one being sent, that citizen's other messages wait for a later lease.
 - Send slots come from the one bucket per platform: two senders asking at once get slots that
-  never crowd more than the rate into a second, and campaigns queue behind them.
+  never crowd more than the rate into a second, and campaigns queue behind them; a bot in the
+  API's own process reserves without HTTP, from the same bucket.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 
+import pytest
+
 from feedback_api.broadcasts import ratebucket
+from feedback_api.client import FeedbackApiError, FeedbackClient
 from feedback_api.clock import utcnow
+from feedback_api.inprocess import InProcessCalls
 from feedback_api.outbox import service as outbox
+from tests.feedback_api.conftest import SERVICE_TOKEN
 
 
 def queue(db, ref: str, *texts: str) -> None:
@@ -79,3 +86,31 @@ def test_a_429_seen_by_one_process_pauses_every_sender(db, settings):
     outbox.pause_sending(db_session=db, settings=settings, channel="zalo", seconds=5.0)
     later = ratebucket.reserve(db_session=db, settings=settings, count=1, name="zalo")
     assert later[0] >= max(reserved) + 1.0  # Zalo's own bucket: paused its own 5 s
+
+
+def test_slots_reserved_in_process_and_over_http_come_from_one_bucket(app, settings):
+    """A bot in the API's process reserves without HTTP (InProcessCalls); another process
+    reserves over HTTP: one queue of slots, never two rates, and the same input refused."""
+
+    async def go():
+        direct = FeedbackClient.in_process(app, SERVICE_TOKEN, direct=InProcessCalls.of(app))
+        over_http = FeedbackClient.in_process(app, SERVICE_TOKEN)
+        try:
+            slots = []
+            for client in (direct, over_http, direct, over_http):
+                slots += await client.send_slots(channel="telegram", count=5)
+            await direct.pause_sending(channel="telegram", seconds=1.0)
+            after = await over_http.send_slots(channel="telegram", count=1)
+            for client in (direct, over_http):
+                with pytest.raises(FeedbackApiError) as refused:
+                    await client.send_slots(channel="sms", count=1)
+                assert refused.value.status == 422
+            return slots, after
+        finally:
+            await direct.aclose()
+            await over_http.aclose()
+
+    slots, after = asyncio.run(go())
+    rate = ratebucket.rate_of(settings)
+    assert all(b - a >= 1 / rate - 1e-6 for a, b in itertools.pairwise(slots))  # one queue
+    assert after[0] > max(slots)  # the pause made in process holds for the HTTP caller
