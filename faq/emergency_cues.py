@@ -116,7 +116,7 @@ ACUTE = _words(
     r"(?:bong|bat|om|keo|loi|ep|dat|dan|cuop|giat) (?:con|be|chau|"
     r"em be|dua nho|dua be|dua tre|tre|nguoi)(?: \w+){0,3} (?:len xe|di mat|chay mat|bo chay|"
     r"len o to|len xe may)",
-    r"(?:ep|keo|loi|bong|bat) (?:\w+ ){0,3}len xe",
+    r"(?:ep|keo|loi|bong|bat|day) (?:\w+ ){0,3}len (?:xe|o to|oto|xe hoi|xe tai|xe khach)",
     r"(?:dat|dan|bong|om) di mat",
     r"chay mat",
     r"mat tich",

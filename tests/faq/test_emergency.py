@@ -67,6 +67,10 @@ def test_emergency_is_independent_of_the_faq_match(faq):
         "tui bi giu o xuong, bi thu giay to, bat lam tu sang toi khuya, khong cho ve",
         "Có đứa đang leo rào vô nhà tui lúc 2 giờ sáng",
         "Tụi nó đang đập phá nhà tôi, có cả mã tấu, ở số 9 Hồ Tùng Mậu",
+        # someone forced into a vehicle, whatever the vehicle is called
+        "hai thằng lạ mặt lôi chị tôi lên xe tải rồi chạy về hướng cầu",
+        "ho day em toi len xe khach roi cho di mat, em toi la len",
+        "mấy người bịt mặt ép thằng bạn tôi lên ô tô trước quán net",
     ],
 )
 def test_danger_told_as_a_story_is_flagged_as_danger(message):
@@ -96,6 +100,7 @@ def test_self_harm_is_its_own_kind(message):
         "nhà tôi đang sửa, thợ làm cháy dây điện nhưng đã dập xong, có cần báo không",
         "Tôi lỡ chuyển 20 triệu cho kẻ lừa đảo, có lấy lại được không?",
         "bị tai nạn giao thông nhẹ thì có cần báo công an không",
+        "hôm qua bị công an ép lên xe về đồn có đúng luật không",
     ],
 )
 def test_talk_about_danger_past_or_abstract_is_not_an_alarm(message):
