@@ -7,7 +7,6 @@ live in their own SQLite file (var/bot.db); any SQLAlchemy URL works (PostgreSQL
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from sqlalchemy import (
@@ -28,7 +27,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+
+from feedback_api.pool import ping_when_idle
 
 metadata = MetaData()
 
@@ -170,36 +170,10 @@ def make_bot_engine(url: str) -> Engine:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         engine = create_engine(url)
-        _ping_when_idle(engine)
+        ping_when_idle(engine)
     metadata.create_all(engine)
     _add_missing_columns(engine)
     return engine
-
-
-# A pooled connection unused for this long is checked with one round trip before it is handed
-# out (the server may have restarted meanwhile); a busy one is not: `pool_pre_ping` paid that
-# round trip on every transaction, three or four per Telegram update (feedback_api/db.py
-# keeps the same policy for its own engine).
-IDLE_PING_SECONDS = 10.0
-
-
-def _ping_when_idle(engine: Engine) -> None:
-    @event.listens_for(engine, "checkin")
-    def _returned(_dbapi_connection, record) -> None:
-        record.info["returned_at"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _check(dbapi_connection, record, _proxy) -> None:
-        returned = record.info.get("returned_at")
-        if returned is not None and time.monotonic() - returned < IDLE_PING_SECONDS:
-            return
-        try:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("SELECT 1")
-            cursor.close()
-            dbapi_connection.rollback()
-        except Exception as error:  # the pool drops this connection and tries another
-            raise DisconnectionError(str(error)) from error
 
 
 def _add_missing_columns(engine: Engine) -> None:

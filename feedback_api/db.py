@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
 from sqlmodel import create_engine
 
+from feedback_api.pool import ping_when_idle
 from feedback_api.settings import Settings
 
 
@@ -38,33 +37,8 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     engine = create_engine(url, pool_size=10, max_overflow=20)
-    _ping_when_idle(engine)
+    ping_when_idle(engine)
     return engine
-
-
-# A pooled connection unused for this long is checked with one round trip before it is handed
-# out (the server may have restarted meanwhile); a busy one is not, where `pool_pre_ping`
-# paid a round trip on every request (README, load benchmark).
-IDLE_PING_SECONDS = 10.0
-
-
-def _ping_when_idle(engine: Engine) -> None:
-    @event.listens_for(engine, "checkin")
-    def _returned(_dbapi_connection, record) -> None:
-        record.info["returned_at"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _check(dbapi_connection, record, _proxy) -> None:
-        returned = record.info.get("returned_at")
-        if returned is not None and time.monotonic() - returned < IDLE_PING_SECONDS:
-            return
-        try:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("SELECT 1")
-            cursor.close()
-            dbapi_connection.rollback()
-        except Exception as error:  # the pool drops this connection and tries another
-            raise DisconnectionError(str(error)) from error
 
 
 def engine_for(settings: Settings) -> Engine:
