@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 EPSILON = 1e-6
 LATE = 0.05  # seconds past its slot after which a shared send slot is not used
 TURN_BATCH = 8  # slots reserved at a time for replies to updates (the spares wait for the next)
+MAX_REFILLS = 10  # batches one reply waits for before it goes unpaced (others took them all)
 
 
 def _delay(seconds: float) -> float:
@@ -158,6 +159,7 @@ class SharedSlots:
         self._wall = wall
         self._slots: dict[str, deque[float]] = {}
         self._spares: dict[str, deque[float]] = {}  # reserved by `turns`, not used yet
+        self._refilling: dict[str, asyncio.Future[list[float]]] = {}  # `turns`' round trip
 
     def paces(self, channel: str) -> bool:
         return channel in self.channels
@@ -219,19 +221,36 @@ class SharedSlots:
         of this process: one round trip to the shared bucket per batch, not per update. A spare
         slot nobody uses in time is dropped: the rate may be under-used, never exceeded."""
         for _index in range(count):
-            for _attempt in range(3):
+            late, refills = 0, 0
+            while late < 3 and refills < MAX_REFILLS:
                 moment = self._spare_slot(channel)
                 if moment is None:
-                    reserved = await self._reserve_or_none(channel, max(count, TURN_BATCH))
-                    if not reserved:
+                    refills += 1
+                    if not await self._refill_spares(channel, count):
                         break  # unpaced (no shared bucket) or nothing granted
-                    self._spares.setdefault(channel, deque()).extend(reserved)
-                    moment = self._spare_slot(channel)
-                    if moment is None:
-                        break
+                    continue  # this batch's slots, unless others took them all first
                 if await sleep_until(moment, self._wall):
                     break
+                late += 1
             yield
+
+    async def _refill_spares(self, channel: str, count: int) -> bool:
+        """One round trip at a time per channel: callers that run out together wait for the
+        same batch (a burst of updates would otherwise each reserve one, wasting most of the
+        slots and queueing on the bucket's lock). False when nothing could be reserved."""
+        refill = self._refilling.get(channel)
+        if refill is None:
+            refill = asyncio.ensure_future(self._reserve_spares(channel, max(count, TURN_BATCH)))
+            self._refilling[channel] = refill
+        return await asyncio.shield(refill)
+
+    async def _reserve_spares(self, channel: str, count: int) -> bool:
+        try:
+            reserved = await self._reserve_or_none(channel, count)
+            self._spares.setdefault(channel, deque()).extend(reserved)
+            return bool(reserved)
+        finally:
+            del self._refilling[channel]
 
     def _spare_slot(self, channel: str) -> float | None:
         """The earliest spare slot still usable (no more than LATE past), taken."""

@@ -4,7 +4,8 @@ Every reply to a citizen who writes takes a send slot from the platform's shared
 in the database), and every tracking-code message looks its code up. Through the in-process
 ASGI transport each of these paid for the whole HTTP stack (middleware, routing, validation,
 JSON both ways, a thread hand-off) — more CPU than the work itself. `InProcessCalls` makes the
-same service calls on the same database, in a worker thread as the endpoints do:
+same service calls on the same database, on the database's threads (feedback_api.pool: one
+for SQLite, so a burst of replies queues instead of contending for the write lock):
 
 - send slots and pauses (`outbox.service.reserve_slots`, `pause_sending`): the bucket is still
   the database row, so processes reserving through the API and processes reserving here share
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio.to_thread
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -32,6 +32,7 @@ from feedback_api.knowledge import served
 from feedback_api.knowledge.schemas import AnswerServedCreate
 from feedback_api.outbox import service as outbox
 from feedback_api.permissions import NotFound
+from feedback_api.pool import run
 from feedback_api.ratelimit import SharedLimiter
 from feedback_api.settings import Settings
 from feedback_api.submissions import service as submissions
@@ -55,16 +56,16 @@ class InProcessCalls:
         return cls(state.engine, state.settings, state.status_limiter)
 
     async def reserve_slots(self, channel: str, count: int) -> list[float]:
-        return await anyio.to_thread.run_sync(self._reserve_slots, channel, count)
+        return await run(self._engine, self._reserve_slots, channel, count)
 
     async def pause_sending(self, channel: str, seconds: float) -> None:
-        await anyio.to_thread.run_sync(self._pause_sending, channel, seconds)
+        await run(self._engine, self._pause_sending, channel, seconds)
 
     async def status(self, code: str, citizen_ref: str | None) -> PublicStatus:
-        return await anyio.to_thread.run_sync(self._status, code, citizen_ref)
+        return await run(self._engine, self._status, code, citizen_ref)
 
     async def record_answers_served(self, items: list[AnswerServedCreate]) -> None:
-        await anyio.to_thread.run_sync(self._record_answers_served, items)
+        await run(self._engine, self._record_answers_served, items)
 
     def _record_answers_served(self, items: list[AnswerServedCreate]) -> None:
         with Session(self._engine, expire_on_commit=False) as db:
