@@ -9,7 +9,6 @@ import contextlib
 from dataclasses import dataclass
 
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.broadcast_render import (
     BroadcastChannel,
@@ -20,6 +19,7 @@ from bot.broadcast_render import (
 from bot.broadcast_worker import MAX_IN_FLIGHT, BroadcastWorker
 from bot.contacts import ContactRegistry
 from bot.settings import BotSettings
+from bot.telegram_http import AiohttpRequest
 from feedback_api.client import FeedbackClient
 
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -51,7 +51,7 @@ class BroadcastDelivery:
             bot = Bot(
                 token,
                 base_url=settings.telegram_api_url or TELEGRAM_API,
-                request=HTTPXRequest(connection_pool_size=MAX_IN_FLIGHT + 2, pool_timeout=5.0),
+                request=AiohttpRequest(connection_pool_size=MAX_IN_FLIGHT + 2, pool_timeout=5.0),
             )
             channels["telegram"] = TelegramBroadcast(bot)
         worker = BroadcastWorker(

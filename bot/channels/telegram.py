@@ -34,6 +34,7 @@ from bot.channels.telegram_format import MAX_MESSAGE_CHARS, send_arguments, to_e
 from bot.channels.telegram_updates import CLAIMED, UPDATE_KINDS, UpdateLog, UpdateRecord, chat_of
 from bot.contacts import ContactRegistry
 from bot.ratelimit import SharedSlots
+from bot.telegram_http import AiohttpRequest
 from handlers.engine import Engine
 from handlers.events import FileRef, OutboundMessage
 from handlers.texts import t
@@ -120,7 +121,10 @@ class TelegramChannel:
     ):
         options = {"base_url": base_url} if base_url else {}
         options |= {"base_file_url": base_file_url} if base_file_url else {}
-        self.bot = Bot(token, **options)
+        # PTB's Bot for HTTP and lifecycle; its HTTP on aiohttp (see bot.telegram_http)
+        self.bot = Bot(
+            token, request=AiohttpRequest(), get_updates_request=AiohttpRequest(1), **options
+        )
         self.engine = engine
         self.updates = updates
         self.contacts = contacts
