@@ -25,7 +25,7 @@ import warnings
 from contextlib import suppress
 
 from fastapi import APIRouter, Request, Response
-from telegram import Bot, Update
+from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
@@ -34,7 +34,7 @@ from bot.channels.telegram_format import MAX_MESSAGE_CHARS, send_arguments, to_e
 from bot.channels.telegram_updates import CLAIMED, UPDATE_KINDS, UpdateLog, UpdateRecord, chat_of
 from bot.contacts import ContactRegistry
 from bot.ratelimit import SharedSlots
-from bot.telegram_http import AiohttpRequest
+from bot.telegram_http import ReplyBot
 from handlers.engine import Engine
 from handlers.events import FileRef, OutboundMessage
 from handlers.texts import t
@@ -121,10 +121,8 @@ class TelegramChannel:
     ):
         options = {"base_url": base_url} if base_url else {}
         options |= {"base_file_url": base_file_url} if base_file_url else {}
-        # PTB's Bot for HTTP and lifecycle; its HTTP on aiohttp (see bot.telegram_http)
-        self.bot = Bot(
-            token, request=AiohttpRequest(), get_updates_request=AiohttpRequest(1), **options
-        )
+        # PTB's Bot for HTTP and lifecycle (on aiohttp, bot.telegram_http)
+        self.bot = ReplyBot(token, **options)
         self.engine = engine
         self.updates = updates
         self.contacts = contacts
@@ -435,7 +433,7 @@ class TelegramChannel:
     async def send(self, chat_id: str, message: OutboundMessage) -> None:
         try:
             for arguments in send_arguments(chat_id, message):
-                await self.bot.send_message(**arguments)
+                await self.bot.call("sendMessage", arguments)
         except RetryAfter as error:
             raise DeliveryError("rate limited", retry_after=retry_after_seconds(error)) from error
         except Forbidden as error:

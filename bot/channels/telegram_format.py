@@ -7,16 +7,12 @@ from __future__ import annotations
 import html
 
 from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
     Message,
     MessageEntity,
     MessageOriginChannel,
     MessageOriginChat,
     MessageOriginHiddenUser,
     MessageOriginUser,
-    ReplyKeyboardMarkup,
     Update,
 )
 
@@ -41,25 +37,26 @@ def split_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     return chunks
 
 
-def reply_markup(message: OutboundMessage):
+def reply_markup(message: OutboundMessage) -> dict | None:
     """Inline buttons, or — when a location is asked — a one-time reply keyboard whose first
-    button shares the location (Telegram cannot ask for a location from an inline button)."""
+    button shares the location (Telegram cannot ask for a location from an inline button).
+    In the Bot API's JSON shape: a reply is sent without building PTB objects for it."""
     if message.request_location:
-        keyboard = [[KeyboardButton("📍 Gửi vị trí", request_location=True)]]
-        keyboard += [[KeyboardButton(button.label) for button in row] for row in message.buttons]
-        return ReplyKeyboardMarkup(keyboard, resize_keyboard=True, one_time_keyboard=True)
+        keyboard = [[{"text": "📍 Gửi vị trí", "request_location": True}]]
+        keyboard += [[{"text": button.label} for button in row] for row in message.buttons]
+        return {"keyboard": keyboard, "resize_keyboard": True, "one_time_keyboard": True}
     if not message.buttons:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-            for row in message.buttons
+    return {
+        "inline_keyboard": [
+            [{"text": b.label, "callback_data": b.data} for b in row] for row in message.buttons
         ]
-    )
+    }
 
 
 def send_arguments(chat_id: str, message: OutboundMessage) -> list[dict]:
-    """The sendMessage calls for one outbound message (buttons go with the last chunk).
+    """The sendMessage calls for one outbound message (buttons go with the last chunk), as the
+    Bot API's parameters.
 
     A message with a title is sent in HTML parse mode: the title in <b>, and everything (title
     and text, which may hold "<", "&" typed by anyone) escaped, so no text is ever read as markup.
