@@ -34,15 +34,14 @@ from handlers.knowledge import LiveFaq
 log = logging.getLogger(__name__)
 
 
-class _WebhookFront:
-    """Starlette middleware shape around TelegramChannel.asgi_middleware (added last, so it
-    runs first: webhook POSTs skip the officer site's middleware)."""
-
-    def __init__(self, app, channel: TelegramChannel):
-        self._call = channel.asgi_middleware(app)
-
-    async def __call__(self, scope, receive, send):
-        await self._call(scope, receive, send)
+def _put_webhook_in_front(app: FastAPI, channel: TelegramChannel) -> None:
+    """The Telegram webhook is served before every middleware of the officer site (FastAPI's
+    own error, telemetry and body-limit layers included): an update is one small POST that
+    needs none of them, at hundreds a second. Starlette builds its middleware stack on the
+    first request through `build_middleware_stack`; wrapping that keeps the app a FastAPI
+    app (tests, lifespan, routes) and adds nothing for any other path."""
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: channel.asgi_middleware(build())
 
 
 @dataclass
@@ -178,7 +177,7 @@ class BotRuntime:
         app.include_router(self.webchat.router)
         if self.telegram is not None:
             app.include_router(self.telegram.router)
-            app.add_middleware(_WebhookFront, channel=self.telegram)
+            _put_webhook_in_front(app, self.telegram)
         if self.zalo is not None:
             app.include_router(self.zalo.router)
 
