@@ -79,3 +79,18 @@ def test_the_fast_character_ngrams_are_scikit_learns_feature_for_feature():
     ):
         folded = normalize(text)
         assert char_wb_ngrams(folded) == reference(folded)
+
+
+def test_a_repeated_question_is_answered_from_the_cache_and_a_new_base_answers_afresh():
+    from faq.assistant import Faq
+    from faq.knowledge import load
+
+    entries = load()
+    faq = Faq(entries)
+    first = faq.ask("lam cccd lan dau o dau")
+    assert faq.ask("lam cccd lan dau o dau") is first  # the same verdict, not scored again
+    assert faq.ask.cache_info().hits == 1
+
+    rebuilt = Faq([entry for entry in entries if entry.id != first.id])
+    assert rebuilt.ask("lam cccd lan dau o dau").id != first.id
+    assert Faq(entries, answer_cache=0).ask("lam cccd lan dau o dau") == first
