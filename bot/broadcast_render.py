@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+import aiohttp
 import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -36,11 +37,15 @@ class AmbiguousDelivery(DeliveryError):
 
 
 def _not_sent(error: Exception) -> bool:
-    """True when the request certainly never reached the platform (no connection made)."""
+    """True when the request certainly never reached the platform (no connection made). The
+    cause is the HTTP client's own error: aiohttp's for Telegram (bot.telegram_http), httpx's
+    for Zalo; any other cause means the platform answered (e.g. 502) and did not deliver."""
     cause = error.__cause__
-    if not isinstance(cause, httpx.TransportError):
-        return True  # the platform answered (e.g. 502): it did not deliver
-    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    if isinstance(cause, aiohttp.ClientError):
+        return isinstance(cause, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
+    if isinstance(cause, httpx.TransportError):
+        return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    return True
 
 
 class BroadcastChannel(Protocol):

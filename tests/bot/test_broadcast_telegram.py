@@ -275,7 +275,8 @@ def check_crash_and_take_over(bw, tmp_path, url: str, fake: FakeTelegram, worker
     assert len(lost) <= 10 * crashed, f"{len(lost)} lost in flight: more than the window"
     # Any other "unknown" is a send whose connection broke mid-request: also never re-sent.
     for chat in unknown:  # never re-sent after the crash
-        assert all(call.at < killed_at for call in sent if str(call.chat_id) == chat)
+        late = [call.at - killed_at for call in sent if str(call.chat_id) == chat]
+        assert all(at < 0 for at in late), (chat, late, errors.get(chat))
     assert all(state in ("sent", "unknown") for state in by_chat.values())
     for chat, state in by_chat.items():
         if state == "sent":

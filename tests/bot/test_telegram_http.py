@@ -54,3 +54,49 @@ def test_a_bot_api_that_never_answers_times_out():
             await server.wait_closed()
 
     asyncio.run(scenario())
+
+
+def test_a_campaign_send_that_may_have_arrived_is_unknown_and_one_that_never_left_is_retried():
+    """Broadcasts: a connection refused certainly delivered nothing (retried later); a request
+    whose answer never came may have been delivered (recorded "unknown", never sent again)."""
+    from telegram import Bot
+
+    from bot.broadcast_render import AmbiguousDelivery, TelegramBroadcast
+    from bot.channels.base import DeliveryError
+    from bot.telegram_http import AiohttpRequest
+    from feedback_api.broadcasts.schemas import Content
+
+    content = Content(broadcast_id=1, text="Cảnh giác lừa đảo", links=[], has_image=False)
+
+    async def deliver(base_url: str) -> Exception:
+        request = AiohttpRequest(read_timeout=0.2)
+        bot = Bot(TOKEN, base_url=base_url, request=request)
+        try:
+            await TelegramBroadcast(bot).deliver("42", content, test=False, image=None)
+        except DeliveryError as error:
+            return error
+        finally:
+            await request.shutdown()
+        raise AssertionError("delivered")
+
+    async def scenario():
+        refused = await deliver(f"http://127.0.0.1:{_closed_port()}/bot")
+        writers = []
+
+        async def silent(_reader, writer):
+            writers.append(writer)
+
+        server = await asyncio.start_server(silent, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            unanswered = await deliver(f"http://127.0.0.1:{port}/bot")
+        finally:
+            for writer in writers:
+                writer.close()
+            server.close()
+            await server.wait_closed()
+        return refused, unanswered
+
+    refused, unanswered = asyncio.run(scenario())
+    assert not isinstance(refused, AmbiguousDelivery)
+    assert isinstance(unanswered, AmbiguousDelivery)
