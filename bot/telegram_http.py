@@ -53,6 +53,7 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._limit),
                 headers={"User-Agent": self.USER_AGENT},
+                trust_env=True,  # HTTPS_PROXY / NO_PROXY, as httpx honoured: units behind one
             )
 
     async def shutdown(self) -> None:

@@ -100,3 +100,42 @@ def test_a_campaign_send_that_may_have_arrived_is_unknown_and_one_that_never_lef
     refused, unanswered = asyncio.run(scenario())
     assert not isinstance(refused, AmbiguousDelivery)
     assert isinstance(unanswered, AmbiguousDelivery)
+
+
+def test_a_unit_behind_an_http_proxy_reaches_the_bot_api_through_it(monkeypatch):
+    """Police networks often reach the internet only through a proxy named in HTTPS_PROXY /
+    HTTP_PROXY; the Bot API calls honour it as PTB's default backend did."""
+    seen: list[bytes] = []
+
+    async def proxy(reader, writer):
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        length = next(
+            int(line.split(b":")[1]) for line in lines if line.lower().startswith(b"content-length")
+        )
+        await reader.readexactly(length)
+        seen.append(lines[0])
+        body = b'{"ok": true, "result": {"message_id": 1}}'
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n")
+        writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+        writer.close()
+
+    async def scenario():
+        server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        bot = ReplyBot(TOKEN, base_url="http://api.telegram.invalid/bot")
+        try:
+            return await bot.call("sendMessage", {"chat_id": 42, "text": "Xin chào"})
+        finally:
+            await bot.request.shutdown()
+            server.close()
+            await server.wait_closed()
+
+    assert asyncio.run(scenario()) == {"message_id": 1}
+    assert seen == [
+        b"POST http://api.telegram.invalid/bot" + TOKEN.encode() + b"/sendMessage HTTP/1.1"
+    ]
