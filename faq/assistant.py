@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
 from faq.emergency import (
@@ -114,10 +114,12 @@ class Faq:
         # Citizens ask the same few questions over and over ("làm căn cước ở đâu"), and both
         # verdicts depend only on the text and this (immutable) base: a changed base is a new
         # Faq, so its cache starts empty. A hit costs microseconds instead of ~1 ms of scoring.
-        # `answer_cache=0`: no cache (benchmarks time the scoring itself).
-        if answer_cache:
-            self.ask = lru_cache(maxsize=answer_cache)(self.ask)
-            self.emergency_kind = lru_cache(maxsize=answer_cache)(self.emergency_kind)
+        # `answer_cache=0`: no cache (benchmarks time the scoring itself). Plain dicts, not
+        # functools.lru_cache on bound methods: those would tie the Faq into a reference cycle,
+        # and a replaced base must be freed at once (the server freezes its start-up heap).
+        self._cache_size = answer_cache
+        self._answers: dict[tuple, Answer] = {}
+        self._emergencies: dict[str, EmergencyKind | None] = {}
 
     @property
     def entries(self) -> Sequence[Entry]:
@@ -138,6 +140,12 @@ class Faq:
         for a legal or abstract question, nor for a suspicion, a habit or something over) still
         puts the emergency numbers first."""
         text = text[:MAX_QUESTION_CHARS]
+        try:
+            return self._emergencies[text]
+        except KeyError:
+            return self._remember(self._emergencies, text, self._emergency_kind(text))
+
+    def _emergency_kind(self, text: str) -> EmergencyKind | None:
         kind = detect(text)
         if (
             kind is None
@@ -162,6 +170,22 @@ class Faq:
         text twice; by default the message is checked here.
         """
         text = text[:MAX_QUESTION_CHARS]
+        key = (text, emergency)
+        try:
+            return self._answers[key]
+        except KeyError:
+            return self._remember(self._answers, key, self._ask(text, emergency=emergency))
+
+    def _remember(self, cache: dict, key, value):
+        """Keep a verdict; the oldest goes when the cache is full (insertion order)."""
+        if self._cache_size:
+            if len(cache) >= self._cache_size:
+                with suppress(KeyError, RuntimeError, StopIteration):  # another thread evicted
+                    del cache[next(iter(cache))]
+            cache[key] = value
+        return value
+
+    def _ask(self, text: str, *, emergency: EmergencyKind | _Unchecked | None) -> Answer:
         if isinstance(emergency, _Unchecked):
             emergency = self.emergency_kind(text)
         chat = small_talk(text)
