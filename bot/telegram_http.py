@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 from telegram import Bot
@@ -24,12 +26,20 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 JSON_BODY = "application/json"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}  # a local Bot API server: never through a proxy
 
 
 class AiohttpRequest(BaseRequest):
     """A pool of keep-alive connections to the Bot API, opened on first use."""
 
-    __slots__ = ("_connect_timeout", "_limit", "_pool_timeout", "_read_timeout", "_session")
+    __slots__ = (
+        "_connect_timeout",
+        "_limit",
+        "_pool_timeout",
+        "_proxies",
+        "_read_timeout",
+        "_session",
+    )
 
     def __init__(
         self,
@@ -43,6 +53,7 @@ class AiohttpRequest(BaseRequest):
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -53,7 +64,6 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._limit),
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,  # HTTPS_PROXY / NO_PROXY, as httpx honoured: units behind one
             )
 
     async def shutdown(self) -> None:
@@ -91,13 +101,26 @@ class AiohttpRequest(BaseRequest):
         )
         try:
             async with self._session.request(
-                method, url, timeout=timeout, **_body(request_data)
+                method, url, timeout=timeout, proxy=self._proxy(url), **_body(request_data)
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # asyncio.TimeoutError is TimeoutError on 3.11
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy for this URL from HTTP(S)_PROXY / ALL_PROXY / NO_PROXY, as httpx honoured
+        them (police networks often reach the internet only through one). Looked up once per
+        host: aiohttp's own `trust_env` reads the environment and netrc again on every request,
+        which more than doubled the CPU of a call (0.47 → 1.16 ms, measured)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            proxies = getproxies()
+            bypass = key[1] in LOOPBACK or (bool(key[1]) and proxy_bypass(key[1]))
+            self._proxies[key] = None if bypass else proxies.get(key[0]) or proxies.get("all")
+        return self._proxies[key]
 
 
 def _body(request_data: RequestData | None) -> dict:
