@@ -47,6 +47,7 @@ from faq.emergency_cues import (
     HYPOTHETICAL_NOW,
     LEGAL_QUESTION,
     PANIC,
+    PAPERWORK,
     PAST,
     PLEA,
     RECENT,
@@ -71,6 +72,8 @@ def _danger(plain: str, folded: str) -> bool:
     general = bool(GENERAL.search(PLEA.sub(" ", plain)))
     strong_now = bool(STRONG_NOW.search(folded))
     if CRY.search(folded):
+        if PAPERWORK.search(folded) and not _names_danger(CRY.sub(" ", folded)):
+            return False  # "cứu em với, mai nộp hồ sơ mà chưa có giấy xác nhận"
         return not legal and not (general and not strong_now)
     if legal:
         return False
@@ -92,6 +95,11 @@ def _danger(plain: str, folded: str) -> bool:
     if DANGER.search(folded) and (strong_now or panic):
         return not abstract
     return False
+
+
+def _names_danger(folded: str) -> bool:
+    """Whether any danger, self-harm or panic word is left in the text."""
+    return any(p.search(folded) for p in (ACUTE, DANGER, SELF_HARM, PANIC))
 
 
 def _after_settled(folded: str) -> str:

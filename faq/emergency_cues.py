@@ -729,3 +729,25 @@ PLEA = _words(
     r"gio (?:phai )?lam sao",
     r"lam sao (?:bay gio|gio|day)",
 )
+
+# Paperwork: a cry next to these and no danger at all ("cứu em với, mai nộp hồ sơ mà chưa có
+# giấy xác nhận cư trú", "SOS quên mật khẩu VNeID") is urgency about a procedure, not danger.
+PAPERWORK = _words(
+    r"ho so",
+    r"thu tuc",
+    r"giay (?:to|xac nhan|phep|khai sinh)",
+    r"can cuoc",
+    r"ho chieu",
+    r"tam (?:tru|vang)",
+    r"thuong tru",
+    r"mat khau",
+    r"vneid",
+    r"bang lai",
+    r"le phi",
+    r"gia han",
+    r"dang ky",
+    r"phat nguoi",
+    r"xin viec",
+    r"phong van",
+    r"dich vu cong",
+)

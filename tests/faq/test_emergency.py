@@ -210,3 +210,16 @@ def test_a_danger_told_before_the_turn_to_now_rumours_and_hotline_questions_are_
 ):
     """The danger before "bây giờ" is the story's past; "đám cưới" is not "đâm"."""
     assert faq.emergency_kind(message) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "alarm"),
+    [
+        ("cứu em với, mai nộp hồ sơ xin việc mà chưa có giấy xác nhận cư trú", False),
+        ("SOS quên mật khẩu VNeID mà sáng mai phải làm thủ tục", False),
+        ("cứu em với, bọn nó giữ hộ chiếu không cho về, em bị nhốt trong xưởng", True),
+        ("cứu với, mất giấy tờ gì cũng được nhưng thằng đó đang cầm dao trước cửa", True),
+    ],
+)
+def test_a_cry_about_paperwork_is_urgency_not_danger(faq, message, alarm):
+    assert faq.is_emergency(message) is alarm
