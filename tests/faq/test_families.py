@@ -37,3 +37,17 @@ def test_after_an_emergency_only_a_clear_answer_follows(faq):
     answer = faq.ask("cuu voi co nguoi dang bop co me em")
     assert answer.emergency
     assert answer.id is None and answer.alternatives == ()
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("lam cccd lan dau mien phi k", "cancuoc-le-phi"),
+        ("cấp đổi căn cước bao lâu thì nhận được thẻ", "cancuoc-thoi-han"),
+        ("con tôi 16 tuổi, bao nhiêu tuổi thì được thi bằng lái xe máy", "gt-tuoi-lai-xe"),
+    ],
+)
+def test_a_family_question_that_asks_the_fee_the_time_or_the_age_gets_that_member(
+    faq, message, expected
+):
+    assert faq.ask(message).id == expected
