@@ -297,6 +297,12 @@ ACUTE = _words(
     r"(?:(?:nga|guc|te) (?:ra|xuong|guc|quy|vat)|do (?:vat|guc))(?: \w+){0,6} (?:khong tho|"
     r"bat tinh|khong tinh|tim tai|khong cu dong|khong phan ung|ngung tho)",
     r"mieng (?:bi )?meo (?:xech|di|lech|sang|han)",
+    # burns and a blocked airway ("bỏng dầu cả mặt", "hóc xương, tím môi")
+    r"(?:bi )?bong (?:dau soi|dau|nuoc soi|lua|hoa chat|axit|nang|ca nguoi|khap nguoi)",
+    r"phong rop",
+    r"(?:tim|tham) moi",
+    r"moi (?:tim|tham) (?:tai|lai|di)",
+    r"hoc (?:xuong|keo|dong xu|thach|thuc an)",  # not "học viên", "học đồ án"
     r"(?:goi|lay|lay goi|keu) (?:\w+ ){0,2}(?:khong|chang|ko) (?:tinh|day|tinh lai)",
     r"(?:noi ngong|noi lap)(?: \w+){0,4} meo",
     r"mot ben (?:tay|chan|nguoi|mat) (?:khong|yeu|te|liet)",
