@@ -69,12 +69,13 @@ class EmergencyKind(StrEnum):
 
 def _danger(plain: str, folded: str) -> bool:
     legal = bool(LEGAL_QUESTION.search(plain))
-    general = bool(GENERAL.search(PLEA.sub(" ", plain)))
+    general = bool(GENERAL.search(plain))
     strong_now = bool(STRONG_NOW.search(folded))
     if CRY.search(folded):
         if PAPERWORK.search(folded) and not _names_danger(CRY.sub(" ", folded)):
             return False  # "cứu em với, mai nộp hồ sơ mà chưa có giấy xác nhận"
-        return not legal and not (general and not strong_now)
+        if not legal and not (general and not strong_now):
+            return True  # otherwise a named danger below may still make it one
     if legal:
         return False
     panic = bool(PANIC.search(folded))
@@ -91,7 +92,10 @@ def _danger(plain: str, folded: str) -> bool:
     if ACUTE.search(folded):
         if _now_near_acute(folded) or (RECENT.search(folded) and not abstract):
             return True
-        return not abstract and (panic or not general)
+        # A plea ("tôi phải làm sao") next to a named danger is not a general question; next to a
+        # mere cry it is ("con chó ốm, tôi nên làm gì để cứu nó"), so only here is it set aside.
+        pleading = general and not GENERAL.search(PLEA.sub(" ", plain))
+        return not abstract and (panic or not general or pleading)
     if DANGER.search(folded) and (strong_now or panic):
         return not abstract
     return False
