@@ -9,6 +9,7 @@ cho trẻ em · cấp đổi · lệ phí"). Longer or more specific messages ar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +50,8 @@ class Family:
     label: str
     cue_words: frozenset[str]
     members: tuple[tuple[str, str], ...]
-    asks: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (entry id, folded phrases of its question)
+    # (entry id, what its question says (folded), the members it may replace; empty: any)
+    asks: tuple[tuple[str, re.Pattern, frozenset[str]], ...] = ()
 
 
 def _content_words(text: str) -> tuple[list[str], bool]:
@@ -74,6 +76,14 @@ def _content_words(text: str) -> tuple[list[str], bool]:
     return out, asks
 
 
+def _asks_pattern(member: dict) -> re.Pattern:
+    """One pattern for a member's `asks` (phrases, folded here) and `asks_patterns` (regular
+    expressions over the folded text, for what a phrase list cannot say: "ở chừng ba tháng")."""
+    phrases = [re.escape(" ".join(tokens(str(a)))) for a in member.get("asks", [])]
+    phrases += [str(p) for p in member.get("asks_patterns", [])]
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(phrases) + r")(?![a-z0-9])")
+
+
 def load_families(known_ids: Iterable[str], path: Path = DEFAULT_PATH) -> list[Family]:
     """The families of the file, keeping only members the knowledge base has (≥ 2 of them)."""
     known = set(known_ids)
@@ -86,9 +96,9 @@ def load_families(known_ids: Iterable[str], path: Path = DEFAULT_PATH) -> list[F
             continue
         cue_words = frozenset(w for cue in item["cues"] for w in tokens(str(cue)))
         asks = tuple(
-            (str(m["id"]), tuple(" ".join(tokens(str(a))) for a in m["asks"]))
+            (str(m["id"]), _asks_pattern(m), frozenset(m.get("instead_of", [])))
             for m in item["members"]
-            if m["id"] in known and m.get("asks")
+            if m["id"] in known and (m.get("asks") or m.get("asks_patterns"))
         )
         families.append(Family(str(item["id"]), nfc(str(item["label"])), cue_words, members, asks))
     return families
@@ -116,8 +126,8 @@ class Families:
                 continue
             asked = [
                 entry_id
-                for entry_id, phrases in family.asks
-                if any(f" {phrase} " in folded for phrase in phrases)
+                for entry_id, pattern, instead_of in family.asks
+                if (not instead_of or first.id in instead_of) and pattern.search(folded)
             ]
             if len(asked) != 1 or asked[0] == first.id:
                 return ranked
