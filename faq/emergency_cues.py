@@ -639,6 +639,9 @@ SELF_HARM_ABSTRACT = _words(
 # Questions that are plainly about reporting or preventing: even a fresh event ("vừa bị giật túi,
 # trình báo ở đâu") is then a question, not a call for help.
 ABSTRACT = _words(
+    # a schedule ("tối nay MU đá mấy giờ", "mấy giờ mở cửa"): "đá" is a match, not a kick
+    r"(?:da|dien ra|bat dau|mo cua|dong cua|chieu|phat song|khai mac|lam viec) (?:luc )?may gio",
+    r"may gio (?:da|mo cua|dong cua|bat dau|chieu|khai mac|lam viec)",
     # advice on settling a quarrel ("nên giải quyết sao cho êm", "khuyên thế nào")
     r"(?:giai quyet|khuyen|noi|hoa giai|xu tri) (?:sao|the nao|ra sao|nhu the nao) cho",
     r"(?:tong dai|duong day nong|hotline|duong day) (?:nao|so may|gi|la so)",
