@@ -5,8 +5,8 @@ each put that entry first in a message of at least `agree_words` words (faq.rank
 This script measures, for a grid of reliefs and lengths:
 - confident top-1 on the knowledge base's own variants, 4-fold cross-validation (each variant
   asked of a ranker built without it, the neighbouring services indexed as in production);
-- out-of-scope rejection on benchmarks/data/oos_tuning.txt (a service on top counts as a
-  rejection).
+- out-of-scope rejection on benchmarks/data/oos_tuning.txt and (since round 5)
+  benchmarks/data/oos_long_tuning.txt (a service on top counts as a rejection).
 Run: `.venv/bin/python benchmarks/faq_accept_tune.py`.
 
 Measured 2026-12-02 (threshold 0.44): relief 0 → 0.852 / 0.946; relief 0.06, 8 words → 0.878 /
@@ -15,6 +15,13 @@ costs 0.919 rejection. oos_tuning.txt holds short messages only, so it cannot se
 off-topic questions on which both scorers agree at 0.33–0.36 (seen when the evaluation sets
 were run at relief 0.12); the shipped 0.06 stays clear of them. That choice looked at the
 evaluation sets' out-of-scope lines, so it is not blind to them.
+
+Round 5 (2026-12-02, both files, 8 words): relief 0 → 0.831 / 0.978, 0.06 → 0.855 / 0.971,
+0.08 → 0.863 / 0.971, 0.10 → 0.871 / 0.964, 0.12 → 0.874 / 0.949. 0.08 looked free here (one
+line gained on the development set 2026-12-02d, no out-of-scope figure of an older set changed)
+but the floor test of the held-out 2026-12-02c set failed: one more off-topic line answered there
+(out-of-scope 0.915 → 0.894, under the 0.90 target). 0.06 stays: these tuning lines still miss a
+kind of off-topic message that set has.
 """
 
 from __future__ import annotations
@@ -62,7 +69,9 @@ def main() -> None:
                 if i % FOLDS == fold and not small_talk(question):
                     positives.append((index, features(ranker, question)))
     full = Ranker([*entries, *services])
-    lines = (ROOT / "benchmarks/data/oos_tuning.txt").read_text(encoding="utf-8").splitlines()
+    lines = []
+    for name in ("oos_tuning.txt", "oos_long_tuning.txt"):
+        lines += (ROOT / "benchmarks/data" / name).read_text(encoding="utf-8").splitlines()
     negatives = [
         features(full, x)
         for x in lines
@@ -79,7 +88,7 @@ def main() -> None:
             false = sum(1 for f in negatives if f and f[0] < len(entries) and accepted(f))
             print(
                 f"relief {relief:.2f} words {words:2d}: cv confident top-1 "
-                f"{confident / len(positives):.3f}, oos_tuning rejection "
+                f"{confident / len(positives):.3f}, oos_tuning + oos_long_tuning rejection "
                 f"{1 - false / len(negatives):.3f}"
             )
 

@@ -192,6 +192,7 @@ class Faq:
         if chat is not None:
             return Answer(None, 0.0, (), emergency, small_talk=chat)
         ranked, confident = self.ranker.assess(text)
+        ranked = self.families.prefer(text, ranked)
         entries = [a for a in ranked if not a.id.startswith(SERVICE_PREFIX)]
         top = ranked[0] if ranked else None
         if top is not None and top.id.startswith(SERVICE_PREFIX) and confident:

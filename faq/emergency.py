@@ -11,6 +11,11 @@ the rules combine cues instead of trusting single words:
   about to jump...) is an emergency when it is happening now ("đang", "bây giờ") or said in
   panic ("sợ quá", "nhanh lên"), and also when nothing marks it as past ("hôm qua"), habitual
   ("thường xuyên", "hay") or a general question ("làm gì khi...", "nếu...");
+  a plea ("tôi phải làm sao", "em phải làm gì bây giờ") is not a general question, so a
+  collapse told without "now" ("ngã ra, không thở, tím tái, tôi phải làm sao") is an alarm;
+- a story told in the past that turns to now ("hôm qua ..., giờ nó đang ...") is read from the
+  turn on: a danger told before "bây giờ" is the past ("bị giật túi ..., bây giờ làm lại giấy
+  tờ thế nào");
 - a weaker DANGER word (a weapon, a fight, a stranger) counts with "now" or panic;
 - a question about legal consequences ("bị xử lý thế nào", "phạt bao nhiêu") is not an alarm;
 - "now" inside a supposition ("giả sử đang đi đường mà thấy...", "nếu đang ngủ mà nghe...")
@@ -42,7 +47,9 @@ from faq.emergency_cues import (
     HYPOTHETICAL_NOW,
     LEGAL_QUESTION,
     PANIC,
+    PAPERWORK,
     PAST,
+    PLEA,
     RECENT,
     SELF_HARM,
     SELF_HARM_ABSTRACT,
@@ -65,7 +72,10 @@ def _danger(plain: str, folded: str) -> bool:
     general = bool(GENERAL.search(plain))
     strong_now = bool(STRONG_NOW.search(folded))
     if CRY.search(folded):
-        return not legal and not (general and not strong_now)
+        if PAPERWORK.search(folded) and not _names_danger(CRY.sub(" ", folded)):
+            return False  # "cứu em với, mai nộp hồ sơ mà chưa có giấy xác nhận"
+        if not legal and not (general and not strong_now):
+            return True  # otherwise a named danger below may still make it one
     if legal:
         return False
     panic = bool(PANIC.search(folded))
@@ -75,16 +85,25 @@ def _danger(plain: str, folded: str) -> bool:
     late = _after_settled(folded)
     settled = late != folded
     if settled:
-        if ACUTE.search(late) and TURN.search(late):
+        turned = _from_turn(late)
+        if ACUTE.search(turned):
             return True
-        return bool(DANGER.search(late) and STRONG_NOW.search(late)) and not abstract
+        return bool(DANGER.search(turned) and STRONG_NOW.search(turned)) and not abstract
     if ACUTE.search(folded):
         if _now_near_acute(folded) or (RECENT.search(folded) and not abstract):
             return True
-        return not abstract and (panic or not general)
+        # A plea ("tôi phải làm sao") next to a named danger is not a general question; next to a
+        # mere cry it is ("con chó ốm, tôi nên làm gì để cứu nó"), so only here is it set aside.
+        pleading = general and not GENERAL.search(PLEA.sub(" ", plain))
+        return not abstract and (panic or not general or pleading)
     if DANGER.search(folded) and (strong_now or panic):
         return not abstract
     return False
+
+
+def _names_danger(folded: str) -> bool:
+    """Whether any danger, self-harm or panic word is left in the text."""
+    return any(p.search(folded) for p in (ACUTE, DANGER, SELF_HARM, PANIC))
 
 
 def _after_settled(folded: str) -> str:
@@ -92,6 +111,17 @@ def _after_settled(folded: str) -> str:
     đang ..."); the whole text when it has none."""
     ends = [m.end() for pattern in (PAST, HABITUAL) for m in pattern.finditer(folded)]
     return folded[max(ends) :] if ends else folded
+
+
+def _from_turn(late: str) -> str:
+    """What is told from the clause of the turn to now on ("hôm qua ..., nhưng tối nay nó đang
+    cầm dao"); empty without a turn. A danger told before the turn is still the story's past:
+    "hôm trước bị chặn đường giật túi ..., bây giờ tôi cần làm lại giấy tờ" asks about papers."""
+    turn = TURN.search(late)
+    if turn is None:
+        return ""
+    start = late.rfind(" . ", 0, turn.start())
+    return late[start + 1 if start >= 0 else 0 :]
 
 
 def _now_near_acute(folded: str) -> bool:

@@ -38,6 +38,9 @@ HARMLESS = _words(
     r"cuu chien binh",
     r"cuu (?:sinh vien|hoc sinh|can bo|giam doc|chu tich|long)",
     r"bong da",
+    # "đám cưới", "đám giỗ", "đảm bảo", "đam mê"... fold to "dam" like "đâm" (stab).
+    r"dam (?:cuoi|tang|gio|hoi|ma|me|bao|nhan|dong|phan|thoai|luan|ruoc|tiec|ban|tre|"
+    r"thanh nien|nguoi)",
     r"bong chuyen",
     r"dao tao",
     r"giat minh",
@@ -216,6 +219,7 @@ ACUTE = _words(
     # up or seized to extort: a ransom told without the word "chuộc".
     r"neu (?:khong|ko|k) (?:\w+ ){0,4}(?:se|thi) (?:\w+ )?(?:giet|chat|cat|dam|chem|thu tieu|"
     r"xu|hai|danh|ban|dot|tat axit)",
+    r"(?<!neu )(?:khong|ko|k) thi (?:\w+ )?(?:giet|chat|cat|dam|chem|thu tieu|tat axit)",
     r"(?:bi|dang bi) troi",  # "bị trói" (and "bị trôi", adrift); never "đang trời mưa"
     r"(?:bi|dang bi) (?:bat giu|bat di|bat coc|bat nhot)",
     r"(?:la mat|nguoi la|thang la|ke la|ba la|ong la)(?: \w+){0,3} (?:be|bong|om|bat|keo|dat|"
@@ -289,6 +293,19 @@ ACUTE = _words(
     r"sui bot mep",
     r"non (?:mua )?(?:lien tuc|ra mau)",
     r"tim tai",
+    # a collapse told without "now": fell or slumped and does not respond; a stroke's signs
+    r"(?:(?:nga|guc|te) (?:ra|xuong|guc|quy|vat)|do (?:vat|guc))(?: \w+){0,6} (?:khong tho|"
+    r"bat tinh|khong tinh|tim tai|khong cu dong|khong phan ung|ngung tho)",
+    r"mieng (?:bi )?meo (?:xech|di|lech|sang|han)",
+    # burns and a blocked airway ("bỏng dầu cả mặt", "hóc xương, tím môi")
+    r"(?:bi )?bong (?:dau soi|dau|nuoc soi|lua|hoa chat|axit|nang|ca nguoi|khap nguoi)",
+    r"phong rop",
+    r"(?:tim|tham) moi",
+    r"moi (?:tim|tham) (?:tai|lai|di)",
+    r"hoc (?:xuong|keo|dong xu|thach|thuc an)",  # not "học viên", "học đồ án"
+    r"(?:goi|lay|lay goi|keu) (?:\w+ ){0,2}(?:khong|chang|ko) (?:tinh|day|tinh lai)",
+    r"(?:noi ngong|noi lap)(?: \w+){0,4} meo",
+    r"mot ben (?:tay|chan|nguoi|mat) (?:khong|yeu|te|liet)",
     r"meo mieng",
     r"lim (?:di|dan)",
     r"gas (?:xi|ro|bi ro|bi xi)",
@@ -469,6 +486,7 @@ HABITUAL = _words(
     r"cu (?:\w+ ){0,3}la (?:danh|chui|dap)",
 )
 GENERAL = _words(
+    r"(?:tong dai|duong day nong|hotline|duong day) (?:nao|so may|gi|la so)",
     r"lam gi",
     r"lam sao",
     r"lam the nao",
@@ -606,6 +624,8 @@ SELF_HARM_ABSTRACT = _words(
     r"truyen",
     r"bai hat",
     r"tin tuc",
+    r"nghe (?:don|noi|nguoi ta noi)",
+    r"tin don",
     r"bao chi",
     r"xuc pham",
     r"neu (?:thay|co|gap)",
@@ -619,6 +639,12 @@ SELF_HARM_ABSTRACT = _words(
 # Questions that are plainly about reporting or preventing: even a fresh event ("vừa bị giật túi,
 # trình báo ở đâu") is then a question, not a call for help.
 ABSTRACT = _words(
+    # a schedule ("tối nay MU đá mấy giờ", "mấy giờ mở cửa"): "đá" is a match, not a kick
+    r"(?:da|dien ra|bat dau|mo cua|dong cua|chieu|phat song|khai mac|lam viec) (?:luc )?may gio",
+    r"may gio (?:da|mo cua|dong cua|bat dau|chieu|khai mac|lam viec)",
+    # advice on settling a quarrel ("nên giải quyết sao cho êm", "khuyên thế nào")
+    r"(?:giai quyet|khuyen|noi|hoa giai|xu tri) (?:sao|the nao|ra sao|nhu the nao) cho",
+    r"(?:tong dai|duong day nong|hotline|duong day) (?:nao|so may|gi|la so)",
     r"phong (?:chong|ngua|tranh)",
     r"cach",
     r"tranh bi",
@@ -701,4 +727,36 @@ HABIT_OR_OVER = _words(
     r"da (?:on|khoi|xong|het)",
     r"nhieu vu",
     r"cac vu",
+)
+
+# A plea from someone facing the danger ("tôi phải làm sao", "em phải làm gì bây giờ", "ai biết
+# làm gì không") is not a general question, although it shares its words with "làm sao để...".
+PLEA = _words(
+    r"(?:toi|em|tui|minh|con|chau|anh|chi|tao) (?:phai|nen|biet|can) lam (?:sao|gi|the nao)",
+    r"(?:phai|nen) lam (?:sao|gi) (?:day|bay gio|gio|di|a|oi)",
+    r"ai (?:biet|chi) (?:\w+ ){0,2}lam (?:sao|gi)",
+    r"gio (?:phai )?lam sao",
+    r"lam sao (?:bay gio|gio|day)",
+)
+
+# Paperwork: a cry next to these and no danger at all ("cứu em với, mai nộp hồ sơ mà chưa có
+# giấy xác nhận cư trú", "SOS quên mật khẩu VNeID") is urgency about a procedure, not danger.
+PAPERWORK = _words(
+    r"ho so",
+    r"thu tuc",
+    r"giay (?:to|xac nhan|phep|khai sinh)",
+    r"can cuoc",
+    r"ho chieu",
+    r"tam (?:tru|vang)",
+    r"thuong tru",
+    r"mat khau",
+    r"vneid",
+    r"bang lai",
+    r"le phi",
+    r"gia han",
+    r"dang ky",
+    r"phat nguoi",
+    r"xin viec",
+    r"phong van",
+    r"dich vu cong",
 )

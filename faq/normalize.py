@@ -13,12 +13,13 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from faq.abbreviations import ABBREVIATIONS, CONTEXTUAL
+from faq.abbreviations import ABBREVIATIONS, CONTEXTUAL, PHRASES
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 _NUMBER_UNIT = re.compile(r"^(\d+)(t|tuoi|tr|k|h|km)$")
 _FINAL_PARTICLES = frozenset({"a"})
+_PHRASE = re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, PHRASES)) + r")(?![a-z0-9])")
 _NUMBER_UNITS = {"t": "tuoi", "tuoi": "tuoi", "tr": "trieu", "k": "nghin", "h": "gio", "km": "km"}
 
 
@@ -70,6 +71,7 @@ def _expand(tokens: list[str]) -> list[str]:
 def tokens(text: str) -> tuple[str, ...]:
     """Split text into folded, de-abbreviated word tokens (punctuation and emoji dropped)."""
     folded = _NON_WORD.sub(" ", fold(text))
+    folded = _PHRASE.sub(lambda m: PHRASES[m.group(0)], " ".join(folded.split()))
     raw = [t if t in ABBREVIATIONS or t in CONTEXTUAL else _squash(t) for t in folded.split()]
     return tuple(_expand(raw))
 

@@ -179,3 +179,47 @@ def test_the_second_round_development_lines_are_all_handled(faq):
         if faq.is_emergency(text.strip()) != label.startswith("+"):
             wrong.append(text.strip())
     assert not wrong, wrong
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ông tôi đang ăn thì gục xuống bàn, lay không tỉnh, tôi phải làm sao",
+        "chi toi nga ra nen nha khong tho nua, em phai lam gi bay gio",
+        "bọn nó bắt em tôi, đòi 100 triệu không thì chặt tay",
+    ],
+)
+def test_a_collapse_with_a_plea_and_a_threat_without_neu_are_flagged(message):
+    """ "Tôi phải làm sao" is a plea, not a general question; "không thì chặt tay" is a threat."""
+    assert detect(message) is EmergencyKind.DANGER
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Hôm trước đi làm về tôi bị chặn đường giật túi, mất cả giấy tờ, bây giờ tôi cần làm lại"
+        " những giấy tờ này như thế nào",
+        "Chồng đánh vợ thì báo tổng đài nào",
+        "Nghe đồn trong xóm có người tự tử vì nợ, tôi cũng đang bị đòi nợ, báo ai được",
+        "Đám cưới em tôi tháng sau, hai nhà đang căng thẳng, nên giải quyết sao cho êm",
+        "học bài mệt quá gục xuống bàn ngủ quên lúc nào không biết",
+    ],
+)
+def test_a_danger_told_before_the_turn_to_now_rumours_and_hotline_questions_are_not_alarms(
+    faq, message
+):
+    """The danger before "bây giờ" is the story's past; "đám cưới" is not "đâm"."""
+    assert faq.emergency_kind(message) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "alarm"),
+    [
+        ("cứu em với, mai nộp hồ sơ xin việc mà chưa có giấy xác nhận cư trú", False),
+        ("SOS quên mật khẩu VNeID mà sáng mai phải làm thủ tục", False),
+        ("cứu em với, bọn nó giữ hộ chiếu không cho về, em bị nhốt trong xưởng", True),
+        ("cứu với, mất giấy tờ gì cũng được nhưng thằng đó đang cầm dao trước cửa", True),
+    ],
+)
+def test_a_cry_about_paperwork_is_urgency_not_danger(faq, message, alarm):
+    assert faq.is_emergency(message) is alarm

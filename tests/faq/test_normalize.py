@@ -111,3 +111,17 @@ def test_abbreviations_do_not_swallow_real_words(typed, expected):
 
 def test_chat_words_for_wanting_and_hotlines():
     assert normalize("mun hoi hotline") == "muon hoi so dien thoai"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Em muốn renew cái ID card sắp expire", "em muon cap doi cai the can cuoc sap het han"),
+        ("quên password acc VNeID", "quen mat khau tai khoan vneid"),
+        ("ờ cái vi e i đi em quên mật khẩu", "o cai vneid em quen mat khau"),
+        ("số một một năm là số gì", "so 115 la so gi"),
+        ("share fake news bị phạt không", "share tin gia bi phat khong"),
+    ],
+)
+def test_english_words_and_dictated_spellings_read_as_vietnamese(text, expected):
+    assert normalize(text) == expected
