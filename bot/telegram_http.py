@@ -83,15 +83,11 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             await self.initialize()
-        read = self._read_timeout if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
-        connect = (
-            self._connect_timeout
-            if connect_timeout is BaseRequest.DEFAULT_NONE
-            else connect_timeout
-        )
-        pool = self._pool_timeout if pool_timeout is BaseRequest.DEFAULT_NONE else pool_timeout
+        read = self._read_timeout if _unset(read_timeout) else read_timeout
+        connect = self._connect_timeout if _unset(connect_timeout) else connect_timeout
+        pool = self._pool_timeout if _unset(pool_timeout) else pool_timeout
         uploading = request_data is not None and request_data.contains_files
-        if uploading and write_timeout is not BaseRequest.DEFAULT_NONE and write_timeout and read:
+        if uploading and not _unset(write_timeout) and write_timeout and read:
             read += write_timeout  # aiohttp has no write timeout: the upload's time counts here
         timeout = aiohttp.ClientTimeout(
             total=None,
@@ -121,6 +117,11 @@ class AiohttpRequest(BaseRequest):
             bypass = key[1] in LOOPBACK or (bool(key[1]) and proxy_bypass(key[1]))
             self._proxies[key] = None if bypass else proxies.get(key[0]) or proxies.get("all")
         return self._proxies[key]
+
+
+def _unset(value: object) -> bool:
+    """PTB's "not given" markers (DEFAULT_NONE and its kin), as HTTPXRequest reads them."""
+    return isinstance(value, type(BaseRequest.DEFAULT_NONE))
 
 
 def _body(request_data: RequestData | None) -> dict:
