@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from faq.knowledge import load  # noqa: E402
 from faq.normalize import tokens  # noqa: E402
-from faq.ranking import QUESTION_SKIP_MARGIN, Ranker  # noqa: E402
+from faq.ranking import Ranker  # noqa: E402
 from faq.services import SERVICE_PREFIX, load_services  # noqa: E402
 from faq.smalltalk import small_talk  # noqa: E402
 
@@ -53,13 +53,7 @@ CUTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 def features(ranker: Ranker, text: str) -> dict | None:
     """What the ranking says about `text`, as Ranker.assess sees it; None for nothing ranked."""
-    views = ranker.views(text, with_question=False)
-    combined = ranker.combine(views, ranker.blend)
-    if not combined or combined[0][1] < ranker.blend.threshold + QUESTION_SKIP_MARGIN:
-        extra = [ranker._view(q, False, True) for q in ranker._question(text)]
-        if extra:
-            views += extra
-            combined = ranker.combine(views, ranker.blend)
+    views, combined = ranker.scored(text)
     if not combined:
         return None
     _, rules = ranker.assess(text)

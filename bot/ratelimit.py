@@ -159,7 +159,7 @@ class SharedSlots:
         self._wall = wall
         self._slots: dict[str, deque[float]] = {}
         self._spares: dict[str, deque[float]] = {}  # reserved by `turns`, not used yet
-        self._refilling: dict[str, asyncio.Future[list[float]]] = {}  # `turns`' round trip
+        self._refilling: dict[str, asyncio.Future[bool]] = {}  # `turns`' round trip
 
     def paces(self, channel: str) -> bool:
         return channel in self.channels

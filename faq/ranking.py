@@ -148,6 +148,21 @@ class Ranker:
     def rank(self, text: str) -> list[Alternative]:
         return self.assess(text)[0]
 
+    def scored(self, text: str) -> tuple[list[View], list[tuple[int, float]]]:
+        """The message's views and their blend, best entry first.
+
+        The last sentence is scored only when the whole message is not already clearly
+        answered: it is there to rescue stories whose words dilute the question, and it costs
+        a second pass of both scorers."""
+        views = self.views(text, with_question=False)
+        combined = self.combine(views, self.blend)
+        if not combined or combined[0][1] < self.blend.threshold + QUESTION_SKIP_MARGIN:
+            extra = [self._view(q, False, True) for q in self._question(text)]
+            if extra:
+                views += extra
+                combined = self.combine(views, self.blend)
+        return views, combined
+
     def assess(self, text: str) -> tuple[list[Alternative], bool]:
         """The ranked entries and whether the first is a confident answer.
 
@@ -158,16 +173,7 @@ class Ranker:
         on noise). The relief and the length are
         calibrated by benchmarks/faq_accept_tune.py on cross-validation over the knowledge
         base's variants and on benchmarks/data/oos_tuning.txt, never on an evaluation set."""
-        # The last sentence is scored only when the whole message is not already clearly
-        # answered: it is there to rescue stories whose words dilute the question, and it
-        # costs a second pass of both scorers.
-        views = self.views(text, with_question=False)
-        combined = self.combine(views, self.blend)
-        if not combined or combined[0][1] < self.blend.threshold + QUESTION_SKIP_MARGIN:
-            extra = [self._view(q, False, True) for q in self._question(text)]
-            if extra:
-                views += extra
-                combined = self.combine(views, self.blend)
+        views, combined = self.scored(text)
         ranked = [Alternative(self.entries[i].id, round(min(s, 1.0), 4)) for i, s in combined]
         confident = self.accepts(ranked, text)
         relief = self.blend.agree_relief

@@ -32,39 +32,34 @@ def _drop(admin, pid: int) -> None:
         connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
 
-def test_a_connection_the_database_dropped_while_idle_is_replaced_before_use(
-    postgres_url, monkeypatch
-):
+@pytest.fixture
+def dropped(postgres_url, monkeypatch):
+    """(engine, clock, pid): the engine's one pooled connection, back in the pool at clock
+    time 1000 and then terminated by the database, as a restart or an idle timeout would."""
     clock = Clock()
     monkeypatch.setattr(pool.time, "monotonic", clock)
     engine = make_engine(postgres_url)
     admin = make_engine(postgres_url)
     try:
-        engine.pool.dispose()
-        first = _backend_pid(engine)  # back in the pool, idle from now on
+        first = _backend_pid(engine)
         _drop(admin, first)
-        clock.now += pool.IDLE_PING_SECONDS + 1
-        assert _backend_pid(engine) != first  # pinged, found dead, replaced: no error
+        yield engine, clock, first
     finally:
         engine.dispose()
         admin.dispose()
+
+
+def test_a_connection_the_database_dropped_while_idle_is_replaced_before_use(dropped):
+    engine, clock, first = dropped
+    clock.now += pool.IDLE_PING_SECONDS + 1
+    assert _backend_pid(engine) != first  # pinged, found dead, replaced: no error
 
 
 def test_a_busy_connection_pays_no_ping_so_one_dropped_meanwhile_fails_once_then_is_replaced(
-    postgres_url, monkeypatch
+    dropped,
 ):
-    clock = Clock()
-    monkeypatch.setattr(pool.time, "monotonic", clock)
-    engine = make_engine(postgres_url)
-    admin = make_engine(postgres_url)
-    try:
-        engine.pool.dispose()
-        first = _backend_pid(engine)
-        _drop(admin, first)
-        clock.now += 1  # returned a second ago: handed out as it is, no round trip
-        with pytest.raises(OperationalError):
-            _backend_pid(engine)
-        assert _backend_pid(engine) != first  # the pool dropped the dead one
-    finally:
-        engine.dispose()
-        admin.dispose()
+    engine, clock, first = dropped
+    clock.now += 1  # returned a second ago: handed out as it is, no round trip
+    with pytest.raises(OperationalError):
+        _backend_pid(engine)
+    assert _backend_pid(engine) != first  # the pool dropped the dead one
