@@ -180,7 +180,7 @@ class TelegramChannel:
         try:
             payload = json.loads(body)
             update_id = payload["update_id"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):  # nested past reason: refused
             return 400
         if type(update_id) is not int or not 0 <= update_id < MAX_INT or not _in_range(payload):
             return 400

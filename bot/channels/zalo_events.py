@@ -67,7 +67,7 @@ def verify(
         raise Rejected("missing signature")
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:  # nested past reason
         raise Rejected("not JSON") from error
     if not isinstance(payload, dict):
         raise Rejected("not an object")

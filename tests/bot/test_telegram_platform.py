@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import httpx
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -108,6 +109,9 @@ def test_out_of_range_integers_are_refused_with_400(config, telegram):
         assert deliver(telegram, big_chat) == 400
         for bad in (-1, "12", 1.5, True):
             assert deliver(telegram, {"update_id": bad}) == 400
+        nested = b'{"update_id": 5, "x": ' + b"[" * 5000 + b"]" * 5000 + b"}"  # 10 KB
+        secret = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        assert httpx.post(telegram.webhook_url, content=nested, headers=secret).status_code == 400
         time.sleep(0.3)
         assert telegram.messages_to(CHAT) == []
 

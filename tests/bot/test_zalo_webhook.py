@@ -162,6 +162,8 @@ def test_malformed_signed_bodies_never_cause_a_500(zalo_world_factory, zalo):
         ts = zalo._timestamp()
         header = sign_with(zalo, body, ts, zalo.oa_secret_key)
         assert await post_raw(world, body, {"X-ZEvent-Signature": header}) == 401
+        nested = b'{"timestamp": "1", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+        assert await post_raw(world, nested, {"X-ZEvent-Signature": "mac=0"}) == 401
         huge = json.dumps(zalo.text_event(USER, "x" * 100_000)).encode()
         assert await post_raw(world, huge, {"X-ZEvent-Signature": "mac=0"}) == 413
 
