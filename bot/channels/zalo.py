@@ -9,9 +9,12 @@ record.
 
 Delivery: text (2,000-character pieces), buttons as OA templates with the numbered fallback,
 images uploaded then sent as media templates. Zalo's answers map to the sender's outcomes:
-invalid or expired token (-216, -220) → refresh once and retry; unfollowed or blocked →
-`blocked` (unsubscribed); outside the consultation window (-230, -232) → `skipped` with the
-reason, never retried; rate limit (-32) → back off. Before a queued message goes out, the
+invalid or expired token (-216, -220) → refresh once and retry; unfollowed, blocked, banned or
+inactive (-213, -217, -227) → `blocked` (unsubscribed); outside the consultation window (-230,
+-232) → `skipped` with the reason, never retried; a message type Zalo refuses (-233, -244) →
+a template is resent as numbered text, anything else `skipped` (type_not_allowed); rate limit
+(-32) → back off. Anonymous visitors are answered in their conversation through the v2.0
+message endpoint (bot/channels/zalo_api.py), in text. Before a queued message goes out, the
 sender asks `admit` (bot/channels/zalo_rules.py) whether Zalo's rules allow it now.
 """
 
@@ -31,15 +34,24 @@ from bot.channels.zalo_api import (
     OUTSIDE_WINDOW,
     RATE_LIMITED,
     TOKEN_INVALID,
+    TYPE_REFUSED,
     UNREACHABLE_USER,
     ZaloApi,
     ZaloApiError,
 )
-from bot.channels.zalo_events import CHANNEL, Rejected, Verified, recipient, to_event, verify
+from bot.channels.zalo_events import (
+    CHANNEL,
+    Rejected,
+    Verified,
+    anonymous,
+    recipient,
+    to_event,
+    verify,
+)
 from bot.channels.zalo_log import EventRecord, ZaloEventLog
 from bot.channels.zalo_render import BUTTON_PREFIX, kind_of, media, render
 from bot.channels.zalo_rules import OUTSIDE_WINDOW as OUTSIDE_WINDOW_REASON
-from bot.channels.zalo_rules import Refusal, ZaloRules
+from bot.channels.zalo_rules import TYPE_NOT_ALLOWED, Refusal, ZaloRules
 from bot.channels.zalo_tokens import NoTokens, TokenKeeper
 from bot.contacts import ContactRegistry
 from bot.ratelimit import SharedSlots
@@ -256,8 +268,19 @@ class ZaloChannel:
         return await self.rules.admit(chat_id, kind_of(message), purpose=purpose)
 
     async def send(self, chat_id: str, message: OutboundMessage) -> None:
-        for piece in render(message):
-            await self._post(chat_id, piece)
+        """Choices as an OA button template where Zalo allows one (not to anonymous visitors,
+        whose conversation takes text, images, files and stickers); a template Zalo refuses
+        (-233, -244) is sent again as numbered text, which every citizen can answer."""
+        for piece in render(message, allow_template=not anonymous(chat_id)):
+            try:
+                await self._post(chat_id, piece)
+            except DeliveryError as error:
+                if error.skipped != TYPE_NOT_ALLOWED or "attachment" not in piece:
+                    raise
+                log.info("Zalo refused a button template (%s): numbered text instead", error)
+                numbered = OutboundMessage(piece["text"], message.buttons)
+                for fallback in render(numbered, allow_template=False):
+                    await self._post(chat_id, fallback)
 
     async def send_image(self, chat_id: str, content: bytes, *, caption: str = "") -> None:
         """Upload the image, then send it as a media template (with the caption before it)."""
@@ -302,6 +325,8 @@ def _delivery_error(error: ZaloApiError) -> DeliveryError:
         return DeliveryError(str(error), blocked=True)
     if error.code in OUTSIDE_WINDOW:
         return DeliveryError(str(error), skipped=OUTSIDE_WINDOW_REASON)
+    if error.code in TYPE_REFUSED:
+        return DeliveryError(str(error), skipped=TYPE_NOT_ALLOWED)
     if error.code in RATE_LIMITED:
         return DeliveryError(str(error), retry_after=RATE_LIMIT_BACKOFF)
     return DeliveryError(str(error))

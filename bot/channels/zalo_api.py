@@ -12,11 +12,22 @@ from urllib.parse import urlsplit
 
 import httpx
 
-# Codes Zalo answers (OA API v3 and OAuth v4), by what the bot does about them.
+# Codes Zalo answers (OA API v3 and OAuth v4), by what the bot does about them, as Zalo's
+# OA error table names them.
 TOKEN_INVALID = frozenset({-216, -220, -124})  # invalid / expired access token
-UNREACHABLE_USER = frozenset({-213, -217})  # not (or no longer) a follower; blocked the OA
-OUTSIDE_WINDOW = frozenset({-230, -232, -233})  # no interaction within the allowed window
+# -213 has not followed the OA, -217 blocked the OA's invitations, -227 banned or inactive on
+# Zalo for more than 45 days: nobody can write to them
+UNREACHABLE_USER = frozenset({-213, -217, -227})
+# -230 no interaction in the past 7 days, -232 no interaction or the last one has expired
+OUTSIDE_WINDOW = frozenset({-230, -232})
+# -233 message type invalid or not supported, -244 the citizen refused this type from the OA
+TYPE_REFUSED = frozenset({-233, -244})
 RATE_LIMITED = frozenset({-32})
+
+CONSULTATION = "/v3.0/oa/message/cs"  # a message to a follower (recipient.user_id)
+# Anonymous visitors (recipient.anonymous_id + conversation_id) are answered through the v2.0
+# message endpoint: the consultation endpoint takes user ids only.
+ANONYMOUS = "/v2.0/oa/message"
 
 
 class ZaloApiError(Exception):
@@ -82,9 +93,11 @@ class ZaloApi:
         return body
 
     async def send(self, access_token: str, body: dict) -> dict:
-        """POST /v3.0/oa/message/cs (a consultation message); returns Zalo's `data`."""
+        """POST a consultation message (an anonymous visitor's answer through the v2.0 message
+        endpoint, see ANONYMOUS); returns Zalo's `data`."""
+        path = ANONYMOUS if "anonymous_id" in body.get("recipient", {}) else CONSULTATION
         response = await self._http.post(
-            f"{self._api}/v3.0/oa/message/cs", json=body, headers={"access_token": access_token}
+            f"{self._api}{path}", json=body, headers={"access_token": access_token}
         )
         return self._data(response).get("data") or {}
 

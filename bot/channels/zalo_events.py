@@ -123,9 +123,14 @@ def chat_of(payload: dict) -> str | None:
     return found
 
 
+def anonymous(chat_id: str) -> bool:
+    """An anonymous visitor's conversation (not a follower)."""
+    return chat_id.startswith("anon:")
+
+
 def recipient(chat_id: str) -> dict:
     """The `recipient` of a consultation message to this chat."""
-    if chat_id.startswith("anon:"):
+    if anonymous(chat_id):
         _, anonymous_id, conversation_id = chat_id.split(":", 2)
         return {"anonymous_id": anonymous_id, "conversation_id": conversation_id}
     return {"user_id": chat_id}

@@ -285,6 +285,14 @@ def test_an_anonymous_visitor_is_answered_in_their_conversation(zalo_world_facto
         anonymous = "7700000000000000001"
         await world.post(zalo.anonymous_event(anonymous, "lam cccd lan dau can gi"))
         assert any(x.startswith("Làm thẻ căn cước") for x in zalo.anonymous_texts(anonymous))
+        await world.post(zalo.anonymous_event(anonymous, "menu"))
+        # answered only where Zalo takes anonymous answers, choices as numbered text, and
+        # nothing refused on the way
+        answers = [c for c in zalo.calls if "anonymous_id" in str(c.body)]
+        assert answers and {c.path for c in answers} == {"/v2.0/oa/message"}
+        assert not [c for c in zalo.calls if c.error]
+        assert not [c for c in answers if "attachment" in c.body["message"]]
+        assert any(re.search(r"^1\. ", x, re.M) for x in zalo.anonymous_texts(anonymous))
         contacts = world.bot.contacts
         # not the same citizen as a follower who happens to have the same id
         conversation = next(iter(zalo.conversations))

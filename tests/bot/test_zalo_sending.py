@@ -73,6 +73,10 @@ def test_sends_through_the_channel_are_accepted_by_the_strict_fake(zalo_world_fa
         (-230, lambda e: e.skipped == "outside_window" and not e.blocked),
         (-232, lambda e: e.skipped == "outside_window"),
         (-213, lambda e: e.blocked),
+        (-217, lambda e: e.blocked),
+        (-227, lambda e: e.blocked),
+        (-233, lambda e: e.skipped == "type_not_allowed" and not e.retry_after),
+        (-244, lambda e: e.skipped == "type_not_allowed"),
         (-32, lambda e: e.retry_after and e.retry_after >= 30),
         (-201, lambda e: not (e.blocked or e.skipped or e.retry_after)),
     ],
@@ -84,6 +88,20 @@ def test_zalos_refusals_map_to_the_senders_outcomes(zalo_world_factory, zalo, co
         with pytest.raises(DeliveryError) as caught:
             await world.bot.zalo.send(USER, OutboundMessage("Thông báo"))
         assert check(caught.value)
+
+    zalo_world_factory(scenario)
+
+
+def test_a_button_template_zalo_refuses_is_sent_again_as_numbered_choices(zalo_world_factory, zalo):
+    async def scenario(world: ZaloWorld):
+        await world.say("xin chào")
+        zalo.fail_next("/v3.0/oa/message/cs", -233)
+        choices = rows(Button("Báo tin", "m:tip"), Button("Hỏi đáp", "m:faq"))
+        await world.bot.zalo.send(USER, OutboundMessage("Bạn cần gì?", choices))
+        refused, numbered = [c for c in zalo.calls if c.path == "/v3.0/oa/message/cs"][-2:]
+        assert refused.error == -233 and "attachment" in refused.body["message"]
+        assert numbered.error == 0 and "attachment" not in numbered.body["message"]
+        assert "1. Báo tin" in numbered.body["message"]["text"]
 
     zalo_world_factory(scenario)
 

@@ -109,6 +109,37 @@ def test_unfollowed_and_silent_users_are_refused(zalo):
     assert send(zalo, access, text_to("200", "x")) == -230
 
 
+def test_an_anonymous_visitor_is_answered_only_through_the_v2_message_endpoint(zalo):
+    access, _ = zalo.issue_tokens()
+    event = zalo.anonymous_event("7700000000000000001", "xin chào")
+    conversation = event["message"]["conversation_id"]
+    visitor = {"anonymous_id": "7700000000000000001", "conversation_id": conversation}
+    text = {"recipient": visitor, "message": {"text": "Chào bạn"}}
+    buttons = {
+        "recipient": visitor,
+        "message": {
+            "text": "Chọn",
+            "attachment": {
+                "type": "template",
+                "payload": {"buttons": [{"title": "A", "type": "oa.query.hide", "payload": "#a"}]},
+            },
+        },
+    }
+
+    def anonymous_send(body) -> int:
+        headers = {"access_token": access}
+        return call(zalo, "POST", "/v2.0/oa/message", headers=headers, json=body)["error"]
+
+    assert send(zalo, access, text) == -201  # the consultation endpoint takes user ids only
+    assert anonymous_send({**text, "recipient": {"anonymous_id": "7700000000000000001"}}) == -201
+    wrong_conversation = {**visitor, "conversation_id": "conv-of-someone-else"}
+    assert anonymous_send({**text, "recipient": wrong_conversation}) == -201
+    assert anonymous_send(text_to("100", "x")) == -240  # Zalo shut v2 messages to followers
+    assert anonymous_send(buttons) == -233  # no button template in that conversation
+    assert anonymous_send(text) == 0
+    assert zalo.anonymous_texts("7700000000000000001") == ["Chào bạn"]
+
+
 def test_injected_errors_come_once(zalo):
     access, _ = zalo.issue_tokens()
     zalo.fail_next("/v3.0/oa/message/cs", -32)

@@ -7,10 +7,14 @@ code (headers, JSON and form encoding, multipart upload) and tests never touch o
 
 Strict where Zalo is strict, so a test cannot pass on something the real platform refuses:
 - every OA call needs the `access_token` header of a live token: unknown → -216, expired → -220;
-- `POST /v3.0/oa/message/cs` takes exactly `{"recipient": {"user_id"}, "message": {...}}` (or,
-  in an anonymous conversation the fake started, `{"anonymous_id", "conversation_id"}`); the
+- `POST /v3.0/oa/message/cs` takes exactly `{"recipient": {"user_id"}, "message": {...}}`; the
   message is text (1-2,000 characters), text with at most 5 `oa.query.*`/`oa.open.url` buttons,
   or a media template of an uploaded image; anything else → -201;
+- an anonymous visitor is answered through `POST /v2.0/oa/message` with
+  `{"anonymous_id", "conversation_id"}` of a conversation the fake started (both required; the
+  consultation endpoint refuses them → -201): text or an image, not a button template (→ -233,
+  Zalo documents text, image, file and sticker there); a `user_id` message there → -240 (Zalo
+  shut the v2 message API for followers);
 - a user who never followed, or unfollowed, → -213; no message from the user for 7 days → -230
   (outside the consultation window); an OA that exceeded its quota → -32 (injectable);
 - `POST /v4/oa/access_token` is form-encoded, needs the `secret_key` header = the app secret,
@@ -58,15 +62,20 @@ MAX_UPLOAD_BYTES = 1024 * 1024
 BUTTON_TYPES = {"oa.query.show", "oa.query.hide", "oa.open.url", "oa.open.phone"}
 WINDOW = dt.timedelta(days=7)
 CODE_TTL = dt.timedelta(minutes=10)
+ANONYMOUS_MESSAGE = "/v2.0/oa/message"
 
 ERRORS = {
     -32: "Exceed the limit of request per minute",
     -201: "Parameters are invalid",
     -213: "User has not followed OA",
+    -217: "User has blocked invitation from OA",
     -216: "Access token is invalid",
     -220: "Access token has expired",
+    -227: "User is banned or has been inactive for more than 45 days",
     -230: "User has not interacted with the OA in the past 7 days",
-    -232: "User has not interacted with the OA recently",
+    -232: "User has not interacted with the OA, or the last interaction has expired",
+    -233: "message type is invalid or not support",
+    -240: "MessageV2 API has been shut down, please switch to MessageV3",
 }
 
 
@@ -201,9 +210,10 @@ class FakeZalo:
         return [
             call.body["message"]["text"]
             for call in self.calls
-            if call.path == "/v3.0/oa/message/cs"
+            if call.path == ANONYMOUS_MESSAGE
             and call.error == 0
             and call.body["recipient"].get("anonymous_id") == anonymous_id
+            and "text" in call.body["message"]
         ]
 
     def text_event(self, user_id: str, text: str) -> JSON:
@@ -237,6 +247,7 @@ class FakeZalo:
         return Starlette(
             routes=[
                 Route("/v3.0/oa/message/cs", self._send, methods=["POST"]),
+                Route(ANONYMOUS_MESSAGE, self._send_anonymous, methods=["POST"]),
                 Route("/v2.0/oa/upload/image", self._upload, methods=["POST"]),
                 Route("/v4/oa/access_token", self._token, methods=["POST"]),
                 Route("/v4/oa/permission", self._permission, methods=["GET"]),
@@ -265,8 +276,8 @@ class FakeZalo:
         except ValueError:
             return self._answer(path, request.headers, None, -201)
         error = self._token_error(request) or self._pop(path) or _message_error(body, self)
-        if not error and "anonymous_id" in body["recipient"]:
-            pass  # an anonymous conversation the fake started (checked by _message_error)
+        if not error and set(body["recipient"]) != {"user_id"}:
+            error = -201  # the consultation endpoint takes followers' ids only
         elif not error:
             user = self.users.get(body["recipient"]["user_id"])
             if user is None or not user.follower:
@@ -274,6 +285,25 @@ class FakeZalo:
             elif user.last_interaction is None or self.now - user.last_interaction > WINDOW:
                 error = -230
         data = None if error else {"message_id": f"oa{next(self._msg_ids)}", "user_id": ""}
+        return self._answer(path, request.headers, body, error, data)
+
+    async def _send_anonymous(self, request: Request) -> Response:
+        """An answer to an anonymous visitor, in the conversation the visitor started."""
+        path = request.url.path
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return self._answer(path, request.headers, None, -201)
+        error = self._token_error(request) or self._pop(path) or _message_error(body, self)
+        if not error and set(body["recipient"]) != {"anonymous_id", "conversation_id"}:
+            error = -240  # followers are written to through the v3 consultation endpoint
+        elif not error and "buttons" in (body["message"].get("attachment") or {}).get(
+            "payload", {}
+        ):
+            error = -233  # no button template in an anonymous conversation
+        data = None
+        if not error:
+            data = {"message_id": f"oa{next(self._msg_ids)}", **body["recipient"]}
         return self._answer(path, request.headers, body, error, data)
 
     async def _upload(self, request: Request) -> Response:
