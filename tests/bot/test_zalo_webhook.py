@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -136,6 +137,58 @@ def test_hostile_text_gets_polite_answers(zalo_world_factory, zalo):
         assert t("expired_button") in world.all_text()
         with world.db() as db:
             assert db.exec(select(Submission)).all() == []
+
+    zalo_world_factory(scenario)
+
+
+def test_the_rest_of_the_telegram_hostile_set_on_zalo(zalo_world_factory, zalo):
+    """tests/handlers/test_bad_input.py, as a Zalo citizen: an over-long tip description keeps
+    the tip, a photo where words are expected is kept, Unicode digits are not choices, and the
+    feedback API being down loses nothing (the tip is kept and forwarded when it is back)."""
+
+    async def scenario(world: ZaloWorld):
+        await world.say("báo tin")
+        await world.say("٣")  # an Arabic-Indic three is not the third category
+        assert "1. " in world.last_text() and "bận" not in world.last_text()
+        for digit in ("²", "①", "１"):
+            await world.say(digit)
+            assert world.last_text() and "bận" not in world.last_text()
+        await world.say("báo tin")
+        number = next(
+            line.split(".")[0]
+            for line in world.last_text().splitlines()
+            if line.endswith(t("tip.category.theft"))
+        )
+        await world.say(number)
+        before = len(zalo.texts(USER))
+        await world.post(zalo.image_event(USER, jpeg_bytes()))
+        answer = "\n".join(zalo.texts(USER)[before:])
+        assert t("tip.file_kept_describe") in answer and "mô tả sự việc" in answer
+        before = len(zalo.texts(USER))
+        await world.say("a" * 10_000)
+        assert "quá dài" in "\n".join(zalo.texts(USER)[before:])
+        await world.say("Kẻ gian bẻ khóa lấy xe máy ở chợ thôn Nam lúc 2 giờ sáng")
+        assert t("where.tip") in world.all_text()
+        await world.press("w:x")
+        await world.press("tip:done")  # the photo sent early is the evidence already
+        await world.press("tip:anon:anonymous")
+        client = world.bot.client
+        original = client.create_submission
+
+        async def down(*args, **kwargs):
+            raise ConnectionError("feedback API unreachable")
+
+        client.create_submission = down
+        await world.press("tip:send")
+        assert "đã được lưu an toàn" in world.last_text()  # kept, forwarded when it is back
+        client.create_submission = original
+        assert await world.bot.pending.run_once() == 1
+        await world.deliver_outbox()
+        assert re.search(r"LN-[0-9A-Z]{4}-[0-9A-Z]{4}", world.all_text())
+        with world.db() as db:
+            [tip] = db.exec(select(Submission)).all()
+            assert len(db.exec(select(Attachment)).all()) == 1  # the early photo was kept
+            assert "bẻ khóa" in tip.text and tip.category == "theft"
 
     zalo_world_factory(scenario)
 
