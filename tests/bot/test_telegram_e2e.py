@@ -416,7 +416,7 @@ def test_a_forum_from_deep_link_to_the_answer_on_telegram(config, telegram):
         say(telegram, "Đề nghị lắp đèn tín hiệu ở ngã ba chợ")
         wait_text(telegram, "để lại tên")
         press(telegram, "op:skip")
-        wait_text(telegram, "Ý kiến gửi diễn đàn")
+        wait_text(telegram, "Ý kiến gửi tới Diễn đàn lắng nghe")
         press(telegram, "op:send")
         wait_text(telegram, "Góp ý đã được tiếp nhận")
         with server.db() as db:
