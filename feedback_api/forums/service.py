@@ -25,7 +25,7 @@ from feedback_api.submissions import service as submissions
 from feedback_api.submissions.models import Status, Submission
 from feedback_api.submissions.schemas import SubmissionCreate
 from feedback_api.subscriptions.models import Subscription
-from feedback_api.units.models import Unit
+from feedback_api.units.models import RememberedUnit, Unit
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 CODE_LENGTH = 8
@@ -129,21 +129,29 @@ def to_public(db_session: Session, forum: Forum, now: dt.datetime | None = None)
 def open_for_citizen(
     *, db_session: Session, citizen_ref: str, now: dt.datetime | None = None
 ) -> list[Forum]:
-    """Open forums of the citizen's commune (the one they subscribed from) and of the units
-    above it (a province forum concerns every commune)."""
+    """Open forums of the citizen's commune and of the units above it (a province forum
+    concerns every commune). The citizen's commune is the one they subscribed from and the one
+    they let us remember when reporting (either may be unknown; both may be given)."""
     now = now or utcnow()
-    subscription = db_session.exec(
-        select(Subscription).where(Subscription.citizen_ref == citizen_ref)
-    ).first()
-    if subscription is None:
+    unit_ids = [
+        *db_session.exec(
+            select(Subscription.unit_id).where(Subscription.citizen_ref == citizen_ref)
+        ),
+        *db_session.exec(
+            select(RememberedUnit.unit_id).where(RememberedUnit.citizen_ref == citizen_ref)
+        ),
+    ]
+    ancestors: set[int] = set()
+    for unit_id in unit_ids:
+        unit = db_session.get(Unit, unit_id)
+        if unit is not None:
+            ancestors.add(unit.id)
+            ancestors.update(int(p) for p in unit.path.strip("/").split("/") if p.isdigit())
+    if not ancestors:
         return []
-    unit = db_session.get(Unit, subscription.unit_id)
-    if unit is None:
-        return []
-    ancestors = [int(part) for part in unit.path.strip("/").split("/") if part.isdigit()]
     rows = db_session.exec(
         select(Forum)
-        .where(col(Forum.unit_id).in_(ancestors or [unit.id]))
+        .where(col(Forum.unit_id).in_(sorted(ancestors)))
         .where(*windows.open_at(Forum, now))
         .order_by(col(Forum.closes_at))
     )
@@ -467,15 +475,18 @@ def public_themes(*, db_session: Session, forum: Forum) -> list[dict]:
     ]
 
 
-def poster(*, db_session: Session, settings: Settings, forum: Forum, kind: str) -> bytes:
-    """The forum's A4 poster as "png" or "pdf", its QR code carrying the forum's main link."""
+def poster(
+    *, db_session: Session, settings: Settings, forum: Forum, kind: str, base_url: str = ""
+) -> bytes:
+    """The forum's A4 poster as "png" or "pdf", its QR code carrying the forum's main link
+    (`base_url`: the server's address as the officer's page reached it, when none is set)."""
     from feedback_api.forums import links
     from feedback_api.forums import poster as drawing
 
-    link = links.links_for(settings, forum).primary
+    link = links.links_for(settings, forum, base_url=base_url).primary
     if not link:
         raise ForumError(
-            "chưa cấu hình đường dẫn: đặt LANGNGHE_TELEGRAM_BOT_USERNAME hoặc LANGNGHE_WEBCHAT_URL"
+            "chưa cấu hình đường dẫn: đặt LANGNGHE_TELEGRAM_BOT_USERNAME hoặc LANGNGHE_PUBLIC_URL"
         )
     unit = db_session.get(Unit, forum.unit_id)
     regular, bold = drawing.find_font(settings.poster_font)
