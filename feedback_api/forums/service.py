@@ -458,21 +458,38 @@ def publish(*, db_session: Session, actor: Actor, settings: Settings, forum_id: 
 
 def public_themes(*, db_session: Session, forum: Forum) -> list[dict]:
     """The public page's content: each answered theme's title, response and opinion count, and
-    nothing about who spoke (no names, no references, no tracking codes, no opinion text)."""
+    nothing about who spoke (no names, no references, no tracking codes, no opinion text).
+
+    A theme's first title is its first opinion's text (what grouping gives it); until an
+    officer writes a title of their own, the page calls it "Nhóm ý kiến N", since a citizen's
+    words may name a house, a neighbour or themselves."""
     counts: dict[int, int] = {}
-    for link in db_session.exec(select(ForumOpinion).where(ForumOpinion.forum_id == forum.id)):
+    citizens_words: dict[int, set[str]] = {}
+    rows = db_session.exec(
+        select(ForumOpinion, Submission.text)
+        .join(Submission, col(Submission.id) == ForumOpinion.submission_id)
+        .where(ForumOpinion.forum_id == forum.id)
+    )
+    for link, text in rows:
         if link.theme_id:
             counts[link.theme_id] = counts.get(link.theme_id, 0) + 1
-    return [
-        {
-            "title": theme.title,
-            "response": labels.RESPONSE[theme.response],
-            "text": theme.response_text,
-            "opinions": counts.get(theme.id, 0),
-        }
-        for theme in list_themes(db_session=db_session, forum_id=forum.id)
-        if theme.response and theme.response_text and forum.published_at
-    ]
+            citizens_words.setdefault(link.theme_id, set()).add(_title(text))
+    if not forum.published_at:
+        return []
+    shown = []
+    for n, theme in enumerate(list_themes(db_session=db_session, forum_id=forum.id), start=1):
+        if not (theme.response and theme.response_text):
+            continue
+        own_words = theme.title not in citizens_words.get(theme.id, set())
+        shown.append(
+            {
+                "title": theme.title if own_words else f"Nhóm ý kiến {n}",
+                "response": labels.RESPONSE[theme.response],
+                "text": theme.response_text,
+                "opinions": counts.get(theme.id, 0),
+            }
+        )
+    return shown
 
 
 def poster(

@@ -3,6 +3,8 @@ fake Bot API server of our own (tests/fakes) standing in for Telegram."""
 
 from __future__ import annotations
 
+import httpx
+
 import time
 
 import pytest
@@ -436,3 +438,8 @@ def test_a_forum_from_deep_link_to_the_answer_on_telegram(config, telegram):
         answer = wait_text(telegram, "đèn tín hiệu trong quý I/2027")
         assert opinion.tracking_code in answer and "tiếp thu" in answer
         wait_text(telegram, "đã công bố kết quả")
+        # The forum's public page: the theme and its answer, nothing about who spoke.
+        public = httpx.get(f"{server.live.url}/forums/{forum.code}").text
+        assert "đèn tín hiệu trong quý I/2027" in public and "Tiếp thu" in public
+        for private in (opinion.tracking_code, opinion.citizen_ref, "ngã ba chợ"):
+            assert private not in public

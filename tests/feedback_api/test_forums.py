@@ -309,3 +309,27 @@ def test_a_fresh_install_prints_a_working_poster_for_the_web_chat(client, db, wo
     configured = client.get(f"/officer/forums/{forum.id}")
     assert 'id="link-note"' not in configured.text
     assert f"https://langnghe.example.vn/forums/{forum.code}" in configured.text
+
+
+def test_a_theme_still_titled_with_a_citizens_words_is_published_under_a_neutral_name(
+    client, db, world, linked
+):
+    """Grouping titles a theme with its first opinion's text; if the officer answers without
+    writing a title of their own, the public page must not print the citizen's words."""
+    forum = new_forum(db, world)
+    officer = actor(db, world.officers["officer_a"])
+    send(db, linked, forum, "Nhà bà Lan số 7 bị trộm xe đạp hai lần", "ref-neutral-1")
+    forums.group_opinions(db_session=db, actor=officer, forum_id=forum.id)
+    theme = forums.list_themes(db_session=db, forum_id=forum.id)[0]
+    forums.respond_theme(
+        db_session=db,
+        actor=officer,
+        theme_id=theme.id,
+        response="accept",
+        text="Công an xã tăng tuần tra ban đêm.",
+        title=theme.title,  # the officer's form, submitted with the title as grouping gave it
+    )
+    forums.publish(db_session=db, actor=officer, settings=linked, forum_id=forum.id)
+    page = client.get(f"/forums/{forum.code}").text
+    assert "Nhóm ý kiến 1" in page and "Công an xã tăng tuần tra ban đêm." in page
+    assert "bà Lan" not in page and "số 7" not in page
