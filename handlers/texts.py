@@ -268,8 +268,7 @@ T: dict[str, str] = {
         "Ý kiến của bạn sẽ được tổng hợp và trả lời. Ý kiến về chủ đề nào?"
     ),
     "forum.intro_text": (
-        "🏛️ {title}\n{unit}\n📍 {venue}\n🕘 {when}\n\n"
-        "Bạn hãy viết ý kiến, kiến nghị của mình:"
+        "🏛️ {title}\n{unit}\n📍 {venue}\n🕘 {when}\n\nBạn hãy viết ý kiến, kiến nghị của mình:"
     ),
     "forum.other_topic": "Ý kiến khác",
     "forum.not_found": "Không tìm thấy diễn đàn này. Có thể đường dẫn đã cũ.",
@@ -280,8 +279,7 @@ T: dict[str, str] = {
     ),
     "forum.list": "Các diễn đàn đang nhận ý kiến:",
     "forum.review": (
-        "Ý kiến gửi tới {title}:\n\n• Chủ đề: {topic}\n• Nội dung: {text}\n"
-        "• Người gửi: {name}"
+        "Ý kiến gửi tới {title}:\n\n• Chủ đề: {topic}\n• Nội dung: {text}\n• Người gửi: {name}"
     ),
     # legal quiz (thi tìm hiểu pháp luật)
     "quiz.intro": (
@@ -355,15 +353,12 @@ T: dict[str, str] = {
     "notice.reply.tip": "Phản hồi của Công an về tố giác, tin báo {code}:\n\n{text}",
     "notice.reply.question": "Phản hồi của Công an về câu hỏi {code}:\n\n{text}",
     "notice.reply.opinion": "Phản hồi của Công an về góp ý {code}:\n\n{text}",
-    "notice.forum_answer.accept": (
-        "{title} — trả lời ý kiến {code} của bạn (tiếp thu):\n\n{text}"
-    ),
+    "notice.forum_answer.accept": ("{title} — trả lời ý kiến {code} của bạn (tiếp thu):\n\n{text}"),
     "notice.forum_answer.explain": (
         "{title} — trả lời ý kiến {code} của bạn (giải trình):\n\n{text}"
     ),
     "notice.forum_answer.forward": (
-        "{title} — trả lời ý kiến {code} của bạn (chuyển cơ quan có thẩm quyền):"
-        "\n\n{text}"
+        "{title} — trả lời ý kiến {code} của bạn (chuyển cơ quan có thẩm quyền):\n\n{text}"
     ),
     "notice.forum_summary": (
         "{title} đã công bố kết quả: {opinions} ý kiến được tiếp nhận, tổng hợp thành "

@@ -3,10 +3,9 @@ fake Bot API server of our own (tests/fakes) standing in for Telegram."""
 
 from __future__ import annotations
 
-import httpx
-
 import time
 
+import httpx
 import pytest
 from sqlmodel import select
 
