@@ -264,12 +264,11 @@ T: dict[str, str] = {
     # forums "Công an lắng nghe ý kiến Nhân dân"
     "menu.forums": "🏛️ Diễn đàn đang mở",
     "forum.intro": (
-        "Diễn đàn “{title}”\n{unit}\n📍 {venue}\n🕘 {when}\n\n"
+        "🏛️ {title}\n{unit}\n📍 {venue}\n🕘 {when}\n\n"
         "Ý kiến của bạn sẽ được tổng hợp và trả lời. Ý kiến về chủ đề nào?"
     ),
     "forum.intro_text": (
-        "Diễn đàn “{title}”\n{unit}\n📍 {venue}\n🕘 {when}\n\n"
-        "Bạn hãy viết ý kiến, kiến nghị của mình:"
+        "🏛️ {title}\n{unit}\n📍 {venue}\n🕘 {when}\n\nBạn hãy viết ý kiến, kiến nghị của mình:"
     ),
     "forum.other_topic": "Ý kiến khác",
     "forum.not_found": "Không tìm thấy diễn đàn này. Có thể đường dẫn đã cũ.",
@@ -280,8 +279,7 @@ T: dict[str, str] = {
     ),
     "forum.list": "Các diễn đàn đang nhận ý kiến:",
     "forum.review": (
-        "Ý kiến gửi diễn đàn “{title}”:\n\n• Chủ đề: {topic}\n• Nội dung: {text}\n"
-        "• Người gửi: {name}"
+        "Ý kiến gửi tới {title}:\n\n• Chủ đề: {topic}\n• Nội dung: {text}\n• Người gửi: {name}"
     ),
     # legal quiz (thi tìm hiểu pháp luật)
     "quiz.intro": (
@@ -355,22 +353,19 @@ T: dict[str, str] = {
     "notice.reply.tip": "Phản hồi của Công an về tố giác, tin báo {code}:\n\n{text}",
     "notice.reply.question": "Phản hồi của Công an về câu hỏi {code}:\n\n{text}",
     "notice.reply.opinion": "Phản hồi của Công an về góp ý {code}:\n\n{text}",
-    "notice.forum_answer.accept": (
-        "Diễn đàn “{title}” — trả lời ý kiến {code} của bạn (tiếp thu):\n\n{text}"
-    ),
+    "notice.forum_answer.accept": ("{title} — trả lời ý kiến {code} của bạn (tiếp thu):\n\n{text}"),
     "notice.forum_answer.explain": (
-        "Diễn đàn “{title}” — trả lời ý kiến {code} của bạn (giải trình):\n\n{text}"
+        "{title} — trả lời ý kiến {code} của bạn (giải trình):\n\n{text}"
     ),
     "notice.forum_answer.forward": (
-        "Diễn đàn “{title}” — trả lời ý kiến {code} của bạn (chuyển cơ quan có thẩm quyền):"
-        "\n\n{text}"
+        "{title} — trả lời ý kiến {code} của bạn (chuyển cơ quan có thẩm quyền):\n\n{text}"
     ),
     "notice.forum_summary": (
-        "Diễn đàn “{title}” đã công bố kết quả: {opinions} ý kiến được tiếp nhận, tổng hợp thành "
+        "{title} đã công bố kết quả: {opinions} ý kiến được tiếp nhận, tổng hợp thành "
         "{themes} nhóm vấn đề và đã được trả lời. Cảm ơn bạn đã tham gia cùng Công an."
     ),
     "notice.forum_summary_link": (
-        "Diễn đàn “{title}” đã công bố kết quả: {opinions} ý kiến được tiếp nhận, tổng hợp thành "
+        "{title} đã công bố kết quả: {opinions} ý kiến được tiếp nhận, tổng hợp thành "
         "{themes} nhóm vấn đề và đã được trả lời. Cảm ơn bạn đã tham gia cùng Công an.\n"
         "Xem toàn bộ câu trả lời: {url}"
     ),

@@ -573,7 +573,7 @@ class WebChat:
         html = self._render("messages.html", token, rows, oob_after=after)
         return HTMLResponse(html, status_code=status, headers=NO_STORE)
 
-    async def page(self, request: Request, start: str = "", xoa: str = "") -> HTMLResponse:
+    async def page(self, request: Request, start: str = "", xoa: str = "") -> Response:
         if time.monotonic() - self._forgotten_at > SWEEP_EVERY_SECONDS:
             self._forgotten_at = time.monotonic()
             await dbio.run(self.db, self.forget_idle)
@@ -585,9 +585,17 @@ class WebChat:
         token = token or self.new_token()
         chat_id = chat_id_for(token)
         rows = await dbio.run(self.db, self._rows, chat_id)
-        if not rows:  # first visit: the welcome and the menu ("/?start=tip" deep-links)
+        payload = start.strip()[:64]
+        if not rows or payload:
+            # First visit: the welcome and the menu. A deep link ("/?start=f_<code>" from a
+            # forum's poster, "/?start=tip") opens its flow on a returning visit too, then the
+            # page moves to "/" so a reload does not start the flow again.
             shown = {"text": "/start", "kind": "start"}
-            await self._converse(chat_id, shown, EventKind.START, data=start[:64])
+            await self._converse(chat_id, shown, EventKind.START, data=payload)
+            if payload:
+                moved = RedirectResponse("/", status_code=303, headers=NO_STORE)
+                self._set_cookie(moved, token)
+                return moved
             rows = await dbio.run(self.db, self._rows, chat_id)
         cleared = TEXT["cleared"] if xoa else ""
         html = self._render(

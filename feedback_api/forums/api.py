@@ -23,7 +23,7 @@ def open_forums(
     _caller: ServiceCaller,
     citizen_ref: Annotated[str, Query(min_length=1, max_length=64)],
 ) -> ForumsPublic:
-    """Open forums of the commune the citizen subscribed from (and of the units above it)."""
+    """Open forums of the citizen's commune (subscribed from or remembered) and above it."""
     rows = service.open_for_citizen(db_session=db, citizen_ref=citizen_ref)
     data = [service.to_public(db, forum) for forum in rows]
     return ForumsPublic(data=data, count=len(data))

@@ -14,5 +14,5 @@ def payload(forum: Forum) -> str:
     return f"{PAYLOAD_PREFIX}{forum.code}"  # codes are 8 characters; the column allows 16
 
 
-def links_for(settings: Settings, forum: Forum) -> StartLinks:
-    return for_payload(settings, payload(forum))
+def links_for(settings: Settings, forum: Forum, *, base_url: str = "") -> StartLinks:
+    return for_payload(settings, payload(forum), base_url=base_url)

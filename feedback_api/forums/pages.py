@@ -34,6 +34,11 @@ def _local_moment(value: str) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=VIETNAM)
 
 
+def _base(request: Request) -> str:
+    """The server's address as this page reached it: the web chat is served at its root."""
+    return str(request.base_url).rstrip("/")
+
+
 def _back(forum_id: int, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/officer/forums/{forum_id}{anchor}", status_code=303)
 
@@ -124,8 +129,8 @@ def forum_detail(
         "forum_detail.html",
         browser,
         forum=forum,
-        links=links.links_for(settings, forum),
-        public_url=f"/forums/{forum.code}",
+        links=links.links_for(settings, forum, base_url=_base(request)),
+        public_url=service.public_url(settings, forum) or f"{_base(request)}/forums/{forum.code}",
         themes=themes,
         sizes=sizes,
         rows=[(link, s, service.effective(link, by_id)) for link, s in rows],
@@ -140,12 +145,19 @@ def forum_detail(
 
 @router.get("/officer/forums/{forum_id}/poster.{kind}")
 def forum_poster(
-    forum_id: DbId, kind: str, db: SessionDep, settings: SettingsDep, browser: PageSession
+    forum_id: DbId,
+    kind: str,
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    browser: PageSession,
 ):
     if kind not in POSTER_TYPES:
         raise NotFound("poster")
     forum = service.get_in_reach(db_session=db, actor=browser.actor, forum_id=forum_id)
-    content = service.poster(db_session=db, settings=settings, forum=forum, kind=kind)
+    content = service.poster(
+        db_session=db, settings=settings, forum=forum, kind=kind, base_url=_base(request)
+    )
     return Response(
         content,
         media_type=POSTER_TYPES[kind],

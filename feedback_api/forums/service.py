@@ -25,7 +25,7 @@ from feedback_api.submissions import service as submissions
 from feedback_api.submissions.models import Status, Submission
 from feedback_api.submissions.schemas import SubmissionCreate
 from feedback_api.subscriptions.models import Subscription
-from feedback_api.units.models import Unit
+from feedback_api.units.models import RememberedUnit, Unit
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 CODE_LENGTH = 8
@@ -129,21 +129,29 @@ def to_public(db_session: Session, forum: Forum, now: dt.datetime | None = None)
 def open_for_citizen(
     *, db_session: Session, citizen_ref: str, now: dt.datetime | None = None
 ) -> list[Forum]:
-    """Open forums of the citizen's commune (the one they subscribed from) and of the units
-    above it (a province forum concerns every commune)."""
+    """Open forums of the citizen's commune and of the units above it (a province forum
+    concerns every commune). The citizen's commune is the one they subscribed from and the one
+    they let us remember when reporting (either may be unknown; both may be given)."""
     now = now or utcnow()
-    subscription = db_session.exec(
-        select(Subscription).where(Subscription.citizen_ref == citizen_ref)
-    ).first()
-    if subscription is None:
+    unit_ids = [
+        *db_session.exec(
+            select(Subscription.unit_id).where(Subscription.citizen_ref == citizen_ref)
+        ),
+        *db_session.exec(
+            select(RememberedUnit.unit_id).where(RememberedUnit.citizen_ref == citizen_ref)
+        ),
+    ]
+    ancestors: set[int] = set()
+    for unit_id in unit_ids:
+        unit = db_session.get(Unit, unit_id)
+        if unit is not None:
+            ancestors.add(unit.id)
+            ancestors.update(int(p) for p in unit.path.strip("/").split("/") if p.isdigit())
+    if not ancestors:
         return []
-    unit = db_session.get(Unit, subscription.unit_id)
-    if unit is None:
-        return []
-    ancestors = [int(part) for part in unit.path.strip("/").split("/") if part.isdigit()]
     rows = db_session.exec(
         select(Forum)
-        .where(col(Forum.unit_id).in_(ancestors or [unit.id]))
+        .where(col(Forum.unit_id).in_(sorted(ancestors)))
         .where(*windows.open_at(Forum, now))
         .order_by(col(Forum.closes_at))
     )
@@ -450,32 +458,52 @@ def publish(*, db_session: Session, actor: Actor, settings: Settings, forum_id: 
 
 def public_themes(*, db_session: Session, forum: Forum) -> list[dict]:
     """The public page's content: each answered theme's title, response and opinion count, and
-    nothing about who spoke (no names, no references, no tracking codes, no opinion text)."""
+    nothing about who spoke (no names, no references, no tracking codes, no opinion text).
+
+    A theme's first title is its first opinion's text (what grouping gives it); until an
+    officer writes a title of their own, the page calls it "Nhóm ý kiến N", since a citizen's
+    words may name a house, a neighbour or themselves."""
     counts: dict[int, int] = {}
-    for link in db_session.exec(select(ForumOpinion).where(ForumOpinion.forum_id == forum.id)):
+    citizens_words: dict[int, set[str]] = {}
+    rows = db_session.exec(
+        select(ForumOpinion, Submission.text)
+        .join(Submission, col(Submission.id) == ForumOpinion.submission_id)
+        .where(ForumOpinion.forum_id == forum.id)
+    )
+    for link, text in rows:
         if link.theme_id:
             counts[link.theme_id] = counts.get(link.theme_id, 0) + 1
-    return [
-        {
-            "title": theme.title,
-            "response": labels.RESPONSE[theme.response],
-            "text": theme.response_text,
-            "opinions": counts.get(theme.id, 0),
-        }
-        for theme in list_themes(db_session=db_session, forum_id=forum.id)
-        if theme.response and theme.response_text and forum.published_at
-    ]
+            citizens_words.setdefault(link.theme_id, set()).add(_title(text))
+    if not forum.published_at:
+        return []
+    shown = []
+    for n, theme in enumerate(list_themes(db_session=db_session, forum_id=forum.id), start=1):
+        if not (theme.response and theme.response_text):
+            continue
+        own_words = theme.title not in citizens_words.get(theme.id, set())
+        shown.append(
+            {
+                "title": theme.title if own_words else f"Nhóm ý kiến {n}",
+                "response": labels.RESPONSE[theme.response],
+                "text": theme.response_text,
+                "opinions": counts.get(theme.id, 0),
+            }
+        )
+    return shown
 
 
-def poster(*, db_session: Session, settings: Settings, forum: Forum, kind: str) -> bytes:
-    """The forum's A4 poster as "png" or "pdf", its QR code carrying the forum's main link."""
+def poster(
+    *, db_session: Session, settings: Settings, forum: Forum, kind: str, base_url: str = ""
+) -> bytes:
+    """The forum's A4 poster as "png" or "pdf", its QR code carrying the forum's main link
+    (`base_url`: the server's address as the officer's page reached it, when none is set)."""
     from feedback_api.forums import links
     from feedback_api.forums import poster as drawing
 
-    link = links.links_for(settings, forum).primary
+    link = links.links_for(settings, forum, base_url=base_url).primary
     if not link:
         raise ForumError(
-            "chưa cấu hình đường dẫn: đặt LANGNGHE_TELEGRAM_BOT_USERNAME hoặc LANGNGHE_WEBCHAT_URL"
+            "chưa cấu hình đường dẫn: đặt LANGNGHE_TELEGRAM_BOT_USERNAME hoặc LANGNGHE_PUBLIC_URL"
         )
     unit = db_session.get(Unit, forum.unit_id)
     regular, bold = drawing.find_font(settings.poster_font)

@@ -291,8 +291,8 @@ def _engagement(
     end: dt.date,
     counted: list[Submission],
 ) -> None:
-    """Opt-outs, forums held (by the day they took place) with the opinions sent to them, and
-    quizzes (by closing day) with their participants."""
+    """Opt-outs, forums held (by the day they took place), opinions sent to forums (by the day
+    they arrived), and quizzes (open during the range) with their participants."""
     first, after = start_of_local_day(start), start_of_local_day(end + dt.timedelta(days=1))
     reasons = Counter(
         db_session.exec(
@@ -314,17 +314,18 @@ def _engagement(
         )
     )
     report.forums_held = len(forum_ids)
-    counted_ids = {r.id for r in counted}
-    report.forum_opinions = (
-        sum(
-            1
-            for sid in db_session.exec(
-                select(ForumOpinion.submission_id).where(col(ForumOpinion.forum_id).in_(forum_ids))
-            )
-            if sid in counted_ids
+    # Opinions received in the range for any forum (one held later still collects opinions
+    # now): the same counting as "opinions received", so the two figures agree.
+    opinion_ids = [r.id for r in counted if r.kind == Kind.OPINION]
+    report.forum_opinions = sum(
+        len(
+            db_session.exec(
+                select(ForumOpinion.submission_id).where(
+                    col(ForumOpinion.submission_id).in_(opinion_ids[i : i + 500])
+                )
+            ).all()
         )
-        if forum_ids
-        else 0
+        for i in range(0, len(opinion_ids), 500)
     )
     quiz_ids = list(
         db_session.exec(

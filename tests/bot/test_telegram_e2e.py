@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import httpx
 import pytest
 from sqlmodel import select
 
@@ -416,7 +417,7 @@ def test_a_forum_from_deep_link_to_the_answer_on_telegram(config, telegram):
         say(telegram, "Đề nghị lắp đèn tín hiệu ở ngã ba chợ")
         wait_text(telegram, "để lại tên")
         press(telegram, "op:skip")
-        wait_text(telegram, "Ý kiến gửi diễn đàn")
+        wait_text(telegram, "Ý kiến gửi tới Diễn đàn lắng nghe")
         press(telegram, "op:send")
         wait_text(telegram, "Góp ý đã được tiếp nhận")
         with server.db() as db:
@@ -436,3 +437,8 @@ def test_a_forum_from_deep_link_to_the_answer_on_telegram(config, telegram):
         answer = wait_text(telegram, "đèn tín hiệu trong quý I/2027")
         assert opinion.tracking_code in answer and "tiếp thu" in answer
         wait_text(telegram, "đã công bố kết quả")
+        # The forum's public page: the theme and its answer, nothing about who spoke.
+        public = httpx.get(f"{server.live.url}/forums/{forum.code}").text
+        assert "đèn tín hiệu trong quý I/2027" in public and "Tiếp thu" in public
+        for private in (opinion.tracking_code, opinion.citizen_ref, "ngã ba chợ"):
+            assert private not in public

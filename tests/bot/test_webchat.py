@@ -496,3 +496,46 @@ def test_a_question_receipt_has_the_code_to_copy_and_says_when_the_answer_is_due
     assert "Bạn hãy ghi lại mã theo dõi" in receipt
     assert f'data-copy="{code}"' in receipt  # one tap copies it
     assert "Xóa cuộc trò chuyện trên máy này" in receipt  # a shared phone is offered to clear
+
+
+def test_a_returning_visitor_who_scans_a_forum_poster_lands_in_that_forum(client, site):
+    """Issue 13: the poster's web-chat link (/?start=f_<code>) opens the forum's opinion flow
+    even on a phone that chatted before (it used to show the old conversation, not the forum);
+    the page then moves to "/" so a reload does not start the forum again."""
+    from feedback_api.forums.models import Forum
+    from feedback_api.units.service import get_by_code
+
+    now = dt.datetime.now(dt.UTC)
+    with site.api_db() as db:
+        db.add(
+            Forum(
+                code="posterab",
+                title="Diễn đàn lắng nghe ý kiến Nhân dân xã An Bình",
+                unit_id=get_by_code(db_session=db, code="XA").id,
+                venue="Nhà văn hóa thôn Đông",
+                starts_at=now + dt.timedelta(days=2),
+                opens_at=now - dt.timedelta(hours=1),
+                closes_at=now + dt.timedelta(days=7),
+                topics="Giao thông",
+            )
+        )
+        db.commit()
+    visitor = Visitor(client)
+    visitor.says("làm căn cước ở đâu")
+    scanned = client.get("/?start=f_posterab", follow_redirects=False)
+    assert scanned.status_code == 303 and scanned.headers["location"] == "/"
+    page = client.get("/")
+    shown = html.unescape(page.text)
+    assert "🏛️ Diễn đàn lắng nghe ý kiến Nhân dân xã An Bình" in shown
+    assert "Diễn đàn “Diễn đàn" not in shown  # the title is not wrapped in a second "Diễn đàn"
+    assert 'value="op:ft:0"' in page.text  # the forum's own topic, "Giao thông"
+    assert client.get("/").text.count("Nhà văn hóa thôn Đông") == 1  # a reload: not again
+    visitor.last = page
+    visitor.presses("Giao thông")
+    visitor.says("Đề nghị lắp đèn tín hiệu ở ngã ba chợ")
+    visitor.presses(t("tip.skip"))
+    visitor.presses(t("opinion.confirm"))
+    assert "Góp ý đã được tiếp nhận" in visitor.text()
+    with site.api_db() as db:
+        opinion = db.exec(select(Submission).where(Submission.kind == "opinion")).one()
+        assert opinion.unit_id == get_by_code(db_session=db, code="XA").id

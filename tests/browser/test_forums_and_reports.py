@@ -169,4 +169,9 @@ def test_leader_sees_the_charts_and_downloads_the_excel_file(browser, site, tmp_
     book = openpyxl.load_workbook(io.BytesIO(target.read_bytes()))
     summary = dict(book["Tổng hợp"].iter_rows(min_row=2, values_only=True))
     assert summary["Tin báo tiếp nhận"] == 3
+    # On a phone the charts shrink to the screen instead of widening the page.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.locator("#by-category").bounding_box()["width"] <= 390
+    page.screenshot(path=str(SHOTS / "report-phone.png"), full_page=True)
     page.close()

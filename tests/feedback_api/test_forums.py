@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 import zxingcpp
@@ -15,6 +16,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from feedback_api import startlinks
 from feedback_api.forums import grouping, links
 from feedback_api.forums import service as forums
 from feedback_api.forums.labels import RESPONSE
@@ -76,6 +78,10 @@ def test_the_deep_link_payload_fits_telegram_and_names_the_forum(db, world, link
     found = links.links_for(linked, forum)
     payload = found.telegram.split("start=", 1)[1]
     assert len(payload) <= 64 and payload == f"f_{forum.code}"
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload)  # Telegram's allowed characters
+    for bad in ("f_" + "x" * 63, "f_mã", "f_a b", ""):
+        with pytest.raises(ValueError):
+            startlinks.for_payload(linked, bad)
     assert found.telegram == f"https://t.me/langnghe_test_bot?start=f_{forum.code}"
     assert found.webchat == f"https://chat.example.vn/?start=f_{forum.code}"
 
@@ -275,3 +281,55 @@ def test_officer_pages_create_a_forum_and_serve_the_poster(client, db, world, li
         data={"csrf_token": headers["X-CSRF-Token"], "title": "x", "closes_at": "nope"},
     )
     assert bad.status_code == 422
+
+
+def test_a_fresh_install_prints_a_working_poster_for_the_web_chat(client, db, world, settings):
+    """Issue 13, found running `make run`: with no bot name and no web-chat address set, the
+    poster download was a 422 the browser silently cancelled. The web chat is served at the
+    server's root, so the link is the public address when set, else the address the officer's
+    page was opened at, and the page says so before anyone prints it."""
+    forum = new_forum(db, world)
+    public = settings.model_copy(update={"public_url": "https://langnghe.example.vn/"})
+    assert links.links_for(public, forum).webchat == (
+        f"https://langnghe.example.vn/?start=f_{forum.code}"
+    )
+    assert not links.links_for(public, forum).webchat_from_request
+    assert links.links_for(settings, forum).primary == ""
+    login(client, "officer.a")
+    detail = client.get(f"/officer/forums/{forum.id}")
+    link = f"http://testserver/?start=f_{forum.code}"
+    assert link in detail.text and 'id="link-note"' in detail.text
+    assert "LANGNGHE_PUBLIC_URL" in detail.text
+    poster = client.get(f"/officer/forums/{forum.id}/poster.png")
+    assert poster.status_code == 200
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(poster.content)))] == [
+        link
+    ]
+    client.app.state.settings = public
+    configured = client.get(f"/officer/forums/{forum.id}")
+    assert 'id="link-note"' not in configured.text
+    assert f"https://langnghe.example.vn/forums/{forum.code}" in configured.text
+
+
+def test_a_theme_still_titled_with_a_citizens_words_is_published_under_a_neutral_name(
+    client, db, world, linked
+):
+    """Grouping titles a theme with its first opinion's text; if the officer answers without
+    writing a title of their own, the public page must not print the citizen's words."""
+    forum = new_forum(db, world)
+    officer = actor(db, world.officers["officer_a"])
+    send(db, linked, forum, "Nhà bà Lan số 7 bị trộm xe đạp hai lần", "ref-neutral-1")
+    forums.group_opinions(db_session=db, actor=officer, forum_id=forum.id)
+    theme = forums.list_themes(db_session=db, forum_id=forum.id)[0]
+    forums.respond_theme(
+        db_session=db,
+        actor=officer,
+        theme_id=theme.id,
+        response="accept",
+        text="Công an xã tăng tuần tra ban đêm.",
+        title=theme.title,  # the officer's form, submitted with the title as grouping gave it
+    )
+    forums.publish(db_session=db, actor=officer, settings=linked, forum_id=forum.id)
+    page = client.get(f"/forums/{forum.code}").text
+    assert "Nhóm ý kiến 1" in page and "Công an xã tăng tuần tra ban đêm." in page
+    assert "bà Lan" not in page and "số 7" not in page

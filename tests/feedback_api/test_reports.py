@@ -301,6 +301,24 @@ def test_the_province_report_adds_up_its_communes(db, seeded):
     assert commune.faq_unanswered is None
 
 
+def test_opinions_sent_to_a_forum_count_in_the_month_they_arrived(db, settings, seeded):
+    """A forum held next month already collects opinions this month: the leader's "opinions
+    sent to forums" for this month counts them (it used to show 0 beside 6 opinions received)."""
+    late = db.exec(select(Forum).where(Forum.code == "forumlate")).one()
+    early = make_tip(db, settings, unit_code="XA", kind="opinion", text="Đề nghị lắp camera")
+    early.created_at = _at(30, 11)
+    db.add(early)
+    db.add(ForumOpinion(submission_id=early.id, forum_id=late.id))
+    db.commit()
+    report = reports.build(db_session=db, unit=seeded.commune_a, start=OCT1, end=NOV30, now=NOW)
+    assert report.opinions_received == 3
+    assert (report.forums_held, report.forum_opinions) == (1, 2)  # the December forum: not held
+    december = reports.build(
+        db_session=db, unit=seeded.commune_a, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 31)
+    )
+    assert (december.forums_held, december.forum_opinions) == (1, 0)
+
+
 def test_the_workbook_holds_the_same_numbers_as_real_cells(db, seeded):
     report = reports.build(db_session=db, unit=seeded.commune_a, start=OCT1, end=NOV30, now=NOW)
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx(report)))

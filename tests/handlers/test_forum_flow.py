@@ -84,3 +84,24 @@ def test_the_menu_lists_the_open_forums_of_the_citizens_commune(world):
     assert citizen.buttons()[:-1] == ["Diễn đàn XA"]
     citizen.presses("Diễn đàn XA")
     assert "Hội trường" in citizen.last_text
+
+
+def test_a_citizen_who_let_us_remember_their_commune_sees_its_forums_without_subscribing(world):
+    """The citizen's commune is also the one they let us remember when reporting: the menu's
+    list of open forums used to say "no forum" to them unless they had subscribed."""
+    from feedback_api.units.models import RememberedUnit
+
+    own = make_forum(world, "XA")
+    make_forum(world, "PB")
+    citizen = world.citizen()
+    citizen.presses_data("m:menu")
+    with world.db() as db:
+        db.add(
+            RememberedUnit(
+                citizen_ref=world.citizen_ref("test", citizen.chat_id),
+                unit_id=get_by_code(db_session=db, code="XA").id,
+            )
+        )
+        db.commit()
+    citizen.presses(t("menu.forums"))
+    assert citizen.buttons()[:-1] == [own.title]
