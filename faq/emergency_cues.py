@@ -15,6 +15,14 @@ def _words(*phrases: str) -> re.Pattern:
     return re.compile(r"(?<![a-z0-9])(?:" + "|".join(phrases) + r")(?![a-z0-9])")
 
 
+# Things people lose (never a person): papers, money, keys, a phone, jewellery.
+# Only unambiguous names: bare "vi", "the", "tien" also fold from "vì", "thế", "tiến".
+_LOST_THING = (
+    r"cai vi|chiec vi|vi tien|cai bop|bop tien|tien mat|ho chieu|giay to|can cuoc|the atm|"
+    r"the ngan hang|bang lai|giay phep lai xe|so ho khau|dien thoai|chia khoa|so do|day chuyen|"
+    r"nhan cuoi|dong ho|tui xach|balo|laptop|may tinh"
+)
+
 # Compounds that contain a danger word but are harmless; removed before anything is matched.
 HARMLESS = _words(
     r"danh (?:bac|bai|de|lo|gia|thuc|rang|may|dau|so|sach|tinh|van|golf|ca|giay|bong|nhac|"
@@ -75,6 +83,17 @@ HARMLESS = _words(
     # a lamp, a fuse or a budget that "burns out" is not a fire.
     r"chay (?:bong|den|cau chi|tui|hang|ve|phong|tien)",
     r"(?:bong den|cau chi|den duong)(?: \w+){0,3} chay",
+    # asking whether someone is a crook ("có phải em tôi thật hay là kẻ gian") names no danger.
+    r"(?:hay|co phai|phai) (?:la )?(?:ke gian|ke lua dao|nguoi la)",
+    # a thing lost and searched for in vain is not a person missing: "hộ chiếu của mẹ không
+    # còn, tìm mãi không thấy", "làm rơi cái ví, tìm khắp nơi không thấy".
+    r"(?:" + _LOST_THING + r")(?: \w+){0,5} (?:khong con|bi mat|mat roi|mat dau|dau mat|bien mat|"
+    r"roi mat|roi dau)(?: \.)?(?: \w+){0,3} tim (?:khap|het|mai|nay gio|ca)(?: \w+){0,4} "
+    r"(?:khong|chua) thay",
+    r"(?:mat|roi|danh roi|lam roi|lam mat|that lac|bo quen|de quen) (?:\w+ )?(?:"
+    + _LOST_THING
+    + r")(?: \w+){0,5}(?: \.)?(?: \w+){0,3} tim (?:khap|het|mai|nay gio|ca)(?: \w+){0,4} "
+    r"(?:khong|chua) thay",
 )
 
 CRY = _words(r"cuu", r"help", r"sos")

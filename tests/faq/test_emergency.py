@@ -223,3 +223,31 @@ def test_a_danger_told_before_the_turn_to_now_rumours_and_hotline_questions_are_
 )
 def test_a_cry_about_paperwork_is_urgency_not_danger(faq, message, alarm):
     assert faq.is_emergency(message) is alarm
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Mẹ tôi dọn nhà thì thấy hộ chiếu không còn, tìm mãi không thấy, giờ báo mất ở đâu",
+        "em làm rơi cái ví ở chợ, tìm khắp nơi không thấy, giờ làm lại giấy tờ sao",
+        "Có tài khoản giống hệt em gái nhắn nhờ chuyển gấp vì đang kẹt ở viện, sao biết "
+        "có phải em tôi thật không hay là kẻ gian?",
+    ],
+)
+def test_a_thing_searched_for_in_vain_and_a_question_whether_someone_is_a_crook_are_not_alarms(
+    message,
+):
+    assert detect(message) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "con tôi cầm điện thoại đi chơi từ chiều, tìm mãi không thấy đâu",
+        "con tôi đi đâu mất rồi thế, tìm mãi không thấy",
+        "bé mất tích vì ham chơi, tìm khắp nơi không thấy",
+        "có kẻ gian đang cạy cửa nhà tôi",
+    ],
+)
+def test_a_person_searched_for_in_vain_and_a_crook_at_the_door_still_are(message):
+    assert detect(message) is EmergencyKind.DANGER
