@@ -433,11 +433,25 @@ def test_a_plain_form_sent_twice_is_one_message(client, site):
 
 def test_clearing_the_chat_on_this_device_ends_the_session_and_deletes_its_history(client, site):
     visitor = Visitor(client)
-    visitor.says("lam cccd lan dau o dau")
+    visitor.says("thủ tục xin giấy phép nuôi chim yến trong nhà phố")
+    visitor.presses("Gửi cho cán bộ")
+    visitor.presses("Không rõ")
+    code = re.search(r"Mã theo dõi: (LN-[0-9A-Z]{4}-[0-9A-Z]{4})", visitor.text()).group(1)
     old_chat = visitor.chat_id
     token = client.cookies[COOKIE]
+    # The first tap asks again and repeats the code: once cleared, this phone will not show it.
+    asked = client.post("/chat/clear", data={"csrf_token": csrf_for(token)})
+    assert asked.status_code == 200 and asked.headers["cache-control"] == "no-store"
+    assert (
+        "Xóa cuộc trò chuyện trên máy này?" in asked.text
+        and f"<strong>{code}</strong>" in asked.text
+    )
+    assert 'name="confirm" value="1"' in asked.text and 'href="/#cuoi"' in asked.text
+    assert _stored(site, old_chat) != []  # nothing is deleted yet
     cleared = client.post(
-        "/chat/clear", data={"csrf_token": csrf_for(token)}, follow_redirects=False
+        "/chat/clear",
+        data={"csrf_token": csrf_for(token), "confirm": "1"},
+        follow_redirects=False,
     )
     assert cleared.status_code == 303 and cleared.headers["location"] == "/?xoa=1"
     assert 'ln_chat=""' in cleared.headers["set-cookie"]  # the browser drops the cookie
@@ -445,7 +459,8 @@ def test_clearing_the_chat_on_this_device_ends_the_session_and_deletes_its_histo
     client.cookies.clear()
     fresh = client.get("/?xoa=1")
     assert "Đã xóa cuộc trò chuyện trên máy này" in fresh.text
-    assert "lam cccd" not in fresh.text and chat_id_for(client.cookies[COOKIE]) != old_chat
+    assert code not in fresh.text and "chim yến" not in fresh.text
+    assert chat_id_for(client.cookies[COOKIE]) != old_chat
     # The /xoa command does the same from the text box (with or without its diacritic).
     visitor = Visitor(client)
     visitor.says("bằng lái xe")
