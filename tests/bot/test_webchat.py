@@ -511,3 +511,66 @@ def test_a_question_receipt_has_the_code_to_copy_and_says_when_the_answer_is_due
     assert "Bạn hãy ghi lại mã theo dõi" in receipt
     assert f'data-copy="{code}"' in receipt  # one tap copies it
     assert "Xóa cuộc trò chuyện trên máy này" in receipt  # a shared phone is offered to clear
+
+
+def test_on_the_one_process_server_the_chat_travels_compressed_and_is_never_cached(
+    tmp_path, api_template, faq
+):
+    """Mounted on the feedback API's app (as `langnghe serve` runs it): the page, a poll's
+    fragment and a JSON answer over 512 bytes are brotli or gzip as the phone accepts; tiny
+    answers go as they are; the page and fragments are never cached."""
+    site = ChatSite(tmp_path, api_template, faq, combined=True)
+    try:
+        with TestClient(site.app) as client:
+            brotli = client.get("/", headers={"Accept-Encoding": "br, gzip"})
+            assert brotli.headers["content-encoding"] == "br"
+            assert brotli.headers["cache-control"] == "no-store"
+            assert "Xin chào! Đây là Lắng Nghe" in brotli.text  # decoded by the client
+            gzip = client.get("/", headers={"Accept-Encoding": "gzip"})
+            assert gzip.headers["content-encoding"] == "gzip"
+            assert int(gzip.headers["content-length"]) < len(gzip.content) / 2
+            visitor = Visitor(client)
+            visitor.says("lam cccd lan dau o dau")
+            client.portal.call(
+                site.chat.send, visitor.chat_id, OutboundMessage("Cán bộ trả lời: " + "ạ " * 400)
+            )
+            poll = client.get(
+                f"/chat/poll?after={visitor.cursor}", headers={"Accept-Encoding": "gzip"}
+            )
+            assert poll.headers["content-encoding"] == "gzip"
+            assert poll.headers["cache-control"] == "no-store"
+            spec = client.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
+            assert spec.headers["content-encoding"] == "gzip"  # JSON over 512 bytes
+            tiny = client.get("/chat/poll?after=999999", headers={"Accept-Encoding": "gzip"})
+            assert tiny.status_code == 204 and "content-encoding" not in tiny.headers
+            client.portal.call(site.api.aclose)
+    finally:
+        site.close()
+
+
+def test_the_idle_time_is_a_setting_a_unit_can_shorten(site, tmp_path, monkeypatch):
+    """A unit whose citizens mostly borrow phones sets LANGNGHE_WEBCHAT_IDLE_HOURS=2: the
+    cookie lives two hours, the page says so, and a chat quiet for three hours is gone."""
+    from bot.settings import BotSettings
+
+    monkeypatch.setenv("LANGNGHE_WEBCHAT_IDLE_HOURS", "2")
+    hours = BotSettings(_env_file=None).webchat_idle_hours
+    assert hours == 2 and BotSettings.model_fields["webchat_idle_hours"].default == 24
+    chat = WebChat(site.engine, site.bot_db, tmp_path / "up", idle_hours=hours)
+    app = FastAPI()
+    app.include_router(chat.router)
+    with TestClient(app) as client:
+        page = client.get("/")
+        assert "Max-Age=7200" in page.headers["set-cookie"]
+        assert "máy này cũng tự quên nó sau 2 giờ không dùng" in page.text
+        visitor = Visitor(client)
+        visitor.says("lam cccd lan dau o dau")
+        three_hours_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
+        with site.bot_db.begin() as connection:
+            connection.execute(
+                webchat_messages.update()
+                .where(webchat_messages.c.session_id == visitor.chat_id)
+                .values(created_at=three_hours_ago)
+            )
+        assert "lam cccd" not in client.get("/").text
+        client.portal.call(site.api.aclose)
