@@ -474,3 +474,27 @@ def test_a_chat_left_open_on_a_shared_phone_is_forgotten_after_the_idle_time(sit
     _expect_text(page, "Xin chào! Đây là Lắng Nghe")
     assert question not in page.content()
     assert problems == []
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_on_narrow_phones_the_sticky_bars_stay_small_and_nothing_scrolls_sideways(
+    site, browser, javascript
+):
+    """Cheap phones are 360 px wide, old ones 320: the header keeps to one line (each
+    emergency number over its word), the input bar to two, with or without JavaScript."""
+    _, url = site
+    for width, height in ((360, 740), (320, 568)):
+        context = browser.new_context(
+            **{**PHONE, "viewport": {"width": width, "height": height}},
+            java_script_enabled=javascript,
+        )
+        page = context.new_page()
+        page.goto(f"{url}/")
+        header = page.locator("header.top").bounding_box()["height"]
+        composer = page.locator("footer.composer").bounding_box()["height"]
+        assert header <= 48, (width, header)  # one line
+        assert header + composer <= 0.21 * 740 if width == 360 else header + composer <= 150
+        assert page.evaluate("() => document.documentElement.scrollWidth") == width
+        for number in ("113", "114", "115"):
+            assert page.locator(f'a[href="tel:{number}"]').is_visible()
+        context.close()
