@@ -44,6 +44,15 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _due(kept: dict | None) -> dt.datetime | None:
+    """The deadline an accepted submission's receipt gave, kept with its code; None before."""
+    raw = (kept or {}).get("due_at")
+    try:
+        return dt.datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+
+
 class PendingSubmissions:
     def __init__(
         self,
@@ -111,7 +120,7 @@ class PendingSubmissions:
                 await asyncio.wait_for(stop.wait(), every)
 
     async def _attempt(self, row) -> int:
-        code, receipt = row.tracking_code, None
+        code, due = row.tracking_code, _due(row.submission)
         if code is None:
             data = SubmissionCreate.model_validate(row.submission)
             try:
@@ -120,8 +129,8 @@ class PendingSubmissions:
                 final = not transient(error)
                 await dbio.run(self._db, self._later, row, repr(error)[:500], final)
                 return 0
-            code = receipt.tracking_code
-            await dbio.run(self._db, self._accepted, row.idempotency_key, code, data.kind)
+            code, due = receipt.tracking_code, receipt.due_at
+            await dbio.run(self._db, self._accepted, row.idempotency_key, code, data.kind, due)
             failed = await self._upload(row.channel, code, row.files or [])
             if failed:
                 log.warning("%s file(s) of kept submission %s not uploaded", failed, code)
@@ -132,7 +141,7 @@ class PendingSubmissions:
             return 0
         kind = row.submission.get("kind", "tip")
         key = "opinion.accepted" if kind == "opinion" else "tip.accepted"
-        text = receipt_text(key, code, receipt)
+        text = receipt_text(key, code, due)
         menu = rows(Button(t("menu.back"), "m:menu"))
         try:
             await channel.send(contact.external_id, OutboundMessage(text, menu))
@@ -185,13 +194,16 @@ class PendingSubmissions:
                 .values(attempts=row.attempts + 1, next_attempt_at=when, last_error=error)
             )
 
-    def _accepted(self, key: str, code: str, kind: str) -> None:
-        """Accepted: the content is the API's now; keep only what telling the citizen needs."""
+    def _accepted(self, key: str, code: str, kind: str, due: dt.datetime) -> None:
+        """Accepted: the content is the API's now; keep only what telling the citizen needs
+        (the receipt's deadline too: a receipt sent on a later pass still says when to expect
+        an answer)."""
+        kept = {"kind": kind, "due_at": due.isoformat()}
         with self._db.begin() as connection:
             connection.execute(
                 update(pending_submissions)
                 .where(pending_submissions.c.idempotency_key == key)
-                .values(tracking_code=code, files=[], submission={"kind": kind})
+                .values(tracking_code=code, files=[], submission=kept)
             )
 
     def _forget(self, key: str) -> None:

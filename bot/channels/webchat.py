@@ -621,8 +621,11 @@ class WebChat:
         await dbio.run(self.db, self._erase, chat_id)
 
     async def clear(self, request: Request) -> Response:
-        """ "Xóa cuộc trò chuyện trên máy này": the plain form and the page's script both land
-        here (the /xoa command too); the browser gets the cookie deleted and a fresh page."""
+        """ "Xóa cuộc trò chuyện trên máy này": a plain form (with or without the script). The
+        first tap answers a page that asks again and repeats the conversation's tracking codes
+        (once cleared, this device no longer shows them); the second (`confirm=1`) ends the
+        session: the browser gets the cookie deleted and a fresh page. The typed /xoa command
+        ends it at once (see `_post`)."""
         token = self._token(request)
         if token is None:
             return self._cleared()
@@ -633,9 +636,18 @@ class WebChat:
             valid = isinstance(sent, str) and hmac.compare_digest(
                 sent.encode(), csrf_for(token).encode()
             )
+            confirmed = form.get("confirm") == "1"
         if not (valid or request.headers.get("hx-request") == "true"):
             return HTMLResponse(TEXT["forbidden"], status_code=403, headers=NO_STORE)
-        await self._end(chat_id_for(token))
+        chat_id = chat_id_for(token)
+        if not confirmed:  # a tap too many must not lose the only copy of a tracking code
+            rows = await dbio.run(self.db, self._rows, chat_id)
+            codes = list(dict.fromkeys(v["code"] for v in map(_view, rows) if v["code"]))
+            html = self.templates.get_template("clear.html").render(
+                csrf=csrf_for(token), codes=codes
+            )
+            return HTMLResponse(html, headers=NO_STORE)
+        await self._end(chat_id)
         return self._cleared()
 
     def _cleared(self) -> Response:

@@ -192,7 +192,7 @@ async def _send_to_officers(ctx: Ctx) -> list[OutboundMessage]:
         )
     )
     ctx.state.reset()
-    text = receipt_text("ask.sent", receipt.tracking_code, receipt)
+    text = receipt_text("ask.sent", receipt.tracking_code, receipt.due_at)
     return [message(text, back_button())]
 
 

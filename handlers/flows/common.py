@@ -25,15 +25,15 @@ from handlers.texts import t
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 
-def receipt_text(key: str, code: str, receipt: SubmissionReceipt | None = None) -> str:
+def receipt_text(key: str, code: str, due_at: dt.datetime | None = None) -> str:
     """The text of a receipt: what was received and its tracking code (`key`), a line telling
     the citizen to note the code down, and when to expect an answer. The deadline is the one
-    the feedback API set for this submission (its kind's rule, its configuration): the
-    receipt carries it, so nothing here repeats the rule. A receipt without it (a kept
-    submission delivered later) leaves the date out rather than guess it."""
+    the feedback API set for this submission (its kind's rule, its configuration; the
+    receipt's `due_at`), so nothing here repeats the rule. Without it the date is left out
+    rather than guessed."""
     lines = [t(key, code=code), t("receipt.note")]
-    if receipt is not None and receipt.due_at is not None:
-        due = receipt.due_at if receipt.due_at.tzinfo else receipt.due_at.replace(tzinfo=dt.UTC)
+    if due_at is not None:
+        due = due_at if due_at.tzinfo else due_at.replace(tzinfo=dt.UTC)
         lines.append(t("receipt.due", date=due.astimezone(VIETNAM).strftime("%d/%m/%Y")))
     return "\n\n".join(lines)
 

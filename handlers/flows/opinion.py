@@ -189,7 +189,10 @@ async def handle(ctx: Ctx) -> list[OutboundMessage]:
         if receipt is None:  # kept by the bot; the code follows when the API accepts it
             return [message(t("submission.kept"), back_button())]
         return [
-            message(receipt_text("opinion.accepted", receipt.tracking_code, receipt), back_button())
+            message(
+                receipt_text("opinion.accepted", receipt.tracking_code, receipt.due_at),
+                back_button(),
+            )
         ]
     return unexpected(ctx, prompt(ctx))
 
@@ -220,5 +223,7 @@ async def _send_to_forum(ctx: Ctx) -> list[OutboundMessage]:
         raise
     ctx.state.reset()
     return [
-        message(receipt_text("opinion.accepted", receipt.tracking_code, receipt), back_button())
+        message(
+            receipt_text("opinion.accepted", receipt.tracking_code, receipt.due_at), back_button()
+        )
     ]

@@ -290,7 +290,7 @@ async def _submit(ctx: Ctx) -> list[OutboundMessage]:
     if receipt is None:  # kept by the bot; the code follows when the API accepts it
         ctx.state.reset()
         return [message(t("submission.kept"), back_button())]
-    text = receipt_text("tip.accepted", receipt.tracking_code, receipt)
+    text = receipt_text("tip.accepted", receipt.tracking_code, receipt.due_at)
     messages = [message(text, back_button())]
     failed, reason = await _upload_photos(ctx, receipt.tracking_code, data.get("photos", []))
     if failed:

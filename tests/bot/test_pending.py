@@ -120,6 +120,43 @@ def test_api_down_longer_than_the_idle_expiry_the_tip_is_accepted_later_and_the_
     assert tip.tracking_code in told.text
 
 
+def test_a_receipt_sent_on_a_later_pass_still_says_when_to_expect_an_answer(bot_world):
+    """The API accepted the kept tip, but the citizen could not be told at once (the channel
+    failed): the receipt sent on the next pass carries the tip's deadline all the same."""
+    from bot.channels.base import DeliveryError
+
+    clock = Clock()
+
+    async def story():
+        client = bot_world.client()
+        try:
+            api = FlakyApi(client, down=True)
+            queue = _queue(bot_world, api, clock)
+            deps = Deps(
+                faq=Faq.from_directory(),
+                api=api,
+                citizen_refs=bot_world.contacts.citizen_ref,
+                files={},
+                queue=queue,
+            )
+            await _confirm_a_tip(Engine(deps, SqlStateStore(bot_world.contacts._engine)))
+            api.down = False
+            bot_world.channel.fail(CHAT, DeliveryError("network down"))
+            assert await queue.run_once() == 0  # accepted; telling the citizen failed
+            clock.now += dt.timedelta(hours=1)
+            assert await queue.run_once() == 1
+        finally:
+            await client.aclose()
+
+    asyncio.run(story())
+    [tip] = bot_world.db.exec(select(Submission)).all()
+    [told] = bot_world.channel.delivered(CHAT)
+    due = tip.due_at.replace(tzinfo=tip.due_at.tzinfo or dt.UTC)
+    vietnam = dt.timezone(dt.timedelta(hours=7))
+    assert tip.tracking_code in told.text
+    assert t("receipt.due", date=f"{due.astimezone(vietnam):%d/%m/%Y}") in told.text
+
+
 def test_a_refused_submission_is_not_retried_forever(bot_world):
     clock = Clock()
 

@@ -433,11 +433,25 @@ def test_a_plain_form_sent_twice_is_one_message(client, site):
 
 def test_clearing_the_chat_on_this_device_ends_the_session_and_deletes_its_history(client, site):
     visitor = Visitor(client)
-    visitor.says("lam cccd lan dau o dau")
+    visitor.says("thủ tục xin giấy phép nuôi chim yến trong nhà phố")
+    visitor.presses("Gửi cho cán bộ")
+    visitor.presses("Không rõ")
+    code = re.search(r"Mã theo dõi: (LN-[0-9A-Z]{4}-[0-9A-Z]{4})", visitor.text()).group(1)
     old_chat = visitor.chat_id
     token = client.cookies[COOKIE]
+    # The first tap asks again and repeats the code: once cleared, this phone will not show it.
+    asked = client.post("/chat/clear", data={"csrf_token": csrf_for(token)})
+    assert asked.status_code == 200 and asked.headers["cache-control"] == "no-store"
+    assert (
+        "Xóa cuộc trò chuyện trên máy này?" in asked.text
+        and f"<strong>{code}</strong>" in asked.text
+    )
+    assert 'name="confirm" value="1"' in asked.text and 'href="/#cuoi"' in asked.text
+    assert _stored(site, old_chat) != []  # nothing is deleted yet
     cleared = client.post(
-        "/chat/clear", data={"csrf_token": csrf_for(token)}, follow_redirects=False
+        "/chat/clear",
+        data={"csrf_token": csrf_for(token), "confirm": "1"},
+        follow_redirects=False,
     )
     assert cleared.status_code == 303 and cleared.headers["location"] == "/?xoa=1"
     assert 'ln_chat=""' in cleared.headers["set-cookie"]  # the browser drops the cookie
@@ -445,7 +459,8 @@ def test_clearing_the_chat_on_this_device_ends_the_session_and_deletes_its_histo
     client.cookies.clear()
     fresh = client.get("/?xoa=1")
     assert "Đã xóa cuộc trò chuyện trên máy này" in fresh.text
-    assert "lam cccd" not in fresh.text and chat_id_for(client.cookies[COOKIE]) != old_chat
+    assert code not in fresh.text and "chim yến" not in fresh.text
+    assert chat_id_for(client.cookies[COOKIE]) != old_chat
     # The /xoa command does the same from the text box (with or without its diacritic).
     visitor = Visitor(client)
     visitor.says("bằng lái xe")
@@ -539,3 +554,66 @@ def test_a_returning_visitor_who_scans_a_forum_poster_lands_in_that_forum(client
     with site.api_db() as db:
         opinion = db.exec(select(Submission).where(Submission.kind == "opinion")).one()
         assert opinion.unit_id == get_by_code(db_session=db, code="XA").id
+
+
+def test_on_the_one_process_server_the_chat_travels_compressed_and_is_never_cached(
+    tmp_path, api_template, faq
+):
+    """Mounted on the feedback API's app (as `langnghe serve` runs it): the page, a poll's
+    fragment and a JSON answer over 512 bytes are brotli or gzip as the phone accepts; tiny
+    answers go as they are; the page and fragments are never cached."""
+    site = ChatSite(tmp_path, api_template, faq, combined=True)
+    try:
+        with TestClient(site.app) as client:
+            brotli = client.get("/", headers={"Accept-Encoding": "br, gzip"})
+            assert brotli.headers["content-encoding"] == "br"
+            assert brotli.headers["cache-control"] == "no-store"
+            assert "Xin chào! Đây là Lắng Nghe" in brotli.text  # decoded by the client
+            gzip = client.get("/", headers={"Accept-Encoding": "gzip"})
+            assert gzip.headers["content-encoding"] == "gzip"
+            assert int(gzip.headers["content-length"]) < len(gzip.content) / 2
+            visitor = Visitor(client)
+            visitor.says("lam cccd lan dau o dau")
+            client.portal.call(
+                site.chat.send, visitor.chat_id, OutboundMessage("Cán bộ trả lời: " + "ạ " * 400)
+            )
+            poll = client.get(
+                f"/chat/poll?after={visitor.cursor}", headers={"Accept-Encoding": "gzip"}
+            )
+            assert poll.headers["content-encoding"] == "gzip"
+            assert poll.headers["cache-control"] == "no-store"
+            spec = client.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
+            assert spec.headers["content-encoding"] == "gzip"  # JSON over 512 bytes
+            tiny = client.get("/chat/poll?after=999999", headers={"Accept-Encoding": "gzip"})
+            assert tiny.status_code == 204 and "content-encoding" not in tiny.headers
+            client.portal.call(site.api.aclose)
+    finally:
+        site.close()
+
+
+def test_the_idle_time_is_a_setting_a_unit_can_shorten(site, tmp_path, monkeypatch):
+    """A unit whose citizens mostly borrow phones sets LANGNGHE_WEBCHAT_IDLE_HOURS=2: the
+    cookie lives two hours, the page says so, and a chat quiet for three hours is gone."""
+    from bot.settings import BotSettings
+
+    monkeypatch.setenv("LANGNGHE_WEBCHAT_IDLE_HOURS", "2")
+    hours = BotSettings(_env_file=None).webchat_idle_hours
+    assert hours == 2 and BotSettings.model_fields["webchat_idle_hours"].default == 24
+    chat = WebChat(site.engine, site.bot_db, tmp_path / "up", idle_hours=hours)
+    app = FastAPI()
+    app.include_router(chat.router)
+    with TestClient(app) as client:
+        page = client.get("/")
+        assert "Max-Age=7200" in page.headers["set-cookie"]
+        assert "máy này cũng tự quên nó sau 2 giờ không dùng" in page.text
+        visitor = Visitor(client)
+        visitor.says("lam cccd lan dau o dau")
+        three_hours_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
+        with site.bot_db.begin() as connection:
+            connection.execute(
+                webchat_messages.update()
+                .where(webchat_messages.c.session_id == visitor.chat_id)
+                .values(created_at=three_hours_ago)
+            )
+        assert "lam cccd" not in client.get("/").text
+        client.portal.call(site.api.aclose)

@@ -153,6 +153,11 @@ def test_compose_count_approve_by_a_second_person_and_watch_the_progress(browser
     page.locator("input[name=link_label_1]").fill("Xem hướng dẫn")
     page.locator("input[name=link_url_1]").fill("https://dichvucong.gov.vn/huong-dan")
     page.screenshot(path=str(SHOTS / "broadcast-compose.png"), full_page=True)
+    from tests.browser.axe import violations
+
+    misses = []  # no page of the campaign officer asks for a missing file (the favicon)
+    page.on("response", lambda r: misses.append(r.url) if r.status == 404 else None)
+    assert violations(page) == [], "compose"
     page.get_by_role("button", name="Tạo bản nháp").click()
     page.wait_for_url(re.compile(r"/officer/broadcasts/\d+"))
     detail = page.url.split("?")[0]
@@ -188,6 +193,10 @@ def test_compose_count_approve_by_a_second_person_and_watch_the_progress(browser
     assert "ngoài khung tư vấn của Zalo" in progress.inner_text()
     assert progress.locator("progress").get_attribute("value") == "3"
     page.screenshot(path=str(SHOTS / "broadcast-progress.png"), full_page=True)
+    assert violations(page) == [], "campaign detail"
+    page.goto(f"{base}/officer/broadcasts")  # the campaign officer's home
+    assert violations(page) == [], "campaigns"
+    assert misses == []
     with Session(engine) as db:
         assert db.exec(select(Broadcast.status)).one() == "done"
     author.close()

@@ -141,11 +141,15 @@ def test_officer_creates_a_forum_downloads_the_poster_and_answers(browser, site,
     page.wait_for_url(re.compile(r"published=1"))
     assert "(đã gửi)" in page.content()
     page.screenshot(path=str(SHOTS / "forum-detail.png"), full_page=True)
+    from tests.browser.axe import violations
+
+    assert violations(page) == [], "forum detail"
     public = browser.new_page(viewport={"width": 390, "height": 844})
     public.goto(f"{server.url}/forums/{forum.code}")
     assert "UBND xã sẽ lắp đèn trong tháng 12." in public.content()
     assert "cref_browser_citizen" not in public.content()
     public.screenshot(path=str(SHOTS / "forum-public.png"), full_page=True)
+    assert violations(public) == [], "public forum page"
     public.close()
     page.close()
 
@@ -162,6 +166,9 @@ def test_leader_sees_the_charts_and_downloads_the_excel_file(browser, site, tmp_
     assert [bars.nth(i).get_attribute("data-value") for i in range(bars.count())] == ["2", "1"]
     assert page.locator("#by-category").is_visible()
     page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
+    from tests.browser.axe import violations
+
+    assert violations(page) == [], "report with charts"
     with page.expect_download() as download:
         page.locator("#xlsx").click()
     target = tmp_path / "report.xlsx"

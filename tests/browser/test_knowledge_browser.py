@@ -81,6 +81,9 @@ def test_a_group_of_questions_becomes_a_variant_after_a_second_officer_approves(
     group = page.locator("article.kb-group").first
     assert "3 lượt" in group.inner_text()
     page.screenshot(path=str(SCREENSHOTS / "knowledge-unanswered.png"), full_page=True)
+    from tests.browser.axe import violations
+
+    assert violations(page) == [], "unanswered questions"
     group.get_by_label("Thêm làm câu hỏi mẫu của").select_option("trom-cap")
     group.get_by_role("button", name="Đề xuất thêm").click()
     page.wait_for_url(re.compile(r"/officer/knowledge/revisions\?flash=proposed"))
@@ -94,14 +97,17 @@ def test_a_group_of_questions_becomes_a_variant_after_a_second_officer_approves(
     card = page.locator("article.revision").first
     assert "xế nổ bị chôm lúc đá banh ở sân xã" in card.locator(".kb-diff .add").first.inner_text()
     page.screenshot(path=str(SCREENSHOTS / "knowledge-revision.png"), full_page=True)
+    assert violations(page) == [], "revisions"
     card.get_by_role("button", name="Duyệt và áp dụng").click()
     page.locator("article.revision .flash").wait_for()  # swapped in place by HTMX
     assert "Đã duyệt" in page.locator("article.revision").first.inner_text()
     page.goto(f"{server.url}/officer/knowledge")
     assert page.locator("#kb-version").inner_text() == "2"
+    assert violations(page) == [], "knowledge"
     with Session(engine) as db:
         questions = knowledge.live_documents(db_session=db)["trom-cap"]["questions"]
     assert "xế nổ bị chôm lúc đá banh ở sân xã" in questions
     page.goto(f"{server.url}/officer/knowledge/entries/trom-cap")
     page.screenshot(path=str(SCREENSHOTS / "knowledge-edit.png"), full_page=True)
+    assert violations(page) == [], "knowledge entry"
     page.close()

@@ -143,6 +143,9 @@ def test_campaign_officer_lands_on_their_own_page(browser, site):
     assert nav.get_by_role("link", name="Hộp thư").count() == 0
     assert "Cán bộ tuyên truyền" in page.locator("header").inner_text()
     _shot(page, "officer-campaign-home.png")
+    from tests.browser.axe import violations
+
+    assert violations(page) == [], "campaign officer's home"
     response = page.goto(f"{server.url}/officer/submissions/1")
     assert response.status == 403
     assert page.get_by_role("button", name="Đăng xuất").is_visible()  # never a dead end

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from handlers.texts import t
 from tests.handlers.conftest import jpeg
 
@@ -76,6 +78,10 @@ def test_the_api_being_down_loses_nothing(world):
     world.client.create_submission = original
     citizen.presses("Gửi góp ý")  # the same review is still there
     assert "Góp ý đã được tiếp nhận" in citizen.last_text
+    # Its receipt says when to expect an answer: an opinion's deadline, 30 days by default.
+    due = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))) + dt.timedelta(days=30)
+    dates = {f"{due - dt.timedelta(minutes=m):%d/%m/%Y}" for m in (0, 1)}  # near midnight
+    assert any(t("receipt.due", date=d) in citizen.last_text for d in dates)
 
 
 def test_unicode_digits_are_not_taken_for_choices(world):

@@ -313,9 +313,11 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") forgetIfIdle();
   });
-  if (/[?&]xoa=1/.test(location.search)) { wipe(); history.replaceState(null, "", "/"); }
+  // Just cleared: the page stays at its top, where it says so (and the new chat begins).
+  var cleared = /[?&]xoa=1/.test(location.search);
+  if (cleared) { wipe(); history.replaceState(null, "", "/"); }
   measure();
   retab();
-  scrollToEnd();
+  if (!cleared) scrollToEnd();
   setInterval(poll, 10000);
 })();
