@@ -3,6 +3,7 @@
 import pytest
 
 from faq.families import load_families
+from faq.matcher import Alternative
 
 
 def test_families_only_list_members_the_base_has(faq):
@@ -60,3 +61,58 @@ def test_a_stay_of_months_is_temporary_residence_and_a_few_nights_a_stay(faq):
     nights = "bố mẹ vợ lên ăn đám cưới rồi ở lại hai đêm, có phải khai báo gì với công an không"
     assert faq.ask(months).id == "cutru-tam-tru"
     assert faq.ask(nights).id == "cutru-luu-tru"
+
+
+@pytest.mark.parametrize(
+    ("message", "ranked", "expected"),
+    [
+        # "no card yet" is a first card, not the waiting time...
+        (
+            "em 16t chưa có thẻ căn cước, tự đi làm được không hay cần bố mẹ đi cùng",
+            ["cancuoc-cap-moi", "cancuoc-thoi-han"],
+            "cancuoc-cap-moi",
+        ),
+        # ...while "made it and still no card" is
+        (
+            "làm căn cước hơn một tháng rồi mà vẫn chưa có thẻ, hỏi ở đâu",
+            ["cancuoc-cap-moi", "cancuoc-thoi-han"],
+            "cancuoc-thoi-han",
+        ),
+        # a lost card is a reissue, even when "how soon" words pulled to the waiting time
+        (
+            "bị rơi mất cái thẻ căn cước ở bến xe, cần gấp để nộp hồ sơ, làm lại được không",
+            ["cancuoc-thoi-han", "cancuoc-cap-doi"],
+            "cancuoc-cap-doi",
+        ),
+        # ...but a renewal's fee is the fee, and a reissue's waiting time the waiting time
+        (
+            "đủ 25 tuổi đi đổi căn cước có phải nộp tiền không",
+            ["cancuoc-cap-doi", "cancuoc-le-phi"],
+            "cancuoc-le-phi",
+        ),
+        (
+            "mất thẻ căn cước, làm lại thì bao lâu có thẻ mới",
+            ["cancuoc-thoi-han", "cancuoc-cap-doi"],
+            "cancuoc-thoi-han",
+        ),
+        # riding for years without ever taking the test: no licence, not the age
+        (
+            "em trai tôi 22 tuổi chạy xe máy mấy năm mà chưa bao giờ thi bằng, giờ bị phạt",
+            ["gt-tuoi-lai-xe", "gt-khong-bang-lai"],
+            "gt-khong-bang-lai",
+        ),
+        # "chưa có bằng chứng" is evidence, not a licence
+        (
+            "bị phạt vì lái xe khi chưa đủ tuổi mà chưa có bằng chứng gì",
+            ["gt-tuoi-lai-xe", "gt-khong-bang-lai"],
+            "gt-tuoi-lai-xe",
+        ),
+    ],
+)
+def test_what_the_message_says_of_the_card_or_licence_picks_the_member(
+    faq, message, ranked, expected
+):
+    """Families.prefer, given the two scorers' order: the member whose question is asked comes
+    first when it is close behind."""
+    alternatives = [Alternative(entry_id, 0.5 - 0.1 * i) for i, entry_id in enumerate(ranked)]
+    assert faq.families.prefer(message, alternatives)[0].id == expected
