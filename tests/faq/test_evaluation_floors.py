@@ -217,3 +217,28 @@ def test_the_blind_fifth_set_holds_its_floors():
     assert report["oos_rejection"] >= 0.95, report  # a redirect counts as a rejection
     assert report["emergency_recall"] >= 0.95, report
     assert report["emergency_false_alarm"] <= 0.03, report
+
+
+SIXTH_FROZEN = DATA / "faq_eval_2026-12-02f.jsonl"
+
+
+def test_the_blind_sixth_set_is_large_and_varied_enough():
+    lines = [json.loads(line) for line in SIXTH_FROZEN.read_text(encoding="utf-8").splitlines()]
+    expects = [line["expect"] for line in lines]
+    assert len(lines) >= 300
+    assert expects.count(None) >= 40
+    assert expects.count("EMERGENCY") >= 25
+    assert len({e for e in expects if e not in (None, "EMERGENCY")}) >= 45
+
+
+def test_the_blind_sixth_set_holds_the_first_hidden_sets_targets():
+    """Written blind (README_2026-12-02f.md: ids and titles only) after the sixth round was
+    finished, shaped like the issue's first held-out set (255 in scope, 40 out of scope, 25
+    emergencies), and measured once on the merged code: 0.953 / 0.975 / 0.960 / 0.003 (the
+    code before the sixth round: 0.933 / 0.975 / 0.960 / 0.003). The issue's targets for that
+    set are the floors. Nobody tuning the FAQ has read its lines; keep it that way."""
+    report = report_of(SIXTH_FROZEN)
+    assert report["in_scope_accuracy"] >= 0.93, report
+    assert report["oos_rejection"] >= 0.90, report  # a redirect counts as a rejection
+    assert report["emergency_recall"] >= 0.95, report
+    assert report["emergency_false_alarm"] <= 0.03, report
