@@ -726,11 +726,14 @@ class WebChat:
                     _CLIENT.reset(marker)
                     if client_id is not None:
                         await dbio.run(self.db, self._finish, chat_id, client_id)
+        rows = await dbio.run(self.db, self._rows, chat_id, since)
         if not htmx:
-            response = RedirectResponse("/#cuoi", status_code=303, headers=NO_STORE)
+            # Without the script the browser lands on the citizen's own message, so a long
+            # answer is read from its start (its bold title) rather than from its end.
+            anchor = f"m-{rows[0].id}" if rows else "cuoi"
+            response = RedirectResponse(f"/#{anchor}", status_code=303, headers=NO_STORE)
             self._set_cookie(response, token)
             return response
-        rows = await dbio.run(self.db, self._rows, chat_id, since)
         # The page's cursor moves on only if it said where it was: then the list has no gap.
         cursor = rows[-1].id if after is not None and rows else None
         response = self._fragment(token, rows, cursor, status=status)
