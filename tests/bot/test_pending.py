@@ -59,6 +59,17 @@ def _queue(bot_world, api, clock) -> PendingSubmissions:
     )
 
 
+def _deps(bot_world, api, queue) -> Deps:
+    """The engine's dependencies with the given API client and the durable queue."""
+    return Deps(
+        faq=Faq.from_directory(),
+        api=api,
+        citizen_refs=bot_world.contacts.citizen_ref,
+        files={},
+        queue=queue,
+    )
+
+
 async def _confirm_a_tip(engine: Engine) -> list:
     replies = []
     for kind, fields in [
@@ -85,13 +96,7 @@ def test_api_down_longer_than_the_idle_expiry_the_tip_is_accepted_later_and_the_
             api = FlakyApi(client, down=True)
             queue = _queue(bot_world, api, clock)
             store = SqlStateStore(bot_world.contacts._engine)
-            deps = Deps(
-                faq=Faq.from_directory(),
-                api=api,
-                citizen_refs=bot_world.contacts.citizen_ref,
-                files={},
-                queue=queue,
-            )
+            deps = _deps(bot_world, api, queue)
             replies = await _confirm_a_tip(Engine(deps, store))
             assert [r.text for r in replies] == [t("submission.kept")]
             state, _ = await store.load("test", CHAT)
@@ -132,13 +137,7 @@ def test_a_receipt_sent_on_a_later_pass_still_says_when_to_expect_an_answer(bot_
         try:
             api = FlakyApi(client, down=True)
             queue = _queue(bot_world, api, clock)
-            deps = Deps(
-                faq=Faq.from_directory(),
-                api=api,
-                citizen_refs=bot_world.contacts.citizen_ref,
-                files={},
-                queue=queue,
-            )
+            deps = _deps(bot_world, api, queue)
             await _confirm_a_tip(Engine(deps, SqlStateStore(bot_world.contacts._engine)))
             api.down = False
             bot_world.channel.fail(CHAT, DeliveryError("network down"))

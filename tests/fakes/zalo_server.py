@@ -269,13 +269,24 @@ class FakeZalo:
             return -220
         return 0
 
-    async def _send(self, request: Request) -> Response:
+    async def _message(self, request: Request) -> tuple[str, JSON | None, int]:
+        """A send request's path, body and the error every send endpoint checks first (a body
+        that is not JSON, the token, an injected error, the message itself)."""
         path = request.url.path
         try:
             body = json.loads(await request.body())
         except ValueError:
-            return self._answer(path, request.headers, None, -201)
-        error = self._token_error(request) or self._pop(path) or _message_error(body, self)
+            return path, None, -201
+        return (
+            path,
+            body,
+            self._token_error(request) or self._pop(path) or _message_error(body, self),
+        )
+
+    async def _send(self, request: Request) -> Response:
+        path, body, error = await self._message(request)
+        if body is None:
+            return self._answer(path, request.headers, None, error)
         if not error and set(body["recipient"]) != {"user_id"}:
             error = -201  # the consultation endpoint takes followers' ids only
         elif not error:
@@ -289,12 +300,9 @@ class FakeZalo:
 
     async def _send_anonymous(self, request: Request) -> Response:
         """An answer to an anonymous visitor, in the conversation the visitor started."""
-        path = request.url.path
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            return self._answer(path, request.headers, None, -201)
-        error = self._token_error(request) or self._pop(path) or _message_error(body, self)
+        path, body, error = await self._message(request)
+        if body is None:
+            return self._answer(path, request.headers, None, error)
         if not error and set(body["recipient"]) != {"anonymous_id", "conversation_id"}:
             error = -240  # followers are written to through the v3 consultation endpoint
         elif not error and "buttons" in (body["message"].get("attachment") or {}).get(

@@ -73,6 +73,22 @@ def send(db, settings, forum, text, ref, name=None):
     )
 
 
+def answer_the_first_theme(db, officer, forum, *, response, text, title=None):
+    """Group the forum's opinions and answer the first theme (`title` None: the title grouping
+    gave it, as the officer's form submits it untouched)."""
+    forums.group_opinions(db_session=db, actor=officer, forum_id=forum.id)
+    theme = forums.list_themes(db_session=db, forum_id=forum.id)[0]
+    forums.respond_theme(
+        db_session=db,
+        actor=officer,
+        theme_id=theme.id,
+        response=response,
+        text=text,
+        title=theme.title if title is None else title,
+    )
+    return theme
+
+
 def test_the_deep_link_payload_fits_telegram_and_names_the_forum(db, world, linked):
     forum = new_forum(db, world)
     found = links.links_for(linked, forum)
@@ -199,12 +215,10 @@ def test_the_public_page_lists_answers_and_no_personal_data(client, db, world, l
         "ref-secret-1",
         name="Trần Thị Bích",
     )
-    forums.group_opinions(db_session=db, actor=officer, forum_id=forum.id)
-    theme = forums.list_themes(db_session=db, forum_id=forum.id)[0]
-    forums.respond_theme(
-        db_session=db,
-        actor=officer,
-        theme_id=theme.id,
+    answer_the_first_theme(
+        db,
+        officer,
+        forum,
         response="explain",
         text="Đèn đường thuộc kế hoạch năm 2027 của UBND xã.",
         title="Chiếu sáng ngõ 5",
@@ -319,15 +333,8 @@ def test_a_theme_still_titled_with_a_citizens_words_is_published_under_a_neutral
     forum = new_forum(db, world)
     officer = actor(db, world.officers["officer_a"])
     send(db, linked, forum, "Nhà bà Lan số 7 bị trộm xe đạp hai lần", "ref-neutral-1")
-    forums.group_opinions(db_session=db, actor=officer, forum_id=forum.id)
-    theme = forums.list_themes(db_session=db, forum_id=forum.id)[0]
-    forums.respond_theme(
-        db_session=db,
-        actor=officer,
-        theme_id=theme.id,
-        response="accept",
-        text="Công an xã tăng tuần tra ban đêm.",
-        title=theme.title,  # the officer's form, submitted with the title as grouping gave it
+    answer_the_first_theme(  # the officer's form, submitted with the title grouping gave it
+        db, officer, forum, response="accept", text="Công an xã tăng tuần tra ban đêm."
     )
     forums.publish(db_session=db, actor=officer, settings=linked, forum_id=forum.id)
     page = client.get(f"/forums/{forum.code}").text
