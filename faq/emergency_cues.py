@@ -23,6 +23,9 @@ _LOST_THING = (
     r"nhan cuoi|dong ho|tui xach|balo|laptop|may tinh"
 )
 
+# "Searched everywhere and did not find": a person missing (ACUTE), unless a thing was (HARMLESS).
+_SEARCHED_IN_VAIN = r"tim (?:khap|het|mai|nay gio|ca)(?: \w+){0,4} (?:khong|chua) thay"
+
 # Compounds that contain a danger word but are harmless; removed before anything is matched.
 HARMLESS = _words(
     r"danh (?:bac|bai|de|lo|gia|thuc|rang|may|dau|so|sach|tinh|van|golf|ca|giay|bong|nhac|"
@@ -87,13 +90,9 @@ HARMLESS = _words(
     r"(?:hay|co phai|phai) (?:la )?(?:ke gian|ke lua dao|nguoi la)",
     # a thing lost and searched for in vain is not a person missing: "hộ chiếu của mẹ không
     # còn, tìm mãi không thấy", "làm rơi cái ví, tìm khắp nơi không thấy".
-    r"(?:" + _LOST_THING + r")(?: \w+){0,5} (?:khong con|bi mat|mat roi|mat dau|dau mat|bien mat|"
-    r"roi mat|roi dau)(?: \.)?(?: \w+){0,3} tim (?:khap|het|mai|nay gio|ca)(?: \w+){0,4} "
-    r"(?:khong|chua) thay",
-    r"(?:mat|roi|danh roi|lam roi|lam mat|that lac|bo quen|de quen) (?:\w+ )?(?:"
-    + _LOST_THING
-    + r")(?: \w+){0,5}(?: \.)?(?: \w+){0,3} tim (?:khap|het|mai|nay gio|ca)(?: \w+){0,4} "
-    r"(?:khong|chua) thay",
+    r"(?:(?:" + _LOST_THING + r")(?: \w+){0,5} (?:khong con|bi mat|mat roi|mat dau|dau mat|"
+    r"bien mat|roi mat|roi dau)|(?:mat|roi|danh roi|lam roi|lam mat|that lac|bo quen|de quen) "
+    r"(?:\w+ )?(?:" + _LOST_THING + r")(?: \w+){0,5})(?: \.)?(?: \w+){0,3} " + _SEARCHED_IN_VAIN,
 )
 
 CRY = _words(r"cuu", r"help", r"sos")
@@ -231,7 +230,7 @@ ACUTE = _words(
     r"(?:quay (?:di|lai|ra|vao|lung)|chop mat|loang (?:cai|mot cai)|(?:mot|vai|hai|ba|may) "
     r"(?:chut|phut|giay))(?: \w+){0,10} (?:khong|chang|cha) (?:con )?thay (?:con |be |chau |no "
     r"|dua nho |em be |thang be |con be )?(?:dau|o dau)",
-    r"tim (?:khap|het|mai|nay gio|ca)(?: \w+){0,4} (?:khong|chua) thay",
+    _SEARCHED_IN_VAIN,
     # kidnapping and ransom, people held or forced to work,
     r"tien chuoc",
     # a demand backed by a threat of violence ("..., nếu không sẽ giết nó") and someone tied
